@@ -1,0 +1,169 @@
+//! Hotline's use cases. The API and the CLI call these; they call the store through its
+//! repository interface, the security core for every decision about secrets and
+//! permissions, and write the audit log. Time comes from an injected [`Clock`].
+//!
+//! The `App` is cheap to clone and shared by every request handler.
+
+mod audit;
+mod auth;
+mod bootstrap;
+mod clock;
+mod error;
+mod keys;
+mod principal;
+mod users;
+
+use std::sync::{Arc, Mutex};
+
+use domain::{AuditEvent, RequestId, TenantId, Timestamp};
+use security::ratelimit::Limiter;
+use store::Store;
+
+pub use audit::{AuditPage, ChainReport};
+pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SessionInfo};
+pub use bootstrap::Bootstrapped;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AppError, AppResult, FieldError};
+pub use keys::CreatedApiKey;
+pub use principal::{Principal, PrincipalKind};
+pub use users::CreatedUser;
+
+/// Session and login-throttling policy. The defaults follow OWASP ASVS 5.0.
+#[derive(Debug, Clone)]
+pub struct AuthPolicy {
+    /// A session unused for this long ends (30 minutes).
+    pub idle_timeout_ms: i64,
+    /// A session ends this long after login, used or not (12 hours).
+    pub absolute_timeout_ms: i64,
+    /// A half-finished login (password right, second factor due) lasts this long.
+    pub partial_timeout_ms: i64,
+    /// Failed logins allowed per account within `account_window_ms`.
+    pub account_max_failures: u32,
+    /// The window for account failures.
+    pub account_window_ms: i64,
+    /// Failed logins allowed per source IP within `ip_window_ms`.
+    pub ip_max_failures: u32,
+    /// The window for source-IP failures.
+    pub ip_window_ms: i64,
+    /// Wrong second-factor codes allowed per user within `totp_window_ms`.
+    pub totp_max_failures: u32,
+    /// The window for second-factor failures.
+    pub totp_window_ms: i64,
+    /// The issuer shown in authenticator apps.
+    pub totp_issuer: String,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            idle_timeout_ms: 30 * 60 * 1000,
+            absolute_timeout_ms: 12 * 60 * 60 * 1000,
+            partial_timeout_ms: 10 * 60 * 1000,
+            account_max_failures: 5,
+            account_window_ms: 15 * 60 * 1000,
+            ip_max_failures: 30,
+            ip_window_ms: 15 * 60 * 1000,
+            totp_max_failures: 5,
+            totp_window_ms: 15 * 60 * 1000,
+            totp_issuer: "Hotline".to_owned(),
+        }
+    }
+}
+
+/// Where a request came from, for rate limits and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    /// The client's IP address, if known.
+    pub source_ip: Option<String>,
+    /// The request id.
+    pub request_id: Option<RequestId>,
+}
+
+#[derive(Debug)]
+struct Limits {
+    per_account: Limiter,
+    per_ip: Limiter,
+    per_user_totp: Limiter,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    policy: AuthPolicy,
+    limits: Mutex<Limits>,
+}
+
+/// The application: the store, the clock and the policy, shared by all requests.
+#[derive(Debug, Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+impl App {
+    /// Builds the application over a migrated store.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, policy: AuthPolicy) -> Self {
+        let limits = Limits {
+            per_account: Limiter::new(policy.account_max_failures, policy.account_window_ms),
+            per_ip: Limiter::new(policy.ip_max_failures, policy.ip_window_ms),
+            per_user_totp: Limiter::new(policy.totp_max_failures, policy.totp_window_ms),
+        };
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                clock,
+                policy,
+                limits: Mutex::new(limits),
+            }),
+        }
+    }
+
+    /// The store underneath.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The current time from the injected clock.
+    pub fn now(&self) -> Timestamp {
+        self.inner.clock.now()
+    }
+
+    /// The session and login policy.
+    pub fn policy(&self) -> &AuthPolicy {
+        &self.inner.policy
+    }
+
+    /// Whether the database answers (for `/readyz`).
+    pub async fn ready(&self) -> bool {
+        self.inner.store.ping().await.is_ok()
+    }
+
+    /// Appends to a tenant's audit chain. A failure to audit is an error of the action.
+    pub(crate) async fn audit(&self, tenant: TenantId, event: AuditEvent) -> AppResult<()> {
+        let id = domain::AuditEntryId::from_random_bytes(random_bytes()?);
+        self.inner
+            .store
+            .append_audit(tenant, id, self.now(), &event)
+            .await
+            .map_err(|e| {
+                AppError::Internal(anyhow::Error::new(e).context("writing the audit log"))
+            })?;
+        Ok(())
+    }
+
+    fn limits(&self) -> std::sync::MutexGuard<'_, Limits> {
+        // A panic while holding the lock leaves only counters behind; they stay usable.
+        self.inner
+            .limits
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Random bytes from the operating system.
+pub(crate) fn random_bytes<const N: usize>() -> AppResult<[u8; N]> {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("no randomness available: {e}")))?;
+    Ok(buf)
+}

@@ -1,0 +1,82 @@
+//! Who is making a request, once authenticated, and the one place permissions are checked.
+
+use domain::{ActorKind, ApiKeyId, AuditEvent, AuthMethod, Outcome, Role, TenantId, UserId};
+use security::rbac::{self, Permission};
+
+use crate::{AppError, AppResult, RequestMeta};
+
+/// How the principal authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalKind {
+    /// A signed-in staff member.
+    User {
+        /// The user.
+        user_id: UserId,
+        /// Hash of the session secret, to end this very session.
+        session_hash: String,
+    },
+    /// An API key.
+    ApiKey {
+        /// The key.
+        key_id: ApiKeyId,
+    },
+}
+
+/// An authenticated actor within one tenant.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// The tenant everything this principal does is scoped to.
+    pub tenant_id: TenantId,
+    /// User or API key.
+    pub kind: PrincipalKind,
+    /// The role deciding permissions.
+    pub role: Role,
+    /// How it authenticated.
+    pub auth_method: AuthMethod,
+    /// Where the request came from.
+    pub meta: RequestMeta,
+}
+
+impl Principal {
+    /// Refuses with `Forbidden` unless the role allows `permission`.
+    pub fn require(&self, permission: Permission) -> AppResult<()> {
+        if rbac::allows(self.role, permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The user id, when a user (not an API key) acts.
+    pub fn user_id(&self) -> Option<UserId> {
+        match &self.kind {
+            PrincipalKind::User { user_id, .. } => Some(*user_id),
+            PrincipalKind::ApiKey { .. } => None,
+        }
+    }
+
+    /// An audit event with this principal as the actor.
+    pub fn event(
+        &self,
+        action: &str,
+        object_type: Option<&str>,
+        object_id: Option<String>,
+        outcome: Outcome,
+    ) -> AuditEvent {
+        let (actor_kind, actor_id) = match &self.kind {
+            PrincipalKind::User { user_id, .. } => (ActorKind::User, user_id.to_string()),
+            PrincipalKind::ApiKey { key_id } => (ActorKind::ApiKey, key_id.to_string()),
+        };
+        AuditEvent {
+            actor_kind,
+            actor_id: Some(actor_id),
+            auth_method: self.auth_method,
+            source_ip: self.meta.source_ip.clone(),
+            request_id: self.meta.request_id,
+            action: action.to_owned(),
+            object_type: object_type.map(str::to_owned),
+            object_id,
+            outcome,
+        }
+    }
+}

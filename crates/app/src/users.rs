@@ -1,0 +1,179 @@
+//! Staff accounts: listing, creation with a one-time password, role and status changes,
+//! and ending a user's sessions.
+
+use domain::{DisplayName, Outcome, Role, UserId, Username};
+use security::password;
+use security::rbac::Permission;
+use store::{User, UserChanges};
+
+use crate::{App, AppError, AppResult, Principal, random_bytes};
+
+/// A new user and the one-time password to hand over (shown once).
+#[derive(Clone)]
+pub struct CreatedUser {
+    /// The stored user.
+    pub user: User,
+    /// The generated password; it must be changed at first login.
+    pub one_time_password: String,
+}
+
+impl std::fmt::Debug for CreatedUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedUser")
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a user with a fresh one-time password (hashing happens here, off the async workers).
+pub(crate) async fn new_user_with_otp(
+    app: &App,
+    tenant: domain::TenantId,
+    username: Username,
+    display_name: DisplayName,
+    role: Role,
+) -> AppResult<CreatedUser> {
+    let otp = password::one_time_password(random_bytes()?);
+    let to_hash = otp.clone();
+    let hash = tokio::task::spawn_blocking(move || password::hash(&to_hash))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::Error::new(e)))?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing failed: {e}")))?;
+    let now = app.now();
+    let user = User {
+        tenant_id: tenant,
+        id: UserId::from_random_bytes(random_bytes()?),
+        username,
+        display_name,
+        role,
+        password_hash: hash.into_string(),
+        must_change_password: true,
+        totp_secret: None,
+        totp_enrolled: false,
+        totp_last_step: None,
+        disabled: false,
+        created_at: now,
+        updated_at: now,
+    };
+    Ok(CreatedUser {
+        user,
+        one_time_password: otp,
+    })
+}
+
+impl App {
+    /// The tenant's users.
+    pub async fn list_users(&self, who: &Principal) -> AppResult<Vec<User>> {
+        who.require(Permission::UsersRead)?;
+        Ok(self.store().list_users(who.tenant_id).await?)
+    }
+
+    /// One user of the caller's tenant.
+    pub async fn get_user(&self, who: &Principal, id: UserId) -> AppResult<User> {
+        who.require(Permission::UsersRead)?;
+        self.store()
+            .get_user(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Creates a user with a generated one-time password that must be changed at first login.
+    pub async fn create_user(
+        &self,
+        who: &Principal,
+        username: Username,
+        display_name: DisplayName,
+        role: Role,
+    ) -> AppResult<CreatedUser> {
+        who.require(Permission::UsersManage)?;
+        let created = new_user_with_otp(self, who.tenant_id, username, display_name, role).await?;
+        match self.store().insert_user(who.tenant_id, &created.user).await {
+            Err(store::StoreError::Conflict(_)) => {
+                return Err(AppError::field(
+                    "username",
+                    "this username is already taken",
+                ));
+            }
+            other => other?,
+        }
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "user.create",
+                Some("user"),
+                Some(created.user.id.to_string()),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(created)
+    }
+
+    /// Changes a user's display name, role or disabled flag. Disabling ends the user's
+    /// sessions. Nobody can change their own role or disable themselves (so a tenant cannot
+    /// lose its last admin by accident).
+    pub async fn update_user(
+        &self,
+        who: &Principal,
+        id: UserId,
+        changes: UserChanges,
+    ) -> AppResult<User> {
+        who.require(Permission::UsersManage)?;
+        let existing = self
+            .store()
+            .get_user(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if who.user_id() == Some(id) {
+            if changes.role.is_some_and(|r| r != existing.role) {
+                return Err(AppError::field("role", "you cannot change your own role"));
+            }
+            if changes.disabled == Some(true) {
+                return Err(AppError::field(
+                    "disabled",
+                    "you cannot disable your own account",
+                ));
+            }
+        }
+        let updated = self
+            .store()
+            .update_user(who.tenant_id, id, &changes, self.now())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if changes.disabled == Some(true) {
+            self.store().delete_user_sessions(who.tenant_id, id).await?;
+        }
+        let action = if changes.role.is_some_and(|r| r != existing.role) {
+            "user.role_change"
+        } else {
+            "user.update"
+        };
+        self.audit(
+            who.tenant_id,
+            who.event(action, Some("user"), Some(id.to_string()), Outcome::Success),
+        )
+        .await?;
+        Ok(updated)
+    }
+
+    /// Ends every session of a user of the caller's tenant.
+    pub async fn end_user_sessions(&self, who: &Principal, id: UserId) -> AppResult<u64> {
+        who.require(Permission::SessionsManage)?;
+        self.store()
+            .get_user(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let ended = self.store().delete_user_sessions(who.tenant_id, id).await?;
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "user.sessions_end",
+                Some("user"),
+                Some(id.to_string()),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(ended)
+    }
+}

@@ -1,0 +1,854 @@
+//! The two SQL implementations of [`Repository`], generated from one body by
+//! `impl_repository!` so that SQLite and PostgreSQL run the very same statements.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use domain::{
+    ActorKind, ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, AuthMethod, DisplayName, Outcome,
+    RequestId, Role, TenantId, TenantName, Timestamp, UserId, Username,
+};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, PgPool, SqlitePool};
+
+use crate::{
+    ApiKey, Backend, BackupCode, Repository, Result, Session, SessionStage, Store, StoreError,
+    Tenant, User, UserChanges,
+};
+
+/// The SQLite implementation (embedded default).
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// The PostgreSQL implementation (cluster mode).
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+/// The SQLite URL for the database file inside a data directory.
+pub fn sqlite_url_for_dir(dir: &Path) -> String {
+    format!("sqlite://{}", dir.join("hotline.db").display())
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://…`.
+pub async fn connect(url: &str) -> Result<Store> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::Database)?;
+        Ok(std::sync::Arc::new(PostgresStore::open(options).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl)
+    }
+}
+
+/// Opens PostgreSQL with every connection's `search_path` set to `schema` (which must
+/// exist). Tests use this to give each test its own schema.
+pub async fn connect_postgres_in_schema(url: &str, schema: &str) -> Result<PostgresStore> {
+    let options = PgConnectOptions::from_str(url)
+        .map_err(StoreError::Database)?
+        .options([("search_path", schema)]);
+    PostgresStore::open(options).await
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the SQLite database at `url`, in WAL mode with
+    /// `synchronous=FULL`, so an acknowledged write survives a power cut.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(StoreError::Database)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool underneath, for tests that must tamper with rows directly.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+}
+
+impl PostgresStore {
+    /// Connects to PostgreSQL.
+    pub async fn open(options: PgConnectOptions) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool })
+    }
+
+    /// The pool underneath, for tests that must tamper with rows directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+// ---- rows: plain column types shared by both backends, converted to domain types ----
+
+fn parse<T: FromStr>(text: &str, what: &'static str) -> Result<T> {
+    text.parse().map_err(|_| StoreError::Corrupt { what })
+}
+
+#[derive(FromRow)]
+struct TenantRow {
+    id: String,
+    name: String,
+    created_at: i64,
+}
+
+impl TenantRow {
+    fn into_tenant(self) -> Result<Tenant> {
+        Ok(Tenant {
+            id: parse(&self.id, "tenant id")?,
+            name: TenantName::parse(&self.name).map_err(|_| StoreError::Corrupt {
+                what: "tenant name",
+            })?,
+            created_at: Timestamp::from_millis(self.created_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct UserRow {
+    tenant_id: String,
+    id: String,
+    username: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    must_change_password: bool,
+    totp_secret: Option<String>,
+    totp_enrolled: bool,
+    totp_last_step: Option<i64>,
+    disabled: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<User> {
+        Ok(User {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            id: parse(&self.id, "user id")?,
+            username: Username::parse(&self.username)
+                .map_err(|_| StoreError::Corrupt { what: "username" })?,
+            display_name: DisplayName::parse(&self.display_name).map_err(|_| {
+                StoreError::Corrupt {
+                    what: "display name",
+                }
+            })?,
+            role: parse::<Role>(&self.role, "role")?,
+            password_hash: self.password_hash,
+            must_change_password: self.must_change_password,
+            totp_secret: self.totp_secret,
+            totp_enrolled: self.totp_enrolled,
+            totp_last_step: self.totp_last_step,
+            disabled: self.disabled,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    tenant_id: String,
+    token_hash: String,
+    user_id: String,
+    stage: String,
+    auth_method: String,
+    csrf_token: String,
+    created_at: i64,
+    last_seen_at: i64,
+    expires_at: i64,
+}
+
+impl SessionRow {
+    fn into_session(self) -> Result<Session> {
+        let stage = match self.stage.as_str() {
+            "partial" => SessionStage::Partial,
+            "full" => SessionStage::Full,
+            _ => {
+                return Err(StoreError::Corrupt {
+                    what: "session stage",
+                });
+            }
+        };
+        Ok(Session {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            token_hash: self.token_hash,
+            user_id: parse(&self.user_id, "user id")?,
+            stage,
+            auth_method: parse::<AuthMethod>(&self.auth_method, "auth method")?,
+            csrf_token: self.csrf_token,
+            created_at: Timestamp::from_millis(self.created_at),
+            last_seen_at: Timestamp::from_millis(self.last_seen_at),
+            expires_at: Timestamp::from_millis(self.expires_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct ApiKeyRow {
+    tenant_id: String,
+    id: String,
+    name: String,
+    role: String,
+    secret_hash: String,
+    created_by: Option<String>,
+    created_at: i64,
+    revoked_at: Option<i64>,
+    last_used_at: Option<i64>,
+}
+
+impl ApiKeyRow {
+    fn into_key(self) -> Result<ApiKey> {
+        Ok(ApiKey {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            id: parse::<ApiKeyId>(&self.id, "api key id")?,
+            name: DisplayName::parse(&self.name).map_err(|_| StoreError::Corrupt {
+                what: "api key name",
+            })?,
+            role: parse::<Role>(&self.role, "role")?,
+            secret_hash: self.secret_hash,
+            created_by: self
+                .created_by
+                .as_deref()
+                .map(|s| parse::<UserId>(s, "user id"))
+                .transpose()?,
+            created_at: Timestamp::from_millis(self.created_at),
+            revoked_at: self.revoked_at.map(Timestamp::from_millis),
+            last_used_at: self.last_used_at.map(Timestamp::from_millis),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct AuditRow {
+    tenant_id: String,
+    seq: i64,
+    id: String,
+    at: i64,
+    actor_kind: String,
+    actor_id: Option<String>,
+    auth_method: String,
+    source_ip: Option<String>,
+    request_id: Option<String>,
+    action: String,
+    object_type: Option<String>,
+    object_id: Option<String>,
+    outcome: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl AuditRow {
+    fn into_entry(self) -> Result<AuditEntry> {
+        Ok(AuditEntry {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            seq: self.seq,
+            id: parse::<AuditEntryId>(&self.id, "audit id")?,
+            at: Timestamp::from_millis(self.at),
+            event: AuditEvent {
+                actor_kind: parse::<ActorKind>(&self.actor_kind, "actor kind")?,
+                actor_id: self.actor_id,
+                auth_method: parse::<AuthMethod>(&self.auth_method, "auth method")?,
+                source_ip: self.source_ip,
+                request_id: self
+                    .request_id
+                    .as_deref()
+                    .map(|s| parse::<RequestId>(s, "request id"))
+                    .transpose()?,
+                action: self.action,
+                object_type: self.object_type,
+                object_id: self.object_id,
+                outcome: parse::<Outcome>(&self.outcome, "outcome")?,
+            },
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "tenant_id, id, username, display_name, role, password_hash, must_change_password, \
+     totp_secret, totp_enrolled, totp_last_step, disabled, created_at, updated_at";
+
+const INSERT_USER: &str = "INSERT INTO users (tenant_id, id, username, display_name, role, password_hash, \
+     must_change_password, totp_secret, totp_enrolled, totp_last_step, disabled, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+const AUDIT_COLUMNS: &str = "tenant_id, seq, id, at, actor_kind, actor_id, auth_method, source_ip, request_id, \
+     action, object_type, object_id, outcome, prev_hash, hash";
+
+const SESSION_COLUMNS: &str = "tenant_id, token_hash, user_id, stage, auth_method, csrf_token, created_at, last_seen_at, expires_at";
+
+const API_KEY_COLUMNS: &str =
+    "tenant_id, id, name, role, secret_hash, created_by, created_at, revoked_at, last_used_at";
+
+fn limit_i64(limit: u32) -> i64 {
+    i64::from(limit.clamp(1, 1000))
+}
+
+/// Binds a user's columns in `INSERT_USER` order.
+macro_rules! bind_user {
+    ($query:expr, $user:expr) => {
+        $query
+            .bind($user.tenant_id.to_string())
+            .bind($user.id.to_string())
+            .bind($user.username.as_str().to_owned())
+            .bind($user.display_name.as_str().to_owned())
+            .bind($user.role.as_str())
+            .bind($user.password_hash.clone())
+            .bind($user.must_change_password)
+            .bind($user.totp_secret.clone())
+            .bind($user.totp_enrolled)
+            .bind($user.totp_last_step)
+            .bind($user.disabled)
+            .bind($user.created_at.millis())
+            .bind($user.updated_at.millis())
+    };
+}
+
+macro_rules! impl_repository {
+    ($store:ty, $backend:expr, $migrator:expr, $begin_write:expr) => {
+        #[async_trait::async_trait]
+        impl Repository for $store {
+            fn backend(&self) -> Backend {
+                $backend
+            }
+
+            async fn migrate(&self) -> Result<()> {
+                $migrator.run(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn ping(&self) -> Result<()> {
+                sqlx::query("SELECT 1").execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
+            async fn create_tenant_with_admin(&self, tenant: &Tenant, admin: &User) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
+                    .bind(tenant.id.to_string())
+                    .bind(tenant.name.as_str().to_owned())
+                    .bind(tenant.created_at.millis())
+                    .execute(&mut *tx)
+                    .await?;
+                bind_user!(sqlx::query(INSERT_USER), admin).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+                sqlx::query_as::<_, TenantRow>("SELECT id, name, created_at FROM tenants ORDER BY created_at, id")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(TenantRow::into_tenant)
+                    .collect()
+            }
+
+            async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>> {
+                sqlx::query_as::<_, TenantRow>("SELECT id, name, created_at FROM tenants WHERE id = $1")
+                    .bind(tenant.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .map(TenantRow::into_tenant)
+                    .transpose()
+            }
+
+            async fn find_login(&self, username: &Username) -> Result<Option<(TenantId, UserId)>> {
+                let row: Option<(String, String)> =
+                    sqlx::query_as("SELECT tenant_id, id FROM users WHERE username = $1")
+                        .bind(username.as_str().to_owned())
+                        .fetch_optional(&self.pool)
+                        .await?;
+                row.map(|(t, u)| Ok((parse(&t, "tenant id")?, parse(&u, "user id")?))).transpose()
+            }
+
+            async fn insert_user(&self, tenant: TenantId, user: &User) -> Result<()> {
+                if user.tenant_id != tenant {
+                    return Err(StoreError::Corrupt { what: "user tenant" });
+                }
+                bind_user!(sqlx::query(INSERT_USER), user)
+                    .execute(&self.pool)
+                    .await
+                    .map_err(|e| match StoreError::from(e) {
+                        StoreError::Conflict(_) => StoreError::Conflict("username"),
+                        other => other,
+                    })?;
+                Ok(())
+            }
+
+            async fn get_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>> {
+                sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(UserRow::into_user)
+                .transpose()
+            }
+
+            async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>> {
+                sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY username"
+                )))
+                .bind(tenant.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(UserRow::into_user)
+                .collect()
+            }
+
+            async fn update_user(
+                &self,
+                tenant: TenantId,
+                user: UserId,
+                changes: &UserChanges,
+                now: Timestamp,
+            ) -> Result<Option<User>> {
+                let updated = sqlx::query(
+                    "UPDATE users SET display_name = COALESCE($3, display_name), role = COALESCE($4, role), \
+                     disabled = COALESCE($5, disabled), updated_at = $6 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .bind(changes.display_name.as_ref().map(|d| d.as_str().to_owned()))
+                .bind(changes.role.map(|r| r.as_str()))
+                .bind(changes.disabled)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    return Ok(None);
+                }
+                self.get_user(tenant, user).await
+            }
+
+            async fn set_password(
+                &self,
+                tenant: TenantId,
+                user: UserId,
+                password_hash: &str,
+                must_change: bool,
+                now: Timestamp,
+            ) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE users SET password_hash = $3, must_change_password = $4, updated_at = $5 \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .bind(password_hash.to_owned())
+                .bind(must_change)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn set_totp_secret(
+                &self,
+                tenant: TenantId,
+                user: UserId,
+                secret: Option<&str>,
+                now: Timestamp,
+            ) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE users SET totp_secret = $3, totp_enrolled = $4, totp_last_step = NULL, updated_at = $5 \
+                     WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .bind(secret.map(str::to_owned))
+                .bind(false)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn confirm_totp(&self, tenant: TenantId, user: UserId, step: i64, now: Timestamp) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE users SET totp_enrolled = $3, totp_last_step = $4, updated_at = $5 \
+                     WHERE tenant_id = $1 AND id = $2 AND totp_secret IS NOT NULL \
+                     AND (totp_last_step IS NULL OR totp_last_step < $4)",
+                )
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .bind(true)
+                .bind(step)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn advance_totp_step(&self, tenant: TenantId, user: UserId, step: i64) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE users SET totp_last_step = $3 WHERE tenant_id = $1 AND id = $2 \
+                     AND (totp_last_step IS NULL OR totp_last_step < $3)",
+                )
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .bind(step)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn replace_backup_codes(&self, tenant: TenantId, user: UserId, hashes: &[String]) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                sqlx::query("DELETE FROM backup_codes WHERE tenant_id = $1 AND user_id = $2")
+                    .bind(tenant.to_string())
+                    .bind(user.to_string())
+                    .execute(&mut *tx)
+                    .await?;
+                for (ordinal, hash) in hashes.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO backup_codes (tenant_id, user_id, ordinal, code_hash, used_at) \
+                         VALUES ($1, $2, $3, $4, NULL)",
+                    )
+                    .bind(tenant.to_string())
+                    .bind(user.to_string())
+                    .bind(i64::try_from(ordinal).unwrap_or(i64::MAX))
+                    .bind(hash.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn unused_backup_codes(&self, tenant: TenantId, user: UserId) -> Result<Vec<BackupCode>> {
+                let rows: Vec<(i64, String)> = sqlx::query_as(
+                    "SELECT ordinal, code_hash FROM backup_codes \
+                     WHERE tenant_id = $1 AND user_id = $2 AND used_at IS NULL ORDER BY ordinal",
+                )
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(|(ordinal, code_hash)| BackupCode { ordinal, code_hash }).collect())
+            }
+
+            async fn use_backup_code(
+                &self,
+                tenant: TenantId,
+                user: UserId,
+                ordinal: i64,
+                now: Timestamp,
+            ) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE backup_codes SET used_at = $4 \
+                     WHERE tenant_id = $1 AND user_id = $2 AND ordinal = $3 AND used_at IS NULL",
+                )
+                .bind(tenant.to_string())
+                .bind(user.to_string())
+                .bind(ordinal)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn insert_session(&self, session: &Session) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (tenant_id, token_hash, user_id, stage, auth_method, csrf_token, \
+                     created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(session.tenant_id.to_string())
+                .bind(session.token_hash.clone())
+                .bind(session.user_id.to_string())
+                .bind(session.stage.as_str())
+                .bind(session.auth_method.as_str())
+                .bind(session.csrf_token.clone())
+                .bind(session.created_at.millis())
+                .bind(session.last_seen_at.millis())
+                .bind(session.expires_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_session(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Session>> {
+                sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {SESSION_COLUMNS} FROM sessions WHERE tenant_id = $1 AND token_hash = $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(token_hash.to_owned())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(SessionRow::into_session)
+                .transpose()
+            }
+
+            async fn touch_session(&self, tenant: TenantId, token_hash: &str, now: Timestamp) -> Result<()> {
+                sqlx::query(
+                    "UPDATE sessions SET last_seen_at = $3 WHERE tenant_id = $1 AND token_hash = $2 \
+                     AND last_seen_at < $3",
+                )
+                .bind(tenant.to_string())
+                .bind(token_hash.to_owned())
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> Result<bool> {
+                let n = sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND token_hash = $2")
+                    .bind(tenant.to_string())
+                    .bind(token_hash.to_owned())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn delete_user_sessions(&self, tenant: TenantId, user: UserId) -> Result<u64> {
+                Ok(sqlx::query("DELETE FROM sessions WHERE tenant_id = $1 AND user_id = $2")
+                    .bind(tenant.to_string())
+                    .bind(user.to_string())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
+            }
+
+            async fn delete_expired_sessions(
+                &self,
+                tenant: TenantId,
+                now: Timestamp,
+                idle_cutoff: Timestamp,
+            ) -> Result<u64> {
+                Ok(sqlx::query(
+                    "DELETE FROM sessions WHERE tenant_id = $1 AND (expires_at <= $2 OR last_seen_at < $3)",
+                )
+                .bind(tenant.to_string())
+                .bind(now.millis())
+                .bind(idle_cutoff.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected())
+            }
+
+            async fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO api_keys (tenant_id, id, name, role, secret_hash, created_by, created_at, \
+                     revoked_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(key.tenant_id.to_string())
+                .bind(key.id.to_string())
+                .bind(key.name.as_str().to_owned())
+                .bind(key.role.as_str())
+                .bind(key.secret_hash.clone())
+                .bind(key.created_by.map(|u| u.to_string()))
+                .bind(key.created_at.millis())
+                .bind(key.revoked_at.map(Timestamp::millis))
+                .bind(key.last_used_at.map(Timestamp::millis))
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_api_key(&self, tenant: TenantId, key: ApiKeyId) -> Result<Option<ApiKey>> {
+                sqlx::query_as::<_, ApiKeyRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 AND id = $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(key.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(ApiKeyRow::into_key)
+                .transpose()
+            }
+
+            async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>> {
+                sqlx::query_as::<_, ApiKeyRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id"
+                )))
+                .bind(tenant.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(ApiKeyRow::into_key)
+                .collect()
+            }
+
+            async fn revoke_api_key(&self, tenant: TenantId, key: ApiKeyId, now: Timestamp) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL",
+                )
+                .bind(tenant.to_string())
+                .bind(key.to_string())
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn touch_api_key(&self, tenant: TenantId, key: ApiKeyId, now: Timestamp) -> Result<()> {
+                sqlx::query(
+                    "UPDATE api_keys SET last_used_at = $3 WHERE tenant_id = $1 AND id = $2 \
+                     AND (last_used_at IS NULL OR last_used_at < $3)",
+                )
+                .bind(tenant.to_string())
+                .bind(key.to_string())
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn append_audit(
+                &self,
+                tenant: TenantId,
+                id: AuditEntryId,
+                at: Timestamp,
+                event: &AuditEvent,
+            ) -> Result<AuditEntry> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                // Claim the head first: on PostgreSQL this locks the tenant's head row, on SQLite
+                // the write lock is held from BEGIN IMMEDIATE; either way appends serialise.
+                sqlx::query(
+                    "INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2) \
+                     ON CONFLICT (tenant_id) DO NOTHING",
+                )
+                .bind(tenant.to_string())
+                .bind(security::audit::GENESIS_HASH)
+                .execute(&mut *tx)
+                .await?;
+                let (seq, prev_hash): (i64, String) = sqlx::query_as(
+                    "UPDATE audit_heads SET seq = seq + 1 WHERE tenant_id = $1 RETURNING seq, hash",
+                )
+                .bind(tenant.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                let entry = security::audit::seal(tenant, seq, id, at, event.clone(), prev_hash);
+                sqlx::query(
+                    "INSERT INTO audit_log (tenant_id, seq, id, at, actor_kind, actor_id, auth_method, source_ip, \
+                     request_id, action, object_type, object_id, outcome, prev_hash, hash) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+                )
+                .bind(tenant.to_string())
+                .bind(entry.seq)
+                .bind(entry.id.to_string())
+                .bind(entry.at.millis())
+                .bind(entry.event.actor_kind.as_str())
+                .bind(entry.event.actor_id.clone())
+                .bind(entry.event.auth_method.as_str())
+                .bind(entry.event.source_ip.clone())
+                .bind(entry.event.request_id.map(|r| r.to_string()))
+                .bind(entry.event.action.clone())
+                .bind(entry.event.object_type.clone())
+                .bind(entry.event.object_id.clone())
+                .bind(entry.event.outcome.as_str())
+                .bind(entry.prev_hash.clone())
+                .bind(entry.hash.clone())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1")
+                    .bind(tenant.to_string())
+                    .bind(entry.hash.clone())
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(entry)
+            }
+
+            async fn list_audit(
+                &self,
+                tenant: TenantId,
+                before_seq: Option<i64>,
+                limit: u32,
+            ) -> Result<Vec<AuditEntry>> {
+                sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND seq < $2 \
+                     ORDER BY seq DESC LIMIT $3"
+                )))
+                .bind(tenant.to_string())
+                .bind(before_seq.unwrap_or(i64::MAX))
+                .bind(limit_i64(limit))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(AuditRow::into_entry)
+                .collect()
+            }
+
+            async fn audit_page_ascending(
+                &self,
+                tenant: TenantId,
+                after_seq: i64,
+                limit: u32,
+            ) -> Result<Vec<AuditEntry>> {
+                sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND seq > $2 \
+                     ORDER BY seq ASC LIMIT $3"
+                )))
+                .bind(tenant.to_string())
+                .bind(after_seq)
+                .bind(limit_i64(limit))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(AuditRow::into_entry)
+                .collect()
+            }
+
+            async fn audit_head(&self, tenant: TenantId) -> Result<Option<(i64, String)>> {
+                Ok(sqlx::query_as("SELECT seq, hash FROM audit_heads WHERE tenant_id = $1 AND seq > 0")
+                    .bind(tenant.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?)
+            }
+        }
+    };
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl_repository!(
+    SqliteStore,
+    Backend::Sqlite,
+    SQLITE_MIGRATIONS,
+    "BEGIN IMMEDIATE"
+);
+impl_repository!(
+    PostgresStore,
+    Backend::Postgres,
+    POSTGRES_MIGRATIONS,
+    "BEGIN"
+);
