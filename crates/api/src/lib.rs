@@ -1,1 +1,161 @@
-//! placeholder
+//! Hotline's HTTP surface: the JSON API under `/api/v1`, its OpenAPI document, health and
+//! metrics endpoints, and the embedded web UI.
+//!
+//! This crate is the only one that defines JSON shapes for clients and the only place where
+//! errors become HTTP responses (`problem`). Handlers are thin: they extract, call one use
+//! case of `app`, and shape the answer.
+
+mod extract;
+mod metrics;
+mod problem;
+mod routes;
+mod web;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use extract::{CSRF_HEADER, SESSION_COOKIE};
+pub use metrics::Metrics;
+pub use problem::{ApiError, Problem};
+pub use web::ui_embedded;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// The use cases.
+    pub app: app::App,
+    /// The metrics registry.
+    pub metrics: Arc<Metrics>,
+}
+
+/// Options of the HTTP surface.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Hotline API",
+        description = "Tenants, staff accounts, login with TOTP, API keys and the audit log. \
+            Authenticate with the session cookie (plus the X-CSRF-Token header on state changes) \
+            or with `Authorization: Bearer hlk_…` API keys. Errors are RFC 9457 problem+json."
+    ),
+    tags(
+        (name = "auth", description = "Login, second factor, sessions"),
+        (name = "users", description = "Staff accounts"),
+        (name = "api-keys", description = "Keys for integrations"),
+        (name = "audit", description = "The tamper-evident audit log"),
+        (name = "tenant", description = "The caller's tenant"),
+    )
+)]
+struct ApiDoc;
+
+fn api_routes() -> OpenApiRouter<ApiState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(routes::auth::router())
+        .merge(routes::users::router())
+        .merge(routes::api_keys::router())
+        .merge(routes::audit::router())
+        .merge(routes::tenant::router())
+}
+
+/// The OpenAPI 3.1 document of every route.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_routes().split_for_parts().1
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<ApiState>) -> Response {
+    if state.app.ready().await {
+        (StatusCode::OK, "ready").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::CONTENT_TYPE, "text/plain")],
+            "database unreachable",
+        )
+            .into_response()
+    }
+}
+
+const CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+    connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+async fn security_headers(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let fixed: [(HeaderName, &'static str); 4] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, CSP),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if is_api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Builds the whole HTTP application.
+pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Router {
+    let state = ApiState {
+        app,
+        metrics: metrics.clone(),
+    };
+    let (api, doc) = api_routes().split_for_parts();
+    let doc_json: Arc<str> = Arc::from(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
+    let x_request_id = HeaderName::from_static("x-request-id");
+
+    Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = doc_json.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "application/json")],
+                        doc.to_string(),
+                    )
+                }
+            }),
+        )
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics::serve).with_state(metrics.clone()))
+        .fallback(web::serve)
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(options.body_limit))
+        .layer(middleware::from_fn_with_state(metrics, metrics::track))
+        .layer(middleware::from_fn(problem::render_problems))
+        .layer(middleware::from_fn(security_headers))
+        .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
+        .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}

@@ -719,3 +719,19 @@ impl App {
         })
     }
 }
+
+impl App {
+    /// Removes sessions past their absolute or idle timeout in every tenant.
+    pub async fn expire_sessions(&self) -> AppResult<u64> {
+        let now = self.now();
+        let idle_cutoff = now.plus_millis(-self.policy().idle_timeout_ms);
+        let mut total = 0;
+        for tenant in self.store().list_tenants().await? {
+            total += self
+                .store()
+                .delete_expired_sessions(tenant.id, now, idle_cutoff)
+                .await?;
+        }
+        Ok(total)
+    }
+}

@@ -20,7 +20,7 @@ use security::ratelimit::Limiter;
 use store::Store;
 
 pub use audit::{AuditPage, ChainReport};
-pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SessionInfo};
+pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SecondFactor, SessionInfo};
 pub use bootstrap::Bootstrapped;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult, FieldError};

@@ -177,3 +177,14 @@ impl App {
         Ok(ended)
     }
 }
+
+impl App {
+    /// The caller's own tenant.
+    pub async fn tenant(&self, who: &Principal) -> AppResult<store::Tenant> {
+        who.require(Permission::TenantRead)?;
+        self.store()
+            .get_tenant(who.tenant_id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+}

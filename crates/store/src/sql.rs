@@ -325,7 +325,7 @@ macro_rules! bind_user {
 }
 
 macro_rules! impl_repository {
-    ($store:ty, $backend:expr, $migrator:expr, $begin_write:expr) => {
+    ($store:ty, $backend:expr, $migrator:expr, $begin_write:expr, $username_order:expr) => {
         #[async_trait::async_trait]
         impl Repository for $store {
             fn backend(&self) -> Backend {
@@ -347,6 +347,11 @@ macro_rules! impl_repository {
             }
 
             async fn create_tenant_with_admin(&self, tenant: &Tenant, admin: &User) -> Result<()> {
+                // The same guard as `insert_user`: without it an admin naming another, existing
+                // tenant would be written into that tenant.
+                if admin.tenant_id != tenant.id {
+                    return Err(StoreError::Corrupt { what: "user tenant" });
+                }
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(tenant.id.to_string())
@@ -414,7 +419,8 @@ macro_rules! impl_repository {
 
             async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>> {
                 sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
-                    "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY username"
+                    "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY {}",
+                    $username_order
                 )))
                 .bind(tenant.to_string())
                 .fetch_all(&self.pool)
@@ -840,15 +846,20 @@ macro_rules! impl_repository {
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+// The last argument orders users by the bytes of their name on both backends. SQLite compares
+// text bytewise already; PostgreSQL uses the database's collation, under which a locale such as
+// en_US sorts `a_d` before `a-b`, so the same query would list users in another order.
 impl_repository!(
     SqliteStore,
     Backend::Sqlite,
     SQLITE_MIGRATIONS,
-    "BEGIN IMMEDIATE"
+    "BEGIN IMMEDIATE",
+    "username"
 );
 impl_repository!(
     PostgresStore,
     Backend::Postgres,
     POSTGRES_MIGRATIONS,
-    "BEGIN"
+    "BEGIN",
+    "username COLLATE \"C\""
 );

@@ -1,0 +1,7 @@
+//! The `/api/v1` routes, one module per resource.
+
+pub(crate) mod api_keys;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod tenant;
+pub(crate) mod users;

@@ -1,0 +1,153 @@
+//! `hotline serve`: opens the store, runs migrations, bootstraps the demo tenant on first
+//! start, binds the HTTP listener and serves until shutdown, then finishes in-flight
+//! requests and closes the store.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use app::{App, Bootstrapped, Clock};
+
+use crate::settings::Settings;
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    /// The bound HTTP address (useful with port 0).
+    pub http_addr: SocketAddr,
+    /// What the first start created, if this was the first start.
+    pub bootstrapped: Option<Bootstrapped>,
+    /// The application, for tests that look behind the API.
+    pub app: App,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Asks the server to stop and waits until in-flight requests are done.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(true);
+        self.task.await.context("server task panicked")?
+    }
+
+    /// Waits until the server stops on its own or `signal` completes, then shuts down.
+    pub async fn run_until(self, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
+        signal.await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        self.stop().await
+    }
+}
+
+/// Opens the configured store and applies migrations.
+pub async fn open_store(settings: &Settings) -> anyhow::Result<store::Store> {
+    if settings.database_url.is_none() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let url = settings.database_url();
+    let store = store::connect(url.expose_secret())
+        .await
+        .context("opening the database")?;
+    store
+        .migrate()
+        .await
+        .context("running database migrations")?;
+    Ok(store)
+}
+
+/// Starts the server in the background with the given clock.
+pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
+    let store = open_store(settings).await?;
+    let app = App::new(store.clone(), clock, settings.auth.policy());
+    let bootstrapped = app
+        .bootstrap_if_empty()
+        .await
+        .map_err(|e| anyhow::anyhow!("first start: {e}"))?;
+
+    let listener = TcpListener::bind(settings.http_addr)
+        .await
+        .with_context(|| format!("binding the HTTP address {}", settings.http_addr))?;
+    let http_addr = listener.local_addr()?;
+    let metrics = Arc::new(api::Metrics::new());
+    let options = api::ApiOptions {
+        body_limit: settings.body_limit_bytes,
+    };
+    let router = api::router(app.clone(), metrics, &options);
+    let (shutdown, mut shutdown_rx) = watch::channel(false);
+    let mut jobs_shutdown = shutdown.subscribe();
+
+    let jobs_app = app.clone();
+    let jobs = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            tokio::select! {
+                _ = tick.tick() => housekeeping(&jobs_app).await,
+                _ = jobs_shutdown.changed() => break,
+            }
+        }
+    });
+
+    let task = tokio::spawn(async move {
+        let server = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = shutdown_rx.changed().await;
+        });
+        let result = server.await.context("HTTP server failed");
+        let _ = jobs.await;
+        store.close().await;
+        result
+    });
+
+    Ok(Running {
+        http_addr,
+        bootstrapped,
+        app,
+        shutdown,
+        task,
+    })
+}
+
+/// Background work: drop expired sessions.
+async fn housekeeping(app: &App) {
+    match app.expire_sessions().await {
+        Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

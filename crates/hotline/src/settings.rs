@@ -1,0 +1,208 @@
+//! One typed settings tree: built-in defaults, then the TOML file, then `HOTLINE_…`
+//! environment variables, then command-line flags. Secrets (the database URL) come from the
+//! environment, from a file named by `HOTLINE_DATABASE_URL_FILE`, or from the flag, and are
+//! wrapped so they never print.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Session and login-throttling settings (seconds and counts).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthSettings {
+    /// A session unused this long ends.
+    pub idle_timeout_secs: i64,
+    /// A session ends this long after login.
+    pub absolute_timeout_secs: i64,
+    /// Failed logins allowed per account per window.
+    pub account_max_failures: u32,
+    /// Failed logins allowed per source IP per window.
+    pub ip_max_failures: u32,
+    /// The window for login failures.
+    pub failure_window_secs: i64,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        let policy = app::AuthPolicy::default();
+        Self {
+            idle_timeout_secs: policy.idle_timeout_ms / 1000,
+            absolute_timeout_secs: policy.absolute_timeout_ms / 1000,
+            account_max_failures: policy.account_max_failures,
+            ip_max_failures: policy.ip_max_failures,
+            failure_window_secs: policy.account_window_ms / 1000,
+        }
+    }
+}
+
+impl AuthSettings {
+    /// The application's policy from these settings.
+    pub fn policy(&self) -> app::AuthPolicy {
+        app::AuthPolicy {
+            idle_timeout_ms: self.idle_timeout_secs.saturating_mul(1000),
+            absolute_timeout_ms: self.absolute_timeout_secs.saturating_mul(1000),
+            account_max_failures: self.account_max_failures,
+            account_window_ms: self.failure_window_secs.saturating_mul(1000),
+            ip_max_failures: self.ip_max_failures,
+            ip_window_ms: self.failure_window_secs.saturating_mul(1000),
+            ..app::AuthPolicy::default()
+        }
+    }
+}
+
+/// Every setting of the `hotline` process.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Where the embedded database and other files live.
+    pub data_dir: PathBuf,
+    /// The HTTP listen address; port 0 picks a free port.
+    pub http_addr: SocketAddr,
+    /// Log format.
+    pub log_format: LogFormat,
+    /// Log filter, in `tracing` env-filter syntax (e.g. `info,hotline=debug`).
+    pub log_level: String,
+    /// Largest request body, bytes.
+    pub body_limit_bytes: usize,
+    /// Session and login policy.
+    pub auth: AuthSettings,
+    /// The database URL (secret). Default: SQLite in `data_dir`.
+    #[serde(skip_serializing)]
+    pub database_url: Option<String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            http_addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            log_format: LogFormat::Human,
+            log_level: "info".to_owned(),
+            body_limit_bytes: 1024 * 1024,
+            auth: AuthSettings::default(),
+            database_url: None,
+        }
+    }
+}
+
+/// Environment variables with our prefix that are not settings.
+const NOT_SETTINGS: &[&str] = &["config", "database_url_file"];
+
+/// Overrides from the command line.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// `--data-dir`.
+    pub data_dir: Option<PathBuf>,
+    /// `--http-addr`.
+    pub http_addr: Option<SocketAddr>,
+    /// `--database-url`.
+    pub database_url: Option<String>,
+}
+
+impl Settings {
+    /// Loads defaults → `config_file` → environment → `overrides`.
+    pub fn load(config_file: Option<&Path>, overrides: &Overrides) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = config_file {
+            if !path.is_file() {
+                bail!("configuration file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("HOTLINE_").split("__").filter(|key| {
+            !NOT_SETTINGS.contains(&key.as_str()) && !key.as_str().starts_with("test_")
+        }));
+        let mut settings: Settings = figment.extract().context("invalid configuration")?;
+        if let Ok(path) = std::env::var("HOTLINE_DATABASE_URL_FILE") {
+            let url = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading HOTLINE_DATABASE_URL_FILE ({path})"))?;
+            settings.database_url = Some(url.trim().to_owned());
+        }
+        if let Some(dir) = &overrides.data_dir {
+            settings.data_dir.clone_from(dir);
+        }
+        if let Some(addr) = overrides.http_addr {
+            settings.http_addr = addr;
+        }
+        if let Some(url) = &overrides.database_url {
+            settings.database_url = Some(url.clone());
+        }
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.auth.idle_timeout_secs <= 0 || self.auth.absolute_timeout_secs <= 0 {
+            bail!("auth timeouts must be positive");
+        }
+        if self.body_limit_bytes < 1024 {
+            bail!("body_limit_bytes must be at least 1024");
+        }
+        Ok(())
+    }
+
+    /// The database URL to use: the configured one, or SQLite in the data directory.
+    pub fn database_url(&self) -> SecretString {
+        match &self.database_url {
+            Some(url) => SecretString::from(url.clone()),
+            None => SecretString::from(store::sqlite_url_for_dir(&self.data_dir)),
+        }
+    }
+
+    /// The effective configuration as TOML, with the database URL's credentials redacted.
+    pub fn redacted_toml(&self) -> anyhow::Result<String> {
+        let mut text = toml::to_string_pretty(self).context("rendering the configuration")?;
+        let url = self.database_url();
+        text.push_str(&format!(
+            "database_url = {:?}\n",
+            redact_url(url.expose_secret())
+        ));
+        Ok(text)
+    }
+}
+
+/// Keeps a URL's scheme, host and path but hides user, password and query.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return "[redacted]".to_owned();
+    };
+    let rest = rest.split('?').next().unwrap_or_default();
+    match rest.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://[redacted]@{host}"),
+        None => format!("{scheme}://{rest}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_lose_their_credentials() {
+        assert_eq!(
+            redact_url("postgres://hotline:s3cret@db.example:5432/hotline?sslmode=require"),
+            "postgres://[redacted]@db.example:5432/hotline"
+        );
+        assert_eq!(
+            redact_url("sqlite://./data/hotline.db"),
+            "sqlite://./data/hotline.db"
+        );
+        assert_eq!(redact_url("garbage"), "[redacted]");
+    }
+}
