@@ -13,7 +13,7 @@ use app::{Principal, RequestMeta, SessionInfo};
 use domain::RequestId;
 
 use crate::ApiState;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, FieldProblem, Problem};
 
 /// The session cookie's name. The `__Host-` prefix makes browsers insist on `Secure`,
 /// `Path=/` and no `Domain`, so no sibling host can set or read it.
@@ -44,12 +44,16 @@ where
 
 fn json_rejection(rejection: &JsonRejection) -> ApiError {
     let problem = match rejection {
-        JsonRejection::JsonDataError(e) => Problem::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid-body",
-            "Invalid request body",
-        )
-        .with_detail(data_error_detail(&e.body_text())),
+        JsonRejection::JsonDataError(e) => {
+            let detail = data_error_detail(&e.body_text());
+            let mut problem = Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-body",
+                "Invalid request body",
+            );
+            problem.errors = field_problem(&detail).into_iter().collect();
+            problem.with_detail(detail)
+        }
         JsonRejection::JsonSyntaxError(_) => {
             Problem::new(StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON")
                 .with_detail("the request body is not valid JSON")
@@ -79,6 +83,24 @@ fn data_error_detail(text: &str) -> String {
         .or_else(|| text.strip_prefix("Failed to deserialize query string: "))
         .unwrap_or(text);
     detail.chars().take(300).collect()
+}
+
+/// Turns serde's `field: message at line L column C` into a field error, so the UI can show
+/// the message beside the field.
+fn field_problem(detail: &str) -> Option<FieldProblem> {
+    let (field, message) = detail.split_once(": ")?;
+    if field.is_empty()
+        || !field
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']'))
+    {
+        return None;
+    }
+    let message = message.rsplit_once(" at line ").map_or(message, |(m, _)| m);
+    Some(FieldProblem {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    })
 }
 
 /// Where the request came from.

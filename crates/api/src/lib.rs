@@ -25,7 +25,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 pub use extract::{CSRF_HEADER, SESSION_COOKIE};
 pub use metrics::Metrics;
-pub use problem::{ApiError, Problem};
+pub use problem::{ApiError, FieldProblem, Problem};
 pub use web::ui_embedded;
 
 /// What every handler can reach.

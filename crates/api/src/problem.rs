@@ -29,8 +29,7 @@ pub struct Problem {
     pub detail: Option<String>,
     /// Problems with individual input fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<FieldProblem>)]
-    pub errors: Vec<FieldError>,
+    pub errors: Vec<FieldProblem>,
     /// The request's id, to quote when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -41,11 +40,20 @@ pub struct Problem {
 
 /// One field's problem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub(crate) struct FieldProblem {
+pub struct FieldProblem {
     /// The JSON field.
     pub field: String,
     /// What is wrong with it.
     pub message: String,
+}
+
+impl From<FieldError> for FieldProblem {
+    fn from(e: FieldError) -> Self {
+        Self {
+            field: e.field.to_owned(),
+            message: e.message,
+        }
+    }
 }
 
 impl Problem {
@@ -146,7 +154,7 @@ impl From<AppError> for ApiError {
                     "validation",
                     "Invalid input",
                 );
-                p.errors = errors;
+                p.errors = errors.into_iter().map(FieldProblem::from).collect();
                 p
             }
             AppError::Internal(cause) => {

@@ -101,8 +101,16 @@ impl Default for Settings {
     }
 }
 
-/// Environment variables with our prefix that are not settings.
-const NOT_SETTINGS: &[&str] = &["config", "database_url_file"];
+/// The top-level settings that `HOTLINE_…` environment variables may set.
+const SETTING_KEYS: &[&str] = &[
+    "data_dir",
+    "http_addr",
+    "log_format",
+    "log_level",
+    "body_limit_bytes",
+    "auth",
+    "database_url",
+];
 
 /// Overrides from the command line.
 #[derive(Debug, Default, Clone)]
@@ -125,8 +133,12 @@ impl Settings {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
+        // Only our own settings: other HOTLINE_… variables (test harness, wrappers) are not
+        // ours to reject. Keys arrive in their original case.
         figment = figment.merge(Env::prefixed("HOTLINE_").split("__").filter(|key| {
-            !NOT_SETTINGS.contains(&key.as_str()) && !key.as_str().starts_with("test_")
+            let key = key.as_str().to_ascii_lowercase();
+            let top = key.split('.').next().unwrap_or_default();
+            SETTING_KEYS.contains(&top)
         }));
         let mut settings: Settings = figment.extract().context("invalid configuration")?;
         if let Ok(path) = std::env::var("HOTLINE_DATABASE_URL_FILE") {

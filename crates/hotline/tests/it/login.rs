@@ -1,0 +1,452 @@
+//! Login: the first-start admin flow, TOTP single use, backup codes, indistinguishable
+//! failures and rate limits.
+
+use std::time::Instant;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::support::{ADMIN_PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn first_start_admin_changes_password_and_enrols_totp() {
+    let t = spawn_app().await;
+    let mut c = t.client();
+
+    let r = c
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "admin", "password": t.admin_otp}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["next"], "change_password");
+    let set_cookie = r
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    for attribute in [
+        "__Host-hotline_session=",
+        "Path=/",
+        "Secure",
+        "HttpOnly",
+        "SameSite=Strict",
+    ] {
+        assert!(
+            set_cookie.contains(attribute),
+            "cookie lacks {attribute}: {set_cookie}"
+        );
+    }
+    let partial_cookie = c.cookie.clone().unwrap();
+
+    // A partial session reaches nothing but the next login step.
+    assert_eq!(
+        c.get("/api/v1/users").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = c.get("/api/v1/auth/session").await;
+    assert_eq!(r.body["next"], "change_password");
+    assert_eq!(r.body["permissions"], json!([]));
+    assert_eq!(
+        c.post("/api/v1/auth/totp/enrol", json!({})).await.status,
+        StatusCode::CONFLICT
+    );
+
+    // Password rules: too short, common, same as the username.
+    for (bad, needle) in [
+        ("short pw", "at least 12"),
+        ("passwordpassword", "common"),
+        ("qwertyuiopasdfgh", "common"),
+    ] {
+        let r = c
+            .post("/api/v1/auth/password", json!({"new_password": bad}))
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+        assert_eq!(r.body["errors"][0]["field"], "new_password");
+        let msg = r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_lowercase();
+        assert!(msg.contains(needle), "{bad}: {msg}");
+    }
+    let r = c
+        .post(
+            "/api/v1/auth/password",
+            json!({"new_password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["next"], "enrol_totp");
+
+    let r = c.post("/api/v1/auth/totp/enrol", json!({})).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let secret = r.body["secret"].as_str().unwrap().to_owned();
+    let uri = r.body["otpauth_uri"].as_str().unwrap();
+    assert!(
+        uri.starts_with("otpauth://totp/") && uri.contains(&format!("secret={secret}")),
+        "{uri}"
+    );
+    assert!(r.body["qr_svg"].as_str().unwrap().contains("<svg"));
+
+    let wrong = if t.code(&secret) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let r = c
+        .post("/api/v1/auth/totp/confirm", json!({"code": wrong}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+
+    let r = c
+        .post(
+            "/api/v1/auth/totp/confirm",
+            json!({"code": t.code(&secret)}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["next"], "done");
+    let codes = r.body["backup_codes"].as_array().unwrap();
+    assert_eq!(codes.len(), 10);
+    assert_ne!(
+        c.cookie.as_deref(),
+        Some(partial_cookie.as_str()),
+        "a new session id after login"
+    );
+
+    let r = c.get("/api/v1/auth/session").await;
+    assert_eq!(r.body["next"], "done");
+    assert_eq!(r.body["user"]["role"], "admin");
+    assert_eq!(r.body["tenant"]["name"], "Demo");
+    assert!(
+        r.body["permissions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("users_manage"))
+    );
+    let r = c.get("/api/v1/users").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["items"][0]["username"], "admin");
+    assert_eq!(r.body["items"][0]["totp_enrolled"], true);
+    assert_eq!(r.body["items"][0]["must_change_password"], false);
+
+    // The old partial session is gone.
+    let mut old = t.client();
+    old.cookie = Some(partial_cookie);
+    assert_eq!(
+        old.get("/api/v1/auth/session").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // The one-time password no longer works.
+    let r = t
+        .client()
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "admin", "password": t.admin_otp}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_totp_code_is_accepted_once_only() {
+    let t = spawn_app().await;
+    let (_, secret) = t.admin().await;
+
+    // The code that confirmed enrolment cannot log in within its own time step.
+    let code = t.code(&secret);
+    let mut c = t.client();
+    c.post(
+        "/api/v1/auth/login",
+        json!({"username": "admin", "password": ADMIN_PASSWORD}),
+    )
+    .await;
+    let r = c.post("/api/v1/auth/totp", json!({"code": code})).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNAUTHORIZED,
+        "replayed enrolment code accepted"
+    );
+
+    // A fresh code works once; the same code in a second login is refused.
+    t.clock.advance_secs(30);
+    let code = t.code(&secret);
+    let mut first = t.client();
+    first
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        first
+            .post("/api/v1/auth/totp", json!({"code": code}))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let mut second = t.client();
+    second
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    let r = second
+        .post("/api/v1/auth/totp", json!({"code": code}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.body["type"], "urn:hotline:problem:invalid-code");
+    // Even a code of an older step is refused once a newer one was used.
+    t.clock.advance_secs(30);
+    let r = second
+        .post("/api/v1/auth/totp", json!({"code": code}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn backup_codes_work_once_each() {
+    let t = spawn_app().await;
+    let mut c = t.client();
+    c.post(
+        "/api/v1/auth/login",
+        json!({"username": "admin", "password": t.admin_otp}),
+    )
+    .await;
+    c.post(
+        "/api/v1/auth/password",
+        json!({"new_password": ADMIN_PASSWORD}),
+    )
+    .await;
+    let secret = c.post("/api/v1/auth/totp/enrol", json!({})).await.body["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = c
+        .post(
+            "/api/v1/auth/totp/confirm",
+            json!({"code": t.code(&secret)}),
+        )
+        .await;
+    let backup = r.body["backup_codes"][3].as_str().unwrap().to_owned();
+
+    let mut a = t.client();
+    a.post(
+        "/api/v1/auth/login",
+        json!({"username": "admin", "password": ADMIN_PASSWORD}),
+    )
+    .await;
+    let r = a
+        .post(
+            "/api/v1/auth/totp",
+            json!({"backup_code": backup.to_uppercase()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(a.get("/api/v1/users").await.status, StatusCode::OK);
+
+    let mut b = t.client();
+    b.post(
+        "/api/v1/auth/login",
+        json!({"username": "admin", "password": ADMIN_PASSWORD}),
+    )
+    .await;
+    let r = b
+        .post("/api/v1/auth/totp", json!({"backup_code": backup}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = b
+        .post(
+            "/api/v1/auth/totp",
+            json!({"code": "123456", "backup_code": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    t.stop().await;
+}
+
+fn median(mut samples: Vec<u128>) -> u128 {
+    samples.sort_unstable();
+    samples[samples.len() / 2]
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_look_the_same() {
+    let t = spawn_app().await;
+    let (_, _) = t.admin().await;
+    let mut wrong_pw = Vec::new();
+    let mut unknown = Vec::new();
+    let mut bodies = Vec::new();
+    for round in 0..7 {
+        // Rate limits are per account and per IP: keep below them by moving the clock on.
+        t.clock.advance_secs(16 * 60);
+        for (user, samples) in [("admin", &mut wrong_pw), ("nobody-here", &mut unknown)] {
+            let started = Instant::now();
+            let r = t
+                .client()
+                .post(
+                    "/api/v1/auth/login",
+                    json!({"username": user, "password": format!("wrong password {round}")}),
+                )
+                .await;
+            samples.push(started.elapsed().as_micros());
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+            let mut body = r.body.clone();
+            body.as_object_mut().unwrap().remove("request_id");
+            bodies.push(body);
+        }
+    }
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "responses differ: {bodies:?}"
+    );
+    // Both paths run one Argon2id verification; without the dummy hash an unknown user
+    // would answer over ten times faster. The bound is loose because the machine is shared.
+    let (known, unknown) = (median(wrong_pw), median(unknown));
+    let ratio = known.max(unknown) as f64 / known.min(unknown).max(1) as f64;
+    assert!(
+        ratio < 4.0,
+        "timing differs: wrong password {known} µs, unknown user {unknown} µs"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn repeated_failures_get_429_with_retry_after_and_never_a_permanent_lock() {
+    let t = spawn_app().await;
+    t.admin().await;
+    for user in ["admin", "ghost-user"] {
+        let mut c = t.client();
+        for _ in 0..5 {
+            let r = c
+                .post(
+                    "/api/v1/auth/login",
+                    json!({"username": user, "password": "not the password"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        }
+        let r = c
+            .post(
+                "/api/v1/auth/login",
+                json!({"username": user, "password": ADMIN_PASSWORD}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{user}");
+        let retry: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=900).contains(&retry), "Retry-After {retry}");
+        assert_eq!(r.body["type"], "urn:hotline:problem:rate-limited");
+    }
+    // After the window the right password works again.
+    t.clock.advance_secs(15 * 60 + 1);
+    let r = t
+        .client()
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Per source IP: many different accounts from one address.
+    for i in 0..30 {
+        let r = t
+            .client()
+            .post(
+                "/api/v1/auth/login",
+                json!({"username": format!("spray-{i}"), "password": "x"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = t
+        .client()
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn wrong_totp_codes_are_rate_limited() {
+    let t = spawn_app().await;
+    let (_, secret) = t.admin().await;
+    t.clock.advance_secs(30);
+    let mut c = t.client();
+    c.post(
+        "/api/v1/auth/login",
+        json!({"username": "admin", "password": ADMIN_PASSWORD}),
+    )
+    .await;
+    let right = t.code(&secret);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            c.post("/api/v1/auth/totp", json!({"code": wrong}))
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let r = c.post("/api/v1/auth/totp", json!({"code": right})).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.contains_key("retry-after"));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_in_user_changes_the_password_with_the_current_one() {
+    let t = spawn_app().await;
+    let (mut c, secret) = t.admin().await;
+    let r = c
+        .post(
+            "/api/v1/auth/password",
+            json!({"new_password": "another long passphrase"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.body["errors"][0]["field"], "current_password");
+    let r = c
+        .post(
+            "/api/v1/auth/password",
+            json!({"current_password": "wrong one entirely", "new_password": "another long passphrase"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut other = t.login("admin", ADMIN_PASSWORD, &secret).await;
+    let r = c
+        .post(
+            "/api/v1/auth/password",
+            json!({"current_password": ADMIN_PASSWORD, "new_password": "another long passphrase"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["next"], "done");
+    // This session stays; the other one ended with the old password.
+    assert_eq!(c.get("/api/v1/users").await.status, StatusCode::OK);
+    assert_eq!(
+        other.get("/api/v1/users").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    t.login("admin", "another long passphrase", &secret).await;
+    t.stop().await;
+}

@@ -1,0 +1,14 @@
+//! End-to-end tests of the `hotline` server: each test boots the real server on port 0 with
+//! a fresh database and a manual clock, and drives it over HTTP as a client would. Tests of
+//! the binary itself (first-start output, `audit verify`, signals) run the executable.
+
+mod support;
+
+mod api_keys;
+mod audit;
+mod bad_input;
+mod binary;
+mod login;
+mod platform;
+mod sessions;
+mod tenancy;

@@ -1,0 +1,139 @@
+//! Health, readiness, metrics, the OpenAPI document, request ids and the web UI fallback.
+
+use reqwest::StatusCode;
+
+use crate::support::spawn_app;
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let t = spawn_app().await;
+    let health = t.http.get(t.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready = t.http.get(t.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    let _ = t.http.get(t.url("/api/v1/users")).send().await.unwrap();
+    let metrics = t.http.get(t.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("hotline_http_requests_total{"), "{text}");
+    assert!(text.contains("route=\"/api/v1/users\""), "{text}");
+    assert!(text.contains("status=\"401\""), "{text}");
+    assert!(
+        text.contains("hotline_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let t = spawn_app().await;
+    t.app().store().close().await;
+    let ready = t.http.get(t.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health = t.http.get(t.url("/healthz")).send().await.unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "liveness does not depend on the database"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_every_route() {
+    let t = spawn_app().await;
+    let doc: serde_json::Value = t
+        .http
+        .get(t.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/session", "get"),
+        ("/api/v1/auth/password", "post"),
+        ("/api/v1/auth/totp/enrol", "post"),
+        ("/api/v1/auth/totp/confirm", "post"),
+        ("/api/v1/auth/totp", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/logout-all", "post"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{id}", "get"),
+        ("/api/v1/users/{id}", "patch"),
+        ("/api/v1/users/{id}/end-sessions", "post"),
+        ("/api/v1/api-keys", "get"),
+        ("/api/v1/api-keys", "post"),
+        ("/api/v1/api-keys/{id}", "get"),
+        ("/api/v1/api-keys/{id}", "delete"),
+        ("/api/v1/audit", "get"),
+        ("/api/v1/audit/verify", "get"),
+        ("/api/v1/tenant", "get"),
+    ] {
+        assert!(
+            paths.get(path).and_then(|p| p.get(method)).is_some(),
+            "{method} {path} missing"
+        );
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_security_headers() {
+    let t = spawn_app().await;
+    for path in ["/healthz", "/api/v1/users", "/", "/users"] {
+        let r = t.http.get(t.url(path)).send().await.unwrap();
+        let id = r
+            .headers()
+            .get("x-request-id")
+            .expect("request id")
+            .to_str()
+            .unwrap();
+        assert_eq!(id.len(), 36, "{path}: {id}");
+        assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+        assert!(
+            r.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("default-src 'self'")
+        );
+    }
+    // A request id the client sends is kept.
+    let r = t
+        .http
+        .get(t.url("/healthz"))
+        .header("x-request-id", "4a9c7b1e-0000-4000-8000-000000000001")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["x-request-id"],
+        "4a9c7b1e-0000-4000-8000-000000000001"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn client_side_routes_get_the_web_ui() {
+    let t = spawn_app().await;
+    let r = t.http.get(t.url("/users")).send().await.unwrap();
+    if api::ui_embedded() {
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+        assert!(r.text().await.unwrap().contains("<div id=\"root\">"));
+    } else {
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+    t.stop().await;
+}

@@ -1,0 +1,230 @@
+// Users of this tenant: the list, creating a user (whose one-time password is shown once), changing a role,
+// disabling and enabling, and ending someone's sessions.
+
+import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { api, asApiError, ROLES, type ApiError, type CreatedUser, type Role, type User } from "../api";
+import type { PageProps } from "../App";
+import { formatDateTime, plural, roleLabel, t } from "../i18n";
+import { ErrorAlert } from "../components/ErrorAlert";
+import { Field, SelectField } from "../components/Field";
+import { SecretOnce } from "../components/SecretOnce";
+
+export function UsersPage({ can }: PageProps) {
+  const [users, setUsers] = useState<User[] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [status, setStatus] = useState("");
+  const [busyId, setBusyId] = useState<string | null>(null);
+  const [created, setCreated] = useState<CreatedUser | null>(null);
+  const manage = can("users_manage");
+  const endSessions = can("sessions_manage");
+
+  const load = useCallback(async () => {
+    try {
+      setUsers((await api.listUsers()).items);
+    } catch (e) {
+      setError(asApiError(e));
+    }
+  }, []);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  async function act(user: User, action: () => Promise<string>) {
+    setBusyId(user.id);
+    setError(null);
+    setStatus("");
+    try {
+      setStatus(await action());
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setBusyId(null);
+    }
+  }
+
+  const replace = (updated: User) => setUsers((list) => list?.map((u) => (u.id === updated.id ? updated : u)) ?? null);
+
+  const changeRole = (user: User, role: Role) =>
+    act(user, async () => {
+      replace(await api.updateUser(user.id, { role }));
+      return t("users.roleChanged", { name: user.username, role: roleLabel(role) });
+    });
+
+  const toggleDisabled = (user: User) =>
+    act(user, async () => {
+      const updated = await api.updateUser(user.id, { disabled: !user.disabled });
+      replace(updated);
+      return t(updated.disabled ? "users.disabledDone" : "users.enabledDone", { name: user.username });
+    });
+
+  const endUserSessions = (user: User) =>
+    act(user, async () => {
+      await api.endUserSessions(user.id);
+      return t("users.sessionsEnded", { name: user.username });
+    });
+
+  return (
+    <>
+      {manage &&
+        (created ? (
+          <SecretOnce
+            heading={t("users.createdTitle", { name: created.user.username })}
+            explanation={t("users.createdExplanation")}
+            secret={created.one_time_password}
+            testId="one-time-password"
+            onDone={() => setCreated(null)}
+          />
+        ) : (
+          <CreateUserForm
+            onCreated={(result) => {
+              setCreated(result);
+              setUsers((list) => [...(list ?? []), result.user]);
+            }}
+          />
+        ))}
+
+      <ErrorAlert error={error} />
+      <p role="status" className="status" data-testid="status">
+        {status}
+      </p>
+
+      {users === null && !error && <p className="muted">{t("common.loading")}</p>}
+      {users && (
+        <div className="table-wrap">
+          <table data-testid="users-table">
+            <caption>{plural(users.length, "users.captionOne", "users.caption")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("users.username")}</th>
+                <th scope="col">{t("users.displayName")}</th>
+                <th scope="col">{t("users.role")}</th>
+                <th scope="col">{t("users.state")}</th>
+                <th scope="col">{t("users.totp")}</th>
+                <th scope="col">{t("users.created")}</th>
+                {(manage || endSessions) && <th scope="col">{t("common.actions")}</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {users.map((user) => (
+                <tr key={user.id} data-testid={`user-row-${user.username}`} className={user.disabled ? "dim" : undefined}>
+                  <th scope="row">{user.username}</th>
+                  <td>{user.display_name}</td>
+                  <td>
+                    {manage ? (
+                      <select
+                        aria-label={t("users.roleFor", { name: user.username })}
+                        value={user.role}
+                        disabled={busyId === user.id}
+                        onChange={(e) => void changeRole(user, e.target.value as Role)}
+                      >
+                        {ROLES.map((role) => (
+                          <option key={role} value={role}>
+                            {roleLabel(role)}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      roleLabel(user.role)
+                    )}
+                  </td>
+                  <td>
+                    {user.disabled ? t("users.disabled") : t("users.active")}
+                    {user.must_change_password && <span className="badge">{t("users.mustChange")}</span>}
+                  </td>
+                  <td>{user.totp_enrolled ? t("common.yes") : t("common.no")}</td>
+                  <td>{formatDateTime(user.created_at)}</td>
+                  {(manage || endSessions) && (
+                    <td className="actions">
+                      {manage && (
+                        <button type="button" disabled={busyId === user.id} onClick={() => void toggleDisabled(user)}>
+                          {user.disabled ? t("users.enable") : t("users.disable")}
+                          <span className="visually-hidden"> {user.username}</span>
+                        </button>
+                      )}
+                      {endSessions && (
+                        <button type="button" disabled={busyId === user.id} onClick={() => void endUserSessions(user)}>
+                          {t("users.endSessions")}
+                          <span className="visually-hidden"> {user.username}</span>
+                        </button>
+                      )}
+                    </td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}
+
+function CreateUserForm({ onCreated }: { onCreated: (result: CreatedUser) => void }) {
+  const [username, setUsername] = useState("");
+  const [displayName, setDisplayName] = useState("");
+  const [role, setRole] = useState<Role>("agent");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      onCreated(await api.createUser(username.trim(), displayName.trim(), role));
+    } catch (e) {
+      setError(asApiError(e));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="card inline-form" onSubmit={(e) => void submit(e)} aria-labelledby="create-user-heading" noValidate>
+      <h2 id="create-user-heading">{t("users.createTitle")}</h2>
+      <ErrorAlert error={error} fields={["username", "display_name", "role"]} />
+      <div className="form-row">
+        <Field
+          label={t("users.username")}
+          name="username"
+          autoComplete="off"
+          autoCapitalize="none"
+          spellCheck={false}
+          required
+          value={username}
+          onChange={(e) => setUsername(e.target.value)}
+          error={error?.fieldError("username")}
+          data-testid="create-username"
+        />
+        <Field
+          label={t("users.displayName")}
+          name="display_name"
+          autoComplete="off"
+          required
+          value={displayName}
+          onChange={(e) => setDisplayName(e.target.value)}
+          error={error?.fieldError("display_name")}
+          data-testid="create-display-name"
+        />
+        <SelectField
+          label={t("users.role")}
+          name="role"
+          value={role}
+          onChange={(e) => setRole(e.target.value as Role)}
+          error={error?.fieldError("role")}
+          data-testid="create-role"
+        >
+          {ROLES.map((r) => (
+            <option key={r} value={r}>
+              {roleLabel(r)}
+            </option>
+          ))}
+        </SelectField>
+        <button type="submit" className="primary" disabled={busy} data-testid="create-user-submit">
+          {busy ? t("common.working") : t("users.create")}
+        </button>
+      </div>
+    </form>
+  );
+}
