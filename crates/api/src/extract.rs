@@ -73,7 +73,7 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
         }
         other => Problem::new(other.status(), "invalid-body", "Invalid request body"),
     };
-    ApiError(problem)
+    ApiError(Box::new(problem))
 }
 
 /// Keeps serde's explanation (which names the field and the rule) but not axum's prefix.
@@ -266,7 +266,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(value)) => Ok(ApiQuery(value)),
-            Err(rejection) => Err(ApiError(
+            Err(rejection) => Err(ApiError::from(
                 Problem::new(
                     StatusCode::BAD_REQUEST,
                     "invalid-query",

@@ -83,12 +83,18 @@ impl Problem {
 
 /// An error a handler returns; rendered as problem+json.
 #[derive(Debug)]
-pub struct ApiError(pub Problem);
+pub struct ApiError(pub Box<Problem>);
+
+impl From<Problem> for ApiError {
+    fn from(problem: Problem) -> Self {
+        ApiError(Box::new(problem))
+    }
+}
 
 impl ApiError {
     /// 400 for a path parameter that is not a valid id.
     pub fn bad_id() -> Self {
-        ApiError(
+        ApiError::from(
             Problem::new(StatusCode::BAD_REQUEST, "invalid-id", "Invalid id")
                 .with_detail("the id in the path is not a valid UUID"),
         )
@@ -96,7 +102,7 @@ impl ApiError {
 
     /// 401: not signed in.
     pub fn unauthenticated() -> Self {
-        ApiError(Problem::new(
+        ApiError::from(Problem::new(
             StatusCode::UNAUTHORIZED,
             "unauthenticated",
             "Authentication required",
@@ -105,7 +111,7 @@ impl ApiError {
 
     /// 403 for a missing or wrong anti-CSRF token or a foreign origin.
     pub fn csrf() -> Self {
-        ApiError(
+        ApiError::from(
             Problem::new(StatusCode::FORBIDDEN, "csrf", "Cross-site request refused")
                 .with_detail("state-changing requests must send the session's X-CSRF-Token header from the same origin"),
         )
@@ -168,14 +174,14 @@ impl From<AppError> for ApiError {
                 )
             }
         };
-        ApiError(problem)
+        ApiError(Box::new(problem))
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = self.0.status_code().into_response();
-        response.extensions_mut().insert(self.0);
+        response.extensions_mut().insert(*self.0);
         response
     }
 }
