@@ -2,6 +2,7 @@
 
 use domain::{AuditEntry, TenantId};
 use security::audit::{self, ChainBreak};
+
 use security::rbac::Permission;
 
 use crate::{App, AppResult, Principal};
@@ -70,27 +71,48 @@ impl App {
     /// Recomputes one tenant's chain from the first entry to the recorded head. Used by the
     /// API (with a permission check first) and by `hotline audit verify`.
     pub async fn verify_tenant_chain(&self, tenant: TenantId) -> AppResult<ChainReport> {
-        let mut entries = Vec::new();
+        // Read every entry, then the recorded head. If the head moved on meanwhile (entries
+        // appended while we read), read on; a head behind the entries means forged entries
+        // past it or a cut chain, and `finish` reports that.
+        let mut verifier = audit::ChainVerifier::new();
         let mut after = 0;
-        loop {
-            let page = self
-                .store()
-                .audit_page_ascending(tenant, after, VERIFY_PAGE)
-                .await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            let full = page.len() == VERIFY_PAGE as usize;
-            entries.extend(page);
-            if !full {
-                break;
+        let mut rounds = 0;
+        let (broken, head) = 'read: loop {
+            loop {
+                let page = self
+                    .store()
+                    .audit_page_ascending(tenant, after, VERIFY_PAGE)
+                    .await?;
+                for entry in &page {
+                    if let Err(b) = verifier.push(entry) {
+                        break 'read (Some(b), None);
+                    }
+                }
+                match page.last() {
+                    Some(last) if page.len() == VERIFY_PAGE as usize => after = last.seq,
+                    Some(last) => {
+                        after = last.seq;
+                        break;
+                    }
+                    None => break,
+                }
             }
-        }
-        let head = self.store().audit_head(tenant).await?;
-        let expected = Some(match &head {
-            Some((seq, hash)) => (*seq, hash.as_str()),
-            None => (0, audit::GENESIS_HASH),
-        });
-        Ok(match audit::verify_chain(entries.iter(), expected) {
+            let head = self.store().audit_head(tenant).await?;
+            let head_seq = head.as_ref().map_or(0, |(seq, _)| *seq);
+            rounds += 1;
+            if head_seq <= verifier.head_seq() || rounds >= 10 {
+                break (None, head);
+            }
+        };
+        let count = verifier.count();
+        let result = match broken {
+            Some(b) => Err(b),
+            None => verifier.finish(Some(match &head {
+                Some((seq, hash)) => (*seq, hash.as_str()),
+                None => (0, audit::GENESIS_HASH),
+            })),
+        };
+        Ok(match result {
             Ok(verified) => ChainReport {
                 tenant_id: tenant,
                 count: verified.count,
@@ -99,7 +121,7 @@ impl App {
             },
             Err(broken) => ChainReport {
                 tenant_id: tenant,
-                count: entries.len() as u64,
+                count,
                 head_seq: None,
                 error: Some(broken),
             },

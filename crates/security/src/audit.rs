@@ -225,21 +225,61 @@ pub fn verify_chain<'a>(
     entries: impl IntoIterator<Item = &'a AuditEntry>,
     expected_head: Option<(i64, &str)>,
 ) -> Result<VerifiedChain, ChainBreak> {
-    let mut tenant: Option<TenantId> = None;
-    let mut count: u64 = 0;
-    let mut head_seq: i64 = 0;
-    let mut head_hash = GENESIS_HASH.to_owned();
-
+    let mut verifier = ChainVerifier::new();
     for entry in entries {
+        verifier.push(entry)?;
+    }
+    verifier.finish(expected_head)
+}
+
+/// The incremental form of [`verify_chain`], for chains read page by page: memory stays
+/// constant however long the chain is. Feed entries in order of `seq`, then call `finish`.
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
+    tenant: Option<TenantId>,
+    count: u64,
+    head_seq: i64,
+    head_hash: String,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ChainVerifier {
+    /// A verifier at the start of a chain.
+    pub fn new() -> Self {
+        Self {
+            tenant: None,
+            count: 0,
+            head_seq: 0,
+            head_hash: GENESIS_HASH.to_owned(),
+        }
+    }
+
+    /// Entries accepted so far.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The sequence number of the last accepted entry (0 before the first).
+    pub fn head_seq(&self) -> i64 {
+        self.head_seq
+    }
+
+    /// Checks the next entry; the first break is returned and the verifier should be dropped.
+    pub fn push(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
         let seq = entry.seq;
         let id = entry.id;
-        if *tenant.get_or_insert(entry.tenant_id) != entry.tenant_id {
+        if *self.tenant.get_or_insert(entry.tenant_id) != entry.tenant_id {
             return Err(ChainBreak::WrongTenant { seq });
         }
         if recompute(entry) != entry.hash {
             return Err(ChainBreak::Edited { seq, id });
         }
-        let expected_seq = head_seq.saturating_add(1);
+        let expected_seq = self.head_seq.saturating_add(1);
         if seq > expected_seq {
             return Err(ChainBreak::Missing {
                 expected_seq,
@@ -247,27 +287,31 @@ pub fn verify_chain<'a>(
                 id,
             });
         }
-        if seq < expected_seq || entry.prev_hash != head_hash {
+        if seq < expected_seq || entry.prev_hash != self.head_hash {
             return Err(ChainBreak::Reordered { seq, id });
         }
-        count += 1;
-        head_seq = seq;
-        head_hash.clone_from(&entry.hash);
+        self.count += 1;
+        self.head_seq = seq;
+        self.head_hash.clone_from(&entry.hash);
+        Ok(())
     }
 
-    if let Some((expected_seq, expected_hash)) = expected_head
-        && (expected_seq != head_seq || expected_hash != head_hash)
-    {
-        return Err(ChainBreak::HeadMismatch {
-            expected_seq,
-            found_seq: head_seq,
-        });
+    /// Compares the end of the chain with the separately recorded head (see [`verify_chain`]).
+    pub fn finish(self, expected_head: Option<(i64, &str)>) -> Result<VerifiedChain, ChainBreak> {
+        if let Some((expected_seq, expected_hash)) = expected_head
+            && (expected_seq != self.head_seq || expected_hash != self.head_hash)
+        {
+            return Err(ChainBreak::HeadMismatch {
+                expected_seq,
+                found_seq: self.head_seq,
+            });
+        }
+        Ok(VerifiedChain {
+            count: self.count,
+            head_seq: self.head_seq,
+            head_hash: self.head_hash,
+        })
     }
-    Ok(VerifiedChain {
-        count,
-        head_seq,
-        head_hash,
-    })
 }
 
 #[cfg(test)]
