@@ -5,6 +5,8 @@
 //! errors become HTTP responses (`problem`). Handlers are thin: they extract, call one use
 //! case of `app`, and shape the answer.
 
+mod chat_ws;
+mod demo;
 mod extract;
 mod metrics;
 mod problem;
@@ -23,6 +25,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+pub use demo::{DEMO_WIDGET_DE, DEMO_WIDGET_EN};
 pub use extract::{CSRF_HEADER, SESSION_COOKIE};
 pub use metrics::Metrics;
 pub use problem::{ApiError, FieldProblem, Problem};
@@ -66,6 +69,7 @@ impl Default for ApiOptions {
         (name = "api-keys", description = "Keys for integrations"),
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "tenant", description = "The caller's tenant"),
+        (name = "flows", description = "Flows, versions and web chat widgets"),
     )
 )]
 struct ApiDoc;
@@ -77,6 +81,7 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::api_keys::router())
         .merge(routes::audit::router())
         .merge(routes::tenant::router())
+        .merge(routes::flows::router())
 }
 
 /// The OpenAPI 3.1 document of every route.
@@ -147,6 +152,9 @@ pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Rou
                 }
             }),
         )
+        .route("/chat/ws", get(chat_ws::upgrade))
+        .route("/demo", get(demo::page))
+        .route("/demo/api/appointment", get(demo::appointment))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::serve).with_state(metrics.clone()))

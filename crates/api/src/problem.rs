@@ -30,6 +30,10 @@ pub struct Problem {
     /// Problems with individual input fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// Flow diagnostics (for an invalid flow): severity, code, message, node and path.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<Object>)]
+    pub diagnostics: Vec<serde_json::Value>,
     /// The request's id, to quote when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
@@ -65,6 +69,7 @@ impl Problem {
             status: status.as_u16(),
             detail: None,
             errors: Vec::new(),
+            diagnostics: Vec::new(),
             request_id: None,
             retry_after: None,
         }
@@ -161,6 +166,19 @@ impl From<AppError> for ApiError {
                     "Invalid input",
                 );
                 p.errors = errors.into_iter().map(FieldProblem::from).collect();
+                p
+            }
+            AppError::InvalidFlow(diagnostics) => {
+                let mut p = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-flow",
+                    "The flow has errors",
+                )
+                .with_detail(format!("{} problem(s); see diagnostics", diagnostics.len()));
+                p.diagnostics = diagnostics
+                    .iter()
+                    .filter_map(|d| serde_json::to_value(d).ok())
+                    .collect();
                 p
             }
             AppError::Internal(cause) => {

@@ -29,6 +29,11 @@ impl std::fmt::Debug for Bootstrapped {
     }
 }
 
+/// The German demo flow, as shipped in `flows/demo-de.yaml`.
+pub const DEMO_FLOW_DE: &str = include_str!("../../../flows/demo-de.yaml");
+/// The English demo flow, as shipped in `flows/demo-en.yaml`.
+pub const DEMO_FLOW_EN: &str = include_str!("../../../flows/demo-en.yaml");
+
 fn system_event(action: &str, object_type: &str, object_id: String) -> AuditEvent {
     AuditEvent {
         actor_kind: ActorKind::System,
@@ -53,7 +58,82 @@ impl App {
         let username = Username::parse("admin").map_err(|e| AppError::Internal(e.into()))?;
         let display =
             DisplayName::parse("Administrator").map_err(|e| AppError::Internal(e.into()))?;
-        self.create_tenant(name, username, display).await.map(Some)
+        let created = self.create_tenant(name, username, display).await?;
+        self.install_demo(created.tenant.id).await?;
+        Ok(Some(created))
+    }
+
+    /// Gives the demo tenant the demo hotline: the German and English demo flows, published,
+    /// each behind a web chat widget (`demo-de`, `demo-en`) that any origin may embed, and
+    /// permission for its flows to call Hotline's own demo endpoint on loopback.
+    async fn install_demo(&self, tenant: TenantId) -> AppResult<()> {
+        let demos = [
+            (
+                DEMO_FLOW_DE,
+                "demo-de",
+                "Gesundheitsamt – Chat",
+                "Fragen zu Impfung, Test und Quarantäne? Schreiben Sie uns.",
+            ),
+            (
+                DEMO_FLOW_EN,
+                "demo-en",
+                "Health office chat",
+                "Questions about vaccination, tests or quarantine? Write to us.",
+            ),
+        ];
+        let now = self.now();
+        for (source, widget_id, title, greeting) in demos {
+            let doc = crate::flows::parse_source(source)?;
+            let errors: Vec<_> = flow::validate(&doc)
+                .into_iter()
+                .filter(|d| d.severity == flow::Severity::Error)
+                .collect();
+            if !errors.is_empty() {
+                return Err(AppError::InvalidFlow(errors));
+            }
+            let record = store::FlowRecord {
+                tenant_id: tenant,
+                id: domain::FlowId::from_random_bytes(random_bytes()?),
+                name: doc.name.clone(),
+                draft: source.to_owned(),
+                active_version: None,
+                created_at: now,
+                updated_at: now,
+            };
+            self.store().insert_flow(&record).await?;
+            let version = self
+                .store()
+                .publish_flow_version(tenant, record.id, source, None, now)
+                .await?;
+            self.store()
+                .insert_widget(&store::Widget {
+                    id: widget_id.to_owned(),
+                    tenant_id: tenant,
+                    name: doc.name.clone(),
+                    flow_id: Some(record.id),
+                    title: title.to_owned(),
+                    primary_color: "#0b5cad".to_owned(),
+                    greeting: greeting.to_owned(),
+                    allowed_origins: vec!["*".to_owned()],
+                    created_at: now,
+                    updated_at: now,
+                })
+                .await?;
+            self.audit(
+                tenant,
+                system_event("flow.publish", "flow", format!("{}@{version}", record.id)),
+            )
+            .await?;
+            self.audit(
+                tenant,
+                system_event("widget.create", "widget", widget_id.to_owned()),
+            )
+            .await?;
+        }
+        self.store()
+            .set_tenant_allows_private_http(tenant, true)
+            .await?;
+        Ok(())
     }
 
     /// Creates a tenant with its first admin (used by first start and `hotline tenant create`).

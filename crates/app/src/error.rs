@@ -43,6 +43,9 @@ pub enum AppError {
     /// Input broke a rule; every problem is listed.
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// A flow document has errors; all of them are listed.
+    #[error("the flow has errors")]
+    InvalidFlow(Vec<flow::Diagnostic>),
     /// Anything else; logged with its cause chain, never shown to clients.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),

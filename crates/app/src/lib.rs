@@ -7,8 +7,10 @@
 mod audit;
 mod auth;
 mod bootstrap;
+mod chat;
 mod clock;
 mod error;
+mod flows;
 mod keys;
 mod principal;
 mod users;
@@ -21,9 +23,14 @@ use store::Store;
 
 pub use audit::{AuditPage, ChainReport};
 pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SecondFactor, SessionInfo};
-pub use bootstrap::Bootstrapped;
+pub use bootstrap::{Bootstrapped, DEMO_FLOW_DE, DEMO_FLOW_EN};
+pub use chat::{
+    ChatEvent, ChatMessage, ChatSession, ChatWidget, HttpClient, MAX_MESSAGE_BYTES,
+    OutboundRequest, OutboundResponse,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult, FieldError};
+pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
 pub use keys::CreatedApiKey;
 pub use principal::{Principal, PrincipalKind};
 pub use users::CreatedUser;
@@ -92,6 +99,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     policy: AuthPolicy,
     limits: Mutex<Limits>,
+    chat: chat::ChatRuntime,
 }
 
 /// The application: the store, the clock and the policy, shared by all requests.
@@ -114,6 +122,7 @@ impl App {
                 clock,
                 policy,
                 limits: Mutex::new(limits),
+                chat: chat::ChatRuntime::default(),
             }),
         }
     }

@@ -74,6 +74,14 @@ uuid_id!(
     AuditEntryId
 );
 uuid_id!(
+    /// A flow (its versions share the id).
+    FlowId
+);
+uuid_id!(
+    /// One conversation with a caller, on any channel.
+    ConversationId
+);
+uuid_id!(
     /// The id of one HTTP request, echoed in `x-request-id` and recorded in the audit log.
     RequestId
 );

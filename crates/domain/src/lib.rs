@@ -12,7 +12,9 @@ mod role;
 mod time;
 
 pub use audit::{ActorKind, AuditEntry, AuditEvent, AuthMethod, Outcome, UnknownAuditValue};
-pub use ids::{ApiKeyId, AuditEntryId, IdParseError, RequestId, TenantId, UserId};
+pub use ids::{
+    ApiKeyId, AuditEntryId, ConversationId, FlowId, IdParseError, RequestId, TenantId, UserId,
+};
 pub use names::{DisplayName, NameError, TenantName, Username};
 pub use pii::Redacted;
 pub use role::{Role, RoleParseError};

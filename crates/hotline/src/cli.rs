@@ -72,6 +72,18 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Validate, lint, test and simulate flow files.
+    Flow {
+        /// The flow command.
+        #[command(subcommand)]
+        command: crate::flow_cli::FlowCommand,
+    },
+    /// Measure performance on this machine (bounded, loopback only).
+    Bench {
+        /// What to measure.
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Inspect the configuration.
     Config {
         /// The config command.
@@ -115,6 +127,14 @@ pub enum AuditCommand {
         #[arg(long, value_name = "TENANT_ID")]
         tenant: Option<String>,
     },
+}
+
+/// `hotline bench …`
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// The flow engine (inputs per second, state size) and the web chat (round trips and
+    /// memory per session over loopback).
+    Flow(crate::bench::FlowBench),
 }
 
 /// `hotline config …`
@@ -230,6 +250,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Flow { command } => Ok(crate::flow_cli::run(command).await),
+        Command::Bench {
+            command: BenchCommand::Flow(opts),
+        } => {
+            crate::bench::run(opts).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Config {
             command: ConfigCommand::Check { store, http_addr },

@@ -83,16 +83,27 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let options = api::ApiOptions {
         body_limit: settings.body_limit_bytes,
     };
+    app.set_base_url(format!("http://{http_addr}"));
+    app.set_http_client(Arc::new(channels::FlowHttpClient::new()));
     let router = api::router(app.clone(), metrics, &options);
     let (shutdown, mut shutdown_rx) = watch::channel(false);
     let mut jobs_shutdown = shutdown.subscribe();
 
     let jobs_app = app.clone();
     let jobs = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(600));
+        let mut housekeeping_tick = tokio::time::interval(Duration::from_secs(600));
+        // Conversation timers (no-input timeouts, queue waits, HTTP watchdogs) live in the
+        // store; this loop fires the due ones, so they survive restarts.
+        let mut timer_tick = tokio::time::interval(Duration::from_millis(250));
+        timer_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = tick.tick() => housekeeping(&jobs_app).await,
+                _ = housekeeping_tick.tick() => housekeeping(&jobs_app).await,
+                _ = timer_tick.tick() => {
+                    if let Err(e) = jobs_app.fire_due_timers().await {
+                        tracing::warn!(error = %e, "firing conversation timers failed");
+                    }
+                }
                 _ = jobs_shutdown.changed() => break,
             }
         }

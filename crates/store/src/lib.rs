@@ -14,11 +14,15 @@ mod sql;
 use std::sync::Arc;
 
 use domain::{
-    ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, TenantId, Timestamp, UserId, Username,
+    ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, ConversationId, FlowId, TenantId, Timestamp,
+    UserId, Username,
 };
 
 pub use error::StoreError;
-pub use model::{ApiKey, BackupCode, Session, SessionStage, Tenant, User, UserChanges};
+pub use model::{
+    ApiKey, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord, FlowVersion,
+    Message, QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges, Widget,
+};
 pub use sql::{
     PostgresStore, SqliteStore, connect, connect_postgres_in_schema, sqlite_url_for_dir,
 };
@@ -217,4 +221,142 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// The recorded head of the tenant's chain (sequence number and hash), if any entry exists.
     async fn audit_head(&self, tenant: TenantId) -> Result<Option<(i64, String)>>;
+
+    // ---- tenant settings ----
+
+    /// Whether the tenant's flows may call private and loopback addresses.
+    async fn tenant_allows_private_http(&self, tenant: TenantId) -> Result<bool>;
+
+    /// Sets whether the tenant's flows may call private and loopback addresses.
+    async fn set_tenant_allows_private_http(&self, tenant: TenantId, allow: bool) -> Result<()>;
+
+    // ---- flows ----
+
+    /// Stores a new flow with its draft.
+    async fn insert_flow(&self, flow: &FlowRecord) -> Result<()>;
+
+    /// One flow.
+    async fn get_flow(&self, tenant: TenantId, flow: FlowId) -> Result<Option<FlowRecord>>;
+
+    /// The tenant's flows, by name.
+    async fn list_flows(&self, tenant: TenantId) -> Result<Vec<FlowRecord>>;
+
+    /// Replaces a flow's draft; false if there is no such flow.
+    async fn update_flow_draft(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        name: &str,
+        draft: &str,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// Publishes `source` as the flow's next version and makes it active, atomically.
+    /// Returns the new version number.
+    async fn publish_flow_version(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        source: &str,
+        by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<i64>;
+
+    /// The flow's versions, newest first.
+    async fn list_flow_versions(&self, tenant: TenantId, flow: FlowId) -> Result<Vec<FlowVersion>>;
+
+    /// One version.
+    async fn get_flow_version(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        version: i64,
+    ) -> Result<Option<FlowVersion>>;
+
+    /// Makes an existing version the active one; false if the version does not exist.
+    async fn set_active_version(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        version: i64,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    // ---- widgets ----
+
+    /// Resolves a widget's public id to its tenant. Installation-level: this is how an
+    /// anonymous chat finds its tenant; everything after it is tenant-scoped.
+    async fn resolve_widget(&self, public_id: &str) -> Result<Option<TenantId>>;
+
+    /// Stores a new widget; a taken id gives [`StoreError::Conflict`].
+    async fn insert_widget(&self, widget: &Widget) -> Result<()>;
+
+    /// One widget of the tenant.
+    async fn get_widget(&self, tenant: TenantId, id: &str) -> Result<Option<Widget>>;
+
+    /// The tenant's widgets.
+    async fn list_widgets(&self, tenant: TenantId) -> Result<Vec<Widget>>;
+
+    /// Replaces a widget's settings; false if there is no such widget.
+    async fn update_widget(&self, widget: &Widget) -> Result<bool>;
+
+    // ---- conversations ----
+
+    /// Stores a new conversation (before its first step).
+    async fn insert_conversation(&self, conversation: &Conversation) -> Result<()>;
+
+    /// One conversation.
+    async fn get_conversation(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>>;
+
+    /// The conversation a resume token (its hash) belongs to.
+    async fn find_conversation_by_session(
+        &self,
+        tenant: TenantId,
+        session_hash: &str,
+    ) -> Result<Option<Conversation>>;
+
+    /// Writes one engine step atomically: messages, state, status, timers, queue. Fails with
+    /// [`StoreError::Conflict`] if another step got there first (`expected_last_seq` moved).
+    async fn save_step(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        step: &StepWrite,
+    ) -> Result<()>;
+
+    /// Messages with `seq` greater than `after`, oldest first.
+    async fn messages_after(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>>;
+
+    /// The `seq` of the user message with this client id, if it was stored.
+    async fn find_client_message(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        client_id: &str,
+    ) -> Result<Option<i64>>;
+
+    /// Timers due at or before `now`, in every tenant (installation-level: the scheduler's
+    /// scan), oldest first.
+    async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<DueTimer>>;
+
+    /// Removes one timer; false if it was already gone (fired elsewhere or cancelled).
+    async fn take_timer(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        timer_id: i64,
+    ) -> Result<bool>;
+
+    /// Entries of a queue, in service order (priority, then waiting time).
+    async fn list_queue(&self, tenant: TenantId, queue: &str) -> Result<Vec<QueueEntry>>;
 }

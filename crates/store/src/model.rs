@@ -179,3 +179,216 @@ pub struct UserChanges {
     /// Disable or enable the account.
     pub disabled: Option<bool>,
 }
+
+/// A flow: its editable draft and which published version is live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowRecord {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The flow's id.
+    pub id: domain::FlowId,
+    /// Its name (from the document).
+    pub name: String,
+    /// The draft's source text (YAML or JSON), as last saved.
+    pub draft: String,
+    /// The published version new conversations use, if any.
+    pub active_version: Option<i64>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change of the draft or the active version.
+    pub updated_at: Timestamp,
+}
+
+/// An immutable published version of a flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowVersion {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The flow.
+    pub flow_id: domain::FlowId,
+    /// 1, 2, 3, …
+    pub version: i64,
+    /// The source text as published.
+    pub source: String,
+    /// Who published it.
+    pub created_by: Option<UserId>,
+    /// When.
+    pub created_at: Timestamp,
+}
+
+/// A web chat widget: public id, looks, allowed origins, and the flow it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Widget {
+    /// The public id used in the `<script data-widget=…>` tag.
+    pub id: String,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// An internal name.
+    pub name: String,
+    /// The flow it runs (its active version).
+    pub flow_id: Option<domain::FlowId>,
+    /// The chat window's title.
+    pub title: String,
+    /// The primary colour, `#rrggbb`.
+    pub primary_color: String,
+    /// Shown before the conversation starts.
+    pub greeting: String,
+    /// Origins allowed to open the chat (`*` allows any).
+    pub allowed_origins: Vec<String>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// Where a conversation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationStatus {
+    /// The flow is running.
+    Active,
+    /// Waiting in a human queue.
+    Queued,
+    /// Over.
+    Ended,
+}
+
+impl ConversationStatus {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ConversationStatus::Active => "active",
+            ConversationStatus::Queued => "queued",
+            ConversationStatus::Ended => "ended",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(ConversationStatus::Active),
+            "queued" => Some(ConversationStatus::Queued),
+            "ended" => Some(ConversationStatus::Ended),
+            _ => None,
+        }
+    }
+}
+
+/// A conversation and the engine state it is in.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Conversation {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The conversation's id.
+    pub id: domain::ConversationId,
+    /// `chat`, later `voice`, `sms`, `whatsapp`.
+    pub channel: String,
+    /// The widget it came through (chat).
+    pub widget_id: Option<String>,
+    /// The flow it runs.
+    pub flow_id: domain::FlowId,
+    /// The flow version it runs to the end, even after a newer one is published.
+    pub flow_version: i64,
+    /// SHA-256 of the resume token held by the caller's browser.
+    pub session_hash: String,
+    /// The engine state (JSON).
+    pub state: String,
+    /// Where it stands.
+    pub status: ConversationStatus,
+    /// The sequence number of the newest message.
+    pub last_seq: i64,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last step.
+    pub updated_at: Timestamp,
+}
+
+impl std::fmt::Debug for Conversation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversation")
+            .field("tenant_id", &self.tenant_id)
+            .field("id", &self.id)
+            .field("channel", &self.channel)
+            .field("flow_version", &self.flow_version)
+            .field("status", &self.status)
+            .field("last_seq", &self.last_seq)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One message of a conversation. The body is personal data: it never goes to logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Message {
+    /// 1, 2, 3, … within the conversation.
+    pub seq: i64,
+    /// `user`, `bot`, `agent` or `system`.
+    pub sender: String,
+    /// The text.
+    pub body: domain::Redacted<String>,
+    /// Choices offered with it (JSON array), if any.
+    pub choices: Option<String>,
+    /// The client's id for a user message (deduplicates retries).
+    pub client_id: Option<String>,
+    /// When.
+    pub at: Timestamp,
+}
+
+impl std::fmt::Debug for Message {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Message")
+            .field("seq", &self.seq)
+            .field("sender", &self.sender)
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A human queue entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueEntry {
+    /// The conversation waiting.
+    pub conversation_id: domain::ConversationId,
+    /// The queue's name.
+    pub queue: String,
+    /// Higher first.
+    pub priority: i64,
+    /// Context for the agent (JSON object).
+    pub context: String,
+    /// Since when.
+    pub enqueued_at: Timestamp,
+}
+
+/// Everything one engine step changes, written atomically by [`crate::Repository::save_step`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepWrite {
+    /// The conversation's `last_seq` the step started from (optimistic concurrency).
+    pub expected_last_seq: i64,
+    /// The new engine state (JSON).
+    pub state: String,
+    /// The new status.
+    pub status: ConversationStatus,
+    /// Messages to append, in order; they get `expected_last_seq + 1`, `+ 2`, …
+    pub messages: Vec<Message>,
+    /// Timers to start: (timer id, due time).
+    pub set_timers: Vec<(i64, Timestamp)>,
+    /// Timers to drop.
+    pub cancel_timers: Vec<i64>,
+    /// A queue entry to create.
+    pub enqueue: Option<QueueEntry>,
+    /// Remove the conversation from its queue.
+    pub dequeue: bool,
+    /// When the step happened.
+    pub at: Timestamp,
+}
+
+/// A timer that is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DueTimer {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The conversation.
+    pub conversation_id: domain::ConversationId,
+    /// The engine's timer id.
+    pub timer_id: i64,
+    /// When it was due.
+    pub due_at: Timestamp,
+}

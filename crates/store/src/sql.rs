@@ -6,16 +6,18 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use domain::{
-    ActorKind, ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, AuthMethod, DisplayName, Outcome,
-    RequestId, Role, TenantId, TenantName, Timestamp, UserId, Username,
+    ActorKind, ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, AuthMethod, ConversationId,
+    DisplayName, FlowId, Outcome, RequestId, Role, TenantId, TenantName, Timestamp, UserId,
+    Username,
 };
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{FromRow, PgPool, SqlitePool};
 
 use crate::{
-    ApiKey, Backend, BackupCode, Repository, Result, Session, SessionStage, Store, StoreError,
-    Tenant, User, UserChanges,
+    ApiKey, Backend, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord,
+    FlowVersion, Message, QueueEntry, Repository, Result, Session, SessionStage, StepWrite, Store,
+    StoreError, Tenant, User, UserChanges, Widget,
 };
 
 /// The SQLite implementation (embedded default).
@@ -284,6 +286,182 @@ impl AuditRow {
         })
     }
 }
+
+#[derive(FromRow)]
+struct FlowRow {
+    tenant_id: String,
+    id: String,
+    name: String,
+    draft: String,
+    active_version: Option<i64>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl FlowRow {
+    fn into_flow(self) -> Result<FlowRecord> {
+        Ok(FlowRecord {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            id: parse::<FlowId>(&self.id, "flow id")?,
+            name: self.name,
+            draft: self.draft,
+            active_version: self.active_version,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct FlowVersionRow {
+    tenant_id: String,
+    flow_id: String,
+    version: i64,
+    source: String,
+    created_by: Option<String>,
+    created_at: i64,
+}
+
+impl FlowVersionRow {
+    fn into_version(self) -> Result<FlowVersion> {
+        Ok(FlowVersion {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            flow_id: parse::<FlowId>(&self.flow_id, "flow id")?,
+            version: self.version,
+            source: self.source,
+            created_by: self
+                .created_by
+                .as_deref()
+                .map(|s| parse::<UserId>(s, "user id"))
+                .transpose()?,
+            created_at: Timestamp::from_millis(self.created_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct WidgetRow {
+    id: String,
+    tenant_id: String,
+    name: String,
+    flow_id: Option<String>,
+    title: String,
+    primary_color: String,
+    greeting: String,
+    allowed_origins: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl WidgetRow {
+    fn into_widget(self) -> Result<Widget> {
+        Ok(Widget {
+            id: self.id,
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            name: self.name,
+            flow_id: self
+                .flow_id
+                .as_deref()
+                .map(|s| parse::<FlowId>(s, "flow id"))
+                .transpose()?,
+            title: self.title,
+            primary_color: self.primary_color,
+            greeting: self.greeting,
+            allowed_origins: serde_json::from_str(&self.allowed_origins).map_err(|_| {
+                StoreError::Corrupt {
+                    what: "allowed origins",
+                }
+            })?,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct ConversationRow {
+    tenant_id: String,
+    id: String,
+    channel: String,
+    widget_id: Option<String>,
+    flow_id: String,
+    flow_version: i64,
+    session_hash: String,
+    state: String,
+    status: String,
+    last_seq: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ConversationRow {
+    fn into_conversation(self) -> Result<Conversation> {
+        Ok(Conversation {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            id: parse::<ConversationId>(&self.id, "conversation id")?,
+            channel: self.channel,
+            widget_id: self.widget_id,
+            flow_id: parse::<FlowId>(&self.flow_id, "flow id")?,
+            flow_version: self.flow_version,
+            session_hash: self.session_hash,
+            state: self.state,
+            status: ConversationStatus::parse(&self.status)
+                .ok_or(StoreError::Corrupt { what: "status" })?,
+            last_seq: self.last_seq,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct MessageRow {
+    seq: i64,
+    sender: String,
+    body: String,
+    choices: Option<String>,
+    client_id: Option<String>,
+    at: i64,
+}
+
+impl MessageRow {
+    fn into_message(self) -> Message {
+        Message {
+            seq: self.seq,
+            sender: self.sender,
+            body: domain::Redacted::new(self.body),
+            choices: self.choices,
+            client_id: self.client_id,
+            at: Timestamp::from_millis(self.at),
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct QueueRow {
+    conversation_id: String,
+    queue: String,
+    priority: i64,
+    context: String,
+    enqueued_at: i64,
+}
+
+impl QueueRow {
+    fn into_entry(self) -> Result<QueueEntry> {
+        Ok(QueueEntry {
+            conversation_id: parse::<ConversationId>(&self.conversation_id, "conversation id")?,
+            queue: self.queue,
+            priority: self.priority,
+            context: self.context,
+            enqueued_at: Timestamp::from_millis(self.enqueued_at),
+        })
+    }
+}
+
+const FLOW_COLUMNS: &str = "tenant_id, id, name, draft, active_version, created_at, updated_at";
+const WIDGET_COLUMNS: &str = "id, tenant_id, name, flow_id, title, primary_color, greeting, allowed_origins, created_at, updated_at";
+const CONVERSATION_COLUMNS: &str = "tenant_id, id, channel, widget_id, flow_id, flow_version, session_hash, \
+     state, status, last_seq, created_at, updated_at";
 
 const USER_COLUMNS: &str = "tenant_id, id, username, display_name, role, password_hash, must_change_password, \
      totp_secret, totp_enrolled, totp_last_step, disabled, created_at, updated_at";
@@ -830,6 +1008,488 @@ macro_rules! impl_repository {
                 .await?
                 .into_iter()
                 .map(AuditRow::into_entry)
+                .collect()
+            }
+
+            async fn tenant_allows_private_http(&self, tenant: TenantId) -> Result<bool> {
+                let row: Option<(bool,)> = sqlx::query_as("SELECT allow_private_http FROM tenants WHERE id = $1")
+                    .bind(tenant.to_string())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.is_some_and(|(allow,)| allow))
+            }
+
+            async fn set_tenant_allows_private_http(&self, tenant: TenantId, allow: bool) -> Result<()> {
+                sqlx::query("UPDATE tenants SET allow_private_http = $2 WHERE id = $1")
+                    .bind(tenant.to_string())
+                    .bind(allow)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn insert_flow(&self, flow: &FlowRecord) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO flows (tenant_id, id, name, draft, active_version, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(flow.tenant_id.to_string())
+                .bind(flow.id.to_string())
+                .bind(flow.name.clone())
+                .bind(flow.draft.clone())
+                .bind(flow.active_version)
+                .bind(flow.created_at.millis())
+                .bind(flow.updated_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_flow(&self, tenant: TenantId, flow: FlowId) -> Result<Option<FlowRecord>> {
+                sqlx::query_as::<_, FlowRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {FLOW_COLUMNS} FROM flows WHERE tenant_id = $1 AND id = $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(FlowRow::into_flow)
+                .transpose()
+            }
+
+            async fn list_flows(&self, tenant: TenantId) -> Result<Vec<FlowRecord>> {
+                sqlx::query_as::<_, FlowRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {FLOW_COLUMNS} FROM flows WHERE tenant_id = $1 ORDER BY name, id"
+                )))
+                .bind(tenant.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(FlowRow::into_flow)
+                .collect()
+            }
+
+            async fn update_flow_draft(
+                &self,
+                tenant: TenantId,
+                flow: FlowId,
+                name: &str,
+                draft: &str,
+                now: Timestamp,
+            ) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE flows SET name = $3, draft = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .bind(name.to_owned())
+                .bind(draft.to_owned())
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn publish_flow_version(
+                &self,
+                tenant: TenantId,
+                flow: FlowId,
+                source: &str,
+                by: Option<UserId>,
+                now: Timestamp,
+            ) -> Result<i64> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                // Touch the flow row first: it takes the write lock (SQLite) or row lock
+                // (PostgreSQL), so two publishes cannot pick the same version number.
+                let touched = sqlx::query("UPDATE flows SET updated_at = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.to_string())
+                    .bind(flow.to_string())
+                    .bind(now.millis())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if touched != 1 {
+                    return Err(StoreError::Corrupt { what: "flow" });
+                }
+                let (max,): (Option<i64>,) = sqlx::query_as(
+                    "SELECT MAX(version) FROM flow_versions WHERE tenant_id = $1 AND flow_id = $2",
+                )
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .fetch_one(&mut *tx)
+                .await?;
+                let version = max.unwrap_or(0) + 1;
+                sqlx::query(
+                    "INSERT INTO flow_versions (tenant_id, flow_id, version, source, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .bind(version)
+                .bind(source.to_owned())
+                .bind(by.map(|u| u.to_string()))
+                .bind(now.millis())
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE flows SET active_version = $3 WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.to_string())
+                    .bind(flow.to_string())
+                    .bind(version)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(version)
+            }
+
+            async fn list_flow_versions(&self, tenant: TenantId, flow: FlowId) -> Result<Vec<FlowVersion>> {
+                sqlx::query_as::<_, FlowVersionRow>(
+                    "SELECT tenant_id, flow_id, version, source, created_by, created_at FROM flow_versions \
+                     WHERE tenant_id = $1 AND flow_id = $2 ORDER BY version DESC",
+                )
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(FlowVersionRow::into_version)
+                .collect()
+            }
+
+            async fn get_flow_version(
+                &self,
+                tenant: TenantId,
+                flow: FlowId,
+                version: i64,
+            ) -> Result<Option<FlowVersion>> {
+                sqlx::query_as::<_, FlowVersionRow>(
+                    "SELECT tenant_id, flow_id, version, source, created_by, created_at FROM flow_versions \
+                     WHERE tenant_id = $1 AND flow_id = $2 AND version = $3",
+                )
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .bind(version)
+                .fetch_optional(&self.pool)
+                .await?
+                .map(FlowVersionRow::into_version)
+                .transpose()
+            }
+
+            async fn set_active_version(
+                &self,
+                tenant: TenantId,
+                flow: FlowId,
+                version: i64,
+                now: Timestamp,
+            ) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE flows SET active_version = $3, updated_at = $4 WHERE tenant_id = $1 AND id = $2 \
+                     AND EXISTS (SELECT 1 FROM flow_versions v WHERE v.tenant_id = $1 AND v.flow_id = $2 \
+                     AND v.version = $3)",
+                )
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .bind(version)
+                .bind(now.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn resolve_widget(&self, public_id: &str) -> Result<Option<TenantId>> {
+                let row: Option<(String,)> = sqlx::query_as("SELECT tenant_id FROM widgets WHERE id = $1")
+                    .bind(public_id.to_owned())
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(|(t,)| parse(&t, "tenant id")).transpose()
+            }
+
+            async fn insert_widget(&self, widget: &Widget) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO widgets (id, tenant_id, name, flow_id, title, primary_color, greeting, \
+                     allowed_origins, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                )
+                .bind(widget.id.clone())
+                .bind(widget.tenant_id.to_string())
+                .bind(widget.name.clone())
+                .bind(widget.flow_id.map(|f| f.to_string()))
+                .bind(widget.title.clone())
+                .bind(widget.primary_color.clone())
+                .bind(widget.greeting.clone())
+                .bind(serde_json::to_string(&widget.allowed_origins).unwrap_or_else(|_| "[]".to_owned()))
+                .bind(widget.created_at.millis())
+                .bind(widget.updated_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_widget(&self, tenant: TenantId, id: &str) -> Result<Option<Widget>> {
+                sqlx::query_as::<_, WidgetRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {WIDGET_COLUMNS} FROM widgets WHERE tenant_id = $1 AND id = $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(id.to_owned())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(WidgetRow::into_widget)
+                .transpose()
+            }
+
+            async fn list_widgets(&self, tenant: TenantId) -> Result<Vec<Widget>> {
+                sqlx::query_as::<_, WidgetRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {WIDGET_COLUMNS} FROM widgets WHERE tenant_id = $1 ORDER BY name, id"
+                )))
+                .bind(tenant.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(WidgetRow::into_widget)
+                .collect()
+            }
+
+            async fn update_widget(&self, widget: &Widget) -> Result<bool> {
+                let n = sqlx::query(
+                    "UPDATE widgets SET name = $3, flow_id = $4, title = $5, primary_color = $6, greeting = $7, \
+                     allowed_origins = $8, updated_at = $9 WHERE tenant_id = $1 AND id = $2",
+                )
+                .bind(widget.tenant_id.to_string())
+                .bind(widget.id.clone())
+                .bind(widget.name.clone())
+                .bind(widget.flow_id.map(|f| f.to_string()))
+                .bind(widget.title.clone())
+                .bind(widget.primary_color.clone())
+                .bind(widget.greeting.clone())
+                .bind(serde_json::to_string(&widget.allowed_origins).unwrap_or_else(|_| "[]".to_owned()))
+                .bind(widget.updated_at.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn insert_conversation(&self, c: &Conversation) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO conversations (tenant_id, id, channel, widget_id, flow_id, flow_version, \
+                     session_hash, state, status, last_seq, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(c.tenant_id.to_string())
+                .bind(c.id.to_string())
+                .bind(c.channel.clone())
+                .bind(c.widget_id.clone())
+                .bind(c.flow_id.to_string())
+                .bind(c.flow_version)
+                .bind(c.session_hash.clone())
+                .bind(c.state.clone())
+                .bind(c.status.as_str())
+                .bind(c.last_seq)
+                .bind(c.created_at.millis())
+                .bind(c.updated_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_conversation(&self, tenant: TenantId, id: ConversationId) -> Result<Option<Conversation>> {
+                sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND id = $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(id.to_string())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(ConversationRow::into_conversation)
+                .transpose()
+            }
+
+            async fn find_conversation_by_session(
+                &self,
+                tenant: TenantId,
+                session_hash: &str,
+            ) -> Result<Option<Conversation>> {
+                sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND session_hash = $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(session_hash.to_owned())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(ConversationRow::into_conversation)
+                .transpose()
+            }
+
+            async fn save_step(&self, tenant: TenantId, conversation: ConversationId, step: &StepWrite) -> Result<()> {
+                let mut tx = self.pool.begin_with($begin_write).await?;
+                let new_last = step.expected_last_seq + i64::try_from(step.messages.len()).unwrap_or(i64::MAX);
+                let n = sqlx::query(
+                    "UPDATE conversations SET state = $3, status = $4, last_seq = $5, updated_at = $6 \
+                     WHERE tenant_id = $1 AND id = $2 AND last_seq = $7",
+                )
+                .bind(tenant.to_string())
+                .bind(conversation.to_string())
+                .bind(step.state.clone())
+                .bind(step.status.as_str())
+                .bind(new_last)
+                .bind(step.at.millis())
+                .bind(step.expected_last_seq)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Err(StoreError::Conflict("conversation step"));
+                }
+                for (i, m) in step.messages.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO messages (tenant_id, conversation_id, seq, sender, body, choices, client_id, at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(tenant.to_string())
+                    .bind(conversation.to_string())
+                    .bind(step.expected_last_seq + 1 + i64::try_from(i).unwrap_or(0))
+                    .bind(m.sender.clone())
+                    .bind(m.body.expose().clone())
+                    .bind(m.choices.clone())
+                    .bind(m.client_id.clone())
+                    .bind(m.at.millis())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for timer in &step.cancel_timers {
+                    sqlx::query(
+                        "DELETE FROM conversation_timers WHERE tenant_id = $1 AND conversation_id = $2 AND timer_id = $3",
+                    )
+                    .bind(tenant.to_string())
+                    .bind(conversation.to_string())
+                    .bind(*timer)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                for (timer, due) in &step.set_timers {
+                    sqlx::query(
+                        "INSERT INTO conversation_timers (tenant_id, conversation_id, timer_id, due_at) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (tenant_id, conversation_id, timer_id) \
+                         DO UPDATE SET due_at = excluded.due_at",
+                    )
+                    .bind(tenant.to_string())
+                    .bind(conversation.to_string())
+                    .bind(*timer)
+                    .bind(due.millis())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                if step.dequeue {
+                    sqlx::query("DELETE FROM queue_entries WHERE tenant_id = $1 AND conversation_id = $2")
+                        .bind(tenant.to_string())
+                        .bind(conversation.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                if let Some(entry) = &step.enqueue {
+                    sqlx::query(
+                        "INSERT INTO queue_entries (tenant_id, conversation_id, queue, priority, context, enqueued_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET \
+                         queue = excluded.queue, priority = excluded.priority, context = excluded.context, \
+                         enqueued_at = excluded.enqueued_at",
+                    )
+                    .bind(tenant.to_string())
+                    .bind(conversation.to_string())
+                    .bind(entry.queue.clone())
+                    .bind(entry.priority)
+                    .bind(entry.context.clone())
+                    .bind(entry.enqueued_at.millis())
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn messages_after(
+                &self,
+                tenant: TenantId,
+                conversation: ConversationId,
+                after: i64,
+                limit: u32,
+            ) -> Result<Vec<Message>> {
+                Ok(sqlx::query_as::<_, MessageRow>(
+                    "SELECT seq, sender, body, choices, client_id, at FROM messages \
+                     WHERE tenant_id = $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+                )
+                .bind(tenant.to_string())
+                .bind(conversation.to_string())
+                .bind(after)
+                .bind(limit_i64(limit))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(MessageRow::into_message)
+                .collect())
+            }
+
+            async fn find_client_message(
+                &self,
+                tenant: TenantId,
+                conversation: ConversationId,
+                client_id: &str,
+            ) -> Result<Option<i64>> {
+                let row: Option<(i64,)> = sqlx::query_as(
+                    "SELECT seq FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $3",
+                )
+                .bind(tenant.to_string())
+                .bind(conversation.to_string())
+                .bind(client_id.to_owned())
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(seq,)| seq))
+            }
+
+            async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<DueTimer>> {
+                let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+                    "SELECT tenant_id, conversation_id, timer_id, due_at FROM conversation_timers \
+                     WHERE due_at <= $1 ORDER BY due_at LIMIT $2",
+                )
+                .bind(now.millis())
+                .bind(limit_i64(limit))
+                .fetch_all(&self.pool)
+                .await?;
+                rows.into_iter()
+                    .map(|(t, c, timer_id, due)| {
+                        Ok(DueTimer {
+                            tenant_id: parse(&t, "tenant id")?,
+                            conversation_id: parse(&c, "conversation id")?,
+                            timer_id,
+                            due_at: Timestamp::from_millis(due),
+                        })
+                    })
+                    .collect()
+            }
+
+            async fn take_timer(&self, tenant: TenantId, conversation: ConversationId, timer_id: i64) -> Result<bool> {
+                let n = sqlx::query(
+                    "DELETE FROM conversation_timers WHERE tenant_id = $1 AND conversation_id = $2 AND timer_id = $3",
+                )
+                .bind(tenant.to_string())
+                .bind(conversation.to_string())
+                .bind(timer_id)
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(n == 1)
+            }
+
+            async fn list_queue(&self, tenant: TenantId, queue: &str) -> Result<Vec<QueueEntry>> {
+                sqlx::query_as::<_, QueueRow>(
+                    "SELECT conversation_id, queue, priority, context, enqueued_at FROM queue_entries \
+                     WHERE tenant_id = $1 AND queue = $2 ORDER BY priority DESC, enqueued_at, conversation_id",
+                )
+                .bind(tenant.to_string())
+                .bind(queue.to_owned())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(QueueRow::into_entry)
                 .collect()
             }
 

@@ -3,5 +3,6 @@
 pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod flows;
 pub(crate) mod tenant;
 pub(crate) mod users;

@@ -85,6 +85,7 @@ async fn verification_keeps_up_with_concurrent_appends() {
     let (app, _, _, _dir) = setup().await;
     let boot = app.bootstrap_if_empty().await.unwrap().unwrap();
     let tenant = boot.tenant.id;
+    let initial = app.verify_tenant_chain(tenant).await.unwrap().count;
     let writer = app.clone();
     let appends = tokio::spawn(async move {
         for i in 0..60 {
@@ -112,7 +113,7 @@ async fn verification_keeps_up_with_concurrent_appends() {
     appends.await.unwrap();
     let report = app.verify_tenant_chain(tenant).await.unwrap();
     assert!(report.ok());
-    assert_eq!(report.count, 62);
+    assert_eq!(report.count, initial + 60);
     assert!(verified >= 1);
 }
 
@@ -129,13 +130,15 @@ async fn a_forged_entry_past_the_head_is_detected() {
         .await
         .unwrap();
     let tenant = boot.tenant.id.to_string();
-    // An attacker copies the last entry to seq 3 with a correct link but no head update.
+    let (head, _) = sqlite.audit_head(boot.tenant.id).await.unwrap().unwrap();
+    // An attacker copies the last entry past the head with a correct link but no head update.
     sqlx::query(
-        "INSERT INTO audit_log SELECT tenant_id, 3, id, at, actor_kind, actor_id, auth_method, source_ip, \
+        "INSERT INTO audit_log SELECT tenant_id, seq + 1, id, at, actor_kind, actor_id, auth_method, source_ip, \
          request_id, action, object_type, object_id, outcome, hash, hash FROM audit_log \
-         WHERE tenant_id = $1 AND seq = 2",
+         WHERE tenant_id = $1 AND seq = $2",
     )
     .bind(&tenant)
+    .bind(head)
     .execute(sqlite.pool())
     .await
     .unwrap();

@@ -263,7 +263,8 @@ async fn tamper_checks<DB: sqlx::Database>(
 {
     let (code, out) = verify(store_args);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("OK, 5 entries"), "{out}");
+    // First start (tenant, admin, two demo flows and widgets) and three users.
+    assert!(out.contains("OK, 9 entries"), "{out}");
 
     // The database refuses edits while its triggers are in place.
     assert!(
@@ -277,14 +278,14 @@ async fn tamper_checks<DB: sqlx::Database>(
     }
 
     // Edited.
-    sqlx::query("UPDATE audit_log SET action = 'user.delete' WHERE seq = 3")
+    sqlx::query("UPDATE audit_log SET outcome = 'failure' WHERE seq = 3")
         .execute(pool)
         .await
         .unwrap();
     let (code, out) = verify(store_args);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("BROKEN") && out.contains("entry 3"), "{out}");
-    sqlx::query("UPDATE audit_log SET action = 'user.create' WHERE seq = 3")
+    sqlx::query("UPDATE audit_log SET outcome = 'success' WHERE seq = 3")
         .execute(pool)
         .await
         .unwrap();

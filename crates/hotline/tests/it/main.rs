@@ -8,6 +8,8 @@ mod api_keys;
 mod audit;
 mod bad_input;
 mod binary;
+mod chat;
+mod flows;
 mod login;
 mod platform;
 mod sessions;

@@ -74,6 +74,20 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/audit", "get"),
         ("/api/v1/audit/verify", "get"),
         ("/api/v1/tenant", "get"),
+        ("/api/v1/flows/schema", "get"),
+        ("/api/v1/flows/check", "post"),
+        ("/api/v1/flows", "get"),
+        ("/api/v1/flows", "post"),
+        ("/api/v1/flows/{id}", "get"),
+        ("/api/v1/flows/{id}", "put"),
+        ("/api/v1/flows/{id}/publish", "post"),
+        ("/api/v1/flows/{id}/versions", "get"),
+        ("/api/v1/flows/{id}/rollback", "post"),
+        ("/api/v1/flows/{id}/activate", "post"),
+        ("/api/v1/widgets", "get"),
+        ("/api/v1/widgets", "post"),
+        ("/api/v1/widgets/{id}", "get"),
+        ("/api/v1/widgets/{id}", "put"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
@@ -116,6 +130,46 @@ async fn every_response_carries_a_request_id_and_security_headers() {
         r.headers()["x-request-id"],
         "4a9c7b1e-0000-4000-8000-000000000001"
     );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_page_embeds_the_widget_in_the_callers_language() {
+    let t = spawn_app().await;
+    let de = t
+        .http
+        .get(t.url("/demo"))
+        .header("accept-language", "de-DE,de;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(de.status(), StatusCode::OK);
+    let html = de.text().await.unwrap();
+    assert!(
+        html.contains("data-widget=\"demo-de\"") && html.contains("<html lang=\"de\">"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"), "no inline script");
+    let en = t
+        .http
+        .get(t.url("/demo?lang=en"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(en.contains("data-widget=\"demo-en\""), "{en}");
+    let slot: serde_json::Value = t
+        .http
+        .get(t.url("/demo/api/appointment?postcode=10115&lang=de"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(slot["slot"].as_str().unwrap().contains("Uhr"), "{slot}");
     t.stop().await;
 }
 

@@ -16,11 +16,17 @@ pub(crate) struct TestApp {
     pub(crate) running: Option<Running>,
     pub(crate) admin_otp: String,
     pub(crate) http: reqwest::Client,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 pub(crate) async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    spawn_in(dir, clock).await
+}
+
+/// Starts the server on an existing data directory (used to restart).
+pub(crate) async fn spawn_in(dir: tempfile::TempDir, clock: Arc<ManualClock>) -> TestApp {
     let settings = Settings::load(
         None,
         &Overrides {
@@ -30,23 +36,22 @@ pub(crate) async fn spawn_app() -> TestApp {
         },
     )
     .expect("settings");
-    let clock = Arc::new(ManualClock::new(SystemClock.now()));
     let running = server::start(&settings, clock.clone())
         .await
         .expect("server starts");
+    // Only the first start on a directory bootstraps (and prints a password).
     let admin_otp = running
         .bootstrapped
         .as_ref()
-        .expect("first start bootstraps")
-        .one_time_password
-        .clone();
+        .map(|b| b.one_time_password.clone())
+        .unwrap_or_default();
     TestApp {
         base: format!("http://{}", running.http_addr),
         clock,
         running: Some(running),
         admin_otp,
         http: reqwest::Client::builder().build().unwrap(),
-        _dir: dir,
+        dir,
     }
 }
 
@@ -159,6 +164,14 @@ impl TestApp {
             r.body["user"]["id"].as_str().unwrap().to_owned(),
             r.body["one_time_password"].as_str().unwrap().to_owned(),
         )
+    }
+
+    /// Stops the server and starts a new one on the same database and clock.
+    pub(crate) async fn restart(mut self) -> TestApp {
+        if let Some(running) = self.running.take() {
+            running.stop().await.expect("clean shutdown");
+        }
+        spawn_in(self.dir, self.clock).await
     }
 
     pub(crate) async fn stop(mut self) {

@@ -11,8 +11,41 @@ use serde_json::{Value, json};
 use crate::support::spawn_app;
 
 /// Every route that addresses one object, instantiated with tenant B's ids.
-fn routes_on_b(b_user: &str, b_key: &str) -> Vec<(Method, String, Option<Value>)> {
+fn routes_on_b(b_user: &str, b_key: &str, b_flow: &str) -> Vec<(Method, String, Option<Value>)> {
     vec![
+        (Method::GET, format!("/api/v1/flows/{b_flow}"), None),
+        (
+            Method::PUT,
+            format!("/api/v1/flows/{b_flow}"),
+            Some(json!({"source": app::DEMO_FLOW_EN})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/flows/{b_flow}/publish"),
+            Some(json!({})),
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/flows/{b_flow}/versions"),
+            None,
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/flows/{b_flow}/rollback"),
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/flows/{b_flow}/activate"),
+            Some(json!({"version": 1})),
+        ),
+        (Method::GET, "/api/v1/widgets/b-widget".to_owned(), None),
+        (
+            Method::PUT,
+            "/api/v1/widgets/b-widget".to_owned(),
+            Some(json!({"name": "x", "title": "x",
+            "primary_color": "#000000", "greeting": "x", "allowed_origins": ["*"]})),
+        ),
         (Method::GET, format!("/api/v1/users/{b_user}"), None),
         (
             Method::PATCH,
@@ -95,10 +128,36 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
         )
         .await
         .unwrap();
+    let b_flow = app
+        .create_flow(&b_principal, app::DEMO_FLOW_DE)
+        .await
+        .unwrap()
+        .flow;
+    app.publish_flow(&b_principal, b_flow.id).await.unwrap();
+    app.create_widget(
+        &b_principal,
+        app::WidgetSpec {
+            id: Some("b-widget".to_owned()),
+            name: "B".to_owned(),
+            flow_id: Some(b_flow.id),
+            title: "B".to_owned(),
+            primary_color: "#000000".to_owned(),
+            greeting: "B".to_owned(),
+            allowed_origins: vec!["*".to_owned()],
+        },
+    )
+    .await
+    .unwrap();
+    let b_widget_before = app.get_widget(&b_principal, "b-widget").await.unwrap();
+    let b_flow_before = app.get_flow(&b_principal, b_flow.id).await.unwrap().flow;
     let b_user_before = app.get_user(&b_principal, b_user.id).await.unwrap();
     let b_audit_before = app.store().audit_head(b.tenant.id).await.unwrap();
 
-    let routes = routes_on_b(&b_user.id.to_string(), &b_key.key.id.to_string());
+    let routes = routes_on_b(
+        &b_user.id.to_string(),
+        &b_key.key.id.to_string(),
+        &b_flow.id.to_string(),
+    );
     for (who, client) in [
         ("A's admin session", &mut a_admin),
         ("A's admin API key", &mut a_key_client),
@@ -124,6 +183,20 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
             !keys.contains(&b_key.key.id.to_string()),
             "{who} sees B's keys"
         );
+        let flows = client.get("/api/v1/flows").await.body.to_string();
+        assert!(
+            !flows.contains(&b_flow.id.to_string()),
+            "{who} sees B's flows"
+        );
+        let widgets = client.get("/api/v1/widgets").await.body.to_string();
+        assert!(!widgets.contains("b-widget"), "{who} sees B's widgets");
+        let flows = client.get("/api/v1/flows").await.body.to_string();
+        assert!(
+            !flows.contains(&b_flow.id.to_string()),
+            "{who} sees B's flows"
+        );
+        let widgets = client.get("/api/v1/widgets").await.body.to_string();
+        assert!(!widgets.contains("b-widget"), "{who} sees B's widgets");
         let audit = client.get("/api/v1/audit").await.body.to_string();
         assert!(
             !audit.contains(&b_user.id.to_string()),
@@ -146,6 +219,14 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     assert_eq!(
         app.store().audit_head(b.tenant.id).await.unwrap(),
         b_audit_before
+    );
+    assert_eq!(
+        app.get_widget(&b_principal, "b-widget").await.unwrap(),
+        b_widget_before
+    );
+    assert_eq!(
+        app.get_flow(&b_principal, b_flow.id).await.unwrap().flow,
+        b_flow_before
     );
     // B's key works on B and sees B.
     let r = t

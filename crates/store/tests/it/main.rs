@@ -45,6 +45,7 @@ mod api_keys;
 mod audit;
 mod audit_tamper;
 mod backup_codes;
+mod conversations;
 mod sessions;
 mod support;
 mod tenancy;

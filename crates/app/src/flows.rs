@@ -1,0 +1,477 @@
+//! Flows: drafts, validation and linting, immutable published versions, rollback, and the
+//! web chat widgets that run them.
+
+use std::sync::Arc;
+
+use domain::{FlowId, Outcome};
+use flow::{Diagnostic, Flow, Severity};
+use security::rbac::Permission;
+use store::{FlowRecord, FlowVersion, Widget};
+
+use crate::{App, AppError, AppResult, Principal, random_bytes};
+
+/// A flow with the diagnostics of its current draft.
+#[derive(Debug, Clone)]
+pub struct FlowWithDiagnostics {
+    /// The stored flow.
+    pub flow: FlowRecord,
+    /// Validation errors and lint warnings of the draft.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What a widget is set to.
+#[derive(Debug, Clone)]
+pub struct WidgetSpec {
+    /// Public id (3–64 of a-z 0-9 -), or `None` to generate one.
+    pub id: Option<String>,
+    /// Internal name.
+    pub name: String,
+    /// The flow to run.
+    pub flow_id: Option<FlowId>,
+    /// Chat window title.
+    pub title: String,
+    /// `#rrggbb`.
+    pub primary_color: String,
+    /// Greeting shown before the conversation starts.
+    pub greeting: String,
+    /// Allowed origins (`https://example.org`), or `*`.
+    pub allowed_origins: Vec<String>,
+}
+
+/// Parses a flow source and returns the document or every parse problem.
+pub fn parse_source(source: &str) -> AppResult<flow::FlowDocument> {
+    flow::parse_auto(source, None).map_err(AppError::InvalidFlow)
+}
+
+fn errors_only(diagnostics: &[Diagnostic]) -> Vec<Diagnostic> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .cloned()
+        .collect()
+}
+
+fn valid_widget_id(id: &str) -> bool {
+    (3..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn valid_color(c: &str) -> bool {
+    c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|d| d.is_ascii_hexdigit())
+}
+
+fn valid_origin(o: &str) -> bool {
+    o == "*"
+        || ((o.starts_with("https://") || o.starts_with("http://"))
+            && !o.ends_with('/')
+            && !o[o.find("://").map_or(0, |i| i + 3)..].contains('/')
+            && o.len() <= 200)
+}
+
+impl App {
+    /// Validates and lints a flow source without storing anything.
+    pub fn check_flow_source(&self, source: &str) -> AppResult<Vec<Diagnostic>> {
+        let doc = parse_source(source)?;
+        Ok(flow::check(&doc))
+    }
+
+    /// Creates a flow from a source. The draft may still have validation errors (they are
+    /// returned); it must parse.
+    pub async fn create_flow(
+        &self,
+        who: &Principal,
+        source: &str,
+    ) -> AppResult<FlowWithDiagnostics> {
+        who.require(Permission::FlowsManage)?;
+        let doc = parse_source(source)?;
+        let now = self.now();
+        let record = FlowRecord {
+            tenant_id: who.tenant_id,
+            id: FlowId::from_random_bytes(random_bytes()?),
+            name: doc.name.clone(),
+            draft: source.to_owned(),
+            active_version: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.store().insert_flow(&record).await?;
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "flow.create",
+                Some("flow"),
+                Some(record.id.to_string()),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(FlowWithDiagnostics {
+            diagnostics: flow::check(&doc),
+            flow: record,
+        })
+    }
+
+    /// Replaces a flow's draft.
+    pub async fn update_flow(
+        &self,
+        who: &Principal,
+        id: FlowId,
+        source: &str,
+    ) -> AppResult<FlowWithDiagnostics> {
+        who.require(Permission::FlowsManage)?;
+        self.store()
+            .get_flow(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let doc = parse_source(source)?;
+        if !self
+            .store()
+            .update_flow_draft(who.tenant_id, id, &doc.name, source, self.now())
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "flow.update",
+                Some("flow"),
+                Some(id.to_string()),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+        let flow = self
+            .store()
+            .get_flow(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(FlowWithDiagnostics {
+            diagnostics: flow::check(&doc),
+            flow,
+        })
+    }
+
+    /// One flow with its draft's diagnostics.
+    pub async fn get_flow(&self, who: &Principal, id: FlowId) -> AppResult<FlowWithDiagnostics> {
+        who.require(Permission::FlowsRead)?;
+        let flow = self
+            .store()
+            .get_flow(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let diagnostics = match flow::parse_auto(&flow.draft, None) {
+            Ok(doc) => flow::check(&doc),
+            Err(parse) => parse,
+        };
+        Ok(FlowWithDiagnostics { flow, diagnostics })
+    }
+
+    /// The tenant's flows.
+    pub async fn list_flows(&self, who: &Principal) -> AppResult<Vec<FlowRecord>> {
+        who.require(Permission::FlowsRead)?;
+        Ok(self.store().list_flows(who.tenant_id).await?)
+    }
+
+    /// Publishes the draft as a new immutable version and makes it active. Refused while the
+    /// draft has validation errors. Running conversations stay on their version.
+    pub async fn publish_flow(&self, who: &Principal, id: FlowId) -> AppResult<i64> {
+        who.require(Permission::FlowsManage)?;
+        let record = self
+            .store()
+            .get_flow(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let doc = parse_source(&record.draft)?;
+        let errors = errors_only(&flow::validate(&doc));
+        if !errors.is_empty() {
+            return Err(AppError::InvalidFlow(errors));
+        }
+        Flow::compile(doc).map_err(AppError::InvalidFlow)?;
+        let version = self
+            .store()
+            .publish_flow_version(who.tenant_id, id, &record.draft, who.user_id(), self.now())
+            .await?;
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "flow.publish",
+                Some("flow"),
+                Some(format!("{id}@{version}")),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(version)
+    }
+
+    /// The flow's published versions, newest first.
+    pub async fn list_flow_versions(
+        &self,
+        who: &Principal,
+        id: FlowId,
+    ) -> AppResult<Vec<FlowVersion>> {
+        who.require(Permission::FlowsRead)?;
+        self.store()
+            .get_flow(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(self.store().list_flow_versions(who.tenant_id, id).await?)
+    }
+
+    /// Makes the version before the active one active again; returns it.
+    pub async fn rollback_flow(&self, who: &Principal, id: FlowId) -> AppResult<i64> {
+        who.require(Permission::FlowsManage)?;
+        let record = self
+            .store()
+            .get_flow(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let active = record
+            .active_version
+            .ok_or(AppError::Conflict("rollback (nothing is published)"))?;
+        let previous = self
+            .store()
+            .list_flow_versions(who.tenant_id, id)
+            .await?
+            .into_iter()
+            .map(|v| v.version)
+            .find(|v| *v < active)
+            .ok_or(AppError::Conflict("rollback (no earlier version)"))?;
+        self.activate_flow_version(who, id, previous).await?;
+        Ok(previous)
+    }
+
+    /// Makes a given published version the active one.
+    pub async fn activate_flow_version(
+        &self,
+        who: &Principal,
+        id: FlowId,
+        version: i64,
+    ) -> AppResult<()> {
+        who.require(Permission::FlowsManage)?;
+        if !self
+            .store()
+            .set_active_version(who.tenant_id, id, version, self.now())
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "flow.activate",
+                Some("flow"),
+                Some(format!("{id}@{version}")),
+                Outcome::Success,
+            ),
+        )
+        .await
+    }
+
+    /// Loads and compiles a published version (the chat runtime caches the result:
+    /// versions are immutable, so the cache never goes stale).
+    pub(crate) async fn compiled_flow(
+        &self,
+        tenant: domain::TenantId,
+        id: FlowId,
+        version: i64,
+    ) -> AppResult<Arc<Flow>> {
+        let stored = self
+            .store()
+            .get_flow_version(tenant, id, version)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let doc = parse_source(&stored.source)?;
+        Ok(Arc::new(Flow::compile(doc).map_err(AppError::InvalidFlow)?))
+    }
+
+    fn check_widget_spec(spec: &WidgetSpec) -> AppResult<()> {
+        let mut errors = Vec::new();
+        if let Some(id) = &spec.id
+            && !valid_widget_id(id)
+        {
+            errors.push(crate::FieldError {
+                field: "id",
+                message: "3–64 characters of a-z, 0-9 and -".to_owned(),
+            });
+        }
+        if !valid_color(&spec.primary_color) {
+            errors.push(crate::FieldError {
+                field: "primary_color",
+                message: "a colour like #0b5cad".to_owned(),
+            });
+        }
+        if spec.allowed_origins.is_empty() || !spec.allowed_origins.iter().all(|o| valid_origin(o))
+        {
+            errors.push(crate::FieldError {
+                field: "allowed_origins",
+                message: "origins like https://www.example.org (scheme and host, no path), or *"
+                    .to_owned(),
+            });
+        }
+        for (field, value, max) in [
+            ("name", &spec.name, 100),
+            ("title", &spec.title, 100),
+            ("greeting", &spec.greeting, 500),
+        ] {
+            if value.trim().is_empty()
+                || value.chars().count() > max
+                || value.chars().any(char::is_control)
+            {
+                errors.push(crate::FieldError {
+                    field,
+                    message: format!("1–{max} printable characters"),
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
+
+    /// Creates a web chat widget.
+    pub async fn create_widget(&self, who: &Principal, spec: WidgetSpec) -> AppResult<Widget> {
+        who.require(Permission::FlowsManage)?;
+        Self::check_widget_spec(&spec)?;
+        if let Some(flow_id) = spec.flow_id {
+            self.store()
+                .get_flow(who.tenant_id, flow_id)
+                .await?
+                .ok_or_else(|| AppError::field("flow_id", "no such flow"))?;
+        }
+        let id = match spec.id {
+            Some(id) => id,
+            None => {
+                let bytes: [u8; 10] = random_bytes()?;
+                format!("w-{}", data_encoding_lower(&bytes))
+            }
+        };
+        let now = self.now();
+        let widget = Widget {
+            id,
+            tenant_id: who.tenant_id,
+            name: spec.name,
+            flow_id: spec.flow_id,
+            title: spec.title,
+            primary_color: spec.primary_color,
+            greeting: spec.greeting,
+            allowed_origins: spec.allowed_origins,
+            created_at: now,
+            updated_at: now,
+        };
+        match self.store().insert_widget(&widget).await {
+            Err(store::StoreError::Conflict(_)) => {
+                return Err(AppError::field("id", "this widget id is taken"));
+            }
+            other => other?,
+        }
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "widget.create",
+                Some("widget"),
+                Some(widget.id.clone()),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(widget)
+    }
+
+    /// Changes a widget's settings (its id stays).
+    pub async fn update_widget(
+        &self,
+        who: &Principal,
+        id: &str,
+        spec: WidgetSpec,
+    ) -> AppResult<Widget> {
+        who.require(Permission::FlowsManage)?;
+        Self::check_widget_spec(&WidgetSpec {
+            id: None,
+            ..spec.clone()
+        })?;
+        let existing = self
+            .store()
+            .get_widget(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if let Some(flow_id) = spec.flow_id {
+            self.store()
+                .get_flow(who.tenant_id, flow_id)
+                .await?
+                .ok_or_else(|| AppError::field("flow_id", "no such flow"))?;
+        }
+        let widget = Widget {
+            name: spec.name,
+            flow_id: spec.flow_id,
+            title: spec.title,
+            primary_color: spec.primary_color,
+            greeting: spec.greeting,
+            allowed_origins: spec.allowed_origins,
+            updated_at: self.now(),
+            ..existing
+        };
+        if !self.store().update_widget(&widget).await? {
+            return Err(AppError::NotFound);
+        }
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "widget.update",
+                Some("widget"),
+                Some(widget.id.clone()),
+                Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(widget)
+    }
+
+    /// The tenant's widgets.
+    pub async fn list_widgets(&self, who: &Principal) -> AppResult<Vec<Widget>> {
+        who.require(Permission::FlowsRead)?;
+        Ok(self.store().list_widgets(who.tenant_id).await?)
+    }
+
+    /// One widget.
+    pub async fn get_widget(&self, who: &Principal, id: &str) -> AppResult<Widget> {
+        who.require(Permission::FlowsRead)?;
+        self.store()
+            .get_widget(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)
+    }
+}
+
+fn data_encoding_lower(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widget_fields_are_checked() {
+        assert!(valid_widget_id("demo-de"));
+        assert!(!valid_widget_id("De"));
+        assert!(!valid_widget_id("a/b"));
+        assert!(valid_color("#0b5cad"));
+        assert!(!valid_color("red"));
+        assert!(valid_origin("https://www.example.org"));
+        assert!(valid_origin("http://127.0.0.1:8080"));
+        assert!(valid_origin("*"));
+        assert!(!valid_origin("https://example.org/"));
+        assert!(!valid_origin("https://example.org/path"));
+        assert!(!valid_origin("example.org"));
+    }
+}

@@ -1,0 +1,150 @@
+//! The HTTP client flows use. Operators point `http_request` nodes at their CRM or booking
+//! system, so the URL is tenant-controlled input: unless the tenant is allowed private
+//! networks, every address the host resolves to must be public (no loopback, private,
+//! link-local, carrier-grade NAT, multicast or unspecified address), the request goes to
+//! exactly the checked address (no second DNS lookup), and redirects are not followed.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use app::{HttpClient, OutboundRequest, OutboundResponse};
+
+/// Largest response body kept.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Whether an address is on the public internet.
+pub fn is_public_ip(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_broadcast()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (o[1] & 0xc0) == 64) // 100.64.0.0/10, carrier-grade NAT
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0) // 192.0.0.0/24, protocol assignments
+                || (o[0] == 198 && (o[1] & 0xfe) == 18) // 198.18.0.0/15, benchmarking
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public_ip(IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local
+                || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
+        }
+    }
+}
+
+/// The flows' HTTP client.
+#[derive(Debug, Clone, Default)]
+pub struct FlowHttpClient;
+
+fn failed(reason: &str) -> OutboundResponse {
+    tracing::info!(reason, "flow HTTP request not made");
+    OutboundResponse {
+        status: 0,
+        body: String::new(),
+    }
+}
+
+impl FlowHttpClient {
+    /// A new client.
+    pub fn new() -> Self {
+        Self
+    }
+
+    async fn resolve(url: &reqwest::Url) -> Result<Vec<SocketAddr>, &'static str> {
+        let host = url.host_str().ok_or("the URL has no host")?;
+        let port = url.port_or_known_default().ok_or("the URL has no port")?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return Ok(vec![SocketAddr::new(ip, port)]);
+        }
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
+            .await
+            .map_err(|_| "the host name does not resolve")?
+            .collect();
+        if addrs.is_empty() {
+            return Err("the host name does not resolve");
+        }
+        Ok(addrs)
+    }
+}
+
+#[async_trait::async_trait]
+impl HttpClient for FlowHttpClient {
+    async fn send(&self, request: OutboundRequest, allow_private: bool) -> OutboundResponse {
+        let Ok(url) = reqwest::Url::parse(&request.url) else {
+            return failed("invalid URL");
+        };
+        if !matches!(url.scheme(), "http" | "https") {
+            return failed("only http and https URLs are allowed");
+        }
+        let addrs = match Self::resolve(&url).await {
+            Ok(a) => a,
+            Err(reason) => return failed(reason),
+        };
+        if !allow_private && !addrs.iter().all(|a| is_public_ip(a.ip())) {
+            return failed("the host resolves to a private or loopback address");
+        }
+        let timeout = Duration::from_millis(request.timeout_ms.clamp(100, 30_000));
+        let mut builder = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .user_agent(concat!("Hotline/", env!("CARGO_PKG_VERSION")));
+        if let Some(host) = url.host_str()
+            && host.parse::<IpAddr>().is_err()
+        {
+            // Pin the checked addresses so a second lookup cannot swap in another one.
+            builder = builder.resolve_to_addrs(host, &addrs);
+        }
+        let Ok(client) = builder.build() else {
+            return failed("HTTP client unavailable");
+        };
+        let Ok(method) = reqwest::Method::from_bytes(request.method.as_bytes()) else {
+            return failed("invalid method");
+        };
+        let mut req = client.request(method, url);
+        for (name, value) in &request.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        if let Some(body) = request.body {
+            req = req.body(body);
+        }
+        let mut response = match req.send().await {
+            Ok(r) => r,
+            Err(e) if e.is_timeout() => return failed("timed out"),
+            Err(_) => return failed("connection failed"),
+        };
+        let status = response.status().as_u16();
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    let room = MAX_BODY_BYTES.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() >= MAX_BODY_BYTES {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(_) => return failed("the response broke off"),
+            }
+        }
+        OutboundResponse {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The flow HTTP client against a real server on loopback: private addresses are refused
+//! unless allowed, redirects are not followed, bodies are capped, timeouts answer status 0.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use app::{HttpClient, OutboundRequest};
+use axum::Router;
+use axum::routing::get;
+use channels::{FlowHttpClient, is_public_ip};
+
+async fn serve() -> String {
+    let app = Router::new()
+        .route("/ok", get(|| async { axum::Json(serde_json_value()) }))
+        .route(
+            "/redirect",
+            get(|| async { axum::response::Redirect::temporary("/ok") }),
+        )
+        .route("/big", get(|| async { "x".repeat(200 * 1024) }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                "late"
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{addr}")
+}
+
+fn serde_json_value() -> std::collections::HashMap<&'static str, &'static str> {
+    std::collections::HashMap::from([("slot", "Dienstag")])
+}
+
+fn get_req(url: String, timeout_ms: u64) -> OutboundRequest {
+    OutboundRequest {
+        method: "GET",
+        url,
+        headers: BTreeMap::new(),
+        body: None,
+        timeout_ms,
+    }
+}
+
+#[tokio::test]
+async fn loopback_is_refused_unless_the_tenant_allows_it() {
+    let base = serve().await;
+    let client = FlowHttpClient::new();
+    let refused = client
+        .send(get_req(format!("{base}/ok"), 2000), false)
+        .await;
+    assert_eq!(refused.status, 0);
+    let localhost = client
+        .send(
+            get_req(base.replace("127.0.0.1", "localhost") + "/ok", 2000),
+            false,
+        )
+        .await;
+    assert_eq!(
+        localhost.status, 0,
+        "a name resolving to loopback is refused too"
+    );
+    let allowed = client.send(get_req(format!("{base}/ok"), 2000), true).await;
+    assert_eq!(allowed.status, 200);
+    assert!(allowed.body.contains("Dienstag"));
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_and_bodies_are_capped() {
+    let base = serve().await;
+    let client = FlowHttpClient::new();
+    let r = client
+        .send(get_req(format!("{base}/redirect"), 2000), true)
+        .await;
+    assert_eq!(r.status, 307);
+    let big = client
+        .send(get_req(format!("{base}/big"), 2000), true)
+        .await;
+    assert_eq!(big.status, 200);
+    assert_eq!(big.body.len(), 64 * 1024);
+}
+
+#[tokio::test]
+async fn a_timeout_answers_status_zero() {
+    let base = serve().await;
+    let r = FlowHttpClient::new()
+        .send(get_req(format!("{base}/slow"), 300), true)
+        .await;
+    assert_eq!(r.status, 0);
+}
+
+#[tokio::test]
+async fn only_http_urls_are_requested() {
+    let client = FlowHttpClient::new();
+    for url in [
+        "file:///etc/passwd",
+        "ftp://example.org/x",
+        "not a url",
+        "http://[::1]:1/x",
+    ] {
+        assert_eq!(
+            client
+                .send(get_req(url.to_owned(), 500), false)
+                .await
+                .status,
+            0,
+            "{url}"
+        );
+    }
+}
+
+#[test]
+fn public_and_private_addresses() {
+    for private in [
+        "127.0.0.1",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.1.1",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "224.0.0.1",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "::ffff:127.0.0.1",
+        "::ffff:10.0.0.1",
+        "255.255.255.255",
+    ] {
+        assert!(
+            !is_public_ip(private.parse::<IpAddr>().unwrap()),
+            "{private}"
+        );
+    }
+    for public in [
+        "8.8.8.8",
+        "1.1.1.1",
+        "2a00:1450:4001:80b::200e",
+        "185.199.108.153",
+    ] {
+        assert!(is_public_ip(public.parse::<IpAddr>().unwrap()), "{public}");
+    }
+}

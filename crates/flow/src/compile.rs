@@ -1,0 +1,198 @@
+//! A validated, precompiled flow: what the engine runs.
+//!
+//! Compiling resolves every transition to a node index, compiles every regular expression
+//! once, parses the calendars with their time zones and prepares the keyword matcher, so
+//! running a conversation never re-parses anything. A [`Flow`] is immutable, `Send + Sync`,
+//! and meant to be shared behind an `Arc`, one per published flow version.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use regex::Regex;
+
+use crate::calendar::CompiledCalendar;
+use crate::diagnostic::{Diagnostic, codes};
+use crate::format::{FlowDocument, Node};
+use crate::matcher::{KeywordMatcher, plain_regex, regex_problem};
+use crate::nodes::{self, Compiled};
+use crate::validate::validate;
+
+/// A flow ready to run.
+pub struct Flow {
+    doc: FlowDocument,
+    index: HashMap<String, u32>,
+    compiled: Vec<Compiled>,
+    calendars: Vec<CompiledCalendar>,
+    matcher: KeywordMatcher,
+    start: u32,
+    fallback: Option<u32>,
+}
+
+impl fmt::Debug for Flow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Flow")
+            .field("id", &self.doc.id)
+            .field("nodes", &self.doc.nodes.len())
+            .field("start", &self.doc.start)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Flow {
+    /// Validates and compiles a document. Fails with the error diagnostics (warnings never
+    /// stop a flow).
+    pub fn compile(doc: FlowDocument) -> Result<Flow, Vec<Diagnostic>> {
+        let errors = validate(&doc);
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let mut index = HashMap::with_capacity(doc.nodes.len());
+        for (i, node) in doc.nodes.iter().enumerate() {
+            let i =
+                u32::try_from(i).map_err(|_| vec![internal("", "the flow has too many nodes")])?;
+            index.insert(node.id().to_owned(), i);
+        }
+        let mut calendar_names = HashMap::new();
+        let mut calendars = Vec::with_capacity(doc.calendars.len());
+        for (name, cal) in &doc.calendars {
+            let mut diags = Vec::new();
+            let compiled = CompiledCalendar::compile(name, cal, &mut diags).ok_or(diags)?;
+            calendar_names.insert(
+                name.as_str(),
+                u32::try_from(calendars.len()).unwrap_or(u32::MAX),
+            );
+            calendars.push(compiled);
+        }
+        let mut compiled = Vec::with_capacity(doc.nodes.len());
+        for (i, node) in doc.nodes.iter().enumerate() {
+            let r = Resolver {
+                index: &index,
+                calendars: &calendar_names,
+                node: i,
+                id: node.id(),
+            };
+            compiled.push(nodes::compile(node, &r).map_err(|d| vec![d])?);
+        }
+        let matcher = KeywordMatcher::from_document(&doc)?;
+        let start = *index
+            .get(&doc.start)
+            .ok_or_else(|| vec![internal("start", "unknown start")])?;
+        let fallback = doc.fallback.as_ref().and_then(|f| index.get(f).copied());
+        Ok(Flow {
+            doc,
+            index,
+            compiled,
+            calendars,
+            matcher,
+            start,
+            fallback,
+        })
+    }
+
+    /// The document this flow was compiled from.
+    pub fn document(&self) -> &FlowDocument {
+        &self.doc
+    }
+
+    /// The node with this id.
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.index_of(id)
+            .and_then(|i| self.doc.nodes.get(i as usize))
+    }
+
+    /// The language a conversation asking for `requested` runs in: the requested one when
+    /// the flow has texts in it, else the flow's default.
+    pub fn language_for<'s>(&'s self, requested: Option<&'s str>) -> &'s str {
+        match requested {
+            Some(lang) if self.doc.languages.iter().any(|l| l == lang) => lang,
+            Some(lang) if self.doc.languages.is_empty() && lang == self.doc.language => lang,
+            _ => &self.doc.language,
+        }
+    }
+
+    pub(crate) fn index_of(&self, id: &str) -> Option<u32> {
+        self.index.get(id).copied()
+    }
+
+    pub(crate) fn entry(&self, i: u32) -> Option<(&Node, &Compiled)> {
+        let i = i as usize;
+        Some((self.doc.nodes.get(i)?, self.compiled.get(i)?))
+    }
+
+    pub(crate) fn id_at(&self, i: u32) -> &str {
+        self.doc.nodes.get(i as usize).map_or("", Node::id)
+    }
+
+    pub(crate) fn calendar(&self, i: u32) -> Option<&CompiledCalendar> {
+        self.calendars.get(i as usize)
+    }
+
+    pub(crate) fn keyword_matcher(&self) -> &KeywordMatcher {
+        &self.matcher
+    }
+
+    pub(crate) fn start(&self) -> u32 {
+        self.start
+    }
+
+    pub(crate) fn fallback(&self) -> Option<u32> {
+        self.fallback
+    }
+}
+
+fn internal(path: &str, message: &str) -> Diagnostic {
+    Diagnostic::error(codes::PARSE, path, format!("cannot compile: {message}"))
+}
+
+/// Resolves names to indices while one node compiles.
+pub(crate) struct Resolver<'a> {
+    index: &'a HashMap<String, u32>,
+    calendars: &'a HashMap<&'a str, u32>,
+    node: usize,
+    id: &'a str,
+}
+
+impl Resolver<'_> {
+    fn fail(&self, code: &'static str, field: &str, message: String) -> Diagnostic {
+        Diagnostic::error(code, format!("nodes[{}].{field}", self.node), message).with_node(self.id)
+    }
+
+    /// The index of the node a transition leads to.
+    pub(crate) fn node(&self, field: &str, id: &str) -> Result<u32, Diagnostic> {
+        self.index.get(id).copied().ok_or_else(|| {
+            self.fail(
+                codes::DANGLING_TRANSITION,
+                field,
+                format!("node {id:?} does not exist"),
+            )
+        })
+    }
+
+    /// Like [`Resolver::node`] for optional transitions.
+    pub(crate) fn opt(&self, field: &str, id: Option<&String>) -> Result<Option<u32>, Diagnostic> {
+        id.map(|id| self.node(field, id)).transpose()
+    }
+
+    /// The index of a calendar.
+    pub(crate) fn calendar(&self, field: &str, name: &str) -> Result<u32, Diagnostic> {
+        self.calendars.get(name).copied().ok_or_else(|| {
+            self.fail(
+                codes::UNKNOWN_CALENDAR,
+                field,
+                format!("calendar {name:?} is not declared"),
+            )
+        })
+    }
+
+    /// A compiled pattern.
+    pub(crate) fn regex(&self, field: &str, pattern: &str) -> Result<Regex, Diagnostic> {
+        plain_regex(pattern)
+            .map_err(|e| self.fail(codes::INVALID_REGEX, field, regex_problem(pattern, &e)))
+    }
+}
+
+// The app shares one compiled flow between threads behind an `Arc`.
+const _: fn() = || {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Flow>();
+};

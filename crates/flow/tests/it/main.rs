@@ -1,0 +1,13 @@
+//! The flow crate's integration tests: one binary, one module per area.
+
+mod flow_tests;
+mod interpret_input;
+mod interpret_nodes;
+mod lints;
+mod matcher;
+mod parser;
+mod props;
+mod schema;
+mod state;
+mod support;
+mod validation;

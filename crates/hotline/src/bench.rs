@@ -1,0 +1,333 @@
+//! `hotline bench flow`: how fast the flow engine and the web chat are on this machine.
+//!
+//! Part one runs the sans-IO interpreter on the German demo flow in a loop on one core and
+//! reports inputs handled per second and the size of a conversation's state, next to a
+//! baseline measured in the same run (serialising and parsing that state as JSON, which the
+//! server does at every step). Part two starts the real server on loopback with a fresh
+//! SQLite database, opens N concurrent chat sessions over WebSocket and sends messages at a
+//! fixed total rate for a bounded time, reporting the round trip from a message sent to the
+//! bot's reply (p50/p99) and the memory each session costs. Nothing leaves the machine.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use flow::{Channel, ConversationState, Engine, Flow, Input};
+use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::server;
+use crate::settings::{Overrides, Settings};
+
+/// Options of `hotline bench flow`.
+#[derive(Debug, Clone, Args)]
+pub struct FlowBench {
+    /// Seconds to run the interpreter loop.
+    #[arg(long, default_value_t = 3)]
+    pub engine_secs: u64,
+    /// Concurrent chat sessions to open (0 skips the chat part).
+    #[arg(long, default_value_t = 1000)]
+    pub sessions: usize,
+    /// Messages per second across all sessions.
+    #[arg(long, default_value_t = 200)]
+    pub rate: u32,
+    /// Seconds to send messages (bounded: at most 120).
+    #[arg(long, default_value_t = 20)]
+    pub duration_secs: u64,
+}
+
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+/// One scripted conversation through the demo flow: start, choose, answer, HTTP result, …
+fn scripted_inputs() -> Vec<Input> {
+    vec![
+        Input::Start {
+            channel: Channel::Chat,
+            language: Some("de".to_owned()),
+            entry: None,
+            variables: BTreeMap::from([(
+                "system.base_url".to_owned(),
+                "http://127.0.0.1:1".to_owned(),
+            )]),
+        },
+        Input::Digits {
+            digits: "9".to_owned(),
+        },
+        Input::Text {
+            text: "Ich möchte einen Impftermin".to_owned(),
+        },
+        Input::Text {
+            text: "10115".to_owned(),
+        },
+        Input::HttpResult {
+            request: 0,
+            status: 200,
+            body: r#"{"slot":"Dienstag um 10:30 Uhr","place":"Impfzentrum Mitte"}"#.to_owned(),
+        },
+        Input::Digits {
+            digits: "1".to_owned(),
+        },
+        Input::Text {
+            text: "Welche Regeln gelten in Quarantäne?".to_owned(),
+        },
+        Input::Digits {
+            digits: "2".to_owned(),
+        },
+    ]
+}
+
+fn engine_bench(secs: u64) -> anyhow::Result<()> {
+    let doc =
+        flow::parse_yaml(app::DEMO_FLOW_DE).map_err(|d| anyhow::anyhow!("demo flow: {d:?}"))?;
+    let compiled = Flow::compile(doc).map_err(|d| anyhow::anyhow!("demo flow: {d:?}"))?;
+    let matcher = flow::KeywordMatcher::from_flow(&compiled);
+    let engine = Engine::new(&compiled, &matcher);
+    let script = scripted_inputs();
+    let now = 1_767_603_600_000; // a Monday, 10:00 in Berlin: office hours
+    let deadline = Instant::now() + Duration::from_secs(secs.clamp(1, 60));
+    let mut inputs: u64 = 0;
+    let mut state_bytes = 0usize;
+    let started = Instant::now();
+    while Instant::now() < deadline {
+        for _ in 0..100 {
+            let mut state = ConversationState::new(Channel::Chat, "de");
+            for input in &script {
+                let mut input = input.clone();
+                // Answer the request the engine actually made.
+                if let Input::HttpResult { request, .. } = &mut input
+                    && let flow::Waiting::Http { request: pending } = state.waiting
+                {
+                    *request = pending;
+                }
+                let effects = engine.handle(&mut state, input, now);
+                std::hint::black_box(&effects);
+                inputs += 1;
+            }
+            state_bytes = serde_json::to_vec(&state).map(|v| v.len()).unwrap_or(0);
+        }
+    }
+    let engine_secs = started.elapsed().as_secs_f64();
+
+    // Baseline: what the server does with the state at every step anyway.
+    let mut state = ConversationState::new(Channel::Chat, "de");
+    for input in script.iter().take(4) {
+        engine.handle(&mut state, input.clone(), now);
+    }
+    let deadline = Instant::now() + Duration::from_secs(secs.clamp(1, 60));
+    let mut round_trips: u64 = 0;
+    let started = Instant::now();
+    while Instant::now() < deadline {
+        for _ in 0..1000 {
+            let text = serde_json::to_string(&state)?;
+            let back: ConversationState = serde_json::from_str(&text)?;
+            std::hint::black_box(back);
+            round_trips += 1;
+        }
+    }
+    let baseline_secs = started.elapsed().as_secs_f64();
+    let per_sec = inputs as f64 / engine_secs;
+    let baseline_per_sec = round_trips as f64 / baseline_secs;
+    out("flow engine (one core, German demo flow, scripted conversation of 8 inputs)");
+    out(&format!(
+        "  inputs handled per second:        {per_sec:>12.0}"
+    ));
+    out(&format!(
+        "  baseline: state JSON round trips: {baseline_per_sec:>12.0} per second"
+    ));
+    out(&format!(
+        "  ratio engine / baseline:          {:>12.2}",
+        per_sec / baseline_per_sec
+    ));
+    out(&format!(
+        "  conversation state:               {state_bytes:>12} bytes (JSON, at the end)"
+    ));
+    Ok(())
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn open_session(base: &str) -> anyhow::Result<Ws> {
+    let url = format!(
+        "{}/chat/ws?widget=demo-de",
+        base.replace("http://", "ws://")
+    );
+    let mut request = url.into_client_request()?;
+    request.headers_mut().insert("origin", base.parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    ws.send(WsMessage::Text(
+        r#"{"type":"hello","session":null,"last_seq":0,"lang":"de"}"#.into(),
+    ))
+    .await?;
+    // Read until the menu has arrived (the session is then waiting for input).
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
+            Ok(Some(Ok(WsMessage::Text(t)))) if t.contains("Wobei kann ich helfen") => {
+                return Ok(ws);
+            }
+            Ok(Some(Ok(_))) => {}
+            _ => anyhow::bail!("session did not start"),
+        }
+    }
+}
+
+async fn chat_bench(opts: &FlowBench) -> anyhow::Result<()> {
+    let dir = tempfile_dir()?;
+    let settings = Settings::load(
+        None,
+        &Overrides {
+            data_dir: Some(dir.clone()),
+            http_addr: Some("127.0.0.1:0".parse()?),
+            database_url: None,
+        },
+    )?;
+    let running = server::start(&settings, Arc::new(app::SystemClock)).await?;
+    let base = format!("http://{}", running.http_addr);
+    let rss_before = rss_kib();
+    let sessions = opts.sessions.min(20_000);
+    out(&format!(
+        "web chat over loopback: opening {sessions} sessions …"
+    ));
+    let open_started = Instant::now();
+    let mut sockets = Vec::with_capacity(sessions);
+    for chunk in 0..sessions.div_ceil(100) {
+        let n = 100.min(sessions - chunk * 100);
+        let opened = futures_util::future::join_all((0..n).map(|_| open_session(&base))).await;
+        for s in opened {
+            sockets.push(s?);
+        }
+    }
+    let open_secs = open_started.elapsed().as_secs_f64();
+    let rss_after = rss_kib();
+
+    // Each session gets its own task; a pacer hands out send slots at the total rate.
+    let duration = Duration::from_secs(opts.duration_secs.clamp(1, 120));
+    let interval = Duration::from_secs_f64(1.0 / f64::from(opts.rate.max(1)));
+    let (tx, rx) = slot_channels(sessions);
+    let mut tasks = Vec::new();
+    for (i, (ws, mut slot)) in sockets.into_iter().zip(rx).enumerate() {
+        tasks.push(tokio::spawn(async move {
+            let mut ws = ws;
+            let mut rtts = Vec::new();
+            let mut n = 0u32;
+            while slot.recv().await.is_some() {
+                n += 1;
+                // "9" repeats the menu: every message gets a bot reply and the session stays put.
+                let frame = format!(r#"{{"type":"message","id":"b-{i}-{n}","text":"9"}}"#);
+                let sent = Instant::now();
+                if ws.send(WsMessage::Text(frame.into())).await.is_err() {
+                    break;
+                }
+                loop {
+                    match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
+                        Ok(Some(Ok(WsMessage::Text(t)))) if t.contains("\"from\":\"bot\"") => {
+                            rtts.push(sent.elapsed().as_secs_f64() * 1000.0);
+                            break;
+                        }
+                        Ok(Some(Ok(_))) => {}
+                        _ => return rtts,
+                    }
+                }
+            }
+            rtts
+        }));
+    }
+    let send_started = Instant::now();
+    let mut next = Instant::now();
+    let mut sent = 0u64;
+    let mut target = 0usize;
+    while send_started.elapsed() < duration {
+        tokio::time::sleep_until(next.into()).await;
+        next += interval;
+        let _ = tx[target % sessions].try_send(());
+        target += 1;
+        sent += 1;
+    }
+    drop(tx);
+    let mut rtts: Vec<f64> = Vec::new();
+    for t in tasks {
+        rtts.extend(t.await.unwrap_or_default());
+    }
+    let elapsed = send_started.elapsed().as_secs_f64();
+    rtts.sort_by(f64::total_cmp);
+    out(&format!(
+        "  sessions open:                    {sessions:>12} (opened in {open_secs:.1} s)"
+    ));
+    out(&format!(
+        "  memory per session:               {:>12.1} KiB (process RSS {} → {} KiB)",
+        (rss_after.saturating_sub(rss_before)) as f64 / sessions.max(1) as f64,
+        rss_before,
+        rss_after
+    ));
+    out(&format!(
+        "  messages sent / answered:         {sent:>12} / {}",
+        rtts.len()
+    ));
+    out(&format!(
+        "  achieved rate:                    {:>12.0} messages/s",
+        rtts.len() as f64 / elapsed
+    ));
+    out(&format!(
+        "  round trip p50:                   {:>12.1} ms",
+        percentile(&rtts, 0.50)
+    ));
+    out(&format!(
+        "  round trip p99:                   {:>12.1} ms",
+        percentile(&rtts, 0.99)
+    ));
+    running.stop().await?;
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("hotline-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
+/// One small channel per session through which the pacer hands out send slots.
+fn slot_channels(
+    n: usize,
+) -> (
+    Vec<tokio::sync::mpsc::Sender<()>>,
+    Vec<tokio::sync::mpsc::Receiver<()>>,
+) {
+    (0..n).map(|_| tokio::sync::mpsc::channel(4)).unzip()
+}
+
+/// Runs `hotline bench flow`.
+pub async fn run(opts: FlowBench) -> anyhow::Result<()> {
+    engine_bench(opts.engine_secs)?;
+    if opts.sessions > 0 {
+        chat_bench(&opts).await?;
+    }
+    Ok(())
+}

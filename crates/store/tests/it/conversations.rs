@@ -1,0 +1,503 @@
+//! Flows, versions, widgets and conversations: versions numbered per flow and immutable,
+//! rollback only to an existing version, widgets resolved to their tenant, and an engine step
+//! written atomically with a compare-and-set on the last sequence number.
+
+use domain::{ConversationId, FlowId, Redacted, TenantId};
+use store::{
+    Conversation, ConversationStatus, FlowRecord, Message, QueueEntry, StepWrite, Store,
+    StoreError, Widget,
+};
+
+use crate::support::{T0, create_tenant};
+
+fn new_flow(tenant: TenantId, name: &str) -> FlowRecord {
+    FlowRecord {
+        tenant_id: tenant,
+        id: FlowId::from_random_bytes(uuid::Uuid::new_v4().into_bytes()),
+        name: name.to_owned(),
+        draft: format!("name: {name}"),
+        active_version: None,
+        created_at: T0,
+        updated_at: T0,
+    }
+}
+
+fn widget(tenant: TenantId, id: &str, flow: Option<FlowId>) -> Widget {
+    Widget {
+        id: id.to_owned(),
+        tenant_id: tenant,
+        name: id.to_owned(),
+        flow_id: flow,
+        title: "Chat".to_owned(),
+        primary_color: "#112233".to_owned(),
+        greeting: "Hallo".to_owned(),
+        allowed_origins: vec![
+            "https://a.example".to_owned(),
+            "https://b.example".to_owned(),
+        ],
+        created_at: T0,
+        updated_at: T0,
+    }
+}
+
+fn conversation(tenant: TenantId, flow: FlowId, session_hash: &str) -> Conversation {
+    Conversation {
+        tenant_id: tenant,
+        id: ConversationId::from_random_bytes(uuid::Uuid::new_v4().into_bytes()),
+        channel: "chat".to_owned(),
+        widget_id: Some("w".to_owned()),
+        flow_id: flow,
+        flow_version: 1,
+        session_hash: session_hash.to_owned(),
+        state: "{\"n\":0}".to_owned(),
+        status: ConversationStatus::Active,
+        last_seq: 0,
+        created_at: T0,
+        updated_at: T0,
+    }
+}
+
+fn message(sender: &str, body: &str, client_id: Option<&str>) -> Message {
+    Message {
+        seq: 0,
+        sender: sender.to_owned(),
+        body: Redacted::new(body.to_owned()),
+        choices: None,
+        client_id: client_id.map(str::to_owned),
+        at: T0,
+    }
+}
+
+fn step(expected: i64, messages: Vec<Message>) -> StepWrite {
+    StepWrite {
+        expected_last_seq: expected,
+        state: format!("{{\"n\":{expected}}}"),
+        status: ConversationStatus::Active,
+        messages,
+        set_timers: Vec::new(),
+        cancel_timers: Vec::new(),
+        enqueue: None,
+        dequeue: false,
+        at: T0.plus_millis(expected + 1),
+    }
+}
+
+async fn versions_count_up_per_flow_and_rollback_needs_an_existing_one(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let a = new_flow(tenant.id, "A");
+    let b = new_flow(tenant.id, "B");
+    store.insert_flow(&a).await.unwrap();
+    store.insert_flow(&b).await.unwrap();
+    assert_eq!(
+        store
+            .publish_flow_version(tenant.id, a.id, "v1", None, T0)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .publish_flow_version(tenant.id, a.id, "v2", None, T0)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .publish_flow_version(tenant.id, b.id, "b1", None, T0)
+            .await
+            .unwrap(),
+        1
+    );
+    let read = store.get_flow(tenant.id, a.id).await.unwrap().unwrap();
+    assert_eq!(read.active_version, Some(2));
+    let versions = store.list_flow_versions(tenant.id, a.id).await.unwrap();
+    assert_eq!(
+        versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        vec![2, 1]
+    );
+    assert_eq!(
+        versions[1].source, "v1",
+        "published sources stay as published"
+    );
+
+    // Editing the draft changes neither published version.
+    assert!(
+        store
+            .update_flow_draft(tenant.id, a.id, "A2", "draft 3", T0)
+            .await
+            .unwrap()
+    );
+    let v1 = store
+        .get_flow_version(tenant.id, a.id, 1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(v1.source, "v1");
+
+    assert!(
+        store
+            .set_active_version(tenant.id, a.id, 1, T0)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .get_flow(tenant.id, a.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .active_version,
+        Some(1)
+    );
+    assert!(
+        !store
+            .set_active_version(tenant.id, a.id, 7, T0)
+            .await
+            .unwrap(),
+        "no version 7"
+    );
+    let flows = store.list_flows(tenant.id).await.unwrap();
+    assert_eq!(
+        flows.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(),
+        vec!["A2", "B"]
+    );
+}
+
+async fn concurrent_publishes_get_distinct_versions(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let f = new_flow(tenant.id, "F");
+    store.insert_flow(&f).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .publish_flow_version(tenant.id, f.id, &format!("v{i}"), None, T0)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut got: Vec<i64> = Vec::new();
+    for t in tasks {
+        got.push(t.await.unwrap());
+    }
+    got.sort_unstable();
+    assert_eq!(got, (1..=8).collect::<Vec<_>>());
+}
+
+async fn widgets_resolve_to_their_tenant(store: Store) {
+    let (north, _) = create_tenant(&store, "North", "admin").await;
+    let (south, _) = create_tenant(&store, "South", "admin-s").await;
+    let w = widget(north.id, "north-chat", None);
+    store.insert_widget(&w).await.unwrap();
+    assert_eq!(
+        store.resolve_widget("north-chat").await.unwrap(),
+        Some(north.id)
+    );
+    assert_eq!(store.resolve_widget("nope").await.unwrap(), None);
+    assert_eq!(
+        store.get_widget(north.id, "north-chat").await.unwrap(),
+        Some(w.clone())
+    );
+    assert_eq!(
+        store.get_widget(south.id, "north-chat").await.unwrap(),
+        None
+    );
+    assert!(matches!(
+        store
+            .insert_widget(&widget(south.id, "north-chat", None))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    let mut changed = w.clone();
+    changed.title = "Neu".to_owned();
+    changed.allowed_origins = vec!["*".to_owned()];
+    assert!(store.update_widget(&changed).await.unwrap());
+    assert_eq!(
+        store.get_widget(north.id, "north-chat").await.unwrap(),
+        Some(changed.clone())
+    );
+    let mut foreign = changed.clone();
+    foreign.tenant_id = south.id;
+    assert!(
+        !store.update_widget(&foreign).await.unwrap(),
+        "another tenant cannot change it"
+    );
+    assert_eq!(
+        store.list_widgets(south.id).await.unwrap(),
+        Vec::<Widget>::new()
+    );
+}
+
+async fn a_step_is_atomic_and_ordered(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let f = new_flow(tenant.id, "F");
+    store.insert_flow(&f).await.unwrap();
+    let c = conversation(tenant.id, f.id, "hash-1");
+    store.insert_conversation(&c).await.unwrap();
+    assert_eq!(
+        store
+            .find_conversation_by_session(tenant.id, "hash-1")
+            .await
+            .unwrap()
+            .map(|x| x.id),
+        Some(c.id)
+    );
+
+    let mut first = step(
+        0,
+        vec![message("bot", "Hallo", None), message("bot", "Menü", None)],
+    );
+    first.set_timers = vec![(1, T0.plus_millis(10_000))];
+    store.save_step(tenant.id, c.id, &first).await.unwrap();
+    let mut second = step(
+        2,
+        vec![
+            message("user", "1", Some("client-a")),
+            message("bot", "PLZ?", None),
+        ],
+    );
+    second.cancel_timers = vec![1];
+    second.set_timers = vec![(2, T0.plus_millis(20_000))];
+    store.save_step(tenant.id, c.id, &second).await.unwrap();
+
+    let read = store
+        .get_conversation(tenant.id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.last_seq, 4);
+    assert_eq!(read.state, "{\"n\":2}");
+    let all = store.messages_after(tenant.id, c.id, 0, 100).await.unwrap();
+    assert_eq!(
+        all.iter().map(|m| m.seq).collect::<Vec<_>>(),
+        vec![1, 2, 3, 4]
+    );
+    assert_eq!(all[2].body.expose(), "1");
+    assert_eq!(all[2].client_id.as_deref(), Some("client-a"));
+    assert_eq!(
+        store
+            .messages_after(tenant.id, c.id, 3, 100)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .find_client_message(tenant.id, c.id, "client-a")
+            .await
+            .unwrap(),
+        Some(3)
+    );
+    assert_eq!(
+        store
+            .find_client_message(tenant.id, c.id, "client-b")
+            .await
+            .unwrap(),
+        None
+    );
+
+    // A stale step (someone else advanced the conversation) writes nothing.
+    let stale = step(2, vec![message("bot", "doppelt", None)]);
+    assert!(matches!(
+        store.save_step(tenant.id, c.id, &stale).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .messages_after(tenant.id, c.id, 0, 100)
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+
+    // The same client id twice is refused by the store as well.
+    let dup = step(4, vec![message("user", "1", Some("client-a"))]);
+    assert!(store.save_step(tenant.id, c.id, &dup).await.is_err());
+    assert_eq!(
+        store
+            .get_conversation(tenant.id, c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seq,
+        4,
+        "rolled back"
+    );
+
+    // Timers: only timer 2 is left, and it is due at its time.
+    assert!(
+        store
+            .due_timers(T0.plus_millis(19_999), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = store.due_timers(T0.plus_millis(20_000), 10).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!((due[0].conversation_id, due[0].timer_id), (c.id, 2));
+    assert!(store.take_timer(tenant.id, c.id, 2).await.unwrap());
+    assert!(
+        !store.take_timer(tenant.id, c.id, 2).await.unwrap(),
+        "a timer fires once"
+    );
+}
+
+async fn queue_entries_follow_priority_then_waiting_time(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let f = new_flow(tenant.id, "F");
+    store.insert_flow(&f).await.unwrap();
+    let mut ids = Vec::new();
+    for (i, priority) in [0i64, 5, 0].into_iter().enumerate() {
+        let c = conversation(tenant.id, f.id, &format!("h{i}"));
+        store.insert_conversation(&c).await.unwrap();
+        let mut s = step(0, vec![message("bot", "Warte", None)]);
+        s.status = ConversationStatus::Queued;
+        s.enqueue = Some(QueueEntry {
+            conversation_id: c.id,
+            queue: "beratung".to_owned(),
+            priority,
+            context: "{\"thema\":\"x\"}".to_owned(),
+            enqueued_at: T0.plus_millis(i as i64 * 1000),
+        });
+        store.save_step(tenant.id, c.id, &s).await.unwrap();
+        ids.push(c.id);
+    }
+    let queue = store.list_queue(tenant.id, "beratung").await.unwrap();
+    assert_eq!(
+        queue.iter().map(|e| e.conversation_id).collect::<Vec<_>>(),
+        vec![ids[1], ids[0], ids[2]]
+    );
+    assert!(
+        store
+            .list_queue(tenant.id, "other")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let mut leave = step(1, vec![]);
+    leave.dequeue = true;
+    leave.status = ConversationStatus::Ended;
+    store.save_step(tenant.id, ids[1], &leave).await.unwrap();
+    assert_eq!(
+        store.list_queue(tenant.id, "beratung").await.unwrap().len(),
+        2
+    );
+    let ended = store
+        .get_conversation(tenant.id, ids[1])
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(ended.status, ConversationStatus::Ended);
+}
+
+async fn tenant_settings_default_to_no_private_http(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    assert!(!store.tenant_allows_private_http(tenant.id).await.unwrap());
+    store
+        .set_tenant_allows_private_http(tenant.id, true)
+        .await
+        .unwrap();
+    assert!(store.tenant_allows_private_http(tenant.id).await.unwrap());
+    let unknown = TenantId::from_random_bytes([9; 16]);
+    assert!(!store.tenant_allows_private_http(unknown).await.unwrap());
+}
+
+async fn another_tenant_sees_none_of_it(store: Store) {
+    let (north, _) = create_tenant(&store, "North", "admin").await;
+    let (south, _) = create_tenant(&store, "South", "admin-s").await;
+    let f = new_flow(north.id, "F");
+    store.insert_flow(&f).await.unwrap();
+    store
+        .publish_flow_version(north.id, f.id, "v1", None, T0)
+        .await
+        .unwrap();
+    let c = conversation(north.id, f.id, "hash-n");
+    store.insert_conversation(&c).await.unwrap();
+    store
+        .save_step(
+            north.id,
+            c.id,
+            &step(0, vec![message("bot", "Hallo", None)]),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(store.get_flow(south.id, f.id).await.unwrap(), None);
+    assert!(
+        store
+            .list_flow_versions(south.id, f.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.get_flow_version(south.id, f.id, 1).await.unwrap(),
+        None
+    );
+    assert!(
+        !store
+            .update_flow_draft(south.id, f.id, "x", "x", T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_active_version(south.id, f.id, 1, T0)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .publish_flow_version(south.id, f.id, "evil", None, T0)
+            .await
+            .is_err()
+    );
+    assert_eq!(store.get_conversation(south.id, c.id).await.unwrap(), None);
+    assert_eq!(
+        store
+            .find_conversation_by_session(south.id, "hash-n")
+            .await
+            .unwrap(),
+        None
+    );
+    assert!(
+        store
+            .messages_after(south.id, c.id, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(matches!(
+        store
+            .save_step(south.id, c.id, &step(1, vec![message("bot", "x", None)]))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert_eq!(
+        store
+            .get_conversation(north.id, c.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seq,
+        1
+    );
+    assert_eq!(
+        store.get_flow(north.id, f.id).await.unwrap().unwrap().name,
+        "F"
+    );
+}
+
+on_both_backends!(
+    versions_count_up_per_flow_and_rollback_needs_an_existing_one,
+    concurrent_publishes_get_distinct_versions,
+    widgets_resolve_to_their_tenant,
+    a_step_is_atomic_and_ordered,
+    queue_entries_follow_priority_then_waiting_time,
+    tenant_settings_default_to_no_private_http,
+    another_tenant_sees_none_of_it,
+);
