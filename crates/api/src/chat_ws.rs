@@ -50,6 +50,8 @@ enum ClientFrame {
     Message {
         id: String,
         text: String,
+        /// The label of a chosen option, shown in the transcript instead of its value.
+        label: Option<String>,
     },
     Ack {
         #[allow(dead_code)] // Delivery receipts are accepted; resume relies on `last_seq`.
@@ -289,7 +291,6 @@ impl Session {
         let conversation = opened.conversation;
         let tenant = opened.tenant;
         let mut events = self.state.app.chat_subscribe(conversation);
-        let lang_used = lang.unwrap_or_else(|| "de".to_owned());
         let welcome = ServerFrame::Welcome {
             session: &opened.token,
             conversation: conversation.to_string(),
@@ -297,15 +298,16 @@ impl Session {
                 title: &self.widget.widget.title,
                 primary_color: &self.widget.widget.primary_color,
                 greeting: &self.widget.widget.greeting,
-                lang: &lang_used,
+                lang: &opened.language,
             },
         };
         if !send(&mut sink, &welcome).await {
             return;
         }
 
-        // 2. replay what the client has not seen, then the status
-        self.last_sent = last_seq.max(0);
+        // 2. replay what the client has not seen, then the status. A new conversation (the
+        // old one ended or was unknown) is replayed from its start.
+        self.last_sent = if opened.resumed { last_seq.max(0) } else { 0 };
         match self
             .state
             .app
@@ -395,7 +397,7 @@ impl Session {
             }
         };
         match frame {
-            ClientFrame::Message { id, text } => {
+            ClientFrame::Message { id, text, label } => {
                 if text.len() > app::MAX_MESSAGE_BYTES {
                     let message =
                         format!("messages may be at most {} bytes", app::MAX_MESSAGE_BYTES);
@@ -413,13 +415,31 @@ impl Session {
                     )
                     .await;
                 }
+                let label = label.filter(|l| !l.trim().is_empty() && l.len() <= 200);
                 match self
                     .state
                     .app
-                    .chat_user_message(tenant, conversation, &id, &text)
+                    .chat_user_message(tenant, conversation, &id, &text, label.as_deref())
                     .await
                 {
-                    Ok(seq) => send(sink, &ServerFrame::Ack { id: &id, seq }).await,
+                    Ok(seq) => {
+                        // Everything up to this message goes out before its ack, so a client
+                        // sees messages in order, whatever the live stream still holds.
+                        match self
+                            .state
+                            .app
+                            .chat_history(tenant, conversation, self.last_sent)
+                            .await
+                        {
+                            Ok(history) => {
+                                if !self.send_messages(sink, &history).await {
+                                    return false;
+                                }
+                            }
+                            Err(_) => return false,
+                        }
+                        send(sink, &ServerFrame::Ack { id: &id, seq }).await
+                    }
                     Err(e) => {
                         if matches!(e, AppError::Internal(_)) {
                             tracing::error!(error = format!("{e:#}"), "chat message failed");

@@ -86,6 +86,8 @@ pub struct ChatSession {
     pub queue: Option<String>,
     /// Whether this resumed an existing conversation.
     pub resumed: bool,
+    /// The language the conversation runs in.
+    pub language: String,
 }
 
 impl std::fmt::Debug for ChatSession {
@@ -283,6 +285,7 @@ impl App {
                     status,
                     queue,
                     resumed: true,
+                    language: state.language,
                 });
             }
         }
@@ -348,6 +351,7 @@ impl App {
             status,
             queue,
             resumed: false,
+            language: state.language,
         })
     }
 
@@ -399,13 +403,15 @@ impl App {
 
     /// Takes a caller's message. Idempotent by `client_id`: a retried message is not
     /// processed twice, and its original sequence number is returned. The returned number is
-    /// the acknowledgement: the message is stored when this returns.
+    /// the acknowledgement: the message is stored when this returns. `label` is what the
+    /// caller saw when choosing an option (the transcript shows it; the flow gets `text`).
     pub async fn chat_user_message(
         &self,
         tenant: TenantId,
         conversation: ConversationId,
         client_id: &str,
         text: &str,
+        label: Option<&str>,
     ) -> AppResult<i64> {
         if text.len() > MAX_MESSAGE_BYTES {
             return Err(AppError::field(
@@ -452,7 +458,7 @@ impl App {
                 input,
                 Some(UserMessage {
                     client_id: client_id.to_owned(),
-                    text: text.to_owned(),
+                    text: label.unwrap_or(text).to_owned(),
                 }),
             )
             .await;

@@ -338,9 +338,13 @@ fn menus_too_deep(facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
         if d != LIMIT + 1 || weight(i) == 0 {
             continue;
         }
+        // Walk back to `start`, collecting the menus (the walk is bounded, for safety).
         let mut chain = Vec::new();
         let mut x = i;
-        while x != usize::MAX {
+        for _ in 0..nodes.len() {
+            if x == usize::MAX {
+                break;
+            }
             if weight(x) == 1 {
                 chain.push(id_of(facts, x));
             }

@@ -22,6 +22,8 @@ pub(crate) struct Chat {
     /// Server messages by seq, as received (duplicates kept, to detect them).
     pub(crate) messages: Vec<Value>,
     pub(crate) frames: Vec<Value>,
+    /// Frames received but not yet consumed by `until` or `take`.
+    pending: std::collections::VecDeque<Value>,
 }
 
 pub(crate) async fn connect_raw(
@@ -65,6 +67,7 @@ impl Chat {
             session: String::new(),
             messages: Vec::new(),
             frames: Vec::new(),
+            pending: std::collections::VecDeque::new(),
         };
         let welcome = chat.next_frame().await;
         assert_eq!(welcome["type"], "welcome", "{welcome}");
@@ -91,13 +94,33 @@ impl Chat {
         }
     }
 
-    /// Reads frames until one satisfies `pred`.
+    /// Consumes frames up to and including the first that satisfies `pred`.
     pub(crate) async fn until(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        while let Some(f) = self.pending.pop_front() {
+            if pred(&f) {
+                return f;
+            }
+        }
         for _ in 0..200 {
             let f = self.next_frame().await;
             if pred(&f) {
                 return f;
             }
+        }
+        panic!("never saw {what}; frames: {:#?}", self.frames);
+    }
+
+    /// Takes the first frame that satisfies `pred`, leaving the others for later reads.
+    pub(crate) async fn take(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.pending.iter().position(&pred) {
+            return self.pending.remove(i).unwrap();
+        }
+        for _ in 0..200 {
+            let f = self.next_frame().await;
+            if pred(&f) {
+                return f;
+            }
+            self.pending.push_back(f);
         }
         panic!("never saw {what}; frames: {:#?}", self.frames);
     }
@@ -126,7 +149,7 @@ impl Chat {
             .await;
         let id = id.to_owned();
         let ack = self
-            .until("ack", move |f| {
+            .take("ack", move |f| {
                 (f["type"] == "ack" && f["id"] == id.as_str()) || f["type"] == "error"
             })
             .await;
@@ -372,5 +395,48 @@ async fn foreign_origins_and_unknown_widgets_are_refused_at_the_handshake() {
         connect_raw(&t, "no-such-widget", &t.base).await.err(),
         Some(StatusCode::NOT_FOUND)
     );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_chosen_option_is_kept_with_its_label_and_an_ended_chat_starts_afresh() {
+    let t = spawn_app().await;
+    let mut chat = Chat::open(&t, "demo-de", None, 0).await;
+    chat.bot_says("Wobei kann ich helfen?").await;
+    chat.send_raw(
+        &json!({"type": "message", "id": "c-1", "text": "2", "label": "Testergebnis"}).to_string(),
+    )
+    .await;
+    chat.bot_says("Kann ich sonst noch helfen?").await;
+    chat.say("c-2", "3").await;
+    chat.bot_says("Alles Gute").await;
+    let status = chat.until("ended", |f| f["type"] == "status").await;
+    assert_eq!(status["state"], "ended");
+    let session = chat.session.clone();
+    let last = *chat.seqs().iter().max().unwrap();
+    chat.close().await;
+
+    // The transcript shows the label the caller chose, not the digit sent for it.
+    let tenant = t.app().store().list_tenants().await.unwrap()[0].id;
+    let conv = t
+        .app()
+        .store()
+        .find_conversation_by_session(tenant, &security::token::hash_secret(&session))
+        .await
+        .unwrap()
+        .unwrap();
+    let history = t.app().chat_history(tenant, conv.id, 0).await.unwrap();
+    let chosen = history
+        .iter()
+        .find(|m| m.client_id.as_deref() == Some("c-1"))
+        .unwrap();
+    assert_eq!(chosen.text.expose(), "Testergebnis");
+
+    // Resuming an ended conversation starts a new one, replayed from its first message.
+    let mut fresh = Chat::open(&t, "demo-de", Some(&session), last).await;
+    assert_ne!(fresh.session, session);
+    let greeting = fresh.bot_says("digitale Assistent").await;
+    assert_eq!(greeting["seq"], 1);
+    fresh.close().await;
     t.stop().await;
 }
