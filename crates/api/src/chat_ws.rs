@@ -153,8 +153,13 @@ pub(crate) async fn upgrade(
         )
         .into_response();
     };
+    // Chat frames are small: modest buffers keep thousands of idle sessions cheap
+    // (tungstenite's defaults are 128 KiB each way).
     ws.max_message_size(MAX_FRAME_BYTES)
         .max_frame_size(MAX_FRAME_BYTES)
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(MAX_FRAME_BYTES * 2)
         .on_upgrade(move |socket| async move {
             Session::new(state, widget, socket).run().await;
         })

@@ -181,7 +181,13 @@ async fn open_session(base: &str) -> anyhow::Result<Ws> {
     );
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("origin", base.parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    // Small client buffers, like the server's, so the memory figure is not the client's.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .write_buffer_size(8 * 1024)
+        .max_write_buffer_size(128 * 1024);
+    let (mut ws, _) =
+        tokio_tungstenite::connect_async_with_config(request, Some(config), false).await?;
     ws.send(WsMessage::Text(
         r#"{"type":"hello","session":null,"last_seq":0,"lang":"de"}"#.into(),
     ))
@@ -247,7 +253,11 @@ async fn chat_bench(opts: &FlowBench) -> anyhow::Result<()> {
                 }
                 loop {
                     match tokio::time::timeout(Duration::from_secs(30), ws.next()).await {
-                        Ok(Some(Ok(WsMessage::Text(t)))) if t.contains("\"from\":\"bot\"") => {
+                        // The bot's reply, not its typing indicator.
+                        Ok(Some(Ok(WsMessage::Text(t))))
+                            if t.contains("\"type\":\"message\"")
+                                && t.contains("\"from\":\"bot\"") =>
+                        {
                             rtts.push(sent.elapsed().as_secs_f64() * 1000.0);
                             break;
                         }
