@@ -192,13 +192,19 @@ async fn send_error(sink: &mut Sink, code: &str, message: &str, id: Option<&str>
 
 fn error_code(err: &AppError) -> (&'static str, String) {
     match err {
-        AppError::Validation(errors) => (
-            "too_large",
-            errors.first().map_or_else(
+        AppError::Validation(errors) => {
+            let first = errors.first();
+            let code = if first.is_some_and(|e| e.field == "text") {
+                "too_large"
+            } else {
+                "malformed"
+            };
+            let message = first.map_or_else(
                 || "invalid message".to_owned(),
                 |e| format!("{}: {}", e.field, e.message),
-            ),
-        ),
+            );
+            (code, message)
+        }
         AppError::Conflict(what) => ("conflict", what.to_string()),
         AppError::NotFound => ("unknown_widget", "this chat is not available".to_owned()),
         _ => (

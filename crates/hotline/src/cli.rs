@@ -78,6 +78,12 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::flow_cli::FlowCommand,
     },
+    /// Train and evaluate the intent engine, write model files, try a model.
+    Nlu {
+        /// The nlu command.
+        #[command(subcommand)]
+        command: crate::nlu_cli::NluCommand,
+    },
     /// Measure performance on this machine (bounded, loopback only).
     Bench {
         /// What to measure.
@@ -252,6 +258,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Flow { command } => Ok(crate::flow_cli::run(command).await),
+        Command::Nlu { command } => crate::nlu_cli::run(command).await,
         Command::Bench {
             command: BenchCommand::Flow(opts),
         } => {

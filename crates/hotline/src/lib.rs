@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod cli;
 pub mod flow_cli;
+pub mod nlu_cli;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

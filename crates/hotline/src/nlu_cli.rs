@@ -1,0 +1,297 @@
+//! `hotline nlu eval | train | predict`: train and measure the intent engine on JSON Lines
+//! data sets, write model files, and try a model on the terminal. This shell does the file
+//! IO and the timing; the `nlu` crate stays pure. Exit codes: 0 done, 2 usage (bad
+//! arguments, unreadable or malformed files).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Subcommand;
+use serde_json::json;
+
+/// `hotline nlu …`
+#[derive(Debug, Subcommand)]
+pub enum NluCommand {
+    /// Train on one JSON Lines file (`{"text", "intent"}` per line) and evaluate on another:
+    /// accuracy, macro-F1, per-intent report, out-of-scope recall/precision, training time,
+    /// single-utterance latency and throughput.
+    Eval {
+        /// Training data (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        train: PathBuf,
+        /// Test data (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        test: PathBuf,
+        /// The intent that marks out-of-scope utterances, e.g. `oos`.
+        #[arg(long, value_name = "LABEL")]
+        oos_label: Option<String>,
+        /// Seed of the training shuffles.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Train a model and write it to a file.
+    Train {
+        /// Training data (JSON Lines).
+        #[arg(long, value_name = "FILE")]
+        train: PathBuf,
+        /// Where to write the model.
+        #[arg(long, value_name = "MODEL")]
+        out: PathBuf,
+        /// The intent that marks out-of-scope utterances, e.g. `oos`.
+        #[arg(long, value_name = "LABEL")]
+        oos_label: Option<String>,
+        /// Seed of the training shuffles.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Read utterances from stdin, one per line, and print intent, confidence, language and
+    /// entities as one JSON object per line.
+    Predict {
+        /// A model written by `hotline nlu train`.
+        #[arg(long, value_name = "MODEL")]
+        model: PathBuf,
+        /// Time zone that relative dates ("morgen um 10") are resolved in.
+        #[arg(long, default_value = "Europe/Berlin")]
+        time_zone: String,
+    },
+}
+
+fn out(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    let _ = stdout.flush();
+}
+
+fn err(text: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// A usage problem: printed, then exit code 2.
+struct Usage(String);
+
+fn load(file: &Path) -> Result<Vec<nlu::Example>, Usage> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| Usage(format!("{}: {e}", file.display())))?;
+    nlu::parse_jsonl(&text).map_err(|e| Usage(format!("{}: {e}", file.display())))
+}
+
+/// Trains with a percentage line on stderr, rewritten in place, when stderr is a terminal.
+fn train_with_progress(
+    examples: &[nlu::Example],
+    config: &nlu::TrainConfig,
+) -> Result<nlu::Model, Usage> {
+    let tty = std::io::stderr().is_terminal();
+    let mut last = usize::MAX;
+    let mut progress = |p: nlu::Progress| {
+        let percent = p.done * 100 / p.total.max(1);
+        if tty && percent != last {
+            last = percent;
+            let _ = write!(std::io::stderr().lock(), "\rtraining… {percent:3}%");
+        }
+    };
+    let model = nlu::train(examples, config, &mut progress)
+        .map_err(|e| Usage(format!("training failed: {e}")));
+    if tty {
+        let _ = write!(std::io::stderr().lock(), "\r                \r");
+    }
+    model
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((sorted.len() - 1) as f64 * q).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn eval(
+    train: &Path,
+    test: &Path,
+    oos_label: Option<String>,
+    seed: u64,
+    as_json: bool,
+) -> Result<(), Usage> {
+    let train_set = load(train)?;
+    let test_set = load(test)?;
+    let config = nlu::TrainConfig {
+        seed,
+        oos_label: oos_label.clone(),
+        ..nlu::TrainConfig::default()
+    };
+    let started = Instant::now();
+    let model = train_with_progress(&train_set, &config)?;
+    let train_seconds = started.elapsed().as_secs_f64();
+
+    // One utterance at a time, as a live conversation would ask.
+    let mut latencies = Vec::with_capacity(test_set.len());
+    let mut predictions = Vec::with_capacity(test_set.len());
+    let all = Instant::now();
+    for example in &test_set {
+        let t = Instant::now();
+        let prediction = model.predict(&example.text);
+        latencies.push(t.elapsed().as_secs_f64() * 1e6);
+        predictions.push(prediction);
+    }
+    let total = all.elapsed().as_secs_f64();
+    latencies.sort_by(f64::total_cmp);
+    let throughput = if total > 0.0 {
+        test_set.len() as f64 / total
+    } else {
+        0.0
+    };
+    let gold: Vec<String> = test_set.iter().map(|e| e.intent.clone()).collect();
+    let report = nlu::score(&gold, &predictions, oos_label.as_deref());
+    let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
+
+    if as_json {
+        let value = json!({
+            "train_file": train.display().to_string(),
+            "test_file": test.display().to_string(),
+            "train_examples": train_set.len(),
+            "test_examples": report.examples,
+            "intents": model.intents().len(),
+            "accuracy": report.accuracy,
+            "macro_f1": report.macro_f1,
+            "in_scope_accuracy": report.in_scope_accuracy,
+            "oos_recall": report.oos_recall,
+            "oos_precision": report.oos_precision,
+            "rejected": report.rejected,
+            "train_seconds": train_seconds,
+            "latency_us_p50": p50,
+            "latency_us_p99": p99,
+            "throughput_per_s": throughput,
+            "model_memory_bytes": model.approx_memory_bytes(),
+            "per_intent": report.per_intent,
+        });
+        out(&value.to_string());
+        return Ok(());
+    }
+    out(&format!(
+        "{:<40} {:>9} {:>9} {:>9} {:>8}",
+        "intent", "precision", "recall", "f1", "support"
+    ));
+    for c in &report.per_intent {
+        out(&format!(
+            "{:<40} {:>9.3} {:>9.3} {:>9.3} {:>8}",
+            c.intent, c.precision, c.recall, c.f1, c.support
+        ));
+    }
+    out("");
+    out(&format!(
+        "train / test examples   {} / {}",
+        train_set.len(),
+        report.examples
+    ));
+    out(&format!("accuracy                {:.4}", report.accuracy));
+    out(&format!("macro-F1                {:.4}", report.macro_f1));
+    out(&format!(
+        "in-scope accuracy       {:.4}",
+        report.in_scope_accuracy
+    ));
+    if let (Some(recall), Some(precision)) = (report.oos_recall, report.oos_precision) {
+        out(&format!("out-of-scope recall     {recall:.4}"));
+        out(&format!("out-of-scope precision  {precision:.4}"));
+    }
+    out(&format!("rejected (no intent)    {:.4}", report.rejected));
+    out(&format!("training                {train_seconds:.2} s"));
+    out(&format!("latency p50 / p99       {p50:.1} / {p99:.1} µs"));
+    out(&format!(
+        "throughput              {throughput:.0} utterances/s (one at a time)"
+    ));
+    out(&format!(
+        "model memory            {:.1} MB",
+        model.approx_memory_bytes() as f64 / 1e6
+    ));
+    Ok(())
+}
+
+fn train_cmd(
+    train: &Path,
+    out_file: &Path,
+    oos_label: Option<String>,
+    seed: u64,
+) -> Result<(), Usage> {
+    let examples = load(train)?;
+    let config = nlu::TrainConfig {
+        seed,
+        oos_label,
+        ..nlu::TrainConfig::default()
+    };
+    let started = Instant::now();
+    let model = train_with_progress(&examples, &config)?;
+    let seconds = started.elapsed().as_secs_f64();
+    std::fs::write(out_file, model.to_bytes())
+        .map_err(|e| Usage(format!("{}: {e}", out_file.display())))?;
+    out(&format!(
+        "trained {} intents from {} examples in {seconds:.2} s → {}",
+        model.intents().len(),
+        examples.len(),
+        out_file.display()
+    ));
+    Ok(())
+}
+
+fn predict(model_file: &Path, time_zone: &str) -> Result<(), Usage> {
+    let bytes =
+        std::fs::read(model_file).map_err(|e| Usage(format!("{}: {e}", model_file.display())))?;
+    let model = nlu::Model::from_bytes(&bytes)
+        .map_err(|e| Usage(format!("{}: {e}", model_file.display())))?;
+    // Fail early on a bad zone name rather than at the first utterance.
+    nlu::jiff::Timestamp::now()
+        .in_tz(time_zone)
+        .map_err(|e| Usage(format!("--time-zone {time_zone}: {e}")))?;
+    for line in std::io::stdin().lock().lines() {
+        let line = line.map_err(|e| Usage(format!("stdin: {e}")))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let reference = nlu::jiff::Timestamp::now()
+            .in_tz(time_zone)
+            .map_err(|e| Usage(e.to_string()))?;
+        let prediction = model.predict(&line);
+        let entities = nlu::extract_entities(&line, prediction.language, reference, &[]);
+        out(&json!({
+            "intent": prediction.intent,
+            "confidence": prediction.confidence,
+            "ranking": prediction.ranking,
+            "language": prediction.language,
+            "entities": entities,
+        })
+        .to_string());
+    }
+    Ok(())
+}
+
+/// Runs an `nlu` command. Training and prediction are CPU-bound and short; they run on the
+/// calling thread.
+pub async fn run(cmd: NluCommand) -> anyhow::Result<ExitCode> {
+    let result = match cmd {
+        NluCommand::Eval {
+            train,
+            test,
+            oos_label,
+            seed,
+            json,
+        } => eval(&train, &test, oos_label, seed, json),
+        NluCommand::Train {
+            train,
+            out,
+            oos_label,
+            seed,
+        } => train_cmd(&train, &out, oos_label, seed),
+        NluCommand::Predict { model, time_zone } => predict(&model, &time_zone),
+    };
+    match result {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(Usage(message)) => {
+            err(&format!("error: {message}"));
+            Ok(ExitCode::from(2))
+        }
+    }
+}

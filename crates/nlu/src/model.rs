@@ -1,0 +1,385 @@
+//! The trained intent model: vocabulary, weights, calibration and out-of-scope thresholds,
+//! its prediction and its byte format.
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::{CHAR_BIT, FeatureConfig, extract};
+use crate::lang::{Lang, detect_language};
+
+/// How many intents a [`Prediction`] ranks.
+const RANKING_LEN: usize = 5;
+/// Below this share of known character n-grams an utterance is treated as out of scope.
+const MIN_COVERAGE: f32 = 0.5;
+const MAGIC: &[u8; 6] = b"HLNLU\0";
+const FORMAT_VERSION: u32 = 1;
+
+/// What any intent backend offers: the sparse [`Model`] today, an encoder-backed model or an
+/// ensemble later. Flows talk to this trait only.
+pub trait IntentModel: Send + Sync {
+    /// The in-scope intents the model knows, sorted.
+    fn intents(&self) -> &[String];
+    /// Classifies one utterance. Never panics; out-of-scope input gives `intent: None`.
+    fn predict(&self, text: &str) -> Prediction;
+}
+
+/// The result of classifying one utterance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// The recognised intent, or `None` when the utterance is out of scope or the model is
+    /// not sure enough (the flow should ask again or hand over).
+    pub intent: Option<String>,
+    /// Calibrated probability (0..1) of the best in-scope intent; when `intent` is `None` it
+    /// says how close the best guess came.
+    pub confidence: f32,
+    /// The best in-scope intents with their calibrated probabilities, best first (at most 5).
+    pub ranking: Vec<(String, f32)>,
+    /// The utterance's language.
+    pub language: Lang,
+}
+
+/// A model file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ModelError {
+    /// The bytes are not a Hotline NLU model.
+    #[error("not a Hotline NLU model")]
+    BadMagic,
+    /// The model was written by an incompatible version.
+    #[error("unsupported model format version {0}")]
+    UnsupportedVersion(u32),
+    /// The bytes end early or their parts do not fit together.
+    #[error("corrupt model: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Meta {
+    pub(crate) features: FeatureConfig,
+    /// All classes the classifier scores, sorted; may include the out-of-scope class.
+    pub(crate) classes: Vec<String>,
+    pub(crate) oos_class: Option<usize>,
+    /// `classes` without the out-of-scope class.
+    pub(crate) intents: Vec<String>,
+    pub(crate) temperature: f32,
+    pub(crate) min_confidence: f32,
+    pub(crate) min_margin: f32,
+}
+
+/// A trained sparse linear intent classifier. Cheap to share: `predict` takes `&self`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Model {
+    pub(crate) meta: Meta,
+    /// Sorted feature keys; a key's index is its row in `weights`.
+    pub(crate) keys: Vec<u64>,
+    pub(crate) idf: Vec<f32>,
+    /// Row-major: one row of `classes.len()` weights per feature.
+    pub(crate) weights: Vec<f32>,
+    pub(crate) bias: Vec<f32>,
+}
+
+/// A feature vector: (row, value) pairs, rows ascending, L2 length 1.
+pub(crate) type SparseVec = Vec<(u32, f32)>;
+
+/// Turns raw feature keys into a weighted, normalised vector over the vocabulary: sublinear
+/// term frequency times IDF, each block (words, characters) scaled to unit length, the
+/// character block weighted, the whole scaled to unit length.
+pub(crate) fn vectorize(keys: &[u64], idf: &[f32], raw: &mut [u64], char_weight: f32) -> SparseVec {
+    raw.sort_unstable();
+    let mut out: SparseVec = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let k = raw[i];
+        let mut j = i + 1;
+        while j < raw.len() && raw[j] == k {
+            j += 1;
+        }
+        if let Ok(row) = keys.binary_search(&k) {
+            let tf = 1.0 + ((j - i) as f32).ln();
+            out.push((row as u32, tf * idf[row]));
+        }
+        i = j;
+    }
+    let (mut word_sq, mut char_sq) = (0.0f32, 0.0f32);
+    for &(row, v) in &out {
+        if keys[row as usize] & CHAR_BIT != 0 {
+            char_sq += v * v;
+        } else {
+            word_sq += v * v;
+        }
+    }
+    let word_scale = if word_sq > 0.0 {
+        1.0 / word_sq.sqrt()
+    } else {
+        0.0
+    };
+    let char_scale = if char_sq > 0.0 {
+        char_weight / char_sq.sqrt()
+    } else {
+        0.0
+    };
+    let mut total_sq = 0.0f32;
+    for (row, v) in &mut out {
+        *v *= if keys[*row as usize] & CHAR_BIT != 0 {
+            char_scale
+        } else {
+            word_scale
+        };
+        total_sq += *v * *v;
+    }
+    if total_sq > 0.0 {
+        let s = 1.0 / total_sq.sqrt();
+        for (_, v) in &mut out {
+            *v *= s;
+        }
+    }
+    out
+}
+
+/// Adds `x · W` to `scores` (W row-major with `classes` columns).
+pub(crate) fn add_scores(
+    weights: &[f32],
+    classes: usize,
+    x: &[(u32, f32)],
+    scale: f32,
+    scores: &mut [f32],
+) {
+    for &(row, v) in x {
+        let start = row as usize * classes;
+        let w = &weights[start..start + classes];
+        let v = v * scale;
+        for (s, w) in scores.iter_mut().zip(w) {
+            *s += v * w;
+        }
+    }
+}
+
+/// Softmax of `scores / temperature`, in place.
+pub(crate) fn softmax(scores: &mut [f32], temperature: f32) {
+    let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for s in scores.iter_mut() {
+        *s = ((*s - max) / temperature).exp();
+        sum += *s;
+    }
+    for s in scores.iter_mut() {
+        *s /= sum;
+    }
+}
+
+/// The best and second-best class of a probability vector.
+pub(crate) fn top2(probs: &[f32]) -> (usize, f32, f32) {
+    let (mut best, mut p1, mut p2) = (0, f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for (c, &p) in probs.iter().enumerate() {
+        if p > p1 {
+            p2 = p1;
+            p1 = p;
+            best = c;
+        } else if p > p2 {
+            p2 = p;
+        }
+    }
+    (best, p1, p2.max(0.0))
+}
+
+impl Model {
+    /// The in-scope intents, sorted.
+    pub fn intents(&self) -> &[String] {
+        &self.meta.intents
+    }
+
+    /// Roughly how many bytes the model occupies in memory.
+    pub fn approx_memory_bytes(&self) -> usize {
+        let strings: usize = self
+            .meta
+            .classes
+            .iter()
+            .chain(&self.meta.intents)
+            .map(|s| s.len() + 24)
+            .sum();
+        self.keys.len() * 8
+            + self.idf.len() * 4
+            + self.weights.len() * 4
+            + self.bias.len() * 4
+            + strings
+    }
+
+    /// The feature vector of `text` under this model's vocabulary, and the share of the text's character n-grams the model knows;
+    /// gibberish and foreign scripts have a low share.
+    fn featurize_with_coverage(&self, text: &str) -> (SparseVec, f32) {
+        let mut raw = Vec::with_capacity(256);
+        extract(text, &self.meta.features, &mut raw);
+        let chars = raw.iter().filter(|&&k| k & CHAR_BIT != 0);
+        let (mut total, mut known) = (0usize, 0usize);
+        for k in chars {
+            total += 1;
+            known += usize::from(self.keys.binary_search(k).is_ok());
+        }
+        let coverage = if total == 0 {
+            1.0
+        } else {
+            known as f32 / total as f32
+        };
+        (
+            vectorize(
+                &self.keys,
+                &self.idf,
+                &mut raw,
+                self.meta.features.char_weight,
+            ),
+            coverage,
+        )
+    }
+
+    /// Calibrated class probabilities of a feature vector.
+    pub(crate) fn probabilities(&self, x: &[(u32, f32)]) -> Vec<f32> {
+        let mut scores = self.bias.clone();
+        add_scores(&self.weights, self.bias.len(), x, 1.0, &mut scores);
+        softmax(&mut scores, self.meta.temperature);
+        scores
+    }
+
+    /// Classifies one utterance.
+    pub fn predict(&self, text: &str) -> Prediction {
+        let language = detect_language(text);
+        let (x, coverage) = self.featurize_with_coverage(text);
+        if x.is_empty() {
+            // Nothing the model has seen: no basis for any intent.
+            return Prediction {
+                intent: None,
+                confidence: 0.0,
+                ranking: Vec::new(),
+                language,
+            };
+        }
+        let probs = self.probabilities(&x);
+        let (best, p1, p2) = top2(&probs);
+        let mut ranking: Vec<(usize, f32)> = probs
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(c, _)| Some(c) != self.meta.oos_class)
+            .collect();
+        ranking.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        ranking.truncate(RANKING_LEN);
+        let confidence = ranking.first().map_or(0.0, |r| r.1);
+        let accepted = coverage >= MIN_COVERAGE
+            && Some(best) != self.meta.oos_class
+            && p1 >= self.meta.min_confidence
+            && p1 - p2 >= self.meta.min_margin;
+        Prediction {
+            intent: accepted.then(|| self.meta.classes[best].clone()),
+            confidence,
+            ranking: ranking
+                .into_iter()
+                .map(|(c, p)| (self.meta.classes[c].clone(), p))
+                .collect(),
+            language,
+        }
+    }
+
+    /// The model as bytes (a small JSON header and little-endian arrays).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let meta = serde_json::to_vec(&self.meta).unwrap_or_default();
+        let mut out = Vec::with_capacity(32 + meta.len() + self.approx_memory_bytes());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+        out.extend_from_slice(&meta);
+        out.extend_from_slice(&(self.keys.len() as u64).to_le_bytes());
+        for k in &self.keys {
+            out.extend_from_slice(&k.to_le_bytes());
+        }
+        for array in [&self.idf, &self.weights, &self.bias] {
+            out.extend_from_slice(&(array.len() as u64).to_le_bytes());
+            for v in array {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// Reads a model written by [`Model::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        let mut r = Reader { bytes, pos: 0 };
+        if r.take(MAGIC.len())? != MAGIC {
+            return Err(ModelError::BadMagic);
+        }
+        let version = u32::from_le_bytes(r.array()?);
+        if version != FORMAT_VERSION {
+            return Err(ModelError::UnsupportedVersion(version));
+        }
+        let meta_len = r.len()?;
+        let meta: Meta = serde_json::from_slice(r.take(meta_len)?)
+            .map_err(|e| ModelError::Corrupt(format!("header: {e}")))?;
+        let n_keys = r.len()?;
+        let keys = (0..n_keys)
+            .map(|_| r.array().map(u64::from_le_bytes))
+            .collect::<Result<Vec<_>, _>>()?;
+        let idf = r.f32s()?;
+        let weights = r.f32s()?;
+        let bias = r.f32s()?;
+        let classes = meta.classes.len();
+        let consistent = idf.len() == keys.len()
+            && bias.len() == classes
+            && Some(weights.len()) == keys.len().checked_mul(classes)
+            && keys.windows(2).all(|w| w[0] < w[1])
+            && meta.oos_class.is_none_or(|c| c < classes)
+            && meta.temperature > 0.0
+            && r.pos == bytes.len();
+        if !consistent {
+            return Err(ModelError::Corrupt("array sizes do not match".into()));
+        }
+        Ok(Model {
+            meta,
+            keys,
+            idf,
+            weights,
+            bias,
+        })
+    }
+}
+
+impl IntentModel for Model {
+    fn intents(&self) -> &[String] {
+        Model::intents(self)
+    }
+
+    fn predict(&self, text: &str) -> Prediction {
+        Model::predict(self, text)
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.bytes.len());
+        let end = end.ok_or_else(|| ModelError::Corrupt("truncated".into()))?;
+        let slice = &self.bytes[self.pos..end];
+        self.pos = end;
+        Ok(slice)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ModelError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn len(&mut self) -> Result<usize, ModelError> {
+        let n = u64::from_le_bytes(self.array()?);
+        usize::try_from(n).map_err(|_| ModelError::Corrupt("length overflow".into()))
+    }
+
+    fn f32s(&mut self) -> Result<Vec<f32>, ModelError> {
+        let n = self.len()?;
+        if n > self.bytes.len() / 4 {
+            return Err(ModelError::Corrupt("truncated".into()));
+        }
+        (0..n)
+            .map(|_| self.array().map(f32::from_le_bytes))
+            .collect()
+    }
+}

@@ -1,0 +1,410 @@
+//! Training: vocabulary and IDF from the examples, a multinomial logistic regression trained
+//! by SGD, a softmax temperature and out-of-scope thresholds fitted on out-of-fold
+//! predictions of the training data (never on test data).
+
+use std::collections::{BTreeSet, HashMap};
+
+use crate::data::Example;
+use crate::features::{CHAR_BIT, FeatureConfig, extract};
+use crate::model::{Meta, Model, SparseVec, add_scores, softmax, top2, vectorize};
+use crate::rng::Rng;
+
+/// Training settings. `TrainConfig::default()` is tuned on the public valid splits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    /// Seed of every shuffle; the same data and seed give byte-identical models.
+    pub seed: u64,
+    /// The intent that marks out-of-scope examples (e.g. `oos`); it is trained as a class and
+    /// predicting it yields `intent: None`.
+    pub oos_label: Option<String>,
+    /// Passes over the data.
+    pub epochs: usize,
+    /// Initial SGD learning rate.
+    pub learning_rate: f32,
+    /// L2 regularisation per example.
+    pub l2: f32,
+    /// Folds of the cross-validation that fits calibration and thresholds (≥ 2).
+    pub folds: usize,
+    /// Character n-grams seen in fewer training utterances than this are dropped.
+    pub min_char_df: usize,
+    /// Word bigram features.
+    pub word_bigrams: bool,
+    /// German and English stem features.
+    pub stems: bool,
+    /// Character n-gram lengths (inclusive); `(0, 0)` turns them off.
+    pub char_ngrams: (usize, usize),
+    /// Weight of the character block relative to the word block.
+    pub char_weight: f32,
+    /// How much out-of-scope recall counts against in-scope accuracy when the threshold is
+    /// chosen (only when the data has out-of-scope examples).
+    pub oos_weight: f32,
+    /// The training loss.
+    pub loss: Loss,
+}
+
+/// The loss the linear model is trained with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Loss {
+    /// Multinomial logistic regression.
+    Softmax,
+    /// Crammer–Singer multiclass hinge (a linear SVM); each step touches two classes.
+    Hinge,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            oos_label: None,
+            epochs: 6,
+            learning_rate: 0.5,
+            l2: 1e-5,
+            folds: 2,
+            min_char_df: 2,
+            word_bigrams: true,
+            stems: true,
+            char_ngrams: (2, 5),
+            char_weight: 1.0,
+            oos_weight: 0.3,
+            loss: Loss::Hinge,
+        }
+    }
+}
+
+/// How far training has come, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    /// Epochs done (over all cross-validation folds and the final model).
+    pub done: usize,
+    /// Epochs in total.
+    pub total: usize,
+}
+
+/// Why a model could not be trained.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrainError {
+    /// There are no examples.
+    #[error("no training examples")]
+    NoExamples,
+    /// A classifier needs at least two classes (the out-of-scope class counts).
+    #[error("need at least two intents, found {0}")]
+    TooFewIntents(usize),
+    /// A setting is out of range.
+    #[error("invalid training setting: {0}")]
+    InvalidConfig(&'static str),
+}
+
+struct Data {
+    xs: Vec<SparseVec>,
+    ys: Vec<usize>,
+    rows: usize,
+    classes: usize,
+}
+
+/// Trains an intent model. Deterministic given `config.seed`; reads no clock.
+pub fn train(
+    examples: &[Example],
+    config: &TrainConfig,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Model, TrainError> {
+    if examples.is_empty() {
+        return Err(TrainError::NoExamples);
+    }
+    if config.epochs == 0
+        || config.folds < 2
+        || config.learning_rate.is_nan()
+        || config.learning_rate <= 0.0
+        || config.l2.is_nan()
+        || config.l2 < 0.0
+    {
+        return Err(TrainError::InvalidConfig(
+            "epochs ≥ 1, folds ≥ 2, learning_rate > 0, l2 ≥ 0",
+        ));
+    }
+    let classes: Vec<String> = examples
+        .iter()
+        .map(|e| e.intent.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    if classes.len() < 2 {
+        return Err(TrainError::TooFewIntents(classes.len()));
+    }
+    let oos_class = config
+        .oos_label
+        .as_ref()
+        .and_then(|l| classes.iter().position(|c| c == l));
+    let intents: Vec<String> = classes
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| Some(i) != oos_class)
+        .map(|(_, c)| c.clone())
+        .collect();
+    let features = FeatureConfig {
+        word_bigrams: config.word_bigrams,
+        stems: config.stems,
+        char_min: config.char_ngrams.0.max(1),
+        char_max: config.char_ngrams.1,
+        char_weight: config.char_weight,
+    };
+
+    let raw: Vec<Vec<u64>> = examples
+        .iter()
+        .map(|e| {
+            let mut keys = Vec::new();
+            extract(&e.text, &features, &mut keys);
+            keys.sort_unstable();
+            keys.dedup();
+            keys
+        })
+        .collect();
+    let (keys, idf) = vocabulary(&raw, config.min_char_df);
+    let xs: Vec<SparseVec> = examples
+        .iter()
+        .map(|e| {
+            let mut k = Vec::new();
+            extract(&e.text, &features, &mut k);
+            vectorize(&keys, &idf, &mut k, features.char_weight)
+        })
+        .collect();
+    let ys: Vec<usize> = examples
+        .iter()
+        .map(|e| classes.binary_search(&e.intent).unwrap_or_default())
+        .collect();
+    let data = Data {
+        xs,
+        ys,
+        rows: keys.len(),
+        classes: classes.len(),
+    };
+
+    let total = config.epochs * (config.folds + 1);
+    let mut done = 0;
+    let mut tick = || {
+        done += 1;
+        progress(Progress { done, total });
+    };
+
+    // Out-of-fold scores for calibration and thresholds.
+    let mut rng = Rng::new(config.seed);
+    let folds = stratified_folds(&data.ys, data.classes, config.folds, &mut rng);
+    let mut oof: Vec<Vec<f32>> = vec![Vec::new(); data.xs.len()];
+    for fold in 0..config.folds {
+        let train_idx: Vec<usize> = (0..data.xs.len()).filter(|&i| folds[i] != fold).collect();
+        let (w, b) = sgd(&data, &train_idx, config, &mut rng, &mut tick);
+        for i in (0..data.xs.len()).filter(|&i| folds[i] == fold) {
+            let mut s = b.clone();
+            add_scores(&w, data.classes, &data.xs[i], 1.0, &mut s);
+            oof[i] = s;
+        }
+    }
+    let temperature = fit_temperature(&oof, &data.ys);
+    let (min_confidence, min_margin) =
+        fit_thresholds(&oof, &data.ys, oos_class, temperature, config.oos_weight);
+
+    let all: Vec<usize> = (0..data.xs.len()).collect();
+    let (weights, bias) = sgd(&data, &all, config, &mut rng, &mut tick);
+    Ok(Model {
+        meta: Meta {
+            features,
+            classes,
+            oos_class,
+            intents,
+            temperature,
+            min_confidence,
+            min_margin,
+        },
+        keys,
+        idf,
+        weights,
+        bias,
+    })
+}
+
+/// Sorted feature keys and their smoothed IDF. Word features are all kept (operators'
+/// small data sets need every word); rare character n-grams are dropped to bound the model.
+fn vocabulary(raw: &[Vec<u64>], min_char_df: usize) -> (Vec<u64>, Vec<f32>) {
+    let mut df: HashMap<u64, u32> = HashMap::new();
+    for keys in raw {
+        for &k in keys {
+            *df.entry(k).or_default() += 1;
+        }
+    }
+    let mut kept: Vec<(u64, u32)> = df
+        .into_iter()
+        .filter(|&(k, d)| k & CHAR_BIT == 0 || d as usize >= min_char_df)
+        .collect();
+    kept.sort_unstable();
+    let n = raw.len() as f32;
+    let idf = kept
+        .iter()
+        .map(|&(_, d)| ((1.0 + n) / (1.0 + d as f32)).ln() + 1.0)
+        .collect();
+    (kept.into_iter().map(|(k, _)| k).collect(), idf)
+}
+
+/// Assigns each example a fold so every class is spread evenly over the folds.
+fn stratified_folds(ys: &[usize], classes: usize, folds: usize, rng: &mut Rng) -> Vec<usize> {
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); classes];
+    for (i, &y) in ys.iter().enumerate() {
+        by_class[y].push(i);
+    }
+    let mut fold_of = vec![0; ys.len()];
+    let mut next = 0;
+    for members in &mut by_class {
+        rng.shuffle(members);
+        for &i in members.iter() {
+            fold_of[i] = next % folds;
+            next += 1;
+        }
+    }
+    fold_of
+}
+
+/// Multinomial logistic regression by SGD with L2 weight decay (kept as a scale factor so
+/// each step touches only the example's features).
+fn sgd(
+    data: &Data,
+    idx: &[usize],
+    config: &TrainConfig,
+    rng: &mut Rng,
+    tick: &mut dyn FnMut(),
+) -> (Vec<f32>, Vec<f32>) {
+    let c = data.classes;
+    let mut w = vec![0.0f32; data.rows * c];
+    let mut bias = vec![0.0f32; c];
+    let mut scale = 1.0f32;
+    let mut order = idx.to_vec();
+    let mut probs = vec![0.0f32; c];
+    let mut grad: Vec<(usize, f32)> = Vec::with_capacity(c);
+    let mut t = 0.0f32;
+    for _ in 0..config.epochs {
+        rng.shuffle(&mut order);
+        for &i in &order {
+            t += 1.0;
+            let eta = config.learning_rate / (1.0 + config.learning_rate * config.l2 * t);
+            let x = &data.xs[i];
+            probs.copy_from_slice(&bias);
+            add_scores(&w, c, x, scale, &mut probs);
+            grad.clear();
+            let y = data.ys[i];
+            match config.loss {
+                Loss::Softmax => {
+                    softmax(&mut probs, 1.0);
+                    for (k, &p) in probs.iter().enumerate() {
+                        let g = if k == y { p - 1.0 } else { p };
+                        // Classes the model already rules out carry no useful gradient.
+                        if g.abs() > 1e-4 {
+                            grad.push((k, g));
+                        }
+                    }
+                }
+                Loss::Hinge => {
+                    let rival = (0..c)
+                        .filter(|&k| k != y)
+                        .max_by(|&a, &b| probs[a].total_cmp(&probs[b]));
+                    if let Some(r) = rival.filter(|&r| probs[y] - probs[r] < 1.0) {
+                        grad.push((y, -1.0));
+                        grad.push((r, 1.0));
+                    }
+                }
+            }
+            scale *= 1.0 - eta * config.l2;
+            if scale < 1e-6 {
+                for v in &mut w {
+                    *v *= scale;
+                }
+                scale = 1.0;
+            }
+            let step = eta / scale;
+            for &(row, v) in x {
+                let start = row as usize * c;
+                let w_row = &mut w[start..start + c];
+                for &(k, g) in &grad {
+                    w_row[k] -= step * g * v;
+                }
+            }
+            for &(k, g) in &grad {
+                bias[k] -= eta * g;
+            }
+        }
+        tick();
+    }
+    for v in &mut w {
+        *v *= scale;
+    }
+    (w, bias)
+}
+
+/// The softmax temperature that minimises the log loss of the out-of-fold scores.
+fn fit_temperature(oof: &[Vec<f32>], ys: &[usize]) -> f32 {
+    let mut best = (f32::INFINITY, 1.0f32);
+    let mut probs = Vec::new();
+    for step in 0..60 {
+        let t = (0.05f32.ln() + step as f32 * (20.0f32.ln() - 0.05f32.ln()) / 59.0).exp();
+        let mut loss = 0.0f32;
+        for (s, &y) in oof.iter().zip(ys) {
+            probs.clone_from(s);
+            softmax(&mut probs, t);
+            loss -= probs[y].max(1e-12).ln();
+        }
+        if loss < best.0 {
+            best = (loss, t);
+        }
+    }
+    best.1
+}
+
+/// Confidence and margin thresholds chosen on out-of-fold predictions. With out-of-scope
+/// examples: maximise in-scope accuracy + `oos_weight` × out-of-scope recall. Without: treat
+/// the model's own mistakes as what should be rejected, and maximise the share of correct
+/// accept/reject decisions.
+fn fit_thresholds(
+    oof: &[Vec<f32>],
+    ys: &[usize],
+    oos: Option<usize>,
+    temperature: f32,
+    oos_weight: f32,
+) -> (f32, f32) {
+    let mut rows: Vec<(usize, f32, f32)> = Vec::with_capacity(oof.len());
+    let mut probs = Vec::new();
+    for s in oof {
+        probs.clone_from(s);
+        softmax(&mut probs, temperature);
+        rows.push(top2(&probs));
+    }
+    let mut confs: Vec<f32> = rows.iter().map(|r| r.1).collect();
+    confs.sort_by(f32::total_cmp);
+    let mut candidates: Vec<f32> = (0..100)
+        .map(|q| confs[q * (confs.len() - 1) / 100])
+        .collect();
+    candidates.insert(0, 0.0);
+    candidates.dedup();
+    let n_oos = oos.map_or(0, |o| ys.iter().filter(|&&y| y == o).count());
+    let n_in = ys.len() - n_oos;
+    let mut best = (f32::NEG_INFINITY, 0.0, 0.0);
+    for &margin in &[0.0f32, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3] {
+        for &conf in &candidates {
+            let (mut in_ok, mut oos_ok, mut wrong_rejected) = (0usize, 0usize, 0usize);
+            for (&(c, p1, p2), &y) in rows.iter().zip(ys) {
+                let accepted = Some(c) != oos && p1 >= conf && p1 - p2 >= margin;
+                if Some(y) == oos {
+                    oos_ok += usize::from(!accepted);
+                } else if accepted && c == y {
+                    in_ok += 1;
+                } else if !accepted && c != y {
+                    wrong_rejected += 1;
+                }
+            }
+            let objective = if n_oos > 0 {
+                in_ok as f32 / n_in.max(1) as f32 + oos_weight * oos_ok as f32 / n_oos as f32
+            } else {
+                (in_ok + wrong_rejected) as f32 / ys.len() as f32
+            };
+            if objective > best.0 {
+                best = (objective, conf, margin);
+            }
+        }
+    }
+    (best.1, best.2)
+}

@@ -1,0 +1,5 @@
+//! Integration tests of the `nlu` crate's public API.
+
+mod classify;
+mod entities;
+mod normalize;
