@@ -258,11 +258,28 @@ impl Run<'_> {
         }
     }
 
-    /// Records what the caller said: `last_input`, and `last_intent` from the matcher.
+    /// Records what the caller said: `last_input`, and `last_intent` from the matcher with its
+    /// confidence in `nlu.confidence` and `nlu.out_of_scope` (`true` when no intent fitted), so
+    /// a flow can ask again or hand over when the bot did not understand.
     fn heard(&mut self, text: &str, classify: bool) {
         self.set_var("last_input", text);
         self.state.last_intent = if classify {
-            self.matcher.classify(text, &self.state.language).intent
+            let found = self.matcher.classify(text, &self.state.language);
+            let confidence = if found.confidence.is_finite() {
+                found.confidence.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            self.set_var("nlu.confidence", &format!("{confidence:.2}"));
+            self.set_var(
+                "nlu.out_of_scope",
+                if found.intent.is_none() {
+                    "true"
+                } else {
+                    "false"
+                },
+            );
+            found.intent
         } else {
             None
         };

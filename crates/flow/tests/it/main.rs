@@ -5,6 +5,7 @@ mod interpret_input;
 mod interpret_nodes;
 mod lints;
 mod matcher;
+mod nlu_vars;
 mod parser;
 mod props;
 mod schema;

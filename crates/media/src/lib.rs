@@ -1,0 +1,21 @@
+//! Hotline's media core: the byte- and sample-level work of a telephone call, without IO.
+//!
+//! Everything here takes bytes, samples and the current time as arguments and returns values; nothing opens a
+//! socket, reads a clock or draws a random number, so the voice shell drives it and tests replay it exactly.
+//!
+//! - [`rtp`] and [`rtcp`] parse and build packets; [`seq`] extends their wrapping counters; [`stats`] keeps the
+//!   receiver statistics that RTCP reports carry.
+//! - [`g711`] converts between linear PCM and µ-law or A-law.
+//! - [`jitter`] turns packets that arrive late, early, twice or never into one frame per 20 ms.
+//! - [`telephone_event`] sends and receives RFC 4733 DTMF events.
+//! - [`dtmf`] detects DTMF tones in audio to ITU-T Q.24; [`tone`] generates them.
+
+pub mod dtmf;
+pub mod g711;
+pub mod jitter;
+pub mod rtcp;
+pub mod rtp;
+pub mod seq;
+pub mod stats;
+pub mod telephone_event;
+pub mod tone;
