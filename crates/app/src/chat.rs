@@ -519,7 +519,9 @@ impl App {
         Ok(self.store().list_queue(tenant, queue).await?)
     }
 
-    async fn compiled(
+    /// A published version compiled, with its trained intent matcher; cached, since versions
+    /// never change.
+    pub(crate) async fn compiled(
         &self,
         tenant: TenantId,
         flow_id: FlowId,
@@ -529,7 +531,15 @@ impl App {
             return Ok(c.clone());
         }
         let flow = self.compiled_flow(tenant, flow_id, version).await?;
-        let matcher: Arc<dyn IntentMatcher> = Arc::new(flow::KeywordMatcher::from_flow(&flow));
+        let for_training = flow.clone();
+        let understanding = tokio::task::spawn_blocking(move || {
+            crate::understanding::FlowUnderstanding::train(&for_training)
+        })
+        .await
+        .map_err(|e| {
+            AppError::Internal(anyhow::Error::new(e).context("training the flow's model"))
+        })?;
+        let matcher: Arc<dyn IntentMatcher> = Arc::new(understanding);
         let compiled = CompiledFlow { flow, matcher };
         lock(&self.chat().flows).insert((tenant, flow_id, version), compiled.clone());
         Ok(compiled)

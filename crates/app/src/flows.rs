@@ -194,6 +194,8 @@ impl App {
             .store()
             .publish_flow_version(who.tenant_id, id, &record.draft, who.user_id(), self.now())
             .await?;
+        // Train the version's model now, so the first caller does not wait for it.
+        self.compiled(who.tenant_id, id, version).await?;
         self.audit(
             who.tenant_id,
             who.event(

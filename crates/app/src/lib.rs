@@ -13,6 +13,7 @@ mod error;
 mod flows;
 mod keys;
 mod principal;
+mod understanding;
 mod users;
 
 use std::sync::{Arc, Mutex};
@@ -33,6 +34,7 @@ pub use error::{AppError, AppResult, FieldError};
 pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
 pub use keys::CreatedApiKey;
 pub use principal::{Principal, PrincipalKind};
+pub use understanding::FlowUnderstanding;
 pub use users::CreatedUser;
 
 /// Session and login-throttling policy. The defaults follow OWASP ASVS 5.0.

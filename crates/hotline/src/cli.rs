@@ -313,6 +313,7 @@ async fn pick_tenant(app: &App, given: Option<&str>) -> anyhow::Result<TenantId>
 
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let running = server::start(settings, Arc::new(SystemClock)).await?;
+    let signal = server::shutdown_signal();
     let url = format!("http://{}", running.http_addr);
     out(&format!(
         "hotline {} listening on {url}",
@@ -330,5 +331,5 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
             "the web UI is not embedded in this build; run `npm ci && npm run build` in web/ first"
         );
     }
-    running.run_until(server::shutdown_signal()).await
+    running.run_until(signal).await
 }

@@ -113,7 +113,8 @@ pub async fn run(command: FlowCommand) -> ExitCode {
                 Ok(f) => f,
                 Err(errors) => return report(&file, &errors),
             };
-            let matcher = flow::KeywordMatcher::from_flow(&compiled);
+            // The same understanding the server uses: keywords first, then the trained model.
+            let matcher = app::FlowUnderstanding::train(&compiled);
             let outcomes = flow::run_tests(&compiled, &matcher);
             let failed = outcomes.iter().filter(|o| !o.passed).count();
             for o in &outcomes {
@@ -224,7 +225,7 @@ async fn simulate(file: &Path, lang: Option<String>, channel: &str, vars: &[Stri
         Ok(f) => f,
         Err(errors) => return report(file, &errors),
     };
-    let matcher = flow::KeywordMatcher::from_flow(&compiled);
+    let matcher = app::FlowUnderstanding::train(&compiled);
     let engine = Engine::new(&compiled, &matcher);
     let language = lang
         .clone()
