@@ -1,0 +1,258 @@
+//! In-call features and UAS answers: DTMF by INFO, REFER, re-INVITE hold and resume, OPTIONS,
+//! unknown methods, and the error statuses for offers and requests we cannot serve.
+
+use sip_proto::Method;
+use sip_proto::call::{CallId, UaEvent};
+use sip_proto::sdp::Direction;
+
+use crate::sim::{OFFER, Pair, media};
+
+fn confirmed() -> (Pair, CallId) {
+    let mut p = Pair::new();
+    p.uac.invite(0);
+    assert!(p.run_until(5_000, |p| p.incoming().is_some()));
+    let call = p.incoming().expect("incoming");
+    let now = p.now;
+    p.uas.answer(call, media(), now).expect("answer");
+    p.run(1_000);
+    assert!(p.has_event(|e| matches!(e, UaEvent::Established { .. })));
+    (p, call)
+}
+
+#[test]
+fn info_dtmf_relay_becomes_a_dtmf_event() {
+    let (mut p, call) = confirmed();
+    let now = p.now;
+    p.uac.in_dialog(
+        Method::Info,
+        Some(("application/dtmf-relay", "Signal=5\r\nDuration=160\r\n")),
+        now,
+    );
+    p.run(1_000);
+    let now = p.now;
+    p.uac
+        .in_dialog(Method::Info, Some(("application/dtmf", "#")), now);
+    p.run(1_000);
+    assert!(p.has_event(|e| *e
+        == UaEvent::Dtmf {
+            call,
+            digit: '5',
+            duration_ms: Some(160)
+        }));
+    assert!(p.has_event(|e| *e
+        == UaEvent::Dtmf {
+            call,
+            digit: '#',
+            duration_ms: None
+        }));
+    assert_eq!(p.uac.count(200, &Method::Info), 2);
+    let now = p.now;
+    p.uac
+        .in_dialog(Method::Info, Some(("application/x-unknown", "?")), now);
+    p.run(1_000);
+    assert_eq!(p.uac.count(415, &Method::Info), 1);
+}
+
+#[test]
+fn refer_is_accepted_and_surfaced() {
+    let (mut p, call) = confirmed();
+    let now = p.now;
+    let branch = p.uac.branch();
+    let local = p.uac.local.clone();
+    let mut refer = p
+        .uac
+        .dialog
+        .as_mut()
+        .expect("dialog")
+        .request(Method::Refer, &local, &branch);
+    refer.headers.push("Refer-To", "<sip:agent@192.0.2.50>");
+    p.uac.send(refer, now);
+    p.run(1_000);
+    assert_eq!(p.uac.count(202, &Method::Refer), 1);
+    assert!(p.has_event(|e| *e
+        == UaEvent::Transfer {
+            call,
+            refer_to: "<sip:agent@192.0.2.50>".into()
+        }));
+}
+
+#[test]
+fn reinvite_puts_the_call_on_hold_and_back() {
+    let (mut p, call) = confirmed();
+    let hold = OFFER.replace("a=ptime:20\r\n", "a=ptime:20\r\na=sendonly\r\n");
+    let now = p.now;
+    p.uac
+        .in_dialog(Method::Invite, Some(("application/sdp", &hold)), now);
+    p.run(2_000);
+    let updates: Vec<_> = p
+        .uas_events
+        .iter()
+        .filter_map(|e| match e {
+            UaEvent::MediaUpdate { call: c, answer } if *c == call => Some(answer.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0].direction, Direction::RecvOnly);
+    assert!(updates[0].on_hold());
+    assert_eq!(
+        updates[0].sdp.origin.session_version, 2,
+        "a new SDP version for the new answer"
+    );
+    let now = p.now;
+    p.uac
+        .in_dialog(Method::Invite, Some(("application/sdp", OFFER)), now);
+    p.run(2_000);
+    assert!(p.has_event(|e| matches!(e, UaEvent::MediaUpdate { answer, .. } if answer.direction == Direction::SendRecv)));
+    assert_eq!(p.uac.count(200, &Method::Invite), 3);
+    assert_eq!(p.uac.acks_sent, 3);
+}
+
+#[test]
+fn options_and_unknown_methods() {
+    let (mut p, _call) = confirmed();
+    let now = p.now;
+    p.uac.in_dialog(Method::Options, None, now);
+    p.uac
+        .in_dialog(Method::Other("FROBNICATE".into()), None, now);
+    let out_of_dialog = p
+        .uac
+        .request(Method::Other("PUBLISHX".into()), "other@test");
+    p.uac.send(out_of_dialog, now);
+    let register = p.uac.request(Method::Register, "reg@test");
+    p.uac.send(register, now);
+    p.run(1_000);
+    assert_eq!(p.uac.count(200, &Method::Options), 1);
+    assert_eq!(p.uac.count(501, &Method::Other("FROBNICATE".into())), 1);
+    assert_eq!(p.uac.count(501, &Method::Other("PUBLISHX".into())), 1);
+    assert_eq!(p.uac.count(405, &Method::Register), 1);
+}
+
+#[test]
+fn bye_for_an_unknown_dialog_gets_481() {
+    let mut p = Pair::new();
+    let mut bye = p.uac.request(Method::Bye, "nobody@test");
+    bye.headers.set("To", "<sip:demo-de@192.0.2.2>;tag=nope");
+    p.uac.send(bye, 0);
+    p.run(1_000);
+    assert_eq!(p.uac.count(481, &Method::Bye), 1);
+}
+
+#[test]
+fn offer_without_common_codec_gets_488() {
+    let mut p = Pair::new();
+    let mut invite = p.uac.request(Method::Invite, "g729@test");
+    invite.headers.push("Content-Type", "application/sdp");
+    invite.body = OFFER
+        .replace("RTP/AVP 8 0 101", "RTP/AVP 18 101")
+        .into_bytes();
+    p.uac.invite = Some(invite.clone());
+    p.uac.send(invite, 0);
+    assert!(p.run_until(1_000, |p| p.incoming().is_some()));
+    let call = p.incoming().expect("incoming");
+    let now = p.now;
+    assert!(p.uas.answer(call, media(), now).is_err());
+    p.run(1_000);
+    assert_eq!(p.uac.count(488, &Method::Invite), 1);
+    assert_eq!(p.uas.call_state(call), None);
+}
+
+#[test]
+fn invites_the_application_layer_refuses() {
+    let mut p = Pair::new();
+    let mut require = p.uac.request(Method::Invite, "bext01@test");
+    require.headers.push("Require", "nothingSupportsThis");
+    let mut wrong_type = p.uac.request(Method::Invite, "invut@test");
+    wrong_type
+        .headers
+        .push("Content-Type", "application/unknownformat");
+    wrong_type.body = b"<xml/>".to_vec();
+    let mut tel = p.uac.request(Method::Invite, "unkscm@test");
+    tel.uri = sip_proto::Uri::parse("tel:+4930123456").expect("uri");
+    for r in [require, wrong_type, tel] {
+        p.uac.send(r, 0);
+    }
+    p.run(1_000);
+    assert_eq!(p.uac.count(420, &Method::Invite), 1);
+    assert_eq!(p.uac.count(415, &Method::Invite), 1);
+    assert_eq!(p.uac.count(416, &Method::Invite), 1);
+    assert!(p.incoming().is_none());
+}
+
+#[test]
+fn lower_cseq_in_dialog_gets_500() {
+    let (mut p, _call) = confirmed();
+    let now = p.now;
+    let branch = p.uac.branch();
+    let local = p.uac.local.clone();
+    let dialog = p.uac.dialog.as_ref().expect("dialog");
+    let stale = dialog.request_with_cseq(Method::Info, 1, &local, &branch);
+    p.uac.send(stale, now);
+    p.run(1_000);
+    assert_eq!(p.uac.count(500, &Method::Info), 1);
+}
+
+#[test]
+fn invite_digest_challenge_and_verified_retry() {
+    use sip_proto::auth::{Credentials, authorize, verify};
+    let creds = Credentials {
+        username: "trunk".into(),
+        password: "pw".into(),
+    };
+    let mut p = Pair::new();
+    p.uac.invite(0);
+    assert!(p.run_until(1_000, |p| p.incoming().is_some()));
+    let first = p.incoming().expect("incoming");
+    let now = p.now;
+    p.uas
+        .challenge(first, "hotline", "nonce-1", now)
+        .expect("challenge");
+    p.run(1_000);
+    assert_eq!(p.uac.count(401, &Method::Invite), 1);
+    assert_eq!(p.count_sent(|x| x.is_request(&Method::Ack)), 1);
+    let challenge = p
+        .sent
+        .iter()
+        .find(|x| x.is_response(401, &Method::Invite))
+        .and_then(|x| x.message())
+        .and_then(|m| m.headers().www_authenticate().ok().flatten())
+        .expect("WWW-Authenticate");
+    let mut retry = p.uac.invite.clone().expect("invite");
+    let branch = p.uac.branch();
+    retry
+        .headers
+        .set("Via", p.uac.local.via(&branch).to_string());
+    retry.headers.set("CSeq", "2 INVITE");
+    let uri = retry.uri.to_string();
+    let auth = authorize(&challenge, &creds, "INVITE", &uri, "cn", 1).expect("authorize");
+    retry.headers.push("Authorization", auth.to_string());
+    p.uac.invite = Some(retry.clone());
+    let now = p.now;
+    p.uac.send(retry, now);
+    let second = |p: &Pair| {
+        p.uas_events.iter().find_map(|e| match e {
+            UaEvent::Incoming(i) if i.authorization.is_some() => Some(i.clone()),
+            _ => None,
+        })
+    };
+    assert!(p.run_until(1_000, |p| second(p).is_some()));
+    let incoming = second(&p).expect("retry");
+    let given = incoming.authorization.as_ref().expect("credentials");
+    verify(given, "INVITE", "hotline", "nonce-1", &creds).expect("verified");
+    let now = p.now;
+    p.uas.answer(incoming.call, media(), now).expect("answer");
+    p.run(1_000);
+    assert!(p.has_event(|e| matches!(e, UaEvent::Established { .. })));
+}
+
+#[test]
+fn incoming_call_debug_hides_numbers_and_addresses() {
+    let mut p = Pair::new();
+    p.uac.invite(0);
+    assert!(p.run_until(1_000, |p| p.incoming().is_some()));
+    let shown = format!("{:?}", p.uas_events);
+    assert!(
+        !shown.contains("demo-de") && !shown.contains("192.0.2.1") && !shown.contains("caller"),
+        "{shown}"
+    );
+}

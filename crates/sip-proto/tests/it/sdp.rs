@@ -1,0 +1,160 @@
+//! SDP parsing, serialisation and the offer/answer rules for G.711, telephone-event and hold.
+
+use sip_proto::sdp::{Codec, Direction, SdpError, SessionDescription, answer, offer};
+
+use crate::sim::media;
+
+fn sdp(s: &str) -> SessionDescription {
+    SessionDescription::parse(s.replace('\n', "\r\n").as_bytes()).expect("valid SDP")
+}
+
+const BASIC: &str = "v=0
+o=- 42 1 IN IP4 198.51.100.7
+s=call
+c=IN IP4 198.51.100.7
+t=0 0
+m=audio 30000 RTP/AVP 0 8 96
+a=rtpmap:0 PCMU/8000
+a=rtpmap:8 PCMA/8000
+a=rtpmap:96 telephone-event/8000
+a=fmtp:96 0-16
+a=ptime:30
+a=sendrecv
+";
+
+#[test]
+fn parses_the_audio_subset() {
+    let s = sdp(BASIC);
+    assert_eq!(s.origin.session_id, 42);
+    assert_eq!(s.connection.as_deref(), Some("198.51.100.7"));
+    let m = &s.media[0];
+    assert_eq!(
+        (m.kind.as_str(), m.port, m.proto.as_str()),
+        ("audio", 30000, "RTP/AVP")
+    );
+    assert_eq!(m.formats, ["0", "8", "96"]);
+    assert_eq!(m.rtpmaps.len(), 3);
+    assert_eq!(m.fmtps, [(96, "0-16".to_owned())]);
+    assert_eq!(m.ptime, Some(30));
+    assert_eq!(m.direction, Some(Direction::SendRecv));
+}
+
+#[test]
+fn serialise_then_parse_round_trips() {
+    let s = sdp(BASIC);
+    assert_eq!(
+        SessionDescription::parse(&s.to_bytes()).expect("reparse"),
+        s
+    );
+}
+
+#[test]
+fn answer_picks_pcmu_and_telephone_event_with_ptime_20() {
+    let a = answer(&sdp(BASIC), &media()).expect("answer");
+    assert_eq!(
+        (a.codec, a.payload_type, a.telephone_event, a.ptime),
+        (Codec::Pcmu, 0, Some(96), 20)
+    );
+    assert_eq!(a.remote, Some(("198.51.100.7".to_owned(), 30000)));
+    let m = &a.sdp.media[0];
+    assert_eq!(m.formats, ["0", "96"]);
+    assert_eq!(m.fmtps, [(96, "0-16".to_owned())]);
+    assert_eq!(m.port, 20000);
+    let text = String::from_utf8(a.sdp.to_bytes()).expect("utf-8");
+    assert!(
+        text.contains("a=rtpmap:96 telephone-event/8000\r\n"),
+        "{text}"
+    );
+    assert!(text.contains("a=ptime:20\r\n"));
+    assert!(text.contains("c=IN IP4 192.0.2.2\r\n"));
+}
+
+#[test]
+fn answer_honours_the_offerers_codec_order_and_dynamic_pcma() {
+    let offer = sdp(&BASIC
+        .replace("RTP/AVP 0 8 96", "RTP/AVP 97 0")
+        .replace("a=rtpmap:0 PCMU/8000", "a=rtpmap:97 PCMA/8000"));
+    let a = answer(&offer, &media()).expect("answer");
+    assert_eq!((a.codec, a.payload_type), (Codec::Pcma, 97));
+    assert_eq!(
+        a.telephone_event, None,
+        "an rtpmap whose payload type is not on the m= line is not an offer"
+    );
+}
+
+#[test]
+fn direction_answers_for_hold() {
+    for (offered, expected) in [
+        ("sendonly", Direction::RecvOnly),
+        ("recvonly", Direction::SendOnly),
+        ("inactive", Direction::Inactive),
+        ("sendrecv", Direction::SendRecv),
+    ] {
+        let a = answer(
+            &sdp(&BASIC.replace("a=sendrecv", &format!("a={offered}"))),
+            &media(),
+        )
+        .expect("answer");
+        assert_eq!(a.direction, expected, "{offered}");
+        assert_eq!(a.sdp.media[0].direction, Some(expected));
+    }
+    let old_style = answer(
+        &sdp(&BASIC.replace("c=IN IP4 198.51.100.7", "c=IN IP4 0.0.0.0")),
+        &media(),
+    )
+    .expect("answer");
+    assert!(old_style.on_hold(), "RFC 2543 hold by 0.0.0.0");
+}
+
+#[test]
+fn no_common_codec_is_a_488_error() {
+    let g729 = sdp(&BASIC
+        .replace("RTP/AVP 0 8 96", "RTP/AVP 18")
+        .replace("a=rtpmap:0 PCMU/8000\n", ""));
+    assert_eq!(answer(&g729, &media()), Err(SdpError::NoCommonCodec));
+    let video_only = sdp(&BASIC.replace("m=audio", "m=video"));
+    assert_eq!(answer(&video_only, &media()), Err(SdpError::NoAudio));
+}
+
+#[test]
+fn other_streams_are_rejected_with_port_zero() {
+    let s = sdp(&format!("{BASIC}m=video 30002 RTP/AVP 31\n"));
+    let a = answer(&s, &media()).expect("answer");
+    assert_eq!(a.sdp.media.len(), 2);
+    assert_eq!(a.sdp.media[1].port, 0);
+}
+
+#[test]
+fn our_offer_lists_both_codecs_and_events() {
+    let o = offer(&media(), Direction::SendRecv);
+    assert_eq!(o.media[0].formats, ["0", "8", "101"]);
+    let back = answer(&o, &media()).expect("we can answer our own offer");
+    assert_eq!(back.codec, Codec::Pcmu);
+}
+
+#[test]
+fn malformed_sdp_is_an_error_not_a_panic() {
+    for bad in [
+        "v=1\n",
+        "o=short\n",
+        "v=0\no=- 1 1 IN IP4 x\ns=-\nm=audio notaport RTP/AVP 0\n",
+        "garbage",
+        "v=0\n",
+    ] {
+        assert!(SessionDescription::parse(bad.as_bytes()).is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn ipv6_and_oversized_origin_numbers_are_tolerated() {
+    let v6 = sdp(&BASIC
+        .replace("c=IN IP4 198.51.100.7", "c=IN IP6 2001:db8::7")
+        .replace("o=- 42 1", "o=- 123456789012345678901234567890 1"));
+    assert_eq!(v6.origin.session_id, u64::MAX);
+    let mut local = media();
+    local.address = "2001:db8::2".into();
+    let a = answer(&v6, &local).expect("answer");
+    assert_eq!(a.remote, Some(("2001:db8::7".to_owned(), 30000)));
+    let text = String::from_utf8(a.sdp.to_bytes()).expect("utf-8");
+    assert!(text.contains("c=IN IP6 2001:db8::2\r\n"), "{text}");
+}
