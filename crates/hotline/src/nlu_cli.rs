@@ -1,5 +1,6 @@
-//! `hotline nlu eval | train | predict`: train and measure the intent engine on JSON Lines
-//! data sets, write model files, and try a model on the terminal. This shell does the file
+//! `hotline nlu eval | train | predict | slots`: train and measure the intent engine on JSON
+//! Lines data sets, write model files, try a model on the terminal, and score the date/time
+//! extractor against gold slots. This shell does the file
 //! IO and the timing; the `nlu` crate stays pure. Exit codes: 0 done, 2 usage (bad
 //! arguments, unreadable or malformed files).
 
@@ -58,6 +59,25 @@ pub enum NluCommand {
         /// Time zone that relative dates ("morgen um 10") are resolved in.
         #[arg(long, default_value = "Europe/Berlin")]
         time_zone: String,
+    },
+    /// Score the date/time extractor against the `datetime` slots of a JSON Lines file
+    /// (xSID's `test_slots.jsonl` format): precision, recall and exact matches.
+    Slots {
+        /// Slot-annotated data (JSON Lines).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Language of the utterances: `de` or `en`.
+        #[arg(long)]
+        lang: String,
+        /// The moment relative dates are resolved against (RFC 3339).
+        #[arg(long, default_value = "2025-03-14T09:00:00+01:00")]
+        reference: String,
+        /// Time zone of the reference.
+        #[arg(long, default_value = "Europe/Berlin")]
+        time_zone: String,
+        /// Print one JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -237,6 +257,43 @@ fn train_cmd(
     Ok(())
 }
 
+fn slots(
+    file: &Path,
+    lang: &str,
+    reference: &str,
+    time_zone: &str,
+    as_json: bool,
+) -> Result<(), Usage> {
+    let lang = match lang {
+        "de" => nlu::Lang::De,
+        "en" => nlu::Lang::En,
+        other => return Err(Usage(format!("--lang {other}: expected de or en"))),
+    };
+    let reference = reference
+        .parse::<nlu::jiff::Timestamp>()
+        .map_err(|e| Usage(format!("--reference {reference}: {e}")))?
+        .in_tz(time_zone)
+        .map_err(|e| Usage(format!("--time-zone {time_zone}: {e}")))?;
+    let text =
+        std::fs::read_to_string(file).map_err(|e| Usage(format!("{}: {e}", file.display())))?;
+    let report = nlu::datetime_slot_report(&text, lang, &reference);
+    if as_json {
+        out(&serde_json::to_string(&report).map_err(|e| Usage(e.to_string()))?);
+    } else {
+        out(&format!("gold datetime slots     {}", report.gold));
+        out(&format!("found                   {}", report.found));
+        out(&format!(
+            "precision               {:.3} ({} overlap a gold slot)",
+            report.precision, report.precise
+        ));
+        out(&format!(
+            "recall                  {:.3} ({} overlapped, {} exact)",
+            report.recall, report.recalled, report.exact
+        ));
+    }
+    Ok(())
+}
+
 fn predict(model_file: &Path, time_zone: &str) -> Result<(), Usage> {
     let bytes =
         std::fs::read(model_file).map_err(|e| Usage(format!("{}: {e}", model_file.display())))?;
@@ -286,6 +343,13 @@ pub async fn run(cmd: NluCommand) -> anyhow::Result<ExitCode> {
             seed,
         } => train_cmd(&train, &out, oos_label, seed),
         NluCommand::Predict { model, time_zone } => predict(&model, &time_zone),
+        NluCommand::Slots {
+            file,
+            lang,
+            reference,
+            time_zone,
+            json,
+        } => slots(&file, &lang, &reference, &time_zone, json),
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),

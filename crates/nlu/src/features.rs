@@ -15,6 +15,9 @@ pub(crate) const CHAR_BIT: u64 = 1 << 63;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct FeatureConfig {
     pub(crate) word_bigrams: bool,
+    /// Pairs of words one word apart ("top _ card"), which survive an inserted filler word.
+    #[serde(default)]
+    pub(crate) skip_bigrams: bool,
     pub(crate) stems: bool,
     pub(crate) char_min: usize,
     pub(crate) char_max: usize,
@@ -26,6 +29,7 @@ impl Default for FeatureConfig {
     fn default() -> Self {
         Self {
             word_bigrams: true,
+            skip_bigrams: false,
             stems: true,
             char_min: 2,
             char_max: 5,
@@ -74,6 +78,9 @@ pub(crate) fn extract_normalized(normalized: &str, config: &FeatureConfig, out: 
             if i + 1 == toks.len() {
                 out.push(key(b'b', &[tok, "</s>"]));
             }
+        }
+        if config.skip_bigrams && i >= 2 {
+            out.push(key(b'k', &[toks[i - 2], tok]));
         }
         if config.stems && tok.len() > 3 {
             let s_en = en.stem(tok);

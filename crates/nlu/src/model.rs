@@ -11,7 +11,7 @@ const RANKING_LEN: usize = 5;
 /// Below this share of known character n-grams an utterance is treated as out of scope.
 const MIN_COVERAGE: f32 = 0.5;
 const MAGIC: &[u8; 6] = b"HLNLU\0";
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 /// What any intent backend offers: the sparse [`Model`] today, an encoder-backed model or an
 /// ensemble later. Flows talk to this trait only.
@@ -71,8 +71,11 @@ pub struct Model {
     /// Sorted feature keys; a key's index is its row in `weights`.
     pub(crate) keys: Vec<u64>,
     pub(crate) idf: Vec<f32>,
-    /// Row-major: one row of `classes.len()` weights per feature.
-    pub(crate) weights: Vec<f32>,
+    /// Row-major: one row of `classes.len()` weights per feature, quantised to `i8`; the
+    /// weight is `weights[row * classes + class] as f32 * row_scale[row]`.
+    pub(crate) weights: Vec<i8>,
+    /// Per-feature dequantisation scale of `weights`.
+    pub(crate) row_scale: Vec<f32>,
     pub(crate) bias: Vec<f32>,
 }
 
@@ -152,6 +155,35 @@ pub(crate) fn add_scores(
     }
 }
 
+/// Quantises row-major weights to `i8` with one scale per row (feature): each row's largest
+/// absolute weight maps to ±127. Deterministic: the same weights give the same bytes.
+pub(crate) fn quantize(weights: &[f32], classes: usize) -> (Vec<i8>, Vec<f32>) {
+    let mut q = Vec::with_capacity(weights.len());
+    let mut scales = Vec::with_capacity(weights.len() / classes.max(1));
+    for row in weights.chunks(classes.max(1)) {
+        let max = row.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+        let scale = if max > 0.0 { max / 127.0 } else { 0.0 };
+        let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+        // In range by construction: |w| · inv ≤ 127.
+        q.extend(row.iter().map(|w| (w * inv).round() as i8));
+        scales.push(scale);
+    }
+    (q, scales)
+}
+
+/// Adds `x · W` to `scores` for `i8` weights with per-row scales.
+fn add_scores_q(weights: &[i8], row_scale: &[f32], x: &[(u32, f32)], scores: &mut [f32]) {
+    let classes = scores.len();
+    for &(row, v) in x {
+        let start = row as usize * classes;
+        let w = &weights[start..start + classes];
+        let v = v * row_scale[row as usize];
+        for (s, &w) in scores.iter_mut().zip(w) {
+            *s += v * f32::from(w);
+        }
+    }
+}
+
 /// Softmax of `scores / temperature`, in place.
 pub(crate) fn softmax(scores: &mut [f32], temperature: f32) {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -197,7 +229,8 @@ impl Model {
             .sum();
         self.keys.len() * 8
             + self.idf.len() * 4
-            + self.weights.len() * 4
+            + self.weights.len()
+            + self.row_scale.len() * 4
             + self.bias.len() * 4
             + strings
     }
@@ -232,7 +265,7 @@ impl Model {
     /// Calibrated class probabilities of a feature vector.
     pub(crate) fn probabilities(&self, x: &[(u32, f32)]) -> Vec<f32> {
         let mut scores = self.bias.clone();
-        add_scores(&self.weights, self.bias.len(), x, 1.0, &mut scores);
+        add_scores_q(&self.weights, &self.row_scale, x, &mut scores);
         softmax(&mut scores, self.meta.temperature);
         scores
     }
@@ -288,12 +321,14 @@ impl Model {
         for k in &self.keys {
             out.extend_from_slice(&k.to_le_bytes());
         }
-        for array in [&self.idf, &self.weights, &self.bias] {
+        for array in [&self.idf, &self.row_scale, &self.bias] {
             out.extend_from_slice(&(array.len() as u64).to_le_bytes());
             for v in array {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
+        out.extend_from_slice(&(self.weights.len() as u64).to_le_bytes());
+        out.extend(self.weights.iter().map(|&w| w.to_le_bytes()[0]));
         out
     }
 
@@ -315,10 +350,17 @@ impl Model {
             .map(|_| r.array().map(u64::from_le_bytes))
             .collect::<Result<Vec<_>, _>>()?;
         let idf = r.f32s()?;
-        let weights = r.f32s()?;
+        let row_scale = r.f32s()?;
         let bias = r.f32s()?;
+        let n_weights = r.len()?;
+        let weights: Vec<i8> = r
+            .take(n_weights)?
+            .iter()
+            .map(|&b| i8::from_le_bytes([b]))
+            .collect();
         let classes = meta.classes.len();
         let consistent = idf.len() == keys.len()
+            && row_scale.len() == keys.len()
             && bias.len() == classes
             && Some(weights.len()) == keys.len().checked_mul(classes)
             && keys.windows(2).all(|w| w[0] < w[1])
@@ -333,6 +375,7 @@ impl Model {
             keys,
             idf,
             weights,
+            row_scale,
             bias,
         })
     }
@@ -381,5 +424,26 @@ impl<'a> Reader<'a> {
         (0..n)
             .map(|_| self.array().map(f32::from_le_bytes))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quantize;
+
+    #[test]
+    fn quantized_weights_stay_within_half_a_step() {
+        let weights = [0.5, -1.27, 0.003, 0.0, 0.0, 0.0, 2.0, -0.01, 1.0];
+        let (q, scales) = quantize(&weights, 3);
+        assert_eq!(scales.len(), 3);
+        assert_eq!(scales[1], 0.0, "an all-zero row has no scale");
+        assert_eq!(q[1], -127, "the largest weight of a row maps to ±127");
+        for (i, w) in weights.iter().enumerate() {
+            let back = f32::from(q[i]) * scales[i / 3];
+            assert!(
+                (back - w).abs() <= scales[i / 3] / 2.0 + 1e-6,
+                "{w} → {back}"
+            );
+        }
     }
 }

@@ -150,6 +150,14 @@ fn training_errors() {
         train(&one, &TrainConfig::default(), &mut |_| {}).err(),
         Some(nlu::TrainError::TooFewIntents(1))
     );
+    let no_cost = TrainConfig {
+        svm_c: 0.0,
+        ..TrainConfig::default()
+    };
+    assert!(matches!(
+        train(&fixture("clinc20_train.jsonl"), &no_cost, &mut |_| {}),
+        Err(nlu::TrainError::InvalidConfig(_))
+    ));
 }
 
 #[test]
