@@ -117,7 +117,10 @@ fn origin_number(s: &str) -> Option<u64> {
 fn connection_address(v: &str) -> Option<String> {
     let mut it = v.split_whitespace();
     let (_net, _kind, addr) = (it.next()?, it.next()?, it.next()?);
-    Some(addr.split('/').next().unwrap_or(addr).to_owned())
+    // `addr/ttl` or `addr/ttl/count` (multicast); an empty address before the slash is no
+    // address at all (found by the `sdp` fuzz target: it could not be written back).
+    let addr = addr.split('/').next().unwrap_or(addr);
+    (!addr.is_empty()).then(|| addr.to_owned())
 }
 
 impl SessionDescription {

@@ -158,3 +158,22 @@ fn ipv6_and_oversized_origin_numbers_are_tolerated() {
     let text = String::from_utf8(a.sdp.to_bytes()).expect("utf-8");
     assert!(text.contains("c=IN IP6 2001:db8::2\r\n"), "{text}");
 }
+
+#[test]
+fn a_connection_line_without_an_address_is_refused() {
+    // Found by the `sdp` fuzz target: `c=IN IP4 /x` used to parse to an empty address that
+    // could not be written back, and would have handed the shell an empty RTP destination.
+    for text in [
+        "v=0\r\no=- 0 7 IN IP4 8\r\ns=\r\nc=IN IP4 /x\r\nt=0 0\r\n",
+        "v=0\r\ns=\r\nc=IN IP4 /\r\n",
+    ] {
+        assert!(
+            SessionDescription::parse(text.as_bytes()).is_err(),
+            "{text:?}"
+        );
+    }
+    let ok = "v=0\r\no=- 0 7 IN IP4 8\r\ns=\r\nc=IN IP4 224.2.1.1/127\r\nt=0 0\r\n";
+    let parsed = SessionDescription::parse(ok.as_bytes()).unwrap();
+    let again = SessionDescription::parse(&parsed.to_bytes()).unwrap();
+    assert_eq!(parsed, again);
+}
