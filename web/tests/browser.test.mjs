@@ -6,24 +6,16 @@
 //   HOTLINE_BIN    server binary (default ../target/debug/hotline relative to web/)
 //   CHROMIUM_PATH  browser binary (default /usr/bin/chromium); playwright never downloads one.
 
-import { spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
-const WEB_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const HOTLINE_BIN = process.env.HOTLINE_BIN
-  ? path.resolve(process.env.HOTLINE_BIN)
-  : path.resolve(WEB_DIR, "../target/debug/hotline");
+import { WEB_DIR, startServer } from "./support/hotline-server.mjs";
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const RESULTS_DIR = path.join(WEB_DIR, "test-results");
-const STARTUP_TIMEOUT_MS = 60_000;
 const NEW_PASSWORD = "correct horse battery staple 42";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -81,82 +73,6 @@ it("computes RFC 6238 test vectors", () => {
 // ---------------------------------------------------------------------------------------------------------------
 // The server process.
 
-/** Starts `hotline serve` and resolves with its base URL and the admin's one-time password from its stdout. */
-function startServer() {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "hotline-e2e-"));
-  const child = spawn(HOTLINE_BIN, ["serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0"], {
-    env: { ...process.env, HOTLINE_LOG_FORMAT: "json" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  let stdoutTail = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (chunk) => {
-    stderr = (stderr + chunk).slice(-20_000);
-  });
-
-  const ready = new Promise((resolve, reject) => {
-    let baseUrl = null;
-    let password = null;
-    const fail = (why) => {
-      clearTimeout(timer);
-      reject(new Error(`${why}\n--- server stdout (tail) ---\n${stdoutTail}\n--- server stderr ---\n${stderr}`));
-    };
-    const timer = setTimeout(
-      () => fail(`no "listening on" and "one-time password" lines within ${STARTUP_TIMEOUT_MS / 1000} s`),
-      STARTUP_TIMEOUT_MS,
-    );
-    child.on("error", (error) => fail(`could not start ${HOTLINE_BIN}: ${error.message}`));
-    child.on("exit", (code, signal) => {
-      if (!baseUrl || !password) fail(`server exited early (code ${code}, signal ${signal})`);
-    });
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      stdoutTail = (stdoutTail + line + "\n").slice(-5_000);
-      for (const text of searchableTexts(line)) {
-        baseUrl ??= /listening on (http:\/\/[^\s]+)/.exec(text)?.[1]?.replace(/\/+$/, "") ?? null;
-        password ??= /one-time password: (\S+)/.exec(text)?.[1] ?? null;
-      }
-      if (baseUrl && password) {
-        clearTimeout(timer);
-        resolve({ baseUrl, password });
-      }
-    });
-  });
-
-  const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      let timer;
-      const timeout = new Promise((resolve) => {
-        timer = setTimeout(resolve, 10_000, "timeout");
-      });
-      if ((await Promise.race([exited, timeout])) === "timeout") child.kill("SIGKILL");
-      clearTimeout(timer);
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  };
-  return { ready, stop, stderr: () => stderr };
-}
-
-/**
- * The texts of one stdout line to search: the line itself and, when it is a JSON log record, each string value in
- * it, so a value is never cut off by the JSON quoting around it.
- */
-function searchableTexts(line) {
-  const texts = [];
-  try {
-    const collect = (value) => {
-      if (typeof value === "string") texts.push(value);
-      else if (value && typeof value === "object") Object.values(value).forEach(collect);
-    };
-    collect(JSON.parse(line));
-  } catch {
-    /* not JSON */
-  }
-  texts.push(line);
-  return texts;
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // The browser tests.
@@ -171,7 +87,7 @@ describe("admin app in Chromium", () => {
 
   before(async () => {
     mkdirSync(RESULTS_DIR, { recursive: true });
-    server = startServer();
+    server = startServer({ needPassword: true });
     ({ baseUrl, password: initialPassword } = await server.ready);
     browser = await chromium.launch({
       executablePath: CHROMIUM_PATH,

@@ -16,8 +16,11 @@ export const HOTLINE_BIN = process.env.HOTLINE_BIN
   : path.resolve(WEB_DIR, "../target/debug/hotline");
 const STARTUP_TIMEOUT_MS = 60_000;
 
-/** Starts the server; `ready` resolves with its base URL, `stop` ends it and removes its data. */
-export function startServer() {
+/**
+ * Starts the server; `ready` resolves with its base URL (and, with `needPassword`, the admin's one-time password
+ * printed on the first start), `stop` ends it and removes its data.
+ */
+export function startServer({ needPassword = false } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "hotline-e2e-"));
   const child = spawn(HOTLINE_BIN, ["serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0"], {
     env: { ...process.env, HOTLINE_LOG_FORMAT: "json" },
@@ -32,6 +35,7 @@ export function startServer() {
 
   const ready = new Promise((resolve, reject) => {
     let baseUrl = null;
+    let password = null;
     const fail = (why) => {
       clearTimeout(timer);
       reject(new Error(`${why}\n--- server stdout (tail) ---\n${stdoutTail}\n--- server stderr ---\n${stderr}`));
@@ -39,16 +43,17 @@ export function startServer() {
     const timer = setTimeout(() => fail(`no "listening on" line within ${STARTUP_TIMEOUT_MS / 1000} s`), STARTUP_TIMEOUT_MS);
     child.on("error", (error) => fail(`could not start ${HOTLINE_BIN}: ${error.message}`));
     child.on("exit", (code, signal) => {
-      if (!baseUrl) fail(`server exited early (code ${code}, signal ${signal})`);
+      if (!baseUrl || (needPassword && !password)) fail(`server exited early (code ${code}, signal ${signal})`);
     });
     createInterface({ input: child.stdout }).on("line", (line) => {
       stdoutTail = (stdoutTail + line + "\n").slice(-5_000);
       for (const text of searchableTexts(line)) {
         baseUrl ??= /listening on (http:\/\/[^\s]+)/.exec(text)?.[1]?.replace(/\/+$/, "") ?? null;
+        password ??= /one-time password: (\S+)/.exec(text)?.[1] ?? null;
       }
-      if (baseUrl) {
+      if (baseUrl && (!needPassword || password)) {
         clearTimeout(timer);
-        resolve({ baseUrl });
+        resolve({ baseUrl, password });
       }
     });
   });
