@@ -195,16 +195,6 @@ fn watchdog_request(timer: i64) -> Option<u32> {
     }
 }
 
-fn method_name(m: flow::HttpMethod) -> &'static str {
-    match m {
-        flow::HttpMethod::Get => "GET",
-        flow::HttpMethod::Post => "POST",
-        flow::HttpMethod::Put => "PUT",
-        flow::HttpMethod::Patch => "PATCH",
-        flow::HttpMethod::Delete => "DELETE",
-    }
-}
-
 struct UserMessage {
     client_id: String,
     text: String,
@@ -423,13 +413,6 @@ impl App {
         {
             return Err(AppError::field("id", "a message id of 1–64 characters"));
         }
-        if let Some(seq) = self
-            .store()
-            .find_client_message(tenant, conversation, client_id)
-            .await?
-        {
-            return Ok(seq);
-        }
         let trimmed = text.trim();
         let input = if !trimmed.is_empty()
             && trimmed
@@ -589,7 +572,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         if let Some(u) = &user {
-            // A retry that raced with its original: answer with the stored seq.
+            // A retried message (or one racing its original) is answered with its stored seq,
+            // under the conversation's lock, so it is never processed twice.
             if let Some(seq) = self
                 .store()
                 .find_client_message(tenant, conversation_id, &u.client_id)
@@ -689,7 +673,7 @@ impl App {
                     http.push((
                         id,
                         OutboundRequest {
-                            method: method_name(method),
+                            method: method.as_str(),
                             url,
                             headers,
                             body,

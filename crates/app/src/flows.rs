@@ -336,21 +336,27 @@ impl App {
         }
     }
 
-    /// Creates a web chat widget.
-    pub async fn create_widget(&self, who: &Principal, spec: WidgetSpec) -> AppResult<Widget> {
-        who.require(Permission::FlowsManage)?;
-        Self::check_widget_spec(&spec)?;
-        if let Some(flow_id) = spec.flow_id {
+    /// A widget may only run a flow of its own tenant.
+    async fn check_widget_flow(&self, who: &Principal, flow_id: Option<FlowId>) -> AppResult<()> {
+        if let Some(flow_id) = flow_id {
             self.store()
                 .get_flow(who.tenant_id, flow_id)
                 .await?
                 .ok_or_else(|| AppError::field("flow_id", "no such flow"))?;
         }
+        Ok(())
+    }
+
+    /// Creates a web chat widget.
+    pub async fn create_widget(&self, who: &Principal, spec: WidgetSpec) -> AppResult<Widget> {
+        who.require(Permission::FlowsManage)?;
+        Self::check_widget_spec(&spec)?;
+        self.check_widget_flow(who, spec.flow_id).await?;
         let id = match spec.id {
             Some(id) => id,
             None => {
                 let bytes: [u8; 10] = random_bytes()?;
-                format!("w-{}", data_encoding_lower(&bytes))
+                format!("w-{}", security::alphabet::encode(&bytes, 16))
             }
         };
         let now = self.now();
@@ -402,12 +408,7 @@ impl App {
             .get_widget(who.tenant_id, id)
             .await?
             .ok_or(AppError::NotFound)?;
-        if let Some(flow_id) = spec.flow_id {
-            self.store()
-                .get_flow(who.tenant_id, flow_id)
-                .await?
-                .ok_or_else(|| AppError::field("flow_id", "no such flow"))?;
-        }
+        self.check_widget_flow(who, spec.flow_id).await?;
         let widget = Widget {
             name: spec.name,
             flow_id: spec.flow_id,
@@ -448,14 +449,6 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)
     }
-}
-
-fn data_encoding_lower(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
-    bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
-        .collect()
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@
 //! fixed total rate for a bounded time, reporting the round trip from a message sent to the
 //! bot's reply (p50/p99) and the memory each session costs. Nothing leaves the machine.
 
+use crate::cli::{out, percentile};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,20 +37,6 @@ pub struct FlowBench {
     /// Seconds to send messages (bounded: at most 120).
     #[arg(long, default_value_t = 20)]
     pub duration_secs: u64,
-}
-
-fn out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
-    let _ = stdout.flush();
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx.min(sorted.len() - 1)]
 }
 
 /// One scripted conversation through the demo flow: start, choose, answer, HTTP result, …

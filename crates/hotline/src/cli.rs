@@ -165,10 +165,20 @@ fn overrides(store: &StoreArgs, http_addr: Option<SocketAddr>) -> Overrides {
     }
 }
 
-fn out(text: &str) {
+/// Writes one line to standard output, the CLI's output channel (the lints forbid `println!`).
+pub(crate) fn out(text: &str) {
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{text}");
     let _ = stdout.flush();
+}
+
+/// The `q` quantile (0–1) of ascending samples, nearest rank; NaN when there are none.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
 }
 
 /// Runs the parsed command line.

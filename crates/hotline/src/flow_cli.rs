@@ -2,6 +2,7 @@
 //! CI pipelines. Exit codes: 0 clean, 1 problems found (errors, warnings or failed tests),
 //! 2 usage (bad arguments, unreadable file).
 
+use crate::cli::out;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -48,12 +49,6 @@ pub enum FlowCommand {
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
     },
-}
-
-fn out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
-    let _ = stdout.flush();
 }
 
 fn load(file: &Path) -> Result<Result<flow::FlowDocument, Vec<Diagnostic>>, ExitCode> {
@@ -261,17 +256,10 @@ async fn simulate(file: &Path, lang: Option<String>, channel: &str, vars: &[Stri
             timeout_ms,
         }) = pending_http.pop()
         {
-            let method = match method {
-                flow::HttpMethod::Get => "GET",
-                flow::HttpMethod::Post => "POST",
-                flow::HttpMethod::Put => "PUT",
-                flow::HttpMethod::Patch => "PATCH",
-                flow::HttpMethod::Delete => "DELETE",
-            };
             let response = http_client
                 .send(
                     OutboundRequest {
-                        method,
+                        method: method.as_str(),
                         url,
                         headers,
                         body,

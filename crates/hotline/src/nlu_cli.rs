@@ -4,6 +4,7 @@
 //! IO and the timing; the `nlu` crate stays pure. Exit codes: 0 done, 2 usage (bad
 //! arguments, unreadable or malformed files).
 
+use crate::cli::{out, percentile};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -81,12 +82,6 @@ pub enum NluCommand {
     },
 }
 
-fn out(text: &str) {
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{text}");
-    let _ = stdout.flush();
-}
-
 fn err(text: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{text}");
 }
@@ -120,14 +115,6 @@ fn train_with_progress(
         let _ = write!(std::io::stderr().lock(), "\r                \r");
     }
     model
-}
-
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
 }
 
 fn eval(

@@ -4,12 +4,12 @@
 //! five bits and none can be mistaken for another when read off paper or a screen.
 
 /// The characters, indexed by a five-bit value.
-pub(crate) const UNAMBIGUOUS: &[u8; 32] = b"23456789abcdefghijkmnpqrstuvwxyz";
+pub const UNAMBIGUOUS: &[u8; 32] = b"23456789abcdefghijkmnpqrstuvwxyz";
 
 /// Turns the first `count * 5` bits of `random` (most significant bit first) into `count`
 /// characters of [`UNAMBIGUOUS`]. Bits beyond the end of `random` read as zero, so callers
 /// pass at least `count * 5 / 8` bytes.
-pub(crate) fn encode(random: &[u8], count: usize) -> String {
+pub fn encode(random: &[u8], count: usize) -> String {
     let mut out = String::with_capacity(count);
     for i in 0..count {
         let mut value = 0usize;

@@ -8,7 +8,7 @@
 //! password hash, which `argon2` draws itself. Keeping the rest deterministic is what lets
 //! every rule here be tested with fixed clocks and fixed bytes.
 
-mod alphabet;
+pub mod alphabet;
 pub mod audit;
 pub mod backup_codes;
 pub mod password;
