@@ -19,10 +19,8 @@ async fn serve() -> String {
         .route("/big", get(|| async { "x".repeat(200 * 1024) }))
         .route(
             "/slow",
-            get(|| async {
-                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-                "late"
-            }),
+            // Never answers: the client's own timeout must end the request.
+            get(std::future::pending::<&'static str>),
         );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
