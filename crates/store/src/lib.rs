@@ -21,7 +21,8 @@ use domain::{
 pub use error::StoreError;
 pub use model::{
     ApiKey, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord, FlowVersion,
-    Message, QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges, Widget,
+    Message, PhoneNumber, QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges,
+    Widget,
 };
 pub use sql::{
     PostgresStore, SqliteStore, connect, connect_postgres_in_schema, sqlite_url_for_dir,
@@ -299,6 +300,24 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// Replaces a widget's settings; false if there is no such widget.
     async fn update_widget(&self, widget: &Widget) -> Result<bool>;
+
+    // ---- phone numbers ----
+
+    /// Finds the number a call arrived on. Installation-level: this is how an inbound call
+    /// finds its tenant; everything after it is tenant-scoped.
+    async fn resolve_phone_number(&self, number: &str) -> Result<Option<PhoneNumber>>;
+
+    /// Stores a new number; a number taken (by any tenant) gives [`StoreError::Conflict`].
+    async fn insert_phone_number(&self, number: &PhoneNumber) -> Result<()>;
+
+    /// The tenant's numbers.
+    async fn list_phone_numbers(&self, tenant: TenantId) -> Result<Vec<PhoneNumber>>;
+
+    /// Replaces a number's flow and language; false if the tenant has no such number.
+    async fn update_phone_number(&self, number: &PhoneNumber) -> Result<bool>;
+
+    /// Removes a number; false if the tenant has no such number.
+    async fn delete_phone_number(&self, tenant: TenantId, number: &str) -> Result<bool>;
 
     // ---- conversations ----
 

@@ -241,6 +241,24 @@ pub struct Widget {
     pub updated_at: Timestamp,
 }
 
+/// A number (or SIP request-URI user) that calls arrive on, bound to a flow of its tenant.
+/// It is the hotline's own number, not a caller's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneNumber {
+    /// The dialled number or request-URI user, e.g. `+4930123456` or `demo-de`.
+    pub number: String,
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The flow that answers (its active version); `None` rejects calls.
+    pub flow_id: Option<domain::FlowId>,
+    /// The conversation language; `None` uses the flow's default.
+    pub language: Option<String>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
 /// Where a conversation stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConversationStatus {

@@ -17,7 +17,7 @@ use sqlx::{FromRow, PgPool, SqlitePool};
 use crate::{
     ApiKey, Backend, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord,
     FlowVersion, Message, QueueEntry, Repository, Result, Session, SessionStage, StepWrite, Store,
-    StoreError, Tenant, User, UserChanges, Widget,
+    StoreError, Tenant, User, UserChanges, Widget, PhoneNumber,
 };
 
 /// The SQLite implementation (embedded default).
@@ -340,6 +340,33 @@ impl FlowVersionRow {
 }
 
 #[derive(FromRow)]
+struct PhoneNumberRow {
+    number: String,
+    tenant_id: String,
+    flow_id: Option<String>,
+    language: Option<String>,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl PhoneNumberRow {
+    fn into_number(self) -> Result<PhoneNumber> {
+        Ok(PhoneNumber {
+            number: self.number,
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            flow_id: self
+                .flow_id
+                .as_deref()
+                .map(|s| parse::<FlowId>(s, "flow id"))
+                .transpose()?,
+            language: self.language,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
 struct WidgetRow {
     id: String,
     tenant_id: String,
@@ -459,6 +486,7 @@ impl QueueRow {
 }
 
 const FLOW_COLUMNS: &str = "tenant_id, id, name, draft, active_version, created_at, updated_at";
+const PHONE_NUMBER_COLUMNS: &str = "number, tenant_id, flow_id, language, created_at, updated_at";
 const WIDGET_COLUMNS: &str = "id, tenant_id, name, flow_id, title, primary_color, greeting, allowed_origins, created_at, updated_at";
 const CONVERSATION_COLUMNS: &str = "tenant_id, id, channel, widget_id, flow_id, flow_version, session_hash, \
      state, status, last_seq, created_at, updated_at";
@@ -1267,6 +1295,71 @@ macro_rules! impl_repository {
                 .await?
                 .rows_affected();
                 Ok(n == 1)
+            }
+
+            async fn resolve_phone_number(&self, number: &str) -> Result<Option<PhoneNumber>> {
+                sqlx::query_as::<_, PhoneNumberRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE number = $1"
+                )))
+                .bind(number.to_owned())
+                .fetch_optional(&self.pool)
+                .await?
+                .map(PhoneNumberRow::into_number)
+                .transpose()
+            }
+
+            async fn insert_phone_number(&self, n: &PhoneNumber) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO phone_numbers (number, tenant_id, flow_id, language, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(n.number.clone())
+                .bind(n.tenant_id.to_string())
+                .bind(n.flow_id.map(|f| f.to_string()))
+                .bind(n.language.clone())
+                .bind(n.created_at.millis())
+                .bind(n.updated_at.millis())
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn list_phone_numbers(&self, tenant: TenantId) -> Result<Vec<PhoneNumber>> {
+                sqlx::query_as::<_, PhoneNumberRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {PHONE_NUMBER_COLUMNS} FROM phone_numbers WHERE tenant_id = $1 ORDER BY number"
+                )))
+                .bind(tenant.to_string())
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(PhoneNumberRow::into_number)
+                .collect()
+            }
+
+            async fn update_phone_number(&self, n: &PhoneNumber) -> Result<bool> {
+                let count = sqlx::query(
+                    "UPDATE phone_numbers SET flow_id = $3, language = $4, updated_at = $5 \
+                     WHERE tenant_id = $1 AND number = $2",
+                )
+                .bind(n.tenant_id.to_string())
+                .bind(n.number.clone())
+                .bind(n.flow_id.map(|f| f.to_string()))
+                .bind(n.language.clone())
+                .bind(n.updated_at.millis())
+                .execute(&self.pool)
+                .await?
+                .rows_affected();
+                Ok(count == 1)
+            }
+
+            async fn delete_phone_number(&self, tenant: TenantId, number: &str) -> Result<bool> {
+                let count = sqlx::query("DELETE FROM phone_numbers WHERE tenant_id = $1 AND number = $2")
+                    .bind(tenant.to_string())
+                    .bind(number.to_owned())
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected();
+                Ok(count == 1)
             }
 
             async fn insert_conversation(&self, c: &Conversation) -> Result<()> {

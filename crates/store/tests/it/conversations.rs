@@ -5,7 +5,7 @@
 use domain::{ConversationId, FlowId, Redacted, TenantId};
 use store::{
     Conversation, ConversationStatus, FlowRecord, Message, QueueEntry, StepWrite, Store,
-    StoreError, Widget,
+    PhoneNumber, StoreError, Widget,
 };
 
 use crate::support::{T0, create_tenant};
@@ -496,8 +496,66 @@ on_both_backends!(
     versions_count_up_per_flow_and_rollback_needs_an_existing_one,
     concurrent_publishes_get_distinct_versions,
     widgets_resolve_to_their_tenant,
+    phone_numbers_resolve_to_their_tenant,
     a_step_is_atomic_and_ordered,
     queue_entries_follow_priority_then_waiting_time,
     tenant_settings_default_to_no_private_http,
     another_tenant_sees_none_of_it,
 );
+
+async fn phone_numbers_resolve_to_their_tenant(store: Store) {
+    let (north, _) = create_tenant(&store, "North", "admin").await;
+    let (south, _) = create_tenant(&store, "South", "admin-s").await;
+    let flow = new_flow(north.id, "IVR");
+    store.insert_flow(&flow).await.unwrap();
+    let n = PhoneNumber {
+        number: "+4930123456".to_owned(),
+        tenant_id: north.id,
+        flow_id: Some(flow.id),
+        language: Some("de".to_owned()),
+        created_at: T0,
+        updated_at: T0,
+    };
+    store.insert_phone_number(&n).await.unwrap();
+    assert_eq!(
+        store.resolve_phone_number("+4930123456").await.unwrap(),
+        Some(n.clone())
+    );
+    assert_eq!(store.resolve_phone_number("+49").await.unwrap(), None);
+    let mut taken = n.clone();
+    taken.tenant_id = south.id;
+    assert!(
+        matches!(
+            store.insert_phone_number(&taken).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "a number belongs to one tenant"
+    );
+    assert!(
+        !store.update_phone_number(&taken).await.unwrap(),
+        "another tenant cannot rebind it"
+    );
+    assert!(
+        !store
+            .delete_phone_number(south.id, "+4930123456")
+            .await
+            .unwrap(),
+        "another tenant cannot remove it"
+    );
+    assert_eq!(store.list_phone_numbers(south.id).await.unwrap(), vec![]);
+    let mut changed = n.clone();
+    changed.flow_id = None;
+    changed.language = None;
+    assert!(store.update_phone_number(&changed).await.unwrap());
+    assert_eq!(
+        store.list_phone_numbers(north.id).await.unwrap(),
+        vec![changed]
+    );
+    assert!(
+        store
+            .delete_phone_number(north.id, "+4930123456")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.resolve_phone_number("+4930123456").await.unwrap(), None);
+}
