@@ -9,6 +9,7 @@
 //! - [`jitter`] turns packets that arrive late, early, twice or never into one frame per 20 ms.
 //! - [`telephone_event`] sends and receives RFC 4733 DTMF events.
 //! - [`dtmf`] detects DTMF tones in audio to ITU-T Q.24; [`tone`] generates them.
+//! - [`vad`] detects when a caller starts and stops speaking.
 
 pub mod dtmf;
 pub mod g711;
@@ -19,3 +20,4 @@ pub mod seq;
 pub mod stats;
 pub mod telephone_event;
 pub mod tone;
+pub mod vad;

@@ -10,3 +10,4 @@ mod sim;
 mod talkoff;
 mod telephone_event;
 mod util;
+mod vad;
