@@ -118,6 +118,16 @@ pub enum UaEvent {
         call: CallId,
         refer_to: String,
     },
+    /// The caller's side accepted our REFER (2xx): it now calls the target, and the shell
+    /// hangs up its own leg (a blind transfer).
+    TransferAccepted {
+        call: CallId,
+    },
+    /// Our REFER was refused (`status`) or unanswered (408): the call stays with us.
+    TransferFailed {
+        call: CallId,
+        status: u16,
+    },
 }
 
 /// A 2xx to INVITE that the UAS core retransmits until ACK (RFC 3261 §13.3.1.4).
@@ -143,6 +153,8 @@ pub(crate) struct Call {
     pub(crate) local_media: Option<LocalMedia>,
     pub(crate) pending: Option<Pending2xx>,
     pub(crate) bye_tx: Option<TransactionId>,
+    /// Our REFER in flight.
+    pub(crate) refer_tx: Option<TransactionId>,
     pub(crate) hangup_after_ack: bool,
 }
 

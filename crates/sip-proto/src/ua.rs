@@ -20,7 +20,7 @@ use crate::typed::{MAGIC_COOKIE, Transport};
 use crate::uri::Uri;
 
 /// Methods we handle, for Allow headers.
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY";
 
 /// Settings of a user agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -205,6 +205,14 @@ impl UserAgent {
                     if self.registration_of(tx).is_some() =>
                 {
                     self.on_register_failure(tx, now)
+                }
+                Event::Response { tx, response } if self.refer_of(tx).is_some() => {
+                    self.on_refer_done(tx, response.status)
+                }
+                Event::Timeout { tx } | Event::TransportError { tx }
+                    if self.refer_of(tx).is_some() =>
+                {
+                    self.on_refer_done(tx, 408)
                 }
                 Event::Response { tx, response } if response.status >= 200 => self.on_bye_done(tx),
                 Event::Timeout { tx } | Event::TransportError { tx } => self.on_bye_done(tx),
@@ -406,6 +414,7 @@ impl UserAgent {
             local_media: None,
             pending: None,
             bye_tx: None,
+            refer_tx: None,
             hangup_after_ack: false,
         };
         self.calls.insert(id, call);
@@ -465,6 +474,9 @@ impl UserAgent {
                 None => self.reply(tx, 400, now, &[]),
             },
             Method::Options => self.reply(tx, 200, now, &[("Allow", ALLOW)]),
+            // Progress reports of a REFER we sent (RFC 3515 §2.4.4): acknowledged, not needed
+            // for a blind transfer.
+            Method::Notify => self.reply(tx, 200, now, &[]),
             Method::Other(_) => self.reply(tx, 501, now, &[("Allow", ALLOW)]),
             _ => self.reply(tx, 405, now, &[("Allow", ALLOW)]),
         }
@@ -564,6 +576,28 @@ impl UserAgent {
             self.remove(id);
             self.events.push_back(UaEvent::Cancelled { call: id });
         }
+    }
+
+    fn refer_of(&self, tx: TransactionId) -> Option<CallId> {
+        self.calls
+            .iter()
+            .find(|(_, c)| c.refer_tx == Some(tx))
+            .map(|(id, _)| *id)
+    }
+
+    fn on_refer_done(&mut self, tx: TransactionId, status: u16) {
+        if status < 200 {
+            return;
+        }
+        let Some(id) = self.refer_of(tx) else { return };
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.refer_tx = None;
+        }
+        self.events.push_back(if (200..300).contains(&status) {
+            UaEvent::TransferAccepted { call: id }
+        } else {
+            UaEvent::TransferFailed { call: id, status }
+        });
     }
 
     fn on_bye_done(&mut self, tx: TransactionId) {
@@ -713,6 +747,27 @@ impl UserAgent {
             }
             s => Err(CallError::InvalidState(s)),
         }
+    }
+
+    /// Asks the caller's side to call `target` instead (REFER, RFC 3515): a blind transfer.
+    /// `TransferAccepted` or `TransferFailed` follows; after acceptance the shell hangs up.
+    pub fn refer(&mut self, id: CallId, target: &str, now: u64) -> Result<(), CallError> {
+        let call = self.calls.get(&id).ok_or(CallError::UnknownCall)?;
+        if call.state != CallState::Confirmed || call.refer_tx.is_some() {
+            return Err(CallError::InvalidState(call.state));
+        }
+        let branch = format!("{MAGIC_COOKIE}{}", self.token());
+        let local = self.config.local.clone();
+        let call = self.calls.get_mut(&id).ok_or(CallError::UnknownCall)?;
+        let mut refer = call.dialog.request(Method::Refer, &local, &branch);
+        refer.headers.push("Refer-To", format!("<{target}>"));
+        refer.headers.push("Referred-By", local.contact());
+        let (peer, transport) = (call.peer, call.transport.clone());
+        let tx = self.endpoint.send_request(refer, peer, transport, now)?;
+        if let Some(call) = self.calls.get_mut(&id) {
+            call.refer_tx = Some(tx);
+        }
+        Ok(())
     }
 
     fn send_bye(&mut self, id: CallId, now: u64) {

@@ -256,3 +256,55 @@ fn incoming_call_debug_hides_numbers_and_addresses() {
         "{shown}"
     );
 }
+
+#[test]
+fn our_refer_is_accepted_then_we_may_hang_up() {
+    let (mut p, call) = confirmed();
+    let now = p.now;
+    p.uas.refer(call, "sip:agent@192.0.2.50", now).expect("refer");
+    assert!(
+        p.uas.refer(call, "sip:other@192.0.2.50", now).is_err(),
+        "one transfer at a time"
+    );
+    p.run(1_000);
+    assert_eq!(
+        p.uac
+            .requests
+            .iter()
+            .filter(|m| **m == Method::Refer)
+            .count(),
+        1
+    );
+    let refer = p
+        .sent
+        .iter()
+        .filter_map(|pk| pk.message())
+        .find_map(|m| match m {
+            sip_proto::Message::Request(r) if r.method == Method::Refer => Some(r),
+            _ => None,
+        })
+        .expect("REFER on the wire");
+    assert_eq!(
+        refer.headers.get("Refer-To"),
+        Some("<sip:agent@192.0.2.50>")
+    );
+    assert!(p.has_event(|e| *e == UaEvent::TransferAccepted { call }));
+    let now = p.now;
+    p.uas.hangup(call, now).expect("hangup after transfer");
+    p.run(2_000);
+    assert!(p.has_event(|e| matches!(e, UaEvent::Hangup { call: c, .. } if *c == call)));
+}
+
+#[test]
+fn an_unanswered_refer_fails_and_the_call_stays() {
+    let (mut p, call) = confirmed();
+    p.filter = crate::sim::drop_first(usize::MAX, |pk| pk.is_request(&Method::Refer));
+    let now = p.now;
+    p.uas.refer(call, "sip:agent@192.0.2.50", now).expect("refer");
+    p.run(40_000);
+    assert!(p.has_event(|e| *e == UaEvent::TransferFailed { call, status: 408 }));
+    assert_eq!(
+        p.uas.call_state(call),
+        Some(sip_proto::call::CallState::Confirmed)
+    );
+}
