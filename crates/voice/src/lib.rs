@@ -4,4 +4,5 @@
 //! child processes and timers. So far it holds [`tts`], which turns prompt texts into 8 kHz audio that a call
 //! plays as 20 ms µ-law frames.
 
+pub mod asr;
 pub mod tts;
