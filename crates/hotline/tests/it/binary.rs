@@ -31,7 +31,14 @@ struct Server {
 impl Server {
     fn start(data_dir: &Path, extra: &[&str]) -> Server {
         let mut child = hotline()
-            .args(["serve", "--http-addr", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "serve",
+                "--http-addr",
+                "127.0.0.1:0",
+                "--sip-addr",
+                "127.0.0.1:0",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .args(extra)
             .stdout(Stdio::piped())

@@ -33,6 +33,7 @@ pub(crate) async fn spawn_in(dir: tempfile::TempDir, clock: Arc<ManualClock>) ->
             data_dir: Some(dir.path().to_path_buf()),
             http_addr: Some("127.0.0.1:0".parse().unwrap()),
             database_url: None,
+            sip_addr: Some("127.0.0.1:0".parse().unwrap()),
         },
     )
     .expect("settings");

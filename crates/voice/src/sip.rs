@@ -1,0 +1,596 @@
+//! The SIP transport: one task owns the sans-IO [`UserAgent`] and feeds it what arrives on the
+//! UDP socket and on TCP connections, the passing of time, and the commands of the call
+//! drivers; it sends what the user agent wants sent and hands each call's events to its
+//! driver (one task per call, see [`crate::call`]).
+//!
+//! Before the user agent sees an INVITE, the task decides whether the source may call at all:
+//! sources on the allow list (the trunk's addresses) may; others must answer a digest
+//! challenge when credentials are configured and are refused otherwise. New INVITEs are
+//! throttled per source IP with a token bucket, so a flood from one source does not starve
+//! other callers. Nothing here logs a number or an address of a caller.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use sip_proto::auth::Credentials;
+use sip_proto::call::{CallId, IncomingCall, UaEvent};
+use sip_proto::dialog::LocalAddr;
+use sip_proto::register::RegistrationConfig;
+use sip_proto::sdp::{Answer, LocalMedia};
+use sip_proto::transaction::Timers;
+use sip_proto::ua::CallError;
+use sip_proto::{Message, Transport, UaConfig, UserAgent};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use crate::call::{CallDeps, CallSignal};
+
+/// Settings of the voice channel.
+#[derive(Clone)]
+pub struct VoiceConfig {
+    /// Where SIP listens, on UDP and TCP (port 0: any free port).
+    pub sip_addr: SocketAddr,
+    /// The host written into Contact headers and SDP; defaults to the bound IP (loopback when
+    /// bound to the unspecified address).
+    pub public_host: Option<String>,
+    /// RTP ports to use, inclusive; `(0, 0)` lets the system pick.
+    pub rtp_ports: (u16, u16),
+    /// Sources that may call without authentication (the trunk's addresses).
+    pub allow_from: Vec<IpAddr>,
+    /// Digest credentials other sources must present; `None` refuses them (403).
+    pub credentials: Option<Credentials>,
+    /// The realm of the digest challenge.
+    pub realm: String,
+    /// New INVITEs accepted per source IP and second (sustained).
+    pub invites_per_second: u32,
+    /// New INVITEs a source may send at once before throttling starts.
+    pub invite_burst: u32,
+    /// Where recordings are written.
+    pub recordings_dir: PathBuf,
+    /// Register with a provider, if set.
+    pub register: Option<RegistrationConfig>,
+    /// Seeds tags and branches.
+    pub seed: u64,
+    /// A call without any RTP from the peer for this long is hung up.
+    pub media_timeout: Duration,
+    /// How long a call rings (180) before it is answered.
+    pub answer_delay: Duration,
+}
+
+impl std::fmt::Debug for VoiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoiceConfig")
+            .field("sip_addr", &self.sip_addr)
+            .field("rtp_ports", &self.rtp_ports)
+            .field("allow_from", &self.allow_from.len())
+            .field("credentials", &self.credentials.is_some())
+            .field("invites_per_second", &self.invites_per_second)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VoiceConfig {
+    /// Defaults for `sip_addr`: loopback callers allowed, 50 INVITEs a second per source.
+    pub fn new(sip_addr: SocketAddr, recordings_dir: PathBuf) -> Self {
+        Self {
+            sip_addr,
+            public_host: None,
+            rtp_ports: (0, 0),
+            allow_from: vec![
+                IpAddr::from([127, 0, 0, 1]),
+                IpAddr::from(std::net::Ipv6Addr::LOCALHOST),
+            ],
+            credentials: None,
+            realm: "hotline".to_owned(),
+            invites_per_second: 50,
+            invite_burst: 100,
+            recordings_dir,
+            register: None,
+            seed: 0,
+            media_timeout: Duration::from_secs(60),
+            answer_delay: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Counters of the SIP shell, for metrics and tests.
+#[derive(Debug, Default)]
+pub struct VoiceStats {
+    /// Calls offered to a flow.
+    pub calls_started: AtomicU64,
+    /// Calls whose driver has finished.
+    pub calls_ended: AtomicU64,
+    /// INVITEs refused before routing (unknown number, auth, throttling, no ports).
+    pub calls_rejected: AtomicU64,
+    /// INVITEs dropped by the per-source throttle.
+    pub invites_throttled: AtomicU64,
+    /// Datagrams that did not parse.
+    pub datagrams_dropped: AtomicU64,
+    /// Digits received (RFC 4733, INFO and in-band together).
+    pub digits: AtomicU64,
+}
+
+impl VoiceStats {
+    /// Calls in progress.
+    pub fn active_calls(&self) -> u64 {
+        self.calls_started
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.calls_ended.load(Ordering::Relaxed))
+    }
+}
+
+/// What a call driver asks of the user agent.
+#[derive(Debug)]
+pub(crate) enum UaCommand {
+    Ring(CallId),
+    Answer {
+        call: CallId,
+        media: LocalMedia,
+        reply: oneshot::Sender<Result<Option<Answer>, CallError>>,
+    },
+    Reject {
+        call: CallId,
+        status: u16,
+    },
+    Hangup(CallId),
+    Refer {
+        call: CallId,
+        target: String,
+    },
+    /// The driver is gone; forget its channel.
+    Done(CallId),
+}
+
+/// The running SIP shell.
+#[derive(Debug)]
+pub struct SipServer {
+    local_addr: SocketAddr,
+    stats: Arc<VoiceStats>,
+    shutdown: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SipServer {
+    /// Binds UDP and TCP at `config.sip_addr` (the same port for both) and starts serving.
+    pub async fn start(config: VoiceConfig, deps: CallDeps) -> std::io::Result<SipServer> {
+        let udp = UdpSocket::bind(config.sip_addr).await?;
+        let local_addr = udp.local_addr()?;
+        let tcp = TcpListener::bind(local_addr).await?;
+        let host = config.public_host.clone().unwrap_or_else(|| {
+            if local_addr.ip().is_unspecified() {
+                "127.0.0.1".to_owned()
+            } else {
+                local_addr.ip().to_string()
+            }
+        });
+        let stats = Arc::new(VoiceStats::default());
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let shell = Shell {
+            ua: UserAgent::new(UaConfig {
+                local: LocalAddr {
+                    host: host.clone(),
+                    port: local_addr.port(),
+                    transport: Transport::Udp,
+                },
+                timers: Timers::default(),
+                seed: config.seed ^ random_u64(),
+            }),
+            udp: Arc::new(udp),
+            tcp_conns: HashMap::new(),
+            calls: HashMap::new(),
+            buckets: HashMap::new(),
+            nonces: HashMap::new(),
+            started: Instant::now(),
+            stats: stats.clone(),
+            deps: Arc::new(DriverContext {
+                deps,
+                host,
+                rtp_ports: config.rtp_ports,
+                next_port: AtomicU64::new(0),
+                recordings_dir: config.recordings_dir.clone(),
+                media_timeout: config.media_timeout,
+                answer_delay: config.answer_delay,
+                stats: stats.clone(),
+            }),
+            config,
+        };
+        let task = tokio::spawn(shell.run(tcp, shutdown_rx));
+        Ok(SipServer {
+            local_addr,
+            stats,
+            shutdown,
+            task,
+        })
+    }
+
+    /// The bound address (UDP and TCP).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The shell's counters.
+    pub fn stats(&self) -> Arc<VoiceStats> {
+        self.stats.clone()
+    }
+
+    /// Hangs up every call (BYE) and stops.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.task.await;
+    }
+}
+
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // Without randomness the configured seed alone is used; tags stay unique per process.
+    let _ = getrandom::fill(&mut b);
+    u64::from_le_bytes(b)
+}
+
+/// Shared by every call driver.
+#[derive(Debug)]
+pub(crate) struct DriverContext {
+    pub(crate) deps: CallDeps,
+    pub(crate) host: String,
+    pub(crate) rtp_ports: (u16, u16),
+    pub(crate) next_port: AtomicU64,
+    pub(crate) recordings_dir: PathBuf,
+    pub(crate) media_timeout: Duration,
+    pub(crate) answer_delay: Duration,
+    pub(crate) stats: Arc<VoiceStats>,
+}
+
+impl DriverContext {
+    /// Binds an RTP socket: the next free even port of the range, or any port.
+    pub(crate) async fn bind_rtp(&self) -> std::io::Result<UdpSocket> {
+        let ip: IpAddr = self.host.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let (lo, hi) = self.rtp_ports;
+        if lo == 0 {
+            return UdpSocket::bind(SocketAddr::new(ip, 0)).await;
+        }
+        let lo = lo + lo % 2;
+        let slots = u64::from((hi.saturating_sub(lo)) / 2 + 1);
+        for _ in 0..slots {
+            let n = self.next_port.fetch_add(1, Ordering::Relaxed) % slots;
+            let port = lo + u16::try_from(n * 2).unwrap_or(0);
+            if let Ok(s) = UdpSocket::bind(SocketAddr::new(ip, port)).await {
+                return Ok(s);
+            }
+        }
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AddrInUse,
+            "no free RTP port in the configured range",
+        ))
+    }
+}
+
+/// A token bucket per source IP.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at_ms: u64,
+}
+
+struct Shell {
+    config: VoiceConfig,
+    ua: UserAgent,
+    udp: Arc<UdpSocket>,
+    tcp_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    calls: HashMap<CallId, mpsc::UnboundedSender<CallSignal>>,
+    buckets: HashMap<IpAddr, Bucket>,
+    /// Nonces we issued, with when they were issued.
+    nonces: HashMap<String, u64>,
+    started: Instant,
+    stats: Arc<VoiceStats>,
+    deps: Arc<DriverContext>,
+}
+
+/// What the TCP readers hand to the shell.
+enum TcpEvent {
+    Opened(SocketAddr, mpsc::Sender<Vec<u8>>),
+    Message(Message, SocketAddr),
+    Closed(SocketAddr),
+}
+
+const NONCE_LIFETIME_MS: u64 = 5 * 60 * 1000;
+
+impl Shell {
+    fn now(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    async fn run(mut self, tcp: TcpListener, mut shutdown: watch::Receiver<bool>) {
+        let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<UaCommand>();
+        let (tcp_tx, mut tcp_rx) = mpsc::channel::<TcpEvent>(1024);
+        let accept = tokio::spawn(accept_tcp(tcp, tcp_tx));
+        if let Some(reg) = self.config.register.clone() {
+            let now = self.now();
+            self.ua.register(reg, now);
+        }
+        let mut buf = vec![0u8; 65_536];
+        loop {
+            let deadline = self
+                .ua
+                .poll_timeout()
+                .map(|t| self.started + Duration::from_millis(t))
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            tokio::select! {
+                r = self.udp.recv_from(&mut buf) => match r {
+                    Ok((n, source)) => {
+                        let bytes = &buf[..n];
+                        if self.admit(bytes, source) {
+                            let now = self.now();
+                            let before = self.ua.endpoint().dropped();
+                            self.ua.handle_datagram(bytes, source, now);
+                            let dropped = self.ua.endpoint().dropped() - before;
+                            self.stats.datagrams_dropped.fetch_add(dropped, Ordering::Relaxed);
+                        }
+                    }
+                    Err(e) => tracing::debug!(error = %e, "SIP UDP receive failed"),
+                },
+                Some(ev) = tcp_rx.recv() => match ev {
+                    TcpEvent::Opened(peer, tx) => { self.tcp_conns.insert(peer, tx); }
+                    TcpEvent::Closed(peer) => { self.tcp_conns.remove(&peer); }
+                    TcpEvent::Message(msg, source) => {
+                        let is_invite = matches!(&msg, Message::Request(r) if r.method == sip_proto::Method::Invite && r.headers.to().is_ok_and(|t| t.tag().is_none()));
+                        if !is_invite || self.take_token(source.ip()) {
+                            let now = self.now();
+                            self.ua.handle_message(msg, source, Transport::Tcp, now);
+                        }
+                    }
+                },
+                Some(cmd) = cmd_rx.recv() => self.command(cmd),
+                _ = tokio::time::sleep_until(deadline) => {
+                    let now = self.now();
+                    self.ua.handle_timeout(now);
+                }
+                _ = shutdown.changed() => break,
+            }
+            self.flush(&cmd_tx).await;
+        }
+        // Hang up every call, then give the BYEs a moment to go out and be answered.
+        let calls: Vec<CallId> = self.calls.keys().copied().collect();
+        let now = self.now();
+        for call in calls {
+            let _ = self.ua.hangup(call, now);
+        }
+        let until = Instant::now() + Duration::from_millis(500);
+        while Instant::now() < until {
+            self.flush(&cmd_tx).await;
+            tokio::select! {
+                r = self.udp.recv_from(&mut buf) => if let Ok((n, source)) = r {
+                    let now = self.now();
+                    self.ua.handle_datagram(&buf[..n], source, now);
+                },
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {
+                    let now = self.now();
+                    self.ua.handle_timeout(now);
+                }
+            }
+        }
+        accept.abort();
+    }
+
+    /// Decides whether a datagram reaches the user agent: new INVITEs are throttled per source.
+    fn admit(&mut self, bytes: &[u8], source: SocketAddr) -> bool {
+        if !bytes.starts_with(b"INVITE ") {
+            return true;
+        }
+        // Re-INVITEs and retransmissions carry a To tag or match a transaction; only new
+        // calls cost a token. A cheap check: a To header with a tag means in-dialog.
+        if let Ok(Message::Request(req)) = sip_proto::parse(bytes)
+            && req.headers.to().is_ok_and(|t| t.tag().is_some())
+        {
+            return true;
+        }
+        self.take_token(source.ip())
+    }
+
+    fn take_token(&mut self, ip: IpAddr) -> bool {
+        let now = self.now();
+        let rate = f64::from(self.config.invites_per_second.max(1));
+        let burst = f64::from(self.config.invite_burst.max(1));
+        if self.buckets.len() > 10_000 {
+            // Forget full buckets so a scan of many sources cannot grow the map forever.
+            self.buckets.retain(|_, b| {
+                b.tokens + (now.saturating_sub(b.at_ms) as f64) / 1000.0 * rate < burst
+            });
+        }
+        let b = self.buckets.entry(ip).or_insert(Bucket {
+            tokens: burst,
+            at_ms: now,
+        });
+        b.tokens = (b.tokens + (now.saturating_sub(b.at_ms) as f64) / 1000.0 * rate).min(burst);
+        b.at_ms = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            self.stats.invites_throttled.fetch_add(1, Ordering::Relaxed);
+            false
+        }
+    }
+
+    fn command(&mut self, cmd: UaCommand) {
+        let now = self.now();
+        match cmd {
+            UaCommand::Ring(call) => {
+                let _ = self.ua.ring(call, now);
+            }
+            UaCommand::Answer { call, media, reply } => {
+                let _ = reply.send(self.ua.answer(call, media, now));
+            }
+            UaCommand::Reject { call, status } => {
+                let _ = self.ua.reject(call, status, now);
+            }
+            UaCommand::Hangup(call) => {
+                let _ = self.ua.hangup(call, now);
+            }
+            UaCommand::Refer { call, target } => {
+                if self.ua.refer(call, &target, now).is_err()
+                    && let Some(tx) = self.calls.get(&call)
+                {
+                    let _ = tx.send(CallSignal::TransferFailed);
+                }
+            }
+            UaCommand::Done(call) => {
+                self.calls.remove(&call);
+            }
+        }
+    }
+
+    /// Sends what the user agent wants sent and hands out its events.
+    async fn flush(&mut self, cmd_tx: &mpsc::UnboundedSender<UaCommand>) {
+        while let Some(t) = self.ua.poll_transmit() {
+            match t.transport {
+                Transport::Tcp => {
+                    if let Some(conn) = self.tcp_conns.get(&t.to) {
+                        let _ = conn.try_send(t.bytes);
+                    } else {
+                        // No connection to answer on (it closed): open one, as RFC 3261 §18.2.2 asks.
+                        spawn_tcp_send(t.to, t.bytes);
+                    }
+                }
+                _ => {
+                    let _ = self.udp.send_to(&t.bytes, t.to).await;
+                }
+            }
+        }
+        while let Some(event) = self.ua.poll_event() {
+            self.event(event, cmd_tx);
+        }
+    }
+
+    fn event(&mut self, event: UaEvent, cmd_tx: &mpsc::UnboundedSender<UaCommand>) {
+        let signal = match event {
+            UaEvent::Incoming(incoming) => return self.incoming(*incoming, cmd_tx),
+            UaEvent::Established { call } => (call, CallSignal::Established),
+            UaEvent::Cancelled { call } | UaEvent::Hangup { call, .. } => (call, CallSignal::Ended),
+            UaEvent::MediaUpdate { call, answer } => (call, CallSignal::Media(answer)),
+            UaEvent::Dtmf { call, digit, .. } => (call, CallSignal::Digit(digit)),
+            UaEvent::TransferAccepted { call } => (call, CallSignal::TransferAccepted),
+            UaEvent::TransferFailed { call, .. } => (call, CallSignal::TransferFailed),
+            UaEvent::Transfer { .. } => return,
+            UaEvent::Registered { expires, .. } => {
+                tracing::info!(expires, "registered with the SIP provider");
+                return;
+            }
+            UaEvent::RegistrationFailed { status, .. } => {
+                tracing::warn!(
+                    status,
+                    "registration with the SIP provider failed; retrying"
+                );
+                return;
+            }
+            UaEvent::Unregistered { .. } => return,
+        };
+        if let Some(tx) = self.calls.get(&signal.0) {
+            let _ = tx.send(signal.1);
+        }
+    }
+
+    fn incoming(&mut self, call: IncomingCall, cmd_tx: &mpsc::UnboundedSender<UaCommand>) {
+        let now = self.now();
+        if !self.config.allow_from.contains(&call.source.ip()) {
+            let Some(creds) = self.config.credentials.clone() else {
+                self.stats.calls_rejected.fetch_add(1, Ordering::Relaxed);
+                let _ = self.ua.reject(call.call, 403, now);
+                return;
+            };
+            self.nonces
+                .retain(|_, at| now.saturating_sub(*at) < NONCE_LIFETIME_MS);
+            let valid = call.authorization.as_ref().is_some_and(|auth| {
+                auth.param("nonce").is_some_and(|n| {
+                    self.nonces.contains_key(n)
+                        && sip_proto::auth::verify(auth, "INVITE", &self.config.realm, n, &creds)
+                            .is_ok()
+                })
+            });
+            if !valid {
+                if self.nonces.len() > 100_000 {
+                    let _ = self.ua.reject(call.call, 503, now);
+                    return;
+                }
+                let nonce = format!("{:016x}{:016x}", random_u64(), random_u64());
+                self.nonces.insert(nonce.clone(), now);
+                let _ = self
+                    .ua
+                    .challenge(call.call, &self.config.realm, &nonce, now);
+                return;
+            }
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.calls.insert(call.call, tx);
+        tokio::spawn(crate::call::drive(
+            self.deps.clone(),
+            call,
+            rx,
+            cmd_tx.clone(),
+        ));
+    }
+}
+
+async fn accept_tcp(listener: TcpListener, events: mpsc::Sender<TcpEvent>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        tokio::spawn(serve_tcp(stream, peer, events.clone()));
+    }
+}
+
+async fn serve_tcp(stream: TcpStream, peer: SocketAddr, events: mpsc::Sender<TcpEvent>) {
+    let (mut read, mut write) = stream.into_split();
+    let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(256);
+    if events.send(TcpEvent::Opened(peer, out_tx)).await.is_err() {
+        return;
+    }
+    let writer = tokio::spawn(async move {
+        while let Some(bytes) = out_rx.recv().await {
+            if write.write_all(&bytes).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut buf: Vec<u8> = Vec::with_capacity(8192);
+    let mut chunk = vec![0u8; 8192];
+    'conn: loop {
+        let n = match read.read(&mut chunk).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        loop {
+            match sip_proto::parse_stream(&buf) {
+                Ok(Some((msg, used))) => {
+                    buf.drain(..used);
+                    if events.send(TcpEvent::Message(msg, peer)).await.is_err() {
+                        break 'conn;
+                    }
+                }
+                Ok(None) => break,
+                // A stream that does not frame cannot be resynchronised: close it.
+                Err(_) => break 'conn,
+            }
+        }
+    }
+    writer.abort();
+    let _ = events.send(TcpEvent::Closed(peer)).await;
+}
+
+fn spawn_tcp_send(to: SocketAddr, bytes: Vec<u8>) {
+    tokio::spawn(async move {
+        if let Ok(Ok(mut s)) =
+            tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(to)).await
+        {
+            let _ = s.write_all(&bytes).await;
+        }
+    });
+}
