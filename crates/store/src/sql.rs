@@ -16,8 +16,8 @@ use sqlx::{FromRow, PgPool, SqlitePool};
 
 use crate::{
     ApiKey, Backend, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord,
-    FlowVersion, Message, QueueEntry, Repository, Result, Session, SessionStage, StepWrite, Store,
-    StoreError, Tenant, User, UserChanges, Widget, PhoneNumber,
+    FlowVersion, Message, PhoneNumber, QueueEntry, Repository, Result, Session, SessionStage,
+    StepWrite, Store, StoreError, Tenant, User, UserChanges, Widget,
 };
 
 /// The SQLite implementation (embedded default).

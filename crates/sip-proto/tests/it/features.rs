@@ -261,7 +261,9 @@ fn incoming_call_debug_hides_numbers_and_addresses() {
 fn our_refer_is_accepted_then_we_may_hang_up() {
     let (mut p, call) = confirmed();
     let now = p.now;
-    p.uas.refer(call, "sip:agent@192.0.2.50", now).expect("refer");
+    p.uas
+        .refer(call, "sip:agent@192.0.2.50", now)
+        .expect("refer");
     assert!(
         p.uas.refer(call, "sip:other@192.0.2.50", now).is_err(),
         "one transfer at a time"
@@ -300,7 +302,9 @@ fn an_unanswered_refer_fails_and_the_call_stays() {
     let (mut p, call) = confirmed();
     p.filter = crate::sim::drop_first(usize::MAX, |pk| pk.is_request(&Method::Refer));
     let now = p.now;
-    p.uas.refer(call, "sip:agent@192.0.2.50", now).expect("refer");
+    p.uas
+        .refer(call, "sip:agent@192.0.2.50", now)
+        .expect("refer");
     p.run(40_000);
     assert!(p.has_event(|e| *e == UaEvent::TransferFailed { call, status: 408 }));
     assert_eq!(

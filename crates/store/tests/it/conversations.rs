@@ -4,8 +4,8 @@
 
 use domain::{ConversationId, FlowId, Redacted, TenantId};
 use store::{
-    Conversation, ConversationStatus, FlowRecord, Message, QueueEntry, StepWrite, Store,
-    PhoneNumber, StoreError, Widget,
+    Conversation, ConversationStatus, FlowRecord, Message, PhoneNumber, QueueEntry, StepWrite,
+    Store, StoreError, Widget,
 };
 
 use crate::support::{T0, create_tenant};
@@ -557,5 +557,8 @@ async fn phone_numbers_resolve_to_their_tenant(store: Store) {
             .await
             .unwrap()
     );
-    assert_eq!(store.resolve_phone_number("+4930123456").await.unwrap(), None);
+    assert_eq!(
+        store.resolve_phone_number("+4930123456").await.unwrap(),
+        None
+    );
 }
