@@ -5,8 +5,13 @@
 //! The crate is pure: it reads no files, opens no sockets, reads no clock and uses no global
 //! random source. Data comes in as strings and structs; training is deterministic given
 //! [`TrainConfig::seed`], so the same data and seed give byte-identical models.
+//!
+//! With a [`SentenceEmbedder`] (the multilingual [`Encoder`], whose weights the shell
+//! loads), the model adds the utterance's embedding to its sparse features: stronger on
+//! few-shot data and out-of-scope, and it understands German callers from English examples.
 
 mod data;
+mod embed;
 pub mod entities;
 mod eval;
 mod features;
@@ -17,6 +22,7 @@ mod rng;
 mod train;
 
 pub use data::{DataError, Example, parse_jsonl};
+pub use embed::{SentenceEmbedder, SharedEmbedder};
 pub use entities::{DateTimeGrain, Entity, EntityKind, EntityList, EntityValue, extract_entities};
 pub use eval::{ClassReport, EvalReport, SlotReport, datetime_slot_report, score};
 /// Re-exported so shells can build the reference time for entities without their own dependency.
@@ -24,4 +30,6 @@ pub use jiff;
 pub use lang::{Lang, detect_language};
 pub use model::{IntentModel, Model, ModelError, Prediction};
 pub use normalize::normalize;
-pub use train::{Loss, Progress, TrainConfig, TrainError, train};
+/// Re-exported so shells can load the encoder without their own dependency.
+pub use sentence_encoder::{Encoder, LoadError as EncoderLoadError};
+pub use train::{Loss, Progress, TrainConfig, TrainError, train, train_with_embedder};

@@ -3,15 +3,20 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::embed::{SharedEmbedder, append_dense};
 use crate::features::{CHAR_BIT, FeatureConfig, extract};
 use crate::lang::{Lang, detect_language};
+use crate::normalize::normalize;
 
 /// How many intents a [`Prediction`] ranks.
 const RANKING_LEN: usize = 5;
 /// Below this share of known character n-grams an utterance is treated as out of scope.
 const MIN_COVERAGE: f32 = 0.5;
 const MAGIC: &[u8; 6] = b"HLNLU\0";
+/// Sparse-only models keep version 2's bytes; version 3 adds the dense rows of a model
+/// trained with a sentence embedder.
 const FORMAT_VERSION: u32 = 2;
+const FORMAT_VERSION_DENSE: u32 = 3;
 
 /// What any intent backend offers: the sparse [`Model`] today, an encoder-backed model or an
 /// ensemble later. Flows talk to this trait only.
@@ -49,6 +54,34 @@ pub enum ModelError {
     /// The bytes end early or their parts do not fit together.
     #[error("corrupt model: {0}")]
     Corrupt(String),
+    /// The model was trained with a sentence encoder and none was given.
+    #[error(
+        "this model was trained with the sentence encoder {0}; load that encoder (--encoder DIR, nlu.encoder_dir) to use it"
+    )]
+    EncoderRequired(String),
+    /// The model was trained with other encoder weights than the ones given.
+    #[error("this model was trained with the sentence encoder {expected}, but {found} was given")]
+    EncoderMismatch {
+        /// The encoder the model was trained with.
+        expected: String,
+        /// The encoder offered.
+        found: String,
+    },
+}
+
+/// The dense half of a combined model: which embedder it needs and how its vectors enter.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct DenseMeta {
+    /// The embedder's [`fingerprint`](crate::SentenceEmbedder::fingerprint).
+    pub(crate) fingerprint: String,
+    /// Width of the embedding; its rows follow the sparse rows in `weights`.
+    pub(crate) dim: usize,
+    /// Scale of the (unit-length) embedding relative to the unit-length sparse block.
+    pub(crate) weight: f32,
+    /// An utterance whose embedding is less similar (cosine) than this to every in-scope
+    /// intent's centroid is out of scope: the sparse model's share of known n-grams cannot
+    /// say that once the embedding understands unseen words.
+    pub(crate) min_similarity: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -62,21 +95,45 @@ pub(crate) struct Meta {
     pub(crate) temperature: f32,
     pub(crate) min_confidence: f32,
     pub(crate) min_margin: f32,
+    /// Present when the model was trained with a sentence embedder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) dense: Option<DenseMeta>,
 }
 
-/// A trained sparse linear intent classifier. Cheap to share: `predict` takes `&self`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A trained linear intent classifier over sparse n-gram features and, when trained with a
+/// sentence embedder, the utterance's embedding. Cheap to share: `predict` takes `&self`.
+#[derive(Debug, Clone)]
 pub struct Model {
     pub(crate) meta: Meta,
     /// Sorted feature keys; a key's index is its row in `weights`.
     pub(crate) keys: Vec<u64>,
     pub(crate) idf: Vec<f32>,
-    /// Row-major: one row of `classes.len()` weights per feature, quantised to `i8`; the
-    /// weight is `weights[row * classes + class] as f32 * row_scale[row]`.
+    /// Row-major: one row of `classes.len()` weights per feature (the sparse keys, then the
+    /// embedding's dimensions), quantised to `i8`; the weight is
+    /// `weights[row * classes + class] as f32 * row_scale[row]`.
     pub(crate) weights: Vec<i8>,
     /// Per-feature dequantisation scale of `weights`.
     pub(crate) row_scale: Vec<f32>,
     pub(crate) bias: Vec<f32>,
+    /// The embedder of a combined model (always present when `meta.dense` is).
+    pub(crate) embedder: Option<SharedEmbedder>,
+    /// Combined models: per class, the unit-length mean embedding of its examples
+    /// (`classes × dim`); empty for sparse models.
+    pub(crate) centroids: Vec<f32>,
+}
+
+/// Models are equal when their parameters are; the embedder is named by the fingerprint in
+/// `meta`.
+impl PartialEq for Model {
+    fn eq(&self, other: &Self) -> bool {
+        self.meta == other.meta
+            && self.keys == other.keys
+            && self.idf == other.idf
+            && self.weights == other.weights
+            && self.row_scale == other.row_scale
+            && self.bias == other.bias
+            && self.centroids == other.centroids
+    }
 }
 
 /// A feature vector: (row, value) pairs, rows ascending, L2 length 1.
@@ -184,6 +241,10 @@ fn add_scores_q(weights: &[i8], row_scale: &[f32], x: &[(u32, f32)], scores: &mu
     }
 }
 
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
 /// Softmax of `scores / temperature`, in place.
 pub(crate) fn softmax(scores: &mut [f32], temperature: f32) {
     let max = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
@@ -235,9 +296,11 @@ impl Model {
             + strings
     }
 
-    /// The feature vector of `text` under this model's vocabulary, and the share of the text's character n-grams the model knows;
-    /// gibberish and foreign scripts have a low share.
-    fn featurize_with_coverage(&self, text: &str) -> (SparseVec, f32) {
+    /// The feature vector of `text` under this model's vocabulary, and whether the text
+    /// looks like what the model was trained on: for a sparse model, whether it knows enough
+    /// of the text's character n-grams (gibberish and foreign scripts have a low share); for
+    /// a combined model, whether the embedding comes close enough to an intent's centroid.
+    fn featurize_with_familiarity(&self, text: &str) -> (SparseVec, bool) {
         let mut raw = Vec::with_capacity(256);
         extract(text, &self.meta.features, &mut raw);
         let chars = raw.iter().filter(|&&k| k & CHAR_BIT != 0);
@@ -251,15 +314,26 @@ impl Model {
         } else {
             known as f32 / total as f32
         };
-        (
-            vectorize(
-                &self.keys,
-                &self.idf,
-                &mut raw,
-                self.meta.features.char_weight,
-            ),
-            coverage,
-        )
+        let mut x = vectorize(
+            &self.keys,
+            &self.idf,
+            &mut raw,
+            self.meta.features.char_weight,
+        );
+        let mut familiar = coverage >= MIN_COVERAGE;
+        if let (Some(dense), Some(embedder)) = (&self.meta.dense, &self.embedder) {
+            let e = embedder.embed(text);
+            append_dense(&mut x, self.keys.len(), &e, dense.dim, dense.weight);
+            let nearest = self
+                .centroids
+                .chunks_exact(dense.dim)
+                .enumerate()
+                .filter(|&(c, _)| Some(c) != self.meta.oos_class)
+                .map(|(_, centroid)| dot(centroid, &e))
+                .fold(f32::NEG_INFINITY, f32::max);
+            familiar = nearest >= dense.min_similarity;
+        }
+        (x, familiar)
     }
 
     /// Calibrated class probabilities of a feature vector.
@@ -273,7 +347,12 @@ impl Model {
     /// Classifies one utterance.
     pub fn predict(&self, text: &str) -> Prediction {
         let language = detect_language(text);
-        let (x, coverage) = self.featurize_with_coverage(text);
+        let has_words = !normalize(text).trim().is_empty();
+        let (x, familiar) = if has_words {
+            self.featurize_with_familiarity(text)
+        } else {
+            (Vec::new(), false)
+        };
         if x.is_empty() {
             // Nothing the model has seen: no basis for any intent.
             return Prediction {
@@ -294,7 +373,7 @@ impl Model {
         ranking.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         ranking.truncate(RANKING_LEN);
         let confidence = ranking.first().map_or(0.0, |r| r.1);
-        let accepted = coverage >= MIN_COVERAGE
+        let accepted = familiar
             && Some(best) != self.meta.oos_class
             && p1 >= self.meta.min_confidence
             && p1 - p2 >= self.meta.min_margin;
@@ -314,7 +393,12 @@ impl Model {
         let meta = serde_json::to_vec(&self.meta).unwrap_or_default();
         let mut out = Vec::with_capacity(32 + meta.len() + self.approx_memory_bytes());
         out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        let version = if self.meta.dense.is_some() {
+            FORMAT_VERSION_DENSE
+        } else {
+            FORMAT_VERSION
+        };
+        out.extend_from_slice(&version.to_le_bytes());
         out.extend_from_slice(&(meta.len() as u64).to_le_bytes());
         out.extend_from_slice(&meta);
         out.extend_from_slice(&(self.keys.len() as u64).to_le_bytes());
@@ -329,17 +413,38 @@ impl Model {
         }
         out.extend_from_slice(&(self.weights.len() as u64).to_le_bytes());
         out.extend(self.weights.iter().map(|&w| w.to_le_bytes()[0]));
+        if self.meta.dense.is_some() {
+            out.extend_from_slice(&(self.centroids.len() as u64).to_le_bytes());
+            for v in &self.centroids {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
         out
     }
 
-    /// Reads a model written by [`Model::to_bytes`].
+    /// Whether the model needs a sentence embedder, and which (its fingerprint).
+    pub fn required_encoder(&self) -> Option<&str> {
+        self.meta.dense.as_ref().map(|d| d.fingerprint.as_str())
+    }
+
+    /// Reads a sparse model written by [`Model::to_bytes`]; a model trained with a sentence
+    /// encoder gives [`ModelError::EncoderRequired`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Model, ModelError> {
+        Self::from_bytes_with_embedder(bytes, None)
+    }
+
+    /// Reads a model written by [`Model::to_bytes`], attaching `embedder` if the model was
+    /// trained with one (it must be the same: same fingerprint). A sparse model ignores it.
+    pub fn from_bytes_with_embedder(
+        bytes: &[u8],
+        embedder: Option<SharedEmbedder>,
+    ) -> Result<Model, ModelError> {
         let mut r = Reader { bytes, pos: 0 };
         if r.take(MAGIC.len())? != MAGIC {
             return Err(ModelError::BadMagic);
         }
         let version = u32::from_le_bytes(r.array()?);
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != FORMAT_VERSION_DENSE {
             return Err(ModelError::UnsupportedVersion(version));
         }
         let meta_len = r.len()?;
@@ -358,11 +463,20 @@ impl Model {
             .iter()
             .map(|&b| i8::from_le_bytes([b]))
             .collect();
+        let centroids = if version == FORMAT_VERSION_DENSE {
+            r.f32s()?
+        } else {
+            Vec::new()
+        };
         let classes = meta.classes.len();
+        let dense_dim = meta.dense.as_ref().map_or(0, |d| d.dim);
+        let rows = keys.len().saturating_add(dense_dim);
         let consistent = idf.len() == keys.len()
-            && row_scale.len() == keys.len()
+            && row_scale.len() == rows
             && bias.len() == classes
-            && Some(weights.len()) == keys.len().checked_mul(classes)
+            && Some(weights.len()) == rows.checked_mul(classes)
+            && (version == FORMAT_VERSION_DENSE) == meta.dense.is_some()
+            && Some(centroids.len()) == dense_dim.checked_mul(classes)
             && keys.windows(2).all(|w| w[0] < w[1])
             && meta.oos_class.is_none_or(|c| c < classes)
             && meta.temperature > 0.0
@@ -370,6 +484,17 @@ impl Model {
         if !consistent {
             return Err(ModelError::Corrupt("array sizes do not match".into()));
         }
+        let embedder = match (&meta.dense, embedder) {
+            (None, _) => None,
+            (Some(d), None) => return Err(ModelError::EncoderRequired(d.fingerprint.clone())),
+            (Some(d), Some(e)) if e.fingerprint() != d.fingerprint || e.dim() != d.dim => {
+                return Err(ModelError::EncoderMismatch {
+                    expected: d.fingerprint.clone(),
+                    found: e.fingerprint().to_owned(),
+                });
+            }
+            (Some(_), Some(e)) => Some(e),
+        };
         Ok(Model {
             meta,
             keys,
@@ -377,6 +502,8 @@ impl Model {
             weights,
             row_scale,
             bias,
+            embedder,
+            centroids,
         })
     }
 }

@@ -6,8 +6,11 @@
 use std::collections::{BTreeSet, HashMap};
 
 use crate::data::Example;
+use crate::embed::{SharedEmbedder, append_dense};
 use crate::features::{CHAR_BIT, FeatureConfig, extract};
-use crate::model::{Meta, Model, SparseVec, add_scores, quantize, softmax, top2, vectorize};
+use crate::model::{
+    DenseMeta, Meta, Model, SparseVec, add_scores, dot, quantize, softmax, top2, vectorize,
+};
 use crate::rng::Rng;
 
 /// Training settings. `TrainConfig::default()` is tuned on the public valid splits.
@@ -50,6 +53,10 @@ pub struct TrainConfig {
     /// Scale each class's cost by `examples / (classes · class examples)` so small classes
     /// count as much as large ones ([`Loss::SquaredHinge`] only).
     pub balanced: bool,
+    /// With a sentence embedder: the length of the embedding block relative to the
+    /// unit-length sparse block (both enter one linear model). 2 was best on the CLINC150
+    /// valid split and on German xSID dev from English examples; BENCHMARKS.md has the sweep.
+    pub dense_weight: f32,
 }
 
 /// The loss the linear model is trained with.
@@ -84,6 +91,7 @@ impl Default for TrainConfig {
             loss: Loss::SquaredHinge,
             svm_c: 2.0,
             balanced: false,
+            dense_weight: 2.0,
         }
     }
 }
@@ -118,10 +126,22 @@ struct Data {
     classes: usize,
 }
 
-/// Trains an intent model. Deterministic given `config.seed`; reads no clock.
+/// Trains a sparse intent model. Deterministic given `config.seed`; reads no clock.
 pub fn train(
     examples: &[Example],
     config: &TrainConfig,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Model, TrainError> {
+    train_with_embedder(examples, config, None, progress)
+}
+
+/// Trains an intent model; with an embedder, each utterance's embedding joins its sparse
+/// features and the model keeps the embedder for prediction. Deterministic given
+/// `config.seed` (and a deterministic embedder); reads no clock.
+pub fn train_with_embedder(
+    examples: &[Example],
+    config: &TrainConfig,
+    embedder: Option<SharedEmbedder>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Model, TrainError> {
     if examples.is_empty() {
@@ -135,9 +155,10 @@ pub fn train(
         || config.l2 < 0.0
         || config.svm_c.is_nan()
         || config.svm_c <= 0.0
+        || !(config.dense_weight >= 0.0 && config.dense_weight.is_finite())
     {
         return Err(TrainError::InvalidConfig(
-            "epochs ≥ 1, folds ≥ 2, learning_rate > 0, l2 ≥ 0, svm_c > 0",
+            "epochs ≥ 1, folds ≥ 2, learning_rate > 0, l2 ≥ 0, svm_c > 0, dense_weight ≥ 0",
         ));
     }
     let classes: Vec<String> = examples
@@ -179,12 +200,27 @@ pub fn train(
         })
         .collect();
     let (keys, idf) = vocabulary(&raw, config.min_char_df);
+    let mut dense = embedder.as_ref().map(|e| DenseMeta {
+        fingerprint: e.fingerprint().to_owned(),
+        dim: e.dim(),
+        weight: config.dense_weight,
+        min_similarity: 0.0,
+    });
+    let embeddings: Vec<Vec<f32>> = match &embedder {
+        Some(embedder) => examples.iter().map(|e| embedder.embed(&e.text)).collect(),
+        None => Vec::new(),
+    };
     let xs: Vec<SparseVec> = examples
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             let mut k = Vec::new();
             extract(&e.text, &features, &mut k);
-            vectorize(&keys, &idf, &mut k, features.char_weight)
+            let mut x = vectorize(&keys, &idf, &mut k, features.char_weight);
+            if let Some(d) = &dense {
+                append_dense(&mut x, keys.len(), &embeddings[i], d.dim, d.weight);
+            }
+            x
         })
         .collect();
     let ys: Vec<usize> = examples
@@ -194,7 +230,7 @@ pub fn train(
     let data = Data {
         xs,
         ys,
-        rows: keys.len(),
+        rows: keys.len() + dense.as_ref().map_or(0, |d| d.dim),
         classes: classes.len(),
     };
 
@@ -227,6 +263,16 @@ pub fn train(
         config.min_oos_recall,
     );
 
+    let centroids = match &mut dense {
+        Some(d) => {
+            let (centroids, min_similarity) =
+                centroids(&embeddings, &data.ys, data.classes, d.dim, oos_class);
+            d.min_similarity = min_similarity;
+            centroids
+        }
+        None => Vec::new(),
+    };
+
     let all: Vec<usize> = (0..data.xs.len()).collect();
     let (weights, bias) = fit(&data, &all, config, &mut rng, &mut tick);
     let (weights, row_scale) = quantize(&weights, data.classes);
@@ -239,13 +285,54 @@ pub fn train(
             temperature,
             min_confidence,
             min_margin,
+            dense,
         },
         keys,
         idf,
         weights,
         row_scale,
         bias,
+        embedder,
+        centroids,
     })
+}
+
+/// Share of in-scope training utterances allowed to fall below the similarity threshold.
+const SIMILARITY_QUANTILE: f32 = 0.01;
+
+/// Each class's unit-length mean embedding, and the similarity below which an utterance is
+/// further from every intent than all but the least typical 1 % of the training utterances
+/// are from their own intent.
+fn centroids(
+    embeddings: &[Vec<f32>],
+    ys: &[usize],
+    classes: usize,
+    dim: usize,
+    oos: Option<usize>,
+) -> (Vec<f32>, f32) {
+    let mut sums = vec![0.0f32; classes * dim];
+    for (e, &y) in embeddings.iter().zip(ys) {
+        if e.len() == dim {
+            for (s, v) in sums[y * dim..(y + 1) * dim].iter_mut().zip(e) {
+                *s += v;
+            }
+        }
+    }
+    for c in sums.chunks_exact_mut(dim) {
+        let norm = dot(c, c).sqrt();
+        if norm > 0.0 {
+            c.iter_mut().for_each(|v| *v /= norm);
+        }
+    }
+    let mut own: Vec<f32> = embeddings
+        .iter()
+        .zip(ys)
+        .filter(|&(e, &y)| Some(y) != oos && e.len() == dim)
+        .map(|(e, &y)| dot(&sums[y * dim..(y + 1) * dim], e))
+        .collect();
+    own.sort_by(f32::total_cmp);
+    let at = ((own.len() as f32 * SIMILARITY_QUANTILE) as usize).min(own.len().saturating_sub(1));
+    (sums, own.get(at).copied().unwrap_or(f32::NEG_INFINITY))
 }
 
 /// Sorted feature keys and their smoothed IDF. Word features are all kept (operators'

@@ -1,5 +1,6 @@
 //! Integration tests of the `nlu` crate's public API.
 
 mod classify;
+mod encoder;
 mod entities;
 mod normalize;
