@@ -324,6 +324,10 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// Stores a new conversation (before its first step).
     async fn insert_conversation(&self, conversation: &Conversation) -> Result<()>;
 
+    /// The tenant's newest conversations first, at most `limit` (≤ 1000).
+    async fn recent_conversations(&self, tenant: TenantId, limit: i64)
+    -> Result<Vec<Conversation>>;
+
     /// One conversation.
     async fn get_conversation(
         &self,

@@ -1397,6 +1397,20 @@ macro_rules! impl_repository {
                 .transpose()
             }
 
+            async fn recent_conversations(&self, tenant: TenantId, limit: i64) -> Result<Vec<Conversation>> {
+                sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
+                    "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 \
+                     ORDER BY created_at DESC, id LIMIT $2"
+                )))
+                .bind(tenant.to_string())
+                .bind(limit.clamp(0, 1000))
+                .fetch_all(&self.pool)
+                .await?
+                .into_iter()
+                .map(ConversationRow::into_conversation)
+                .collect()
+            }
+
             async fn find_conversation_by_session(
                 &self,
                 tenant: TenantId,

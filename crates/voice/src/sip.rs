@@ -159,7 +159,7 @@ pub struct SipServer {
 impl SipServer {
     /// Binds UDP and TCP at `config.sip_addr` (the same port for both) and starts serving.
     pub async fn start(config: VoiceConfig, deps: CallDeps) -> std::io::Result<SipServer> {
-        let udp = UdpSocket::bind(config.sip_addr).await?;
+        let udp = bind_udp(config.sip_addr)?;
         let local_addr = udp.local_addr()?;
         let tcp = TcpListener::bind(local_addr).await?;
         let host = config.public_host.clone().unwrap_or_else(|| {
@@ -224,6 +224,19 @@ impl SipServer {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
     }
+}
+
+/// The SIP socket, with a receive buffer large enough that a burst of datagrams (a flood, or
+/// a trunk's busy second) waits for the throttle instead of being dropped by the kernel
+/// before legitimate callers' datagrams can be read.
+fn bind_udp(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // The kernel caps this at net.core.rmem_max; a smaller buffer is no error.
+    let _ = socket.set_recv_buffer_size(4 << 20);
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    UdpSocket::from_std(socket.into())
 }
 
 fn random_u64() -> u64 {

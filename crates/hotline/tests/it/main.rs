@@ -14,3 +14,4 @@ mod login;
 mod platform;
 mod sessions;
 mod tenancy;
+mod voice;

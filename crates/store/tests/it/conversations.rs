@@ -497,11 +497,41 @@ on_both_backends!(
     concurrent_publishes_get_distinct_versions,
     widgets_resolve_to_their_tenant,
     phone_numbers_resolve_to_their_tenant,
+    recent_conversations_are_newest_first_and_the_tenants_own,
     a_step_is_atomic_and_ordered,
     queue_entries_follow_priority_then_waiting_time,
     tenant_settings_default_to_no_private_http,
     another_tenant_sees_none_of_it,
 );
+
+async fn recent_conversations_are_newest_first_and_the_tenants_own(store: Store) {
+    let (north, _) = create_tenant(&store, "North", "admin").await;
+    let (south, _) = create_tenant(&store, "South", "admin-s").await;
+    let flow = new_flow(north.id, "IVR");
+    store.insert_flow(&flow).await.unwrap();
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let mut c = conversation(north.id, flow.id, &format!("h{i}"));
+        c.created_at = domain::Timestamp::from_millis(T0.millis() + i);
+        store.insert_conversation(&c).await.unwrap();
+        ids.push(c.id);
+    }
+    let recent: Vec<_> = store
+        .recent_conversations(north.id, 2)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(recent, vec![ids[2], ids[1]]);
+    assert!(
+        store
+            .recent_conversations(south.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
 
 async fn phone_numbers_resolve_to_their_tenant(store: Store) {
     let (north, _) = create_tenant(&store, "North", "admin").await;

@@ -1,0 +1,381 @@
+//! Calls end to end: the real server on loopback, called by sipp (Debian's `sip-tester`) with
+//! the scenarios in `tests/sipp/`, and by hand-made datagrams for what a scenario cannot send
+//! (malformed requests, floods). Each test checks the conversation the call left behind.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use domain::TenantId;
+use store::{Conversation, ConversationStatus};
+
+use crate::support::{TestApp, spawn_app};
+
+fn scenario(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sipp")
+        .join(name)
+}
+
+/// A free UDP port (bound and released; sipp binds it right after).
+fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn sip_addr(app: &TestApp) -> SocketAddr {
+    app.running
+        .as_ref()
+        .unwrap()
+        .sip_addr
+        .expect("the voice channel is on")
+}
+
+fn tenant(app: &TestApp) -> TenantId {
+    app.running
+        .as_ref()
+        .unwrap()
+        .bootstrapped
+        .as_ref()
+        .expect("first start")
+        .tenant
+        .id
+}
+
+/// Runs one sipp call of `scenario` to `service` and returns whether it succeeded and its
+/// error log.
+fn sipp(target: SocketAddr, scenario_name: &str, service: &str) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let errors = dir.path().join("errors.log");
+    // The media port pair needs an even port with the next one free as well.
+    let media = loop {
+        let p = free_port();
+        if p % 2 == 0 && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
+            break p;
+        }
+    };
+    let output = Command::new("sipp")
+        .current_dir(dir.path())
+        .arg("-sf")
+        .arg(scenario(scenario_name))
+        .args(["-s", service, "-i", "127.0.0.1"])
+        .args(["-p", &free_port().to_string(), "-mp", &media.to_string()])
+        .args(["-m", "1", "-l", "1", "-timeout", "60s", "-timeout_error"])
+        .args(["-nostdin", "-trace_err", "-error_file"])
+        .arg(&errors)
+        .arg(target.to_string())
+        .output()
+        .expect("sipp runs (Debian package sip-tester; scripts/test installs it)");
+    let log = std::fs::read_to_string(&errors).unwrap_or_default();
+    (
+        output.status.success(),
+        format!(
+            "{log}\n{}",
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .rev()
+                .take(15)
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    )
+}
+
+/// Waits for the newest conversation to reach `status` (the server ends it right after the
+/// call; the test waits for that event, bounded).
+async fn newest_conversation(app: &TestApp, status: ConversationStatus) -> Conversation {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let recent = app
+            .app()
+            .store()
+            .recent_conversations(tenant(app), 1)
+            .await
+            .unwrap();
+        if let Some(c) = recent.into_iter().next()
+            && c.status == status
+        {
+            return c;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no conversation reached {status:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn transcript(app: &TestApp, c: &Conversation) -> Vec<(String, String)> {
+    app.app()
+        .store()
+        .messages_after(tenant(app), c.id, 0, 500)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.sender, m.body.expose().clone()))
+        .collect()
+}
+
+/// The demo flow's path for keys 2 then 3: test results, then goodbye.
+async fn assert_branched_on_2_then_3(app: &TestApp) {
+    let c = newest_conversation(app, ConversationStatus::Ended).await;
+    assert_eq!(c.channel, "voice");
+    let t = transcript(app, &c).await;
+    let users: Vec<&str> = t
+        .iter()
+        .filter(|(s, _)| s == "user")
+        .map(|(_, b)| b.as_str())
+        .collect();
+    assert_eq!(users, ["2", "3"], "the caller's keys reached the flow");
+    let bot = t
+        .iter()
+        .filter(|(s, _)| s == "bot")
+        .map(|(_, b)| b.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(
+        bot.contains("test result"),
+        "the flow branched to test results: {bot}"
+    );
+    assert!(
+        bot.contains("stay healthy"),
+        "the flow ended with its goodbye: {bot}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rfc_2833_digits_branch_the_flow_and_the_server_hangs_up() {
+    let app = spawn_app().await;
+    let target = sip_addr(&app);
+    let (ok, log) =
+        tokio::task::spawn_blocking(move || sipp(target, "dtmf_rfc2833.xml", "demo-en"))
+            .await
+            .unwrap();
+    assert!(ok, "sipp call failed: {log}");
+    assert_branched_on_2_then_3(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sip_info_digits_branch_the_flow_and_the_server_hangs_up() {
+    let app = spawn_app().await;
+    let target = sip_addr(&app);
+    let (ok, log) = tokio::task::spawn_blocking(move || sipp(target, "dtmf_info.xml", "demo-en"))
+        .await
+        .unwrap();
+    assert!(ok, "sipp call failed: {log}");
+    assert_branched_on_2_then_3(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_before_answer_gets_487_and_starts_no_conversation() {
+    let app = spawn_app().await;
+    let target = sip_addr(&app);
+    let (ok, log) = tokio::task::spawn_blocking(move || sipp(target, "cancel.xml", "demo-de"))
+        .await
+        .unwrap();
+    assert!(ok, "sipp call failed: {log}");
+    let recent = app
+        .app()
+        .store()
+        .recent_conversations(tenant(&app), 10)
+        .await
+        .unwrap();
+    assert!(recent.is_empty(), "a cancelled call starts no conversation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn caller_hangs_up_during_a_prompt_and_the_conversation_ends() {
+    let app = spawn_app().await;
+    let target = sip_addr(&app);
+    let (ok, log) =
+        tokio::task::spawn_blocking(move || sipp(target, "caller_hangs_up.xml", "demo-de"))
+            .await
+            .unwrap();
+    assert!(ok, "sipp call failed: {log}");
+    let c = newest_conversation(&app, ConversationStatus::Ended).await;
+    let t = transcript(&app, &c).await;
+    assert!(
+        t.iter().all(|(s, _)| s != "user"),
+        "the caller said nothing"
+    );
+    assert!(
+        t.iter().any(|(s, _)| s == "bot"),
+        "the greeting was under way"
+    );
+}
+
+/// Sends one datagram and returns the status line of the first answer (or None after 3 s).
+fn exchange(socket: &UdpSocket, to: SocketAddr, msg: &str) -> Option<String> {
+    socket.send_to(msg.as_bytes(), to).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        let (n, _) = socket.recv_from(&mut buf).ok()?;
+        let text = String::from_utf8_lossy(&buf[..n]).to_string();
+        let status = text.lines().next()?.to_owned();
+        // Skip provisional answers.
+        if !status.starts_with("SIP/2.0 1") {
+            return Some(status);
+        }
+    }
+}
+
+fn request(method: &str, user: &str, to: SocketAddr, from: SocketAddr, n: u32) -> String {
+    format!(
+        "{method} sip:{user}@{to} SIP/2.0\r\n\
+         Via: SIP/2.0/UDP {from};branch=z9hG4bK-test-{n}\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:tester@{from}>;tag=t{n}\r\n\
+         To: <sip:{user}@{to}>\r\n\
+         Call-ID: test-{n}@{from}\r\n\
+         CSeq: 1 {method}\r\n\
+         Contact: <sip:tester@{from}>\r\n\
+         Content-Length: 0\r\n\r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_and_unknown_requests_get_clear_answers() {
+    let app = spawn_app().await;
+    let to = sip_addr(&app);
+    let stats = app.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    tokio::task::spawn_blocking(move || {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let me = s.local_addr().unwrap();
+        assert_eq!(
+            exchange(&s, to, &request("OPTIONS", "demo-de", to, me, 1)).as_deref(),
+            Some("SIP/2.0 200 OK")
+        );
+        assert_eq!(
+            exchange(&s, to, &request("INVITE", "nobody", to, me, 2)).as_deref(),
+            Some("SIP/2.0 404 Not Found"),
+            "an unknown number"
+        );
+        let unknown = exchange(&s, to, &request("FROBNICATE", "demo-de", to, me, 3));
+        assert!(
+            unknown
+                .as_deref()
+                .is_some_and(|l| l.starts_with("SIP/2.0 501")),
+            "an unknown method: {unknown:?}"
+        );
+        // A request whose CSeq is garbage: 400, not a crash.
+        let bad = request("INVITE", "demo-de", to, me, 4).replace("CSeq: 1 INVITE", "CSeq: x");
+        let answer = exchange(&s, to, &bad);
+        assert!(
+            answer
+                .as_deref()
+                .is_some_and(|l| l.starts_with("SIP/2.0 400")),
+            "a malformed request: {answer:?}"
+        );
+        // Noise is dropped and counted.
+        let before = stats
+            .datagrams_dropped
+            .load(std::sync::atomic::Ordering::Relaxed);
+        s.send_to(b"\x00\x01garbage that is not SIP", to).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while stats
+            .datagrams_dropped
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == before
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the garbage datagram was not counted"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        // Still serving.
+        assert_eq!(
+            exchange(&s, to, &request("OPTIONS", "demo-de", to, me, 5)).as_deref(),
+            Some("SIP/2.0 200 OK")
+        );
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_flood_from_one_source_is_throttled_and_others_still_get_through() {
+    let app = spawn_app().await;
+    let to = sip_addr(&app);
+    let stats = app.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    tokio::task::spawn_blocking(move || {
+        let flooder = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let me = flooder.local_addr().unwrap();
+        // 400 new calls from one address as fast as it can send; the burst allowance is 100.
+        for n in 0..400 {
+            flooder
+                .send_to(request("INVITE", "nobody", to, me, 1000 + n).as_bytes(), to)
+                .unwrap();
+        }
+        // Another source (127.0.0.2 is loopback too, but not on the allow list) is answered
+        // as usual — refused for want of credentials, not ignored.
+        let other = UdpSocket::bind("127.0.0.2:0").unwrap();
+        let other_addr = other.local_addr().unwrap();
+        assert_eq!(
+            exchange(
+                &other,
+                to,
+                &request("INVITE", "demo-de", to, other_addr, 5000)
+            )
+            .as_deref(),
+            Some("SIP/2.0 403 Forbidden")
+        );
+        // Count the flooder's final answers.
+        flooder
+            .set_read_timeout(Some(Duration::from_millis(1500)))
+            .unwrap();
+        let mut buf = [0u8; 4096];
+        // Final answers are retransmitted until ACKed: count calls, not datagrams.
+        let mut calls = std::collections::HashSet::new();
+        while let Ok((n, _)) = flooder.recv_from(&mut buf) {
+            let text = String::from_utf8_lossy(&buf[..n]).to_string();
+            if text.starts_with("SIP/2.0 404")
+                && let Some(id) = text.lines().find(|l| l.starts_with("Call-ID:"))
+            {
+                calls.insert(id.to_owned());
+            }
+        }
+        let answered = calls.len();
+        let throttled = stats
+            .invites_throttled
+            .load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            throttled >= 250,
+            "most of the flood is throttled ({throttled})"
+        );
+        assert!(
+            (100..=150).contains(&answered),
+            "about the burst allowance is answered ({answered})"
+        );
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sip_over_tcp_is_answered() {
+    use std::io::{Read, Write};
+    let app = spawn_app().await;
+    let to = sip_addr(&app);
+    tokio::task::spawn_blocking(move || {
+        let mut s = std::net::TcpStream::connect(to).unwrap();
+        let me = s.local_addr().unwrap();
+        let req = request("OPTIONS", "demo-de", to, me, 7).replace("SIP/2.0/UDP", "SIP/2.0/TCP");
+        s.write_all(req.as_bytes()).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        let mut buf = [0u8; 2048];
+        let n = s.read(&mut buf).unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]);
+        assert!(text.starts_with("SIP/2.0 200 OK"), "{text}");
+        assert!(text.contains("Allow:"), "{text}");
+    })
+    .await
+    .unwrap();
+}
