@@ -54,7 +54,7 @@ fn sipp(target: SocketAddr, scenario_name: &str, service: &str) -> (bool, String
     // The media port pair needs an even port with the next one free as well.
     let media = loop {
         let p = free_port();
-        if p % 2 == 0 && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
+        if p.is_multiple_of(2) && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
             break p;
         }
     };
