@@ -70,6 +70,7 @@ impl Default for ApiOptions {
         (name = "audit", description = "The tamper-evident audit log"),
         (name = "tenant", description = "The caller's tenant"),
         (name = "flows", description = "Flows, versions and web chat widgets"),
+        (name = "voice", description = "Phone numbers that calls arrive on"),
     )
 )]
 struct ApiDoc;
@@ -82,6 +83,7 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::audit::router())
         .merge(routes::tenant::router())
         .merge(routes::flows::router())
+        .merge(routes::phone_numbers::router())
 }
 
 /// The OpenAPI 3.1 document of every route.

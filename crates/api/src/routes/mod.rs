@@ -4,5 +4,6 @@ pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod flows;
+pub(crate) mod phone_numbers;
 pub(crate) mod tenant;
 pub(crate) mod users;

@@ -64,6 +64,11 @@ fn routes_on_b(b_user: &str, b_key: &str, b_flow: &str) -> Vec<(Method, String, 
         ),
         (Method::GET, format!("/api/v1/api-keys/{b_key}"), None),
         (Method::DELETE, format!("/api/v1/api-keys/{b_key}"), None),
+        (
+            Method::DELETE,
+            "/api/v1/phone-numbers/b-number".to_owned(),
+            None,
+        ),
     ]
 }
 
@@ -148,6 +153,17 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     )
     .await
     .unwrap();
+    app.put_phone_number(
+        &b_principal,
+        app::PhoneNumberSpec {
+            number: "b-number".to_owned(),
+            flow_id: Some(b_flow.id),
+            language: None,
+        },
+    )
+    .await
+    .unwrap();
+    let b_numbers_before = app.list_phone_numbers(&b_principal).await.unwrap();
     let b_widget_before = app.get_widget(&b_principal, "b-widget").await.unwrap();
     let b_flow_before = app.get_flow(&b_principal, b_flow.id).await.unwrap().flow;
     let b_user_before = app.get_user(&b_principal, b_user.id).await.unwrap();
@@ -172,6 +188,18 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
                 r.body
             );
         }
+        // A number belongs to one tenant of the installation: claiming B's is a conflict
+        // (which says no more than that the number is taken) and changes nothing.
+        let r = client
+            .send(
+                Method::PUT,
+                "/api/v1/phone-numbers/b-number",
+                Some(json!({"flow_id": null})),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{who}: {}", r.body);
+        let numbers = client.get("/api/v1/phone-numbers").await.body.to_string();
+        assert!(!numbers.contains("b-number"), "{who} sees B's numbers");
         // Lists show only A's objects.
         let users = client.get("/api/v1/users").await.body.to_string();
         assert!(
@@ -227,6 +255,10 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     assert_eq!(
         app.get_flow(&b_principal, b_flow.id).await.unwrap().flow,
         b_flow_before
+    );
+    assert_eq!(
+        app.list_phone_numbers(&b_principal).await.unwrap(),
+        b_numbers_before
     );
     // B's key works on B and sees B.
     let r = t

@@ -379,3 +379,66 @@ async fn sip_over_tcp_is_answered() {
     .await
     .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_are_bound_to_flows_through_the_api() {
+    use reqwest::StatusCode;
+    let app = spawn_app().await;
+    let (mut admin, _) = app.admin().await;
+    let flows = admin.get("/api/v1/flows").await.body;
+    let flow_id = flows["items"][0]["id"].as_str().unwrap().to_owned();
+    let listed = admin.get("/api/v1/phone-numbers").await.body.to_string();
+    assert!(
+        listed.contains("demo-de") && listed.contains("demo-en"),
+        "the demo numbers: {listed}"
+    );
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/phone-numbers/+4930123456",
+            Some(serde_json::json!({"flow_id": flow_id, "language": "de"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["number"], "+4930123456");
+    // Bad input gets a clear error and changes nothing.
+    for (number, body, field) in [
+        (
+            "has space",
+            serde_json::json!({"flow_id": flow_id}),
+            "number",
+        ),
+        ("+49301", serde_json::json!({"flow_id": "nope"}), "flow_id"),
+        (
+            "+49302",
+            serde_json::json!({"flow_id": flow_id, "language": "fr"}),
+            "language",
+        ),
+    ] {
+        let r = admin
+            .send(
+                reqwest::Method::PUT,
+                &format!("/api/v1/phone-numbers/{number}"),
+                Some(body),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{number}: {}",
+            r.body
+        );
+        assert!(r.body.to_string().contains(field), "{number}: {}", r.body);
+    }
+    let listed = admin.get("/api/v1/phone-numbers").await.body;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+    // The new number answers calls.
+    let route = app.app().call_route("+4930123456").await.unwrap();
+    assert_eq!(route.language, "de");
+    let r = admin.delete("/api/v1/phone-numbers/+4930123456").await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    assert!(matches!(
+        app.app().call_route("+4930123456").await,
+        Err(app::AppError::NotFound)
+    ));
+}
