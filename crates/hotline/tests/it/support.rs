@@ -57,6 +57,11 @@ pub(crate) async fn spawn_in(dir: tempfile::TempDir, clock: Arc<ManualClock>) ->
 }
 
 impl TestApp {
+    /// The server's data directory.
+    pub(crate) fn data_dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     pub(crate) fn app(&self) -> &app::App {
         &self.running.as_ref().unwrap().app
     }

@@ -49,6 +49,10 @@ fn tenant(app: &TestApp) -> TenantId {
 /// Runs one sipp call of `scenario` to `service` and returns whether it succeeded and its
 /// error log.
 fn sipp(target: SocketAddr, scenario_name: &str, service: &str) -> (bool, String) {
+    sipp_with(target, &scenario(scenario_name), service)
+}
+
+fn sipp_with(target: SocketAddr, scenario: &std::path::Path, service: &str) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let errors = dir.path().join("errors.log");
     // The media port pair needs an even port with the next one free as well.
@@ -61,7 +65,7 @@ fn sipp(target: SocketAddr, scenario_name: &str, service: &str) -> (bool, String
     let output = Command::new("sipp")
         .current_dir(dir.path())
         .arg("-sf")
-        .arg(scenario(scenario_name))
+        .arg(scenario)
         .args(["-s", service, "-i", "127.0.0.1"])
         .args(["-p", &free_port().to_string(), "-mp", &media.to_string()])
         .args(["-m", "1", "-l", "1", "-timeout", "60s", "-timeout_error"])
@@ -441,4 +445,113 @@ async fn numbers_are_bound_to_flows_through_the_api() {
         app.app().call_route("+4930123456").await,
         Err(app::AppError::NotFound)
     ));
+}
+
+/// A pcap (Ethernet, IPv4, UDP) of `secs` seconds of RTP: PCMU, a 440 Hz tone at about
+/// −12 dBm0, 20 ms per packet — what sipp's `play_pcap_audio` sends as the caller's voice.
+fn tone_pcap(secs: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    for v in [0xa1b2_c3d4u32] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&0i32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&65_535u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes()); // Ethernet
+    let packets = secs * 50;
+    for i in 0..packets {
+        let mut rtp = Vec::with_capacity(172);
+        rtp.extend_from_slice(&[0x80, if i == 0 { 0x80 } else { 0x00 }]);
+        rtp.extend_from_slice(&u16::try_from(i).unwrap().to_be_bytes());
+        rtp.extend_from_slice(&(i * 160).to_be_bytes());
+        rtp.extend_from_slice(&0x1234_5678u32.to_be_bytes());
+        for n in 0..160u32 {
+            let t = f64::from(i * 160 + n) / 8000.0;
+            let sample = (f64::sin(2.0 * std::f64::consts::PI * 440.0 * t) * 6000.0) as i16;
+            rtp.push(media::g711::ulaw_encode(sample));
+        }
+        let udp_len = 8 + rtp.len();
+        let ip_len = 20 + udp_len;
+        let mut frame = Vec::with_capacity(14 + ip_len);
+        frame.extend_from_slice(&[0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00]);
+        frame.extend_from_slice(&[0x45, 0]);
+        frame.extend_from_slice(&u16::try_from(ip_len).unwrap().to_be_bytes());
+        frame.extend_from_slice(&[0, 0, 0, 0, 64, 17, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
+        frame.extend_from_slice(&6000u16.to_be_bytes());
+        frame.extend_from_slice(&6002u16.to_be_bytes());
+        frame.extend_from_slice(&u16::try_from(udp_len).unwrap().to_be_bytes());
+        frame.extend_from_slice(&[0, 0]);
+        frame.extend_from_slice(&rtp);
+        let micros = i * 20_000;
+        out.extend_from_slice(&(micros / 1_000_000).to_le_bytes());
+        out.extend_from_slice(&(micros % 1_000_000).to_le_bytes());
+        let len = u32::try_from(frame.len()).unwrap();
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&frame);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_caller_whose_wait_times_out_leaves_a_voicemail() {
+    let app = spawn_app().await;
+    let work = tempfile::tempdir().unwrap();
+    let pcap = work.path().join("voice.pcap");
+    std::fs::write(&pcap, tone_pcap(3)).unwrap();
+    let scenario_path = work.path().join("queue_voicemail.xml");
+    let text = std::fs::read_to_string(scenario("queue_voicemail.xml"))
+        .unwrap()
+        .replace("@PCAP@", pcap.to_str().unwrap());
+    std::fs::write(&scenario_path, text).unwrap();
+    let target = sip_addr(&app);
+    let call = tokio::task::spawn_blocking(move || sipp_with(target, &scenario_path, "demo-en"));
+    // The caller waits in the queue; then nobody answers for 15 minutes.
+    let queued = newest_conversation(&app, ConversationStatus::Queued).await;
+    let waiting = app
+        .app()
+        .queue_entries(tenant(&app), "counselling")
+        .await
+        .unwrap();
+    assert_eq!(
+        waiting.len(),
+        1,
+        "the caller waits in the counselling queue"
+    );
+    app.clock.advance_secs(901);
+    assert_eq!(app.app().fire_due_timers().await.unwrap(), 1);
+    let (ok, log) = call.await.unwrap();
+    assert!(ok, "sipp call failed: {log}");
+    let c = newest_conversation(&app, ConversationStatus::Ended).await;
+    assert_eq!(c.id, queued.id);
+    assert!(
+        app.app()
+            .queue_entries(tenant(&app), "counselling")
+            .await
+            .unwrap()
+            .is_empty(),
+        "the caller left the queue"
+    );
+    let state: serde_json::Value = serde_json::from_str(&c.state).unwrap();
+    let reference = state["vars"]["message"]
+        .as_str()
+        .expect("the recording's reference is saved in the flow's variable")
+        .to_owned();
+    let wav = std::fs::read(app.data_dir().join("recordings").join(&reference)).unwrap();
+    let samples = (wav.len() - 44) / 2;
+    assert!(
+        (8000 * 2..=8000 * 6).contains(&samples),
+        "about the 3 s the caller spoke: {samples} samples"
+    );
+    let t = transcript(&app, &c).await;
+    let bot = t
+        .iter()
+        .filter(|(s, _)| s == "bot")
+        .map(|(_, b)| b.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(bot.contains("Leave us a message"), "{bot}");
+    assert!(bot.contains("stay healthy"), "{bot}");
 }
