@@ -451,9 +451,7 @@ async fn numbers_are_bound_to_flows_through_the_api() {
 /// −12 dBm0, 20 ms per packet — what sipp's `play_pcap_audio` sends as the caller's voice.
 fn tone_pcap(secs: u32) -> Vec<u8> {
     let mut out = Vec::new();
-    for v in [0xa1b2_c3d4u32] {
-        out.extend_from_slice(&v.to_le_bytes());
-    }
+    out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&4u16.to_le_bytes());
     out.extend_from_slice(&0i32.to_le_bytes());
