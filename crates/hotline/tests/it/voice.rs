@@ -612,3 +612,20 @@ async fn a_spoken_request_interrupts_the_greeting_and_chooses_the_option() {
         users[0]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_node_refers_the_caller_to_the_target_and_leaves_the_call() {
+    let app = spawn_app().await;
+    let target = sip_addr(&app);
+    let (ok, log) = tokio::task::spawn_blocking(move || sipp(target, "transfer.xml", "demo-en"))
+        .await
+        .unwrap();
+    assert!(ok, "sipp call failed: {log}");
+    let c = newest_conversation(&app, ConversationStatus::Ended).await;
+    let t = transcript(&app, &c).await;
+    assert!(
+        t.iter()
+            .any(|(s, b)| s == "bot" && b.contains("connecting you with the crisis line")),
+        "{t:?}"
+    );
+}
