@@ -114,6 +114,10 @@ pub struct VoiceStats {
     pub datagrams_dropped: AtomicU64,
     /// Digits received (RFC 4733, INFO and in-band together).
     pub digits: AtomicU64,
+    /// Successful registrations (and refreshes) with the provider.
+    pub registrations: AtomicU64,
+    /// Failed registration attempts.
+    pub registration_failures: AtomicU64,
 }
 
 impl VoiceStats {
@@ -491,10 +495,14 @@ impl Shell {
             UaEvent::TransferFailed { call, .. } => (call, CallSignal::TransferFailed),
             UaEvent::Transfer { .. } => return,
             UaEvent::Registered { expires, .. } => {
+                self.stats.registrations.fetch_add(1, Ordering::Relaxed);
                 tracing::info!(expires, "registered with the SIP provider");
                 return;
             }
             UaEvent::RegistrationFailed { status, .. } => {
+                self.stats
+                    .registration_failures
+                    .fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(
                     status,
                     "registration with the SIP provider failed; retrying"

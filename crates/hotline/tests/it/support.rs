@@ -27,7 +27,22 @@ pub(crate) async fn spawn_app() -> TestApp {
 
 /// Starts the server on an existing data directory (used to restart).
 pub(crate) async fn spawn_in(dir: tempfile::TempDir, clock: Arc<ManualClock>) -> TestApp {
-    let settings = Settings::load(
+    spawn_configured(dir, clock, |_| {}).await
+}
+
+/// Starts a server whose settings `configure` changes first.
+pub(crate) async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let clock = Arc::new(ManualClock::new(SystemClock.now()));
+    spawn_configured(dir, clock, configure).await
+}
+
+async fn spawn_configured(
+    dir: tempfile::TempDir,
+    clock: Arc<ManualClock>,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    let mut settings = Settings::load(
         None,
         &Overrides {
             data_dir: Some(dir.path().to_path_buf()),
@@ -37,6 +52,7 @@ pub(crate) async fn spawn_in(dir: tempfile::TempDir, clock: Arc<ManualClock>) ->
         },
     )
     .expect("settings");
+    configure(&mut settings);
     let running = server::start(&settings, clock.clone())
         .await
         .expect("server starts");

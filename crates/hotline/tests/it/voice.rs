@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use domain::TenantId;
 use store::{Conversation, ConversationStatus};
 
-use crate::support::{TestApp, spawn_app};
+use crate::support::{TestApp, spawn_app, spawn_with};
 
 fn scenario(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -53,6 +53,15 @@ fn sipp(target: SocketAddr, scenario_name: &str, service: &str) -> (bool, String
 }
 
 fn sipp_with(target: SocketAddr, scenario: &std::path::Path, service: &str) -> (bool, String) {
+    sipp_args(target, scenario, service, &[])
+}
+
+fn sipp_args(
+    target: SocketAddr,
+    scenario: &std::path::Path,
+    service: &str,
+    extra: &[&str],
+) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let errors = dir.path().join("errors.log");
     // The media port pair needs an even port with the next one free as well.
@@ -69,6 +78,7 @@ fn sipp_with(target: SocketAddr, scenario: &std::path::Path, service: &str) -> (
         .args(["-s", service, "-i", "127.0.0.1"])
         .args(["-p", &free_port().to_string(), "-mp", &media.to_string()])
         .args(["-m", "1", "-l", "1", "-timeout", "60s", "-timeout_error"])
+        .args(extra)
         .args(["-nostdin", "-trace_err", "-error_file"])
         .arg(&errors)
         .arg(target.to_string())
@@ -627,5 +637,115 @@ async fn a_transfer_node_refers_the_caller_to_the_target_and_leaves_the_call() {
         t.iter()
             .any(|(s, b)| s == "bot" && b.contains("connecting you with the crisis line")),
         "{t:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trunk_off_the_allow_list_must_authenticate() {
+    let secrets = tempfile::tempdir().unwrap();
+    let password_file = secrets.path().join("sip-password");
+    std::fs::write(&password_file, "trunk-secret-for-tests\n").unwrap();
+    let file = password_file.clone();
+    let app = spawn_with(move |s| {
+        s.sip.allow_from = Vec::new();
+        s.sip.auth_user = Some("trunk".to_owned());
+        s.sip.auth_password_file = Some(file);
+    })
+    .await;
+    let target = sip_addr(&app);
+    // Without credentials: challenged.
+    let challenged = tokio::task::spawn_blocking(move || {
+        let s = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let me = s.local_addr().unwrap();
+        exchange(&s, target, &request("INVITE", "demo-de", target, me, 77))
+    })
+    .await
+    .unwrap();
+    assert_eq!(challenged.as_deref(), Some("SIP/2.0 401 Unauthorized"));
+    // With the right ones: answered.
+    let (ok, log) = tokio::task::spawn_blocking(move || {
+        sipp_args(
+            target,
+            &scenario("auth_invite.xml"),
+            "demo-de",
+            &["-au", "trunk", "-ap", "trunk-secret-for-tests"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(ok, "sipp call failed: {log}");
+    newest_conversation(&app, ConversationStatus::Ended).await;
+    // With wrong ones: challenged again, never answered.
+    let (ok, _) = tokio::task::spawn_blocking(move || {
+        sipp_args(
+            target,
+            &scenario("auth_invite.xml"),
+            "demo-de",
+            // A second challenge leaves sipp waiting; it gives up after 8 s.
+            &["-au", "trunk", "-ap", "wrong", "-timeout", "8s"],
+        )
+    })
+    .await
+    .unwrap();
+    assert!(!ok, "a wrong password must not get a call through");
+    let calls = app
+        .app()
+        .store()
+        .recent_conversations(tenant(&app), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        calls.len(),
+        1,
+        "only the authenticated call started a conversation"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_registers_with_a_provider_using_digest() {
+    let secrets = tempfile::tempdir().unwrap();
+    let password_file = secrets.path().join("register-password");
+    std::fs::write(&password_file, "s3cret-for-tests").unwrap();
+    // sipp plays the provider's registrar.
+    let registrar_port = free_port();
+    let logs = tempfile::tempdir().unwrap();
+    let mut registrar = Command::new("sipp")
+        .current_dir(logs.path())
+        .arg("-sf")
+        .arg(scenario("registrar.xml"))
+        .args(["-i", "127.0.0.1", "-p", &registrar_port.to_string()])
+        .args(["-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("sipp runs (Debian package sip-tester)");
+    let file = password_file.clone();
+    let app = spawn_with(move |s| {
+        s.sip.register_server = Some(format!("127.0.0.1:{registrar_port}"));
+        s.sip.register_aor = Some("sip:hotline@127.0.0.1".to_owned());
+        s.sip.register_password_file = Some(file);
+    })
+    .await;
+    let stats = app.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    let status = tokio::task::spawn_blocking(move || registrar.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        status.success(),
+        "the registrar saw a valid digest and accepted"
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while stats
+        .registrations
+        .load(std::sync::atomic::Ordering::Relaxed)
+        == 0
+    {
+        assert!(Instant::now() < deadline, "the server did not see the 200");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        stats
+            .registration_failures
+            .load(std::sync::atomic::Ordering::Relaxed),
+        0
     );
 }
