@@ -212,6 +212,15 @@ struct Gather {
 struct Recording {
     samples: Vec<i16>,
     max_samples: usize,
+    /// Ends here even if the caller sends no media.
+    deadline_ms: u64,
+}
+
+fn random_u32() -> u32 {
+    let mut b = [0u8; 4];
+    // Without OS randomness the values are merely predictable, which RTP tolerates.
+    let _ = getrandom::fill(&mut b);
+    u32::from_le_bytes(b)
 }
 
 struct Driver {
@@ -285,9 +294,10 @@ impl Driver {
             event_pt: None,
             remote: None,
             on_hold: false,
-            seq: (call.0 as u16).wrapping_mul(7919),
-            timestamp: (call.0 as u32).wrapping_mul(2_654_435_761),
-            ssrc: (session.conversation.to_string().len() as u32) ^ (call.0 as u32) ^ 0x4854_4C4E,
+            // RFC 3550 §5.1: random initial sequence number, timestamp and SSRC.
+            seq: random_u32() as u16,
+            timestamp: random_u32(),
+            ssrc: random_u32(),
             first_packet: true,
             events: TelephoneEventReceiver::new(),
             saw_rfc4733: false,
@@ -547,6 +557,8 @@ impl Driver {
                         self.recording = Some(Recording {
                             samples: Vec::with_capacity(max_samples.min(8000 * 60)),
                             max_samples,
+                            deadline_ms: self.clock_ms
+                                + u64::from((*max_secs).clamp(1, 600)) * 1000,
                         });
                         // A short beep says "speak now".
                         for (i, s) in frame.iter_mut().enumerate() {
@@ -580,6 +592,13 @@ impl Driver {
                     return true;
                 }
             }
+        }
+        if self
+            .recording
+            .as_ref()
+            .is_some_and(|r| self.clock_ms >= r.deadline_ms)
+        {
+            self.finish_recording();
         }
         if !have_audio && self.queue.is_empty() && self.queued.is_some() {
             have_audio = self.hold_frame(&mut frame);
