@@ -7,6 +7,7 @@ mod support;
 mod api_keys;
 mod audit;
 mod bad_input;
+mod baresip;
 mod binary;
 mod chat;
 mod flows;
