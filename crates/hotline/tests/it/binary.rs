@@ -270,8 +270,8 @@ async fn tamper_checks<DB: sqlx::Database>(
 {
     let (code, out) = verify(store_args);
     assert_eq!(code, 0, "{out}");
-    // First start (tenant, admin, two demo flows and widgets) and three users.
-    assert!(out.contains("OK, 9 entries"), "{out}");
+    // First start (tenant, admin, two demo flows, widgets and phone numbers) and three users.
+    assert!(out.contains("OK, 11 entries"), "{out}");
 
     // The database refuses edits while its triggers are in place.
     assert!(
