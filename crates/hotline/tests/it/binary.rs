@@ -30,7 +30,12 @@ struct Server {
 
 impl Server {
     fn start(data_dir: &Path, extra: &[&str]) -> Server {
+        Self::start_with_env(data_dir, extra, &[])
+    }
+
+    fn start_with_env(data_dir: &Path, extra: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = hotline()
+            .envs(env.iter().copied())
             .args([
                 "serve",
                 "--http-addr",
@@ -431,4 +436,49 @@ async fn audit_verify_catches_edit_delete_and_reorder_on_postgres() {
         .execute(&admin)
         .await
         .unwrap();
+}
+
+#[test]
+fn a_callers_number_reaches_no_log_line_even_at_debug_level() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_with_env(dir.path(), &[], &[("HOTLINE_LOG_LEVEL", "debug")]);
+    let sip_line = server.wait_for("SIP listening on");
+    let sip_addr = sip_line.split_whitespace().nth(3).unwrap().to_owned();
+    let number = "4915112345678";
+    let logs = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp/caller_number.xml");
+    let out = Command::new("sipp")
+        .current_dir(logs.path())
+        .arg("-sf")
+        .arg(&scenario)
+        .args([
+            "-key",
+            "caller",
+            number,
+            "-s",
+            "demo-de",
+            "-i",
+            "127.0.0.1",
+            "-p",
+            "0",
+        ])
+        .args(["-m", "1", "-timeout", "30s", "-timeout_error", "-nostdin"])
+        .arg(&sip_addr)
+        .output()
+        .expect("sipp runs (Debian package sip-tester)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (status, stdout, stderr) = server.terminate();
+    assert!(status.success());
+    assert!(
+        stderr.contains("call answered") && stderr.contains("call ended"),
+        "the call was logged (by ids): {stderr}"
+    );
+    assert!(
+        !stderr.contains(number) && !stdout.join("\n").contains(number),
+        "the caller's number reached the logs"
+    );
 }

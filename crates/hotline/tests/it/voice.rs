@@ -749,3 +749,70 @@ async fn the_server_registers_with_a_provider_using_digest() {
         0
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publishing_a_flow_synthesises_its_prompts_before_anyone_calls() {
+    use reqwest::StatusCode;
+    let app = spawn_app().await;
+    let (mut admin, _) = app.admin().await;
+    let source = r#"
+flow: 1
+id: prompts
+name: Prompts
+language: de
+languages: [de, en]
+start: hello
+nodes:
+  - id: hello
+    type: say
+    text:
+      de: "Guten Tag, hier spricht der Sprachassistent des Testamts."
+      en: "Good day, this is the test office's voice assistant."
+    next: bye
+  - id: bye
+    type: end
+    text: "Auf Wiederhören, {{contact.language}}."
+"#;
+    let r = admin
+        .post("/api/v1/flows", serde_json::json!({ "source": source }))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    let r = admin
+        .post(
+            &format!("/api/v1/flows/{id}/publish"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let cache = voice::tts::EspeakSynthesizer::new(app.data_dir().join("prompts"));
+    let wanted = [
+        (
+            "Guten Tag, hier spricht der Sprachassistent des Testamts.",
+            voice::tts::Voice::german(),
+        ),
+        (
+            "Good day, this is the test office's voice assistant.",
+            voice::tts::Voice::english(),
+        ),
+    ];
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for (text, v) in &wanted {
+        let path = cache.cache_path(text, v).unwrap();
+        while !path.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "the prompt was not synthesised after publishing"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    // A prompt with a variable is spoken when a caller reaches it, not before.
+    let templated = cache
+        .cache_path(
+            "Auf Wiederhören, {{contact.language}}.",
+            &voice::tts::Voice::german(),
+        )
+        .unwrap();
+    assert!(!templated.exists());
+}
