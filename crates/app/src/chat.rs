@@ -515,6 +515,18 @@ impl App {
         flow_id: FlowId,
         version: i64,
     ) -> AppResult<CompiledFlow> {
+        self.compiled_warming(tenant, flow_id, version, true).await
+    }
+
+    /// [`Self::compiled`]; on a cache miss, `warm_in_background` has the version's prompts
+    /// synthesised in the background (publishing waits for them instead).
+    pub(crate) async fn compiled_warming(
+        &self,
+        tenant: TenantId,
+        flow_id: FlowId,
+        version: i64,
+        warm_in_background: bool,
+    ) -> AppResult<CompiledFlow> {
         if let Some(c) = lock(&self.chat().flows).get(&(tenant, flow_id, version)) {
             return Ok(c.clone());
         }
@@ -537,7 +549,9 @@ impl App {
                 Arc::new(crate::voice::flow_phrases(doc, language)),
             );
         }
-        self.warm_prompts(doc);
+        if warm_in_background {
+            self.warm_prompts(doc);
+        }
         let compiled = CompiledFlow {
             flow,
             matcher,

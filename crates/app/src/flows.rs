@@ -194,8 +194,12 @@ impl App {
             .store()
             .publish_flow_version(who.tenant_id, id, &record.draft, who.user_id(), self.now())
             .await?;
-        // Train the version's model now, so the first caller does not wait for it.
-        self.compiled(who.tenant_id, id, version).await?;
+        // Train the version's model and synthesise its prompts now, so the first caller
+        // waits for neither.
+        let compiled = self
+            .compiled_warming(who.tenant_id, id, version, false)
+            .await?;
+        self.warm_prompts_now(compiled.flow.document()).await;
         self.audit(
             who.tenant_id,
             who.event(

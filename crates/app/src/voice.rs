@@ -101,9 +101,14 @@ pub struct PromptText {
 
 /// The port through which the app has a flow's prompts synthesised when a version is
 /// published (or first loaded after a restart); implemented by the call shell.
+#[async_trait::async_trait]
 pub trait PromptWarmer: Send + Sync + std::fmt::Debug {
     /// Starts synthesising these prompts in the background.
     fn warm(&self, prompts: Vec<PromptText>);
+
+    /// Synthesises these prompts and returns when they are ready (or failed, which is logged:
+    /// a call then speaks the prompt when it reaches it).
+    async fn warm_now(&self, prompts: Vec<PromptText>);
 }
 
 /// What a number is bound to, as the API shows and takes it.
@@ -232,6 +237,13 @@ impl App {
     pub(crate) fn warm_prompts(&self, doc: &FlowDocument) {
         if let Some(warmer) = self.chat().prompt_warmer.get() {
             warmer.warm(flow_prompts(doc));
+        }
+    }
+
+    /// Synthesises a version's prompts and waits for them.
+    pub(crate) async fn warm_prompts_now(&self, doc: &FlowDocument) {
+        if let Some(warmer) = self.chat().prompt_warmer.get() {
+            warmer.warm_now(flow_prompts(doc)).await;
         }
     }
 

@@ -66,6 +66,8 @@ const POSITION_EVERY_MS: u64 = 30_000;
 const INTER_DIGIT_MS: u64 = 3_000;
 /// Digits typed before a question are kept for it, up to this many.
 const TYPE_AHEAD: usize = 16;
+/// At most this much audio (10 s) is kept while a recogniser starts.
+const EARLY_AUDIO_SAMPLES: usize = 80_000;
 /// The longest call (a runaway guard).
 const MAX_CALL_MS: u64 = 4 * 60 * 60 * 1000;
 
@@ -253,6 +255,8 @@ struct Driver {
     type_ahead: String,
     speech: Option<Box<dyn RecognitionStream>>,
     speech_starting: Option<oneshot::Receiver<Option<Box<dyn RecognitionStream>>>>,
+    /// Audio that arrived while the recogniser was starting.
+    early_audio: Vec<i16>,
     decoding: bool,
     recording: Option<Recording>,
     queued: Option<String>,
@@ -309,6 +313,7 @@ impl Driver {
             type_ahead: String::new(),
             speech: None,
             speech_starting: None,
+            early_audio: Vec::new(),
             decoding: false,
             recording: None,
             queued: None,
@@ -347,7 +352,10 @@ impl Driver {
         mut events: broadcast::Receiver<ChatEvent>,
     ) {
         let mut tick = tokio::time::interval(Duration::from_millis(20));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // A late tick is made up at once (Burst): the stream keeps real time on a busy machine,
+        // and the caller's jitter buffer absorbs the burst; delaying instead would stretch every
+        // prompt by the time lost and never catch up.
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let mut buf = vec![0u8; 2048];
         let media_timeout = u64::try_from(self.ctx.media_timeout.as_millis()).unwrap_or(u64::MAX);
         loop {
@@ -521,6 +529,8 @@ impl Driver {
         {
             self.speech_starting = None;
             self.speech = stream;
+            let early = std::mem::take(&mut self.early_audio);
+            self.feed_speech(&early);
         }
         let mut frame = [0i16; FRAME_SAMPLES];
         let mut have_audio = false;
@@ -737,6 +747,19 @@ impl Driver {
                 self.finish_recording();
             }
         }
+        if self.speech.is_none() && self.speech_starting.is_some() {
+            // The recogniser is still starting: keep the audio so the caller's first words
+            // are not lost.
+            if self.early_audio.len() + pcm.len() <= EARLY_AUDIO_SAMPLES {
+                self.early_audio.extend_from_slice(&pcm);
+            }
+        }
+        self.feed_speech(&pcm);
+        self.pcm = pcm;
+    }
+
+    /// Pushes audio into the open recognition stream, handling barge-in and the end of speech.
+    fn feed_speech(&mut self, pcm: &[i16]) {
         if let Some(mut stream) = self.speech.take() {
             let mut last = VadEvent::Silence;
             for chunk in pcm.chunks(FRAME_SAMPLES) {
@@ -755,7 +778,6 @@ impl Driver {
                 _ => self.speech = Some(stream),
             }
         }
-        self.pcm = pcm;
     }
 
     fn decode(&mut self, stream: Box<dyn RecognitionStream>) {
@@ -861,6 +883,7 @@ impl Driver {
         let Some(g) = self.gather.take() else { return };
         self.speech = None;
         self.speech_starting = None;
+        self.early_audio.clear();
         let digits = g.collected;
         if digits.is_empty() {
             return;

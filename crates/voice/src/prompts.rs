@@ -20,7 +20,7 @@ impl SynthesizingWarmer {
     }
 
     /// Synthesises `prompts` one after the other; returns how many failed.
-    pub async fn warm_now(&self, prompts: Vec<PromptText>) -> usize {
+    pub async fn synthesize_all(&self, prompts: Vec<PromptText>) -> usize {
         let mut failed = 0;
         for p in prompts {
             let voice = Voice {
@@ -36,15 +36,20 @@ impl SynthesizingWarmer {
     }
 }
 
+#[async_trait::async_trait]
 impl PromptWarmer for SynthesizingWarmer {
     fn warm(&self, prompts: Vec<PromptText>) {
         let synthesizer = self.synthesizer.clone();
         if let Ok(handle) = tokio::runtime::Handle::try_current() {
             handle.spawn(async move {
-                let count = prompts.len();
-                let failed = SynthesizingWarmer { synthesizer }.warm_now(prompts).await;
-                tracing::info!(prompts = count, failed, "flow prompts synthesised");
+                SynthesizingWarmer { synthesizer }.warm_now(prompts).await;
             });
         }
+    }
+
+    async fn warm_now(&self, prompts: Vec<PromptText>) {
+        let count = prompts.len();
+        let failed = self.synthesize_all(prompts).await;
+        tracing::info!(prompts = count, failed, "flow prompts synthesised");
     }
 }
