@@ -143,6 +143,8 @@ pub(crate) struct ChatRuntime {
     http: std::sync::OnceLock<Arc<dyn HttpClient>>,
     base_url: std::sync::OnceLock<String>,
     pub(crate) prompt_warmer: std::sync::OnceLock<Arc<dyn crate::voice::PromptWarmer>>,
+    /// Where numbers' calls go, kept briefly so an INVITE does not wait for the database.
+    pub(crate) call_routes: Mutex<HashMap<String, crate::voice::CachedRoute>>,
 }
 
 impl std::fmt::Debug for ChatRuntime {
@@ -319,7 +321,6 @@ impl App {
             created_at: now,
             updated_at: now,
         };
-        self.store().insert_conversation(&conversation).await?;
         tracing::info!(conversation = %conversation.id, flow = %flow_id, version, "chat started");
         let mut variables = BTreeMap::new();
         variables.insert("contact.language".to_owned(), lang.clone());
@@ -330,10 +331,11 @@ impl App {
             entry: None,
             variables,
         };
-        self.step(tenant, conversation.id, input, None).await?;
+        let id = conversation.id;
+        self.start_conversation(conversation, input).await?;
         let stored = self
             .store()
-            .get_conversation(tenant, conversation.id)
+            .get_conversation(tenant, id)
             .await?
             .ok_or(AppError::NotFound)?;
         let state: ConversationState =
@@ -341,7 +343,7 @@ impl App {
         let (status, queue) = status_of(&state);
         Ok(ChatSession {
             tenant,
-            conversation: conversation.id,
+            conversation: id,
             token,
             status,
             queue,
@@ -576,9 +578,35 @@ impl App {
         input: Input,
         user: Option<UserMessage>,
     ) -> AppResult<Option<i64>> {
+        self.step_or_create(tenant, conversation, input, user, None)
+            .await
+    }
+
+    /// Creates a conversation and runs its first step, written in one transaction.
+    pub(crate) async fn start_conversation(
+        &self,
+        conversation: Conversation,
+        input: Input,
+    ) -> AppResult<()> {
+        let (tenant, id) = (conversation.tenant_id, conversation.id);
+        self.step_or_create(tenant, id, input, None, Some(conversation))
+            .await?;
+        Ok(())
+    }
+
+    async fn step_or_create(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        input: Input,
+        user: Option<UserMessage>,
+        create: Option<Conversation>,
+    ) -> AppResult<Option<i64>> {
         let guard_arc = self.conversation_lock(conversation);
         let guard = guard_arc.lock().await;
-        let result = self.step_locked(tenant, conversation, input, user).await;
+        let result = self
+            .step_locked(tenant, conversation, input, user, create)
+            .await;
         drop(guard);
         {
             let mut locks = lock(&self.chat().locks);
@@ -598,12 +626,16 @@ impl App {
         conversation_id: ConversationId,
         input: Input,
         user: Option<UserMessage>,
+        create: Option<Conversation>,
     ) -> AppResult<Option<i64>> {
-        let conv = self
-            .store()
-            .get_conversation(tenant, conversation_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
+        let conv = match &create {
+            Some(c) => c.clone(),
+            None => self
+                .store()
+                .get_conversation(tenant, conversation_id)
+                .await?
+                .ok_or(AppError::NotFound)?,
+        };
         if let Some(u) = &user {
             // A retried message (or one racing its original) is answered with its stored seq,
             // under the conversation's lock, so it is never processed twice.
@@ -758,6 +790,7 @@ impl App {
                     && after.0 != ConversationStatus::Queued),
             enqueue,
             at: now,
+            create,
         };
         self.store()
             .save_step(tenant, conversation_id, &step)

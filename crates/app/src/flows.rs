@@ -200,6 +200,7 @@ impl App {
             .compiled_warming(who.tenant_id, id, version, false)
             .await?;
         self.warm_prompts_now(compiled.flow.document()).await;
+        self.invalidate_call_routes();
         self.audit(
             who.tenant_id,
             who.event(
@@ -265,6 +266,7 @@ impl App {
         {
             return Err(AppError::NotFound);
         }
+        self.invalidate_call_routes();
         self.audit(
             who.tenant_id,
             who.event(

@@ -61,6 +61,19 @@ pub enum CallCommand {
     Hangup,
 }
 
+/// How long a number's route is reused without asking the store. Changes made through this
+/// process invalidate at once; the lifetime bounds staleness across several nodes.
+const ROUTE_CACHE_MS: i64 = 10_000;
+/// Routes kept at most (a scan of random numbers must not grow the cache without bound).
+const ROUTE_CACHE_ENTRIES: usize = 10_000;
+
+/// A cached answer of [`App::call_route`]: the route, or `None` for a number nobody has.
+#[derive(Debug, Clone)]
+pub(crate) struct CachedRoute {
+    route: Option<CallRoute>,
+    until_ms: i64,
+}
+
 /// Where a number's calls go.
 #[derive(Debug, Clone)]
 pub struct CallRoute {
@@ -247,9 +260,61 @@ impl App {
         }
     }
 
+    /// Forgets cached call routes (after a number or a flow's live version changed).
+    pub(crate) fn invalidate_call_routes(&self) {
+        self.chat()
+            .call_routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
     /// Where a call to `number` goes. `NotFound` for a number nobody has;
-    /// `Conflict` when its flow is missing or not published.
+    /// `Conflict` when its flow is missing or not published. Answers are cached for a few
+    /// seconds, so the INVITE path of a busy trunk does not queue behind database writes.
     pub async fn call_route(&self, number: &str) -> AppResult<CallRoute> {
+        let now = self.now().millis();
+        let cached = self
+            .chat()
+            .call_routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(number)
+            .filter(|c| c.until_ms > now)
+            .cloned();
+        if let Some(c) = cached {
+            return c.route.ok_or(AppError::NotFound);
+        }
+        let result = self.call_route_uncached(number).await;
+        let route = match &result {
+            Ok(r) => Some(r.clone()),
+            Err(AppError::NotFound) => None,
+            // Misconfiguration is not cached: fixing it takes effect at the next call.
+            Err(_) => return result,
+        };
+        let mut routes = self
+            .chat()
+            .call_routes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if routes.len() >= ROUTE_CACHE_ENTRIES {
+            routes.retain(|_, c| c.until_ms > now);
+            if routes.len() >= ROUTE_CACHE_ENTRIES {
+                routes.clear();
+            }
+        }
+        routes.insert(
+            number.to_owned(),
+            CachedRoute {
+                route,
+                until_ms: now + ROUTE_CACHE_MS,
+            },
+        );
+        drop(routes);
+        result
+    }
+
+    async fn call_route_uncached(&self, number: &str) -> AppResult<CallRoute> {
         let bound = self
             .store()
             .resolve_phone_number(number)
@@ -301,7 +366,6 @@ impl App {
             created_at: now,
             updated_at: now,
         };
-        self.store().insert_conversation(&conversation).await?;
         let events = self.chat_subscribe(conversation.id);
         tracing::info!(conversation = %conversation.id, flow = %route.flow_id, version = route.version, "call started");
         let mut variables = std::collections::BTreeMap::new();
@@ -312,11 +376,11 @@ impl App {
             entry: None,
             variables,
         };
-        self.step(route.tenant, conversation.id, input, None)
-            .await?;
+        let id = conversation.id;
+        self.start_conversation(conversation, input).await?;
         Ok(CallSession {
             tenant: route.tenant,
-            conversation: conversation.id,
+            conversation: id,
             language: route.language.clone(),
             events,
         })
@@ -479,6 +543,7 @@ impl App {
                     e => e.into(),
                 })?,
         }
+        self.invalidate_call_routes();
         self.audit(
             who.tenant_id,
             who.event(
@@ -502,6 +567,7 @@ impl App {
         {
             return Err(AppError::NotFound);
         }
+        self.invalidate_call_routes();
         self.audit(
             who.tenant_id,
             who.event(

@@ -396,6 +396,9 @@ pub struct StepWrite {
     pub dequeue: bool,
     /// When the step happened.
     pub at: Timestamp,
+    /// A new conversation's row, inserted in the same transaction as its first step (its
+    /// `last_seq` must equal `expected_last_seq`); `None` for an existing conversation.
+    pub create: Option<Conversation>,
 }
 
 /// A timer that is due.

@@ -1429,6 +1429,30 @@ macro_rules! impl_repository {
 
             async fn save_step(&self, tenant: TenantId, conversation: ConversationId, step: &StepWrite) -> Result<()> {
                 let mut tx = self.pool.begin_with($begin_write).await?;
+                if let Some(c) = &step.create {
+                    if c.tenant_id != tenant || c.id != conversation {
+                        return Err(StoreError::Conflict("conversation step (a different conversation)"));
+                    }
+                    sqlx::query(
+                        "INSERT INTO conversations (tenant_id, id, channel, widget_id, flow_id, flow_version, \
+                         session_hash, state, status, last_seq, created_at, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                    )
+                    .bind(c.tenant_id.to_string())
+                    .bind(c.id.to_string())
+                    .bind(c.channel.clone())
+                    .bind(c.widget_id.clone())
+                    .bind(c.flow_id.to_string())
+                    .bind(c.flow_version)
+                    .bind(c.session_hash.clone())
+                    .bind(c.state.clone())
+                    .bind(c.status.as_str())
+                    .bind(c.last_seq)
+                    .bind(c.created_at.millis())
+                    .bind(c.updated_at.millis())
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 let new_last = step.expected_last_seq + i64::try_from(step.messages.len()).unwrap_or(i64::MAX);
                 let n = sqlx::query(
                     "UPDATE conversations SET state = $3, status = $4, last_seq = $5, updated_at = $6 \

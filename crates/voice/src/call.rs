@@ -115,11 +115,6 @@ async fn run(
             return Err(480);
         }
     };
-    let socket = ctx.bind_rtp().await.map_err(|e| {
-        tracing::warn!(call = call.0, error = %e, "no RTP port for a call");
-        503u16
-    })?;
-    let local_port = socket.local_addr().map_err(|_| 503u16)?.port();
     let _ = ua.send(UaCommand::Ring(call));
     // A short ring before answering, as callers expect (and a caller may still cancel).
     if !ctx.answer_delay.is_zero() {
@@ -135,6 +130,20 @@ async fn run(
             }
         }
     }
+    let socket = ctx.bind_rtp().await.map_err(|e| {
+        tracing::warn!(call = call.0, error = %e, "no RTP port for a call");
+        503u16
+    })?;
+    let local_port = socket.local_addr().map_err(|_| 503u16)?.port();
+    // The conversation exists before the call is answered: if it cannot start, the caller
+    // gets 503 rather than an answered call that drops.
+    let session = match app.call_open(&route).await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::warn!(call = call.0, error = %e, "conversation could not start");
+            return Err(503);
+        }
+    };
     let (reply, answered) = oneshot::channel();
     let media = LocalMedia {
         address: ctx.host.clone(),
@@ -147,14 +156,12 @@ async fn run(
     let _ = ua.send(UaCommand::Answer { call, media, reply });
     let answer = match answered.await {
         Ok(Ok(a)) => a,
-        // 488 was sent already by the user agent; nothing more to do.
-        Ok(Err(_)) | Err(_) => return Ok(()),
-    };
-    let session = match app.call_open(&route).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::warn!(call = call.0, error = %e, "conversation could not start");
-            let _ = ua.send(UaCommand::Hangup(call));
+        // No codec in common (488 was sent), or the caller cancelled meanwhile (487): the
+        // conversation that was opened for the call ends.
+        Ok(Err(_)) | Err(_) => {
+            if let Err(e) = app.call_ended(session.tenant, session.conversation).await {
+                tracing::warn!(call = call.0, error = %e, "ending an unanswered call's conversation failed");
+            }
             return Ok(());
         }
     };

@@ -79,6 +79,7 @@ fn step(expected: i64, messages: Vec<Message>) -> StepWrite {
         enqueue: None,
         dequeue: false,
         at: T0.plus_millis(expected + 1),
+        create: None,
     }
 }
 
@@ -497,6 +498,7 @@ on_both_backends!(
     concurrent_publishes_get_distinct_versions,
     widgets_resolve_to_their_tenant,
     phone_numbers_resolve_to_their_tenant,
+    a_new_conversation_is_created_with_its_first_step,
     recent_conversations_are_newest_first_and_the_tenants_own,
     a_step_is_atomic_and_ordered,
     queue_entries_follow_priority_then_waiting_time,
@@ -530,6 +532,46 @@ async fn recent_conversations_are_newest_first_and_the_tenants_own(store: Store)
             .await
             .unwrap()
             .is_empty()
+    );
+}
+
+async fn a_new_conversation_is_created_with_its_first_step(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let (other, _) = create_tenant(&store, "South", "admin-s").await;
+    let flow = new_flow(tenant.id, "IVR");
+    store.insert_flow(&flow).await.unwrap();
+    let c = conversation(tenant.id, flow.id, "new");
+    let mut first = step(0, vec![message("bot", "Hallo", None)]);
+    first.create = Some(c.clone());
+    // Filed under another tenant: refused, nothing written.
+    assert!(matches!(
+        store.save_step(other.id, c.id, &first).await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(
+        store
+            .get_conversation(tenant.id, c.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.save_step(tenant.id, c.id, &first).await.unwrap();
+    let stored = store
+        .get_conversation(tenant.id, c.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.last_seq, 1);
+    assert_eq!(stored.state, first.state);
+    // Creating it twice fails and changes nothing.
+    assert!(store.save_step(tenant.id, c.id, &first).await.is_err());
+    assert_eq!(
+        store
+            .messages_after(tenant.id, c.id, 0, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
     );
 }
 
