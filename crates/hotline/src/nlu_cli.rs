@@ -188,7 +188,7 @@ fn eval(args: EvalArgs) -> Result<(), Usage> {
     let config = nlu::TrainConfig {
         seed,
         oos_label: oos_label.clone(),
-        dense_weight: dense_weight.unwrap_or(defaults.dense_weight),
+        dense_weights: dense_weight.map_or(defaults.dense_weights, |w| vec![w]),
         ..defaults
     };
     let embedder = embedder(encoder.as_deref())?;
@@ -237,6 +237,7 @@ fn eval(args: EvalArgs) -> Result<(), Usage> {
             "throughput_per_s": throughput,
             "model_memory_bytes": model.approx_memory_bytes(),
             "encoder": encoder_fingerprint,
+            "dense_weight": model.dense_weight(),
             "per_intent": report.per_intent,
         });
         out(&value.to_string());

@@ -279,6 +279,12 @@ impl Model {
         &self.meta.intents
     }
 
+    /// The weight of the sentence embedding beside the sparse features (chosen at training
+    /// time), or `None` for a sparse-only model.
+    pub fn dense_weight(&self) -> Option<f32> {
+        self.meta.dense.as_ref().map(|d| d.weight)
+    }
+
     /// Roughly how many bytes the model occupies in memory.
     pub fn approx_memory_bytes(&self) -> usize {
         let strings: usize = self

@@ -54,9 +54,18 @@ pub struct TrainConfig {
     /// count as much as large ones ([`Loss::SquaredHinge`] only).
     pub balanced: bool,
     /// With a sentence embedder: the length of the embedding block relative to the
-    /// unit-length sparse block (both enter one linear model). 2 was best on the CLINC150
-    /// valid split and on German xSID dev from English examples; BENCHMARKS.md has the sweep.
-    pub dense_weight: f32,
+    /// unit-length sparse block (both enter one linear model). One value fixes it; with
+    /// several and enough data (see [`dense_cv_min_per_class`](Self::dense_cv_min_per_class)),
+    /// training fits the cross-validation folds (which it fits for calibration anyway) once
+    /// per candidate and keeps the one with the best out-of-fold accuracy, a tie going to the
+    /// larger weight; with less data the largest candidate holds. BENCHMARKS.md has the sweeps.
+    pub dense_weights: Vec<f32>,
+    /// The training examples per class, on average, from which the weight of the embedding
+    /// is chosen by cross-validation. Folds of the training data cannot see what the encoder
+    /// adds beyond them — callers in another language, phrasings the examples lack — which
+    /// matters most for operator-sized flows (10–50 examples per intent): there the largest
+    /// weight, chosen on cross-lingual and few-shot valid data, holds.
+    pub dense_cv_min_per_class: usize,
 }
 
 /// The loss the linear model is trained with.
@@ -91,7 +100,8 @@ impl Default for TrainConfig {
             loss: Loss::SquaredHinge,
             svm_c: 2.0,
             balanced: false,
-            dense_weight: 2.0,
+            dense_weights: vec![0.5, 1.0, 2.0],
+            dense_cv_min_per_class: 100,
         }
     }
 }
@@ -155,10 +165,14 @@ pub fn train_with_embedder(
         || config.l2 < 0.0
         || config.svm_c.is_nan()
         || config.svm_c <= 0.0
-        || !(config.dense_weight >= 0.0 && config.dense_weight.is_finite())
+        || config.dense_weights.is_empty()
+        || !config
+            .dense_weights
+            .iter()
+            .all(|w| *w >= 0.0 && w.is_finite())
     {
         return Err(TrainError::InvalidConfig(
-            "epochs ≥ 1, folds ≥ 2, learning_rate > 0, l2 ≥ 0, svm_c > 0, dense_weight ≥ 0",
+            "epochs ≥ 1, folds ≥ 2, learning_rate > 0, l2 ≥ 0, svm_c > 0, dense_weights ≥ 0 and not empty",
         ));
     }
     let classes: Vec<String> = examples
@@ -203,57 +217,99 @@ pub fn train_with_embedder(
     let mut dense = embedder.as_ref().map(|e| DenseMeta {
         fingerprint: e.fingerprint().to_owned(),
         dim: e.dim(),
-        weight: config.dense_weight,
+        weight: 0.0,
         min_similarity: 0.0,
     });
     let embeddings: Vec<Vec<f32>> = match &embedder {
         Some(embedder) => examples.iter().map(|e| embedder.embed(&e.text)).collect(),
         None => Vec::new(),
     };
-    let xs: Vec<SparseVec> = examples
+    let sparse: Vec<SparseVec> = examples
         .iter()
-        .enumerate()
-        .map(|(i, e)| {
+        .map(|e| {
             let mut k = Vec::new();
             extract(&e.text, &features, &mut k);
-            let mut x = vectorize(&keys, &idf, &mut k, features.char_weight);
-            if let Some(d) = &dense {
-                append_dense(&mut x, keys.len(), &embeddings[i], d.dim, d.weight);
-            }
-            x
+            vectorize(&keys, &idf, &mut k, features.char_weight)
         })
         .collect();
     let ys: Vec<usize> = examples
         .iter()
         .map(|e| classes.binary_search(&e.intent).unwrap_or_default())
         .collect();
-    let data = Data {
-        xs,
-        ys,
-        rows: keys.len() + dense.as_ref().map_or(0, |d| d.dim),
-        classes: classes.len(),
+    // The feature vectors with the embedding appended at `weight` (sparse alone without one).
+    let dim = dense.as_ref().map(|d| d.dim);
+    let data_at = |weight: f32| {
+        let xs = match dim {
+            Some(dim) => sparse
+                .iter()
+                .zip(&embeddings)
+                .map(|(x, e)| {
+                    let mut x = x.clone();
+                    append_dense(&mut x, keys.len(), e, dim, weight);
+                    x
+                })
+                .collect(),
+            None => sparse.clone(),
+        };
+        Data {
+            xs,
+            ys: ys.clone(),
+            rows: keys.len() + dim.unwrap_or(0),
+            classes: classes.len(),
+        }
     };
+    // Larger weights first, so a tie keeps the larger one.
+    let mut candidates: Vec<f32> = match &dense {
+        Some(_) => config.dense_weights.clone(),
+        None => vec![0.0],
+    };
+    candidates.sort_by(|a, b| b.total_cmp(a));
+    candidates.dedup();
+    if examples.len() < config.dense_cv_min_per_class * classes.len() {
+        candidates.truncate(1);
+    }
 
-    let total = config.epochs * (config.folds + 1);
+    let total = config.epochs * (config.folds * candidates.len() + 1);
     let mut done = 0;
     let mut tick = || {
         done += 1;
         progress(Progress { done, total });
     };
 
-    // Out-of-fold scores for calibration and thresholds.
+    // Out-of-fold scores for calibration and thresholds, and for choosing the weight of the
+    // embedding: every candidate sees the same folds and the same shuffles.
     let mut rng = Rng::new(config.seed);
-    let folds = stratified_folds(&data.ys, data.classes, config.folds, &mut rng);
-    let mut oof: Vec<Vec<f32>> = vec![Vec::new(); data.xs.len()];
-    for fold in 0..config.folds {
-        let train_idx: Vec<usize> = (0..data.xs.len()).filter(|&i| folds[i] != fold).collect();
-        let (w, b) = fit(&data, &train_idx, config, &mut rng, &mut tick);
-        for i in (0..data.xs.len()).filter(|&i| folds[i] == fold) {
-            let mut s = b.clone();
-            add_scores(&w, data.classes, &data.xs[i], 1.0, &mut s);
-            oof[i] = s;
+    let folds = stratified_folds(&ys, classes.len(), config.folds, &mut rng);
+    let mut best: Option<(usize, f32, Vec<Vec<f32>>, Rng)> = None;
+    for &weight in &candidates {
+        let data = data_at(weight);
+        let mut cv_rng = rng.clone();
+        let mut oof: Vec<Vec<f32>> = vec![Vec::new(); data.xs.len()];
+        for fold in 0..config.folds {
+            let train_idx: Vec<usize> = (0..data.xs.len()).filter(|&i| folds[i] != fold).collect();
+            let (w, b) = fit(&data, &train_idx, config, &mut cv_rng, &mut tick);
+            for i in (0..data.xs.len()).filter(|&i| folds[i] == fold) {
+                let mut s = b.clone();
+                add_scores(&w, data.classes, &data.xs[i], 1.0, &mut s);
+                oof[i] = s;
+            }
+        }
+        let correct = oof
+            .iter()
+            .zip(&ys)
+            .filter(|&(s, &y)| top2(s).0 == y)
+            .count();
+        if best.as_ref().is_none_or(|b| correct > b.0) {
+            best = Some((correct, weight, oof, cv_rng));
         }
     }
+    let Some((_, weight, oof, mut rng)) = best else {
+        return Err(TrainError::InvalidConfig("no dense weight to try"));
+    };
+    if let Some(d) = &mut dense {
+        d.weight = weight;
+    }
+    let data = data_at(weight);
     let temperature = fit_temperature(&oof, &data.ys);
     let (min_confidence, min_margin) = fit_thresholds(
         &oof,

@@ -161,3 +161,68 @@ fn bad_input_gives_no_intent_or_a_bounded_answer_without_panicking() {
         assert!((0.0..=1.0).contains(&p.confidence), "{p:?}");
     }
 }
+
+/// An embedder whose vector says nothing about the intent (a hash of the text): the
+/// cross-validated weight choice must notice that it does not help.
+#[derive(Debug)]
+struct NoiseEmbedder;
+
+impl SentenceEmbedder for NoiseEmbedder {
+    fn fingerprint(&self) -> &str {
+        "noise"
+    }
+    fn dim(&self) -> usize {
+        16
+    }
+    fn embed(&self, text: &str) -> Vec<f32> {
+        let mut h = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+        let v: Vec<f32> = (0..16)
+            .map(|_| {
+                h ^= h << 13;
+                h ^= h >> 7;
+                h ^= h << 17;
+                (h % 1000) as f32 / 500.0 - 1.0
+            })
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / norm).collect()
+    }
+}
+
+#[test]
+fn the_embedding_weight_is_chosen_by_cross_validation_only_with_enough_data() {
+    let data = english_train();
+    let classes = data
+        .iter()
+        .map(|e| &e.intent)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let noise: SharedEmbedder = Arc::new(NoiseEmbedder);
+    let enough = TrainConfig {
+        dense_weights: vec![0.5, 1.0, 4.0],
+        dense_cv_min_per_class: data.len() / classes,
+        ..TrainConfig::default()
+    };
+    let chosen =
+        train_with_embedder(&data, &enough, Some(noise.clone()), &mut |_| {}).expect("trains");
+    // Noise at weight 4 drowns the words; the folds show it.
+    assert!(
+        chosen.dense_weight().is_some_and(|w| w < 4.0),
+        "{:?}",
+        chosen.dense_weight()
+    );
+    let again =
+        train_with_embedder(&data, &enough, Some(noise.clone()), &mut |_| {}).expect("trains");
+    assert_eq!(chosen.to_bytes(), again.to_bytes());
+
+    let too_little = TrainConfig {
+        dense_cv_min_per_class: data.len() / classes + 1,
+        ..enough
+    };
+    let prior = train_with_embedder(&data, &too_little, Some(noise), &mut |_| {}).expect("trains");
+    assert_eq!(prior.dense_weight(), Some(4.0));
+    let sparse = nlu::train(&data, &TrainConfig::default(), &mut |_| {}).expect("trains");
+    assert_eq!(sparse.dense_weight(), None);
+}
