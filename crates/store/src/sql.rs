@@ -24,12 +24,18 @@ use crate::{
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// SQLite has one writer at a time. Writers queue here, in order, instead of in SQLite's
+    /// busy handler, whose sleeping back-off turns many concurrent writers into a convoy
+    /// (seconds of latency under a call load).
+    write_gate: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// The PostgreSQL implementation (cluster mode).
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: PgPool,
+    /// PostgreSQL serialises conflicting writers itself; the gate lets every writer through.
+    write_gate: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// The SQLite URL for the database file inside a data directory.
@@ -74,7 +80,10 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(1)),
+        })
     }
 
     /// The pool underneath, for tests that must tamper with rows directly.
@@ -91,7 +100,12 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            write_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                tokio::sync::Semaphore::MAX_PERMITS,
+            )),
+        })
     }
 
     /// The pool underneath, for tests that must tamper with rows directly.
@@ -558,6 +572,7 @@ macro_rules! impl_repository {
                 if admin.tenant_id != tenant.id {
                     return Err(StoreError::Corrupt { what: "user tenant" });
                 }
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(tenant.id.to_string())
@@ -739,6 +754,7 @@ macro_rules! impl_repository {
             }
 
             async fn replace_backup_codes(&self, tenant: TenantId, user: UserId, hashes: &[String]) -> Result<()> {
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query("DELETE FROM backup_codes WHERE tenant_id = $1 AND user_id = $2")
                     .bind(tenant.to_string())
@@ -950,6 +966,7 @@ macro_rules! impl_repository {
                 at: Timestamp,
                 event: &AuditEvent,
             ) -> Result<AuditEntry> {
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 // Claim the head first: on PostgreSQL this locks the tenant's head row, on SQLite
                 // the write lock is held from BEGIN IMMEDIATE; either way appends serialise.
@@ -1127,6 +1144,7 @@ macro_rules! impl_repository {
                 by: Option<UserId>,
                 now: Timestamp,
             ) -> Result<i64> {
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 // Touch the flow row first: it takes the write lock (SQLite) or row lock
                 // (PostgreSQL), so two publishes cannot pick the same version number.
@@ -1428,6 +1446,7 @@ macro_rules! impl_repository {
             }
 
             async fn save_step(&self, tenant: TenantId, conversation: ConversationId, step: &StepWrite) -> Result<()> {
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 if let Some(c) = &step.create {
                     if c.tenant_id != tenant || c.id != conversation {
@@ -1598,6 +1617,7 @@ macro_rules! impl_repository {
             }
 
             async fn take_timer(&self, tenant: TenantId, conversation: ConversationId, timer_id: i64) -> Result<bool> {
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
                 let n = sqlx::query(
                     "DELETE FROM conversation_timers WHERE tenant_id = $1 AND conversation_id = $2 AND timer_id = $3",
                 )
