@@ -1552,6 +1552,20 @@ macro_rules! impl_repository {
                     .execute(&mut *tx)
                     .await?;
                 }
+                if step.status == ConversationStatus::Ended {
+                    // An ended conversation waits for nothing: its timers would only fire
+                    // into it, and no agent may be offered it.
+                    sqlx::query("DELETE FROM conversation_timers WHERE tenant_id = $1 AND conversation_id = $2")
+                        .bind(tenant.to_string())
+                        .bind(conversation.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query("DELETE FROM queue_entries WHERE tenant_id = $1 AND conversation_id = $2")
+                        .bind(tenant.to_string())
+                        .bind(conversation.to_string())
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 tx.commit().await?;
                 Ok(())
             }

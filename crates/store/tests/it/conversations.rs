@@ -498,6 +498,7 @@ on_both_backends!(
     concurrent_publishes_get_distinct_versions,
     widgets_resolve_to_their_tenant,
     phone_numbers_resolve_to_their_tenant,
+    ending_a_conversation_drops_its_timers_and_queue_entry,
     a_new_conversation_is_created_with_its_first_step,
     recent_conversations_are_newest_first_and_the_tenants_own,
     a_step_is_atomic_and_ordered,
@@ -572,6 +573,44 @@ async fn a_new_conversation_is_created_with_its_first_step(store: Store) {
             .unwrap()
             .len(),
         1
+    );
+}
+
+async fn ending_a_conversation_drops_its_timers_and_queue_entry(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let flow = new_flow(tenant.id, "IVR");
+    store.insert_flow(&flow).await.unwrap();
+    let c = conversation(tenant.id, flow.id, "h");
+    store.insert_conversation(&c).await.unwrap();
+    let mut waiting = step(0, vec![message("bot", "Bitte warten", None)]);
+    waiting.set_timers = vec![(1, T0.plus_millis(1_000)), (2, T0.plus_millis(2_000))];
+    waiting.status = ConversationStatus::Queued;
+    waiting.enqueue = Some(QueueEntry {
+        conversation_id: c.id,
+        queue: "team".to_owned(),
+        priority: 0,
+        context: "{}".to_owned(),
+        enqueued_at: T0,
+    });
+    store.save_step(tenant.id, c.id, &waiting).await.unwrap();
+    assert_eq!(store.list_queue(tenant.id, "team").await.unwrap().len(), 1);
+    let mut hangup = step(1, Vec::new());
+    hangup.status = ConversationStatus::Ended;
+    store.save_step(tenant.id, c.id, &hangup).await.unwrap();
+    assert!(
+        store
+            .due_timers(T0.plus_millis(10_000), 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "no timer fires into an ended conversation"
+    );
+    assert!(
+        store
+            .list_queue(tenant.id, "team")
+            .await
+            .unwrap()
+            .is_empty()
     );
 }
 
