@@ -5,6 +5,7 @@ seconds. Addresses and ports in the file are placeholders; sipp sends from its m
 the port in the answer's SDP.
 
 usage: pcmu_pcap.py OUT SECONDS [DIGIT] [DIGIT_AT]
+       pcmu_pcap.py --raw OUT SECONDS   # the same noise as raw µ-law bytes, for sipp's rtp_stream
 """
 import random
 import struct
@@ -35,6 +36,12 @@ def udp_frame(payload: bytes) -> bytes:
 
 
 def main() -> None:
+    if sys.argv[1] == "--raw":
+        rng = random.Random(0)
+        count = int(float(sys.argv[3]) * 8000)
+        with open(sys.argv[2], "wb") as f:
+            f.write(bytes(ulaw(rng.randint(-24, 24)) for _ in range(count)))
+        return
     out, seconds = sys.argv[1], float(sys.argv[2])
     digit = sys.argv[3] if len(sys.argv) > 3 else "2"
     digit_at = float(sys.argv[4]) if len(sys.argv) > 4 else 2.0
