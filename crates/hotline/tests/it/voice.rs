@@ -222,8 +222,14 @@ async fn caller_hangs_up_during_a_prompt_and_the_conversation_ends() {
     );
 }
 
-/// Sends one datagram and returns the status line of the first answer (or None after 3 s).
+/// Sends one datagram and returns the status line of the first final answer to it (or None
+/// after 3 s). Answers to earlier requests (final responses are retransmitted until ACKed) are
+/// told apart by their Call-ID.
 fn exchange(socket: &UdpSocket, to: SocketAddr, msg: &str) -> Option<String> {
+    let call_id = msg
+        .lines()
+        .find(|l| l.starts_with("Call-ID:"))
+        .map(str::to_owned);
     socket.send_to(msg.as_bytes(), to).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(3)))
@@ -232,6 +238,11 @@ fn exchange(socket: &UdpSocket, to: SocketAddr, msg: &str) -> Option<String> {
     loop {
         let (n, _) = socket.recv_from(&mut buf).ok()?;
         let text = String::from_utf8_lossy(&buf[..n]).to_string();
+        if let Some(id) = &call_id
+            && !text.lines().any(|l| l == id)
+        {
+            continue;
+        }
         let status = text.lines().next()?.to_owned();
         // Skip provisional answers.
         if !status.starts_with("SIP/2.0 1") {
@@ -286,6 +297,26 @@ async fn bad_and_unknown_requests_get_clear_answers() {
                 .as_deref()
                 .is_some_and(|l| l.starts_with("SIP/2.0 400")),
             "a malformed request: {answer:?}"
+        );
+        // An oversized header line (over 8 KiB) is refused: dropped and counted, no call.
+        let dropped = stats
+            .datagrams_dropped
+            .load(std::sync::atomic::Ordering::Relaxed);
+        let big = request("INVITE", "demo-de", to, me, 6).replace(
+            "Max-Forwards: 70\r\n",
+            &format!("Max-Forwards: 70\r\nX-Padding: {}\r\n", "a".repeat(10_000)),
+        );
+        assert_eq!(
+            exchange(&s, to, &big),
+            None,
+            "an oversized request starts no call"
+        );
+        assert!(
+            stats
+                .datagrams_dropped
+                .load(std::sync::atomic::Ordering::Relaxed)
+                > dropped,
+            "the oversized request was counted"
         );
         // Noise is dropped and counted.
         let before = stats
@@ -389,6 +420,23 @@ async fn sip_over_tcp_is_answered() {
         let text = String::from_utf8_lossy(&buf[..n]);
         assert!(text.starts_with("SIP/2.0 200 OK"), "{text}");
         assert!(text.contains("Allow:"), "{text}");
+        // A stream that never frames a message within 64 KiB is closed, not buffered forever.
+        let mut flood = std::net::TcpStream::connect(to).unwrap();
+        let mut head = b"INVITE sip:demo-de@127.0.0.1 SIP/2.0\r\nX-Endless: ".to_vec();
+        head.resize(70 * 1024, b'a');
+        let _ = flood.write_all(&head);
+        flood
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut rest = Vec::new();
+        let closed = flood.read_to_end(&mut rest);
+        assert!(
+            closed.is_ok()
+                || closed
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionReset),
+            "the connection was closed: {closed:?}"
+        );
     })
     .await
     .unwrap();
