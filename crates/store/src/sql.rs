@@ -500,6 +500,37 @@ impl QueueRow {
 }
 
 const FLOW_COLUMNS: &str = "tenant_id, id, name, draft, active_version, created_at, updated_at";
+/// The INSERT of a conversation row, bound, for either backend (a plain insert, and the first
+/// step of a new conversation, use the same statement).
+fn insert_conversation_query<'q, DB>(
+    c: &'q Conversation,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO conversations (tenant_id, id, channel, widget_id, flow_id, flow_version, \
+         session_hash, state, status, last_seq, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(c.tenant_id.to_string())
+    .bind(c.id.to_string())
+    .bind(c.channel.clone())
+    .bind(c.widget_id.clone())
+    .bind(c.flow_id.to_string())
+    .bind(c.flow_version)
+    .bind(c.session_hash.clone())
+    .bind(c.state.clone())
+    .bind(c.status.as_str())
+    .bind(c.last_seq)
+    .bind(c.created_at.millis())
+    .bind(c.updated_at.millis())
+}
+
 const PHONE_NUMBER_COLUMNS: &str = "number, tenant_id, flow_id, language, created_at, updated_at";
 const WIDGET_COLUMNS: &str = "id, tenant_id, name, flow_id, title, primary_color, greeting, allowed_origins, created_at, updated_at";
 const CONVERSATION_COLUMNS: &str = "tenant_id, id, channel, widget_id, flow_id, flow_version, session_hash, \
@@ -1381,25 +1412,7 @@ macro_rules! impl_repository {
             }
 
             async fn insert_conversation(&self, c: &Conversation) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO conversations (tenant_id, id, channel, widget_id, flow_id, flow_version, \
-                     session_hash, state, status, last_seq, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                )
-                .bind(c.tenant_id.to_string())
-                .bind(c.id.to_string())
-                .bind(c.channel.clone())
-                .bind(c.widget_id.clone())
-                .bind(c.flow_id.to_string())
-                .bind(c.flow_version)
-                .bind(c.session_hash.clone())
-                .bind(c.state.clone())
-                .bind(c.status.as_str())
-                .bind(c.last_seq)
-                .bind(c.created_at.millis())
-                .bind(c.updated_at.millis())
-                .execute(&self.pool)
-                .await?;
+                insert_conversation_query(c).execute(&self.pool).await?;
                 Ok(())
             }
 
@@ -1452,25 +1465,7 @@ macro_rules! impl_repository {
                     if c.tenant_id != tenant || c.id != conversation {
                         return Err(StoreError::Conflict("conversation step (a different conversation)"));
                     }
-                    sqlx::query(
-                        "INSERT INTO conversations (tenant_id, id, channel, widget_id, flow_id, flow_version, \
-                         session_hash, state, status, last_seq, created_at, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                    )
-                    .bind(c.tenant_id.to_string())
-                    .bind(c.id.to_string())
-                    .bind(c.channel.clone())
-                    .bind(c.widget_id.clone())
-                    .bind(c.flow_id.to_string())
-                    .bind(c.flow_version)
-                    .bind(c.session_hash.clone())
-                    .bind(c.state.clone())
-                    .bind(c.status.as_str())
-                    .bind(c.last_seq)
-                    .bind(c.created_at.millis())
-                    .bind(c.updated_at.millis())
-                    .execute(&mut *tx)
-                    .await?;
+                    insert_conversation_query(c).execute(&mut *tx).await?;
                 }
                 let new_last = step.expected_last_seq + i64::try_from(step.messages.len()).unwrap_or(i64::MAX);
                 let n = sqlx::query(
