@@ -339,24 +339,14 @@ impl Shell {
                 .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             tokio::select! {
                 r = self.udp.recv_from(&mut buf) => match r {
-                    Ok((n, source)) => {
-                        let bytes = &buf[..n];
-                        if self.admit(bytes, source) {
-                            let now = self.now();
-                            let before = self.ua.endpoint().dropped();
-                            self.ua.handle_datagram(bytes, source, now);
-                            let dropped = self.ua.endpoint().dropped() - before;
-                            self.stats.datagrams_dropped.fetch_add(dropped, Ordering::Relaxed);
-                        }
-                    }
+                    Ok((n, source)) => self.datagram(&buf[..n], source),
                     Err(e) => tracing::debug!(error = %e, "SIP UDP receive failed"),
                 },
                 Some(ev) = tcp_rx.recv() => match ev {
                     TcpEvent::Opened(peer, tx) => { self.tcp_conns.insert(peer, tx); }
                     TcpEvent::Closed(peer) => { self.tcp_conns.remove(&peer); }
                     TcpEvent::Message(msg, source) => {
-                        let is_invite = matches!(&msg, Message::Request(r) if r.method == sip_proto::Method::Invite && r.headers.to().is_ok_and(|t| t.tag().is_none()));
-                        if !is_invite || self.take_token(source.ip()) {
+                        if !opens_a_call(&msg) || self.take_token(source.ip()) {
                             let now = self.now();
                             self.ua.handle_message(msg, source, Transport::Tcp, now);
                         }
@@ -394,19 +384,26 @@ impl Shell {
         accept.abort();
     }
 
-    /// Decides whether a datagram reaches the user agent: new INVITEs are throttled per source.
-    fn admit(&mut self, bytes: &[u8], source: SocketAddr) -> bool {
-        if !bytes.starts_with(b"INVITE ") {
-            return true;
-        }
-        // Re-INVITEs and retransmissions carry a To tag or match a transaction; only new
-        // calls cost a token. A cheap check: a To header with a tag means in-dialog.
-        if let Ok(Message::Request(req)) = sip_proto::parse(bytes)
-            && req.headers.to().is_ok_and(|t| t.tag().is_some())
+    /// Hands a datagram to the user agent; a new call's INVITE costs a token of its source's
+    /// bucket first. An INVITE is parsed once, here, and passed on as a message; everything
+    /// else (and what does not parse: the core answers 400 or drops and counts it) goes in as
+    /// bytes.
+    fn datagram(&mut self, bytes: &[u8], source: SocketAddr) {
+        let now = self.now();
+        if bytes.starts_with(b"INVITE ")
+            && let Ok(msg) = sip_proto::parse(bytes)
         {
-            return true;
+            if !opens_a_call(&msg) || self.take_token(source.ip()) {
+                self.ua.handle_message(msg, source, Transport::Udp, now);
+            }
+            return;
         }
-        self.take_token(source.ip())
+        let before = self.ua.endpoint().dropped();
+        self.ua.handle_datagram(bytes, source, now);
+        let dropped = self.ua.endpoint().dropped() - before;
+        self.stats
+            .datagrams_dropped
+            .fetch_add(dropped, Ordering::Relaxed);
     }
 
     fn take_token(&mut self, ip: IpAddr) -> bool {
@@ -555,6 +552,12 @@ impl Shell {
             cmd_tx.clone(),
         ));
     }
+}
+
+/// An INVITE outside a dialog (no To tag): a new call. Re-INVITEs cost no token.
+fn opens_a_call(msg: &Message) -> bool {
+    matches!(msg, Message::Request(r) if r.method == sip_proto::Method::Invite
+        && r.headers.to().is_ok_and(|t| t.tag().is_none()))
 }
 
 async fn accept_tcp(listener: TcpListener, events: mpsc::Sender<TcpEvent>) {
