@@ -13,7 +13,6 @@
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use app::{App, CallCommand, CallRoute, ChatEvent};
@@ -79,14 +78,14 @@ pub(crate) async fn drive(
     ua: mpsc::UnboundedSender<UaCommand>,
 ) {
     let call = incoming.call;
-    ctx.stats.calls_started.fetch_add(1, Ordering::Relaxed);
+    ctx.stats.add(&ctx.stats.calls_started, 1);
     let result = run(&ctx, &incoming, &mut signals, &ua).await;
     if let Err(status) = result {
-        ctx.stats.calls_rejected.fetch_add(1, Ordering::Relaxed);
+        ctx.stats.add(&ctx.stats.calls_rejected, 1);
         let _ = ua.send(UaCommand::Reject { call, status });
     }
     let _ = ua.send(UaCommand::Done(call));
-    ctx.stats.calls_ended.fetch_add(1, Ordering::Relaxed);
+    ctx.stats.add(&ctx.stats.calls_ended, 1);
 }
 
 /// The number a call was made to: the request-URI's user, else the To header's.
@@ -166,6 +165,7 @@ async fn run(
         }
     };
     tracing::info!(call = call.0, conversation = %session.conversation, "call answered");
+    ctx.stats.add(&ctx.stats.calls_answered, 1);
     let mut driver = Driver::new(ctx.clone(), socket, answer, &session, ua.clone(), call);
     driver.media_loop(signals, session.events).await;
     Ok(())
@@ -849,7 +849,7 @@ impl Driver {
     }
 
     async fn digit(&mut self, d: char) {
-        self.ctx.stats.digits.fetch_add(1, Ordering::Relaxed);
+        self.ctx.stats.add(&self.ctx.stats.digits, 1);
         if self.recording.is_some() {
             // Any key ends a recording.
             self.finish_recording();

@@ -99,8 +99,9 @@ impl VoiceConfig {
     }
 }
 
-/// Counters of the SIP shell, for metrics and tests.
-#[derive(Debug, Default)]
+/// Counters of the SIP shell, for metrics and tests. Every change is announced on a watch
+/// channel ([`VoiceStats::subscribe`]), so a test waits for an event instead of polling.
+#[derive(Debug)]
 pub struct VoiceStats {
     /// Calls offered to a flow.
     pub calls_started: AtomicU64,
@@ -118,9 +119,42 @@ pub struct VoiceStats {
     pub registrations: AtomicU64,
     /// Failed registration attempts.
     pub registration_failures: AtomicU64,
+    /// Calls answered (their conversation exists).
+    pub calls_answered: AtomicU64,
+    changes: watch::Sender<()>,
+}
+
+impl Default for VoiceStats {
+    fn default() -> Self {
+        Self {
+            calls_started: AtomicU64::new(0),
+            calls_ended: AtomicU64::new(0),
+            calls_rejected: AtomicU64::new(0),
+            invites_throttled: AtomicU64::new(0),
+            datagrams_dropped: AtomicU64::new(0),
+            digits: AtomicU64::new(0),
+            registrations: AtomicU64::new(0),
+            registration_failures: AtomicU64::new(0),
+            calls_answered: AtomicU64::new(0),
+            changes: watch::Sender::new(()),
+        }
+    }
 }
 
 impl VoiceStats {
+    /// Adds `n` to one of the counters and announces the change.
+    pub(crate) fn add(&self, counter: &AtomicU64, n: u64) {
+        if n > 0 {
+            counter.fetch_add(n, Ordering::Relaxed);
+            self.changes.send_replace(());
+        }
+    }
+
+    /// A receiver that sees every later change of a counter.
+    pub fn subscribe(&self) -> watch::Receiver<()> {
+        self.changes.subscribe()
+    }
+
     /// Calls in progress.
     pub fn active_calls(&self) -> u64 {
         self.calls_started
@@ -401,9 +435,7 @@ impl Shell {
         let before = self.ua.endpoint().dropped();
         self.ua.handle_datagram(bytes, source, now);
         let dropped = self.ua.endpoint().dropped() - before;
-        self.stats
-            .datagrams_dropped
-            .fetch_add(dropped, Ordering::Relaxed);
+        self.stats.add(&self.stats.datagrams_dropped, dropped);
     }
 
     fn take_token(&mut self, ip: IpAddr) -> bool {
@@ -426,7 +458,7 @@ impl Shell {
             b.tokens -= 1.0;
             true
         } else {
-            self.stats.invites_throttled.fetch_add(1, Ordering::Relaxed);
+            self.stats.add(&self.stats.invites_throttled, 1);
             false
         }
     }
@@ -492,14 +524,12 @@ impl Shell {
             UaEvent::TransferFailed { call, .. } => (call, CallSignal::TransferFailed),
             UaEvent::Transfer { .. } => return,
             UaEvent::Registered { expires, .. } => {
-                self.stats.registrations.fetch_add(1, Ordering::Relaxed);
+                self.stats.add(&self.stats.registrations, 1);
                 tracing::info!(expires, "registered with the SIP provider");
                 return;
             }
             UaEvent::RegistrationFailed { status, .. } => {
-                self.stats
-                    .registration_failures
-                    .fetch_add(1, Ordering::Relaxed);
+                self.stats.add(&self.stats.registration_failures, 1);
                 tracing::warn!(
                     status,
                     "registration with the SIP provider failed; retrying"
@@ -517,7 +547,7 @@ impl Shell {
         let now = self.now();
         if !self.config.allow_from.contains(&call.source.ip()) {
             let Some(creds) = self.config.credentials.clone() else {
-                self.stats.calls_rejected.fetch_add(1, Ordering::Relaxed);
+                self.stats.add(&self.stats.calls_rejected, 1);
                 let _ = self.ua.reject(call.call, 403, now);
                 return;
             };
