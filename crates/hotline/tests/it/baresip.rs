@@ -8,38 +8,22 @@
 //! kills it after [`HARD_LIMIT`] whatever happens.
 
 use std::fmt::Write as _;
-use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use domain::TenantId;
 use media::tone::{DigitTone, SAMPLE_RATE, ToneGenerator};
-use store::{Conversation, ConversationStatus};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+use tokio::sync::watch;
 
-use crate::support::{TestApp, spawn_app};
+use crate::calls::{ended_call, sip_addr, transcript};
+use crate::support::spawn_app;
 
 /// No baresip run outlives this.
 const HARD_LIMIT: Duration = Duration::from_secs(30);
-
-fn sip_addr(app: &TestApp) -> SocketAddr {
-    app.running
-        .as_ref()
-        .unwrap()
-        .sip_addr
-        .expect("the voice channel is on")
-}
-
-fn tenant(app: &TestApp) -> TenantId {
-    app.running
-        .as_ref()
-        .unwrap()
-        .bootstrapped
-        .as_ref()
-        .expect("first start")
-        .tenant
-        .id
-}
 
 /// A port free for both UDP and TCP on loopback (baresip listens on both).
 fn free_sip_port() -> u16 {
@@ -57,6 +41,9 @@ struct Baresip {
     dir: tempfile::TempDir,
     child: Child,
     started: Instant,
+    /// Everything baresip printed so far, and a signal for each new piece.
+    output: Arc<Mutex<String>>,
+    printed: watch::Receiver<()>,
 }
 
 impl Baresip {
@@ -98,48 +85,74 @@ impl Baresip {
             "baresip is not installed: install the Debian package baresip \
              (`apt-get install baresip`; scripts/test does)"
         );
-        let out = std::fs::File::create(dir.path().join("baresip.log")).unwrap();
-        // stdbuf: baresip's stdio buffers its output in a file; unbuffered, the test can
-        // follow the call as it happens.
-        let child = Command::new("stdbuf")
+        // stdbuf: unbuffered, the test follows the call as it happens. Both pipes are read
+        // into one log; each read is an event the test can wait for.
+        let mut child = Command::new("stdbuf")
             .args(["-o0", "-e0", "baresip", "-f"])
             .arg(dir.path())
             .args(["-e", &format!("/dial {uri}")])
             .args(["-t", &quit_after.to_string()])
             .current_dir(dir.path())
             .stdin(Stdio::null())
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
             .spawn()
             .expect("stdbuf (coreutils) runs baresip");
+        let output = Arc::new(Mutex::new(String::new()));
+        let (tx, printed) = watch::channel(());
+        for mut pipe in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let (output, tx) = (output.clone(), tx.clone());
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf).await {
+                    if n == 0 {
+                        break;
+                    }
+                    output
+                        .lock()
+                        .unwrap()
+                        .push_str(&String::from_utf8_lossy(&buf[..n]));
+                    tx.send_replace(());
+                }
+            });
+        }
         Self {
             dir,
             child,
             started: Instant::now(),
+            output,
+            printed,
         }
-    }
-
-    /// Whether baresip has exited.
-    fn exited(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_some()
     }
 
     /// Waits (bounded by [`HARD_LIMIT`]) for baresip to quit by itself.
     async fn wait(&mut self) {
-        while !self.exited() {
-            assert!(
-                self.started.elapsed() < HARD_LIMIT,
-                "baresip did not quit within {HARD_LIMIT:?}\n{}",
-                self.log()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
+        let left = HARD_LIMIT.saturating_sub(self.started.elapsed());
+        if tokio::time::timeout(left, self.child.wait()).await.is_err() {
+            panic!("baresip did not quit within {HARD_LIMIT:?}\n{}", self.log());
+        }
+    }
+
+    /// Waits (bounded by [`HARD_LIMIT`]) until baresip has printed `needle`.
+    async fn printed(&mut self, needle: &str) {
+        let deadline = tokio::time::Instant::from_std(self.started + HARD_LIMIT);
+        while !self.output.lock().unwrap().contains(needle) {
+            if tokio::time::timeout_at(deadline, self.printed.changed())
+                .await
+                .is_err()
+            {
+                panic!("baresip never printed {needle:?}\n{}", self.log());
+            }
         }
     }
 
     /// baresip's console output without the per-frame status line.
     fn log(&self) -> String {
-        let raw = std::fs::read(self.dir.path().join("baresip.log")).unwrap_or_default();
-        let text = String::from_utf8_lossy(&raw).replace('\r', "\n");
+        let text = self.output.lock().unwrap().replace('\r', "\n");
         let mut out = String::from("--- baresip output ---\n");
         for line in text.lines() {
             let line = line.trim();
@@ -161,16 +174,6 @@ impl Baresip {
             .map(|e| e.path())
             .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
             .unwrap_or_else(|| panic!("baresip recorded nothing\n{}", self.log()))
-    }
-}
-
-impl Drop for Baresip {
-    fn drop(&mut self) {
-        // Never leave a softphone behind, whatever the test's outcome.
-        if !self.exited() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
     }
 }
 
@@ -245,44 +248,6 @@ fn frame_levels(samples: &[i16]) -> Vec<f64> {
             let energy: f64 = f.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
             (energy / 160.0).sqrt()
         })
-        .collect()
-}
-
-/// Waits (bounded) for the newest conversation to reach `status`.
-async fn newest_conversation(
-    app: &TestApp,
-    status: ConversationStatus,
-    phone: &Baresip,
-) -> Conversation {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let recent = app
-            .app()
-            .store()
-            .recent_conversations(tenant(app), 1)
-            .await
-            .unwrap();
-        match recent.into_iter().next() {
-            Some(c) if c.status == status => return c,
-            newest => assert!(
-                Instant::now() < deadline,
-                "no conversation reached {status:?} (newest: {:?})\n{}",
-                newest.map(|c| c.status),
-                phone.log()
-            ),
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn transcript(app: &TestApp, c: &Conversation) -> Vec<(String, String)> {
-    app.app()
-        .store()
-        .messages_after(tenant(app), c.id, 0, 500)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.sender, m.body.expose().clone()))
         .collect()
 }
 
@@ -365,7 +330,7 @@ async fn baresip_hears_the_greeting_prompt() {
     );
 
     // baresip's BYE ended the call and the conversation.
-    let c = newest_conversation(&app, ConversationStatus::Ended, &phone).await;
+    let c = ended_call(&app).await;
     assert_eq!(c.channel, "voice");
     let t = transcript(&app, &c).await;
     assert!(
@@ -396,9 +361,11 @@ async fn in_band_dtmf_from_baresip_branches_the_flow_and_the_server_hangs_up() {
         .unwrap()
         .silence(25_000);
     // baresip quits by itself after 28 s at the latest; the server should hang up long before.
-    let phone = Baresip::dial(&uri, &mic.take(), 28);
+    let mut phone = Baresip::dial(&uri, &mic.take(), 28);
 
-    let c = newest_conversation(&app, ConversationStatus::Ended, &phone).await;
+    let c = ended_call(&app).await;
+    // The server ended the call (after its goodbye prompt), long before baresip's own timer.
+    let server_hung_up = phone.started.elapsed();
     let log = phone.log();
     assert_eq!(c.channel, "voice");
     let t = transcript(&app, &c).await;
@@ -427,27 +394,16 @@ async fn in_band_dtmf_from_baresip_branches_the_flow_and_the_server_hangs_up() {
         "the flow ended with its goodbye: {bot}"
     );
 
-    // The server hung up after the goodbye prompt: baresip saw the call terminated by a BYE
-    // (reported by baresip as "Connection reset by peer") well before its own timer.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let log = phone.log();
-        if log.contains("terminated") {
-            assert!(
-                log.contains("Connection reset by peer"),
-                "the server hung up, not baresip\n{log}"
-            );
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "baresip did not see the server's BYE\n{log}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // baresip saw the call terminated by the server's BYE (reported by baresip as
+    // "Connection reset by peer").
+    phone.printed("terminated").await;
+    let log = phone.log();
     assert!(
-        phone.started.elapsed() < Duration::from_secs(25),
-        "the server hung up before baresip's own timer ({:?})",
-        phone.started.elapsed()
+        log.contains("Connection reset by peer"),
+        "the server hung up, not baresip\n{log}"
+    );
+    assert!(
+        server_hung_up < Duration::from_secs(25),
+        "the server hung up before baresip's own timer ({server_hung_up:?})"
     );
 }

@@ -9,6 +9,7 @@ mod audit;
 mod bad_input;
 mod baresip;
 mod binary;
+mod calls;
 mod chat;
 mod flows;
 mod login;

@@ -5,11 +5,13 @@
 use std::net::{SocketAddr, UdpSocket};
 use std::path::PathBuf;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use domain::TenantId;
 use store::{Conversation, ConversationStatus};
 
+use crate::calls::{
+    ended_call, newest_conversation, sip_addr, stats, tenant, transcript, wait_for,
+};
 use crate::support::{TestApp, spawn_app, spawn_with};
 
 fn scenario(name: &str) -> PathBuf {
@@ -25,25 +27,6 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
-}
-
-fn sip_addr(app: &TestApp) -> SocketAddr {
-    app.running
-        .as_ref()
-        .unwrap()
-        .sip_addr
-        .expect("the voice channel is on")
-}
-
-fn tenant(app: &TestApp) -> TenantId {
-    app.running
-        .as_ref()
-        .unwrap()
-        .bootstrapped
-        .as_ref()
-        .expect("first start")
-        .tenant
-        .id
 }
 
 /// Runs one sipp call of `scenario` to `service` and returns whether it succeeded and its
@@ -99,44 +82,42 @@ fn sipp_args(
     )
 }
 
-/// Waits for the newest conversation to reach `status` (the server ends it right after the
-/// call; the test waits for that event, bounded).
-async fn newest_conversation(app: &TestApp, status: ConversationStatus) -> Conversation {
-    let deadline = Instant::now() + Duration::from_secs(15);
+/// Waits until the call is in the queue: the first call's conversation, once answered, is
+/// watched through its live events (subscribed before its stored status is read, so the
+/// change cannot fall in between).
+async fn queued_call(app: &TestApp) -> Conversation {
+    let s = stats(app);
+    wait_for(&s, "the call to be answered", |s| {
+        s.calls_answered.load(std::sync::atomic::Ordering::Relaxed) > 0
+    })
+    .await;
+    let id = newest_conversation(app)
+        .await
+        .expect("the call's conversation")
+        .id;
+    let mut events = app.app().chat_subscribe(id);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let recent = app
+        let c = app
             .app()
             .store()
-            .recent_conversations(tenant(app), 1)
+            .get_conversation(tenant(app), id)
             .await
+            .unwrap()
             .unwrap();
-        if let Some(c) = recent.into_iter().next()
-            && c.status == status
-        {
+        if c.status == ConversationStatus::Queued {
             return c;
         }
-        assert!(
-            Instant::now() < deadline,
-            "no conversation reached {status:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .expect("timed out waiting for the call to be queued")
+            .expect("the conversation's events");
     }
-}
-
-async fn transcript(app: &TestApp, c: &Conversation) -> Vec<(String, String)> {
-    app.app()
-        .store()
-        .messages_after(tenant(app), c.id, 0, 500)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|m| (m.sender, m.body.expose().clone()))
-        .collect()
 }
 
 /// The demo flow's path for keys 2 then 3: test results, then goodbye.
 async fn assert_branched_on_2_then_3(app: &TestApp) {
-    let c = newest_conversation(app, ConversationStatus::Ended).await;
+    let c = ended_call(app).await;
     assert_eq!(c.channel, "voice");
     let t = transcript(app, &c).await;
     let users: Vec<&str> = t
@@ -210,7 +191,7 @@ async fn caller_hangs_up_during_a_prompt_and_the_conversation_ends() {
             .await
             .unwrap();
     assert!(ok, "sipp call failed: {log}");
-    let c = newest_conversation(&app, ConversationStatus::Ended).await;
+    let c = ended_call(&app).await;
     let t = transcript(&app, &c).await;
     assert!(
         t.iter().all(|(s, _)| s != "user"),
@@ -269,7 +250,7 @@ fn request(method: &str, user: &str, to: SocketAddr, from: SocketAddr, n: u32) -
 async fn bad_and_unknown_requests_get_clear_answers() {
     let app = spawn_app().await;
     let to = sip_addr(&app);
-    let stats = app.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    let stats = stats(&app);
     tokio::task::spawn_blocking(move || {
         let s = UdpSocket::bind("127.0.0.1:0").unwrap();
         let me = s.local_addr().unwrap();
@@ -323,18 +304,15 @@ async fn bad_and_unknown_requests_get_clear_answers() {
             .datagrams_dropped
             .load(std::sync::atomic::Ordering::Relaxed);
         s.send_to(b"\x00\x01garbage that is not SIP", to).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while stats
-            .datagrams_dropped
-            .load(std::sync::atomic::Ordering::Relaxed)
-            == before
-        {
-            assert!(
-                Instant::now() < deadline,
-                "the garbage datagram was not counted"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        tokio::runtime::Handle::current().block_on(wait_for(
+            &stats,
+            "the garbage datagram to be counted",
+            |s| {
+                s.datagrams_dropped
+                    .load(std::sync::atomic::Ordering::Relaxed)
+                    > before
+            },
+        ));
         // Still serving.
         assert_eq!(
             exchange(&s, to, &request("OPTIONS", "demo-de", to, me, 5)).as_deref(),
@@ -349,7 +327,7 @@ async fn bad_and_unknown_requests_get_clear_answers() {
 async fn an_invite_flood_from_one_source_is_throttled_and_others_still_get_through() {
     let app = spawn_app().await;
     let to = sip_addr(&app);
-    let stats = app.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    let stats = stats(&app);
     tokio::task::spawn_blocking(move || {
         let flooder = UdpSocket::bind("127.0.0.1:0").unwrap();
         let me = flooder.local_addr().unwrap();
@@ -574,7 +552,7 @@ async fn a_queued_caller_whose_wait_times_out_leaves_a_voicemail() {
     let target = sip_addr(&app);
     let call = tokio::task::spawn_blocking(move || sipp_with(target, &scenario_path, "demo-en"));
     // The caller waits in the queue; then nobody answers for 15 minutes.
-    let queued = newest_conversation(&app, ConversationStatus::Queued).await;
+    let queued = queued_call(&app).await;
     let waiting = app
         .app()
         .queue_entries(tenant(&app), "counselling")
@@ -590,7 +568,7 @@ async fn a_queued_caller_whose_wait_times_out_leaves_a_voicemail() {
     app.app().fire_due_timers().await.unwrap();
     let (ok, log) = call.await.unwrap();
     assert!(ok, "sipp call failed: {log}");
-    let c = newest_conversation(&app, ConversationStatus::Ended).await;
+    let c = ended_call(&app).await;
     assert_eq!(c.id, queued.id);
     assert!(
         app.app()
@@ -649,7 +627,7 @@ async fn a_spoken_request_interrupts_the_greeting_and_chooses_the_option() {
             .await
             .unwrap();
     assert!(ok, "sipp call failed: {log}");
-    let c = newest_conversation(&app, ConversationStatus::Ended).await;
+    let c = ended_call(&app).await;
     let t = transcript(&app, &c).await;
     let users: Vec<&str> = t
         .iter()
@@ -679,7 +657,7 @@ async fn a_transfer_node_refers_the_caller_to_the_target_and_leaves_the_call() {
         .await
         .unwrap();
     assert!(ok, "sipp call failed: {log}");
-    let c = newest_conversation(&app, ConversationStatus::Ended).await;
+    let c = ended_call(&app).await;
     let t = transcript(&app, &c).await;
     assert!(
         t.iter()
@@ -722,7 +700,7 @@ async fn a_trunk_off_the_allow_list_must_authenticate() {
     .await
     .unwrap();
     assert!(ok, "sipp call failed: {log}");
-    newest_conversation(&app, ConversationStatus::Ended).await;
+    ended_call(&app).await;
     // With wrong ones: challenged again, never answered.
     let (ok, _) = tokio::task::spawn_blocking(move || {
         sipp_args(
@@ -773,7 +751,7 @@ async fn the_server_registers_with_a_provider_using_digest() {
         s.sip.register_password_file = Some(file);
     })
     .await;
-    let stats = app.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    let stats = stats(&app);
     let status = tokio::task::spawn_blocking(move || registrar.wait().unwrap())
         .await
         .unwrap();
@@ -781,15 +759,10 @@ async fn the_server_registers_with_a_provider_using_digest() {
         status.success(),
         "the registrar saw a valid digest and accepted"
     );
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while stats
-        .registrations
-        .load(std::sync::atomic::Ordering::Relaxed)
-        == 0
-    {
-        assert!(Instant::now() < deadline, "the server did not see the 200");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for(&stats, "the server to see the 200", |s| {
+        s.registrations.load(std::sync::atomic::Ordering::Relaxed) > 0
+    })
+    .await;
     assert_eq!(
         stats
             .registration_failures
@@ -844,16 +817,12 @@ nodes:
             voice::tts::Voice::english(),
         ),
     ];
-    let deadline = Instant::now() + Duration::from_secs(30);
+    // Publishing returned after synthesising them.
     for (text, v) in &wanted {
-        let path = cache.cache_path(text, v).unwrap();
-        while !path.exists() {
-            assert!(
-                Instant::now() < deadline,
-                "the prompt was not synthesised after publishing"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        assert!(
+            cache.cache_path(text, v).unwrap().exists(),
+            "the prompt was synthesised when the flow was published: {text}"
+        );
     }
     // A prompt with a variable is spoken when a caller reaches it, not before.
     let templated = cache
