@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
-use app::{AppError, ChatEvent, ChatMessage, ChatSession, ChatWidget};
+use app::{AppError, ChatMessage, ChatSession, ChatWidget, ConversationEvent};
 
 use crate::ApiState;
 use crate::problem::{ApiError, Problem};
@@ -365,15 +365,15 @@ impl Session {
                 }
                 event = events.recv() => {
                     let ok = match event {
-                        Ok(ChatEvent::Messages(messages)) => self.send_messages(&mut sink, &messages).await,
-                        Ok(ChatEvent::Status { state, queue }) => {
-                            send(&mut sink, &ServerFrame::Status { state, queue: queue.as_deref() }).await
+                        Ok(ConversationEvent::Messages(messages)) => self.send_messages(&mut sink, &messages).await,
+                        Ok(ConversationEvent::Status { state, queue }) => {
+                            send(&mut sink, &ServerFrame::Status { state: state.as_str(), queue: queue.as_deref() }).await
                         }
-                        Ok(ChatEvent::Typing { from, state }) => {
+                        Ok(ConversationEvent::Typing { from, state }) => {
                             send(&mut sink, &ServerFrame::Typing { from, state }).await
                         }
                         // Call commands are for the voice shell; a chat never carries them.
-                        Ok(ChatEvent::Call(_)) => true,
+                        Ok(ConversationEvent::Call(_)) => true,
                         Err(RecvError::Lagged(_)) => {
                             // Fell behind the live stream: catch up from the store.
                             match self.state.app.chat_history(tenant, conversation, self.last_sent).await {

@@ -7,15 +7,19 @@
 mod audit;
 mod auth;
 mod bootstrap;
+mod calls;
 mod chat;
 mod clock;
+mod conversation;
 mod error;
 mod flows;
 mod keys;
+mod phone_numbers;
+mod ports;
 mod principal;
+mod prompts;
 mod understanding;
 mod users;
-mod voice;
 
 use std::sync::{Arc, Mutex};
 
@@ -26,21 +30,22 @@ use store::Store;
 pub use audit::{AuditPage, ChainReport};
 pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SecondFactor, SessionInfo};
 pub use bootstrap::{Bootstrapped, DEMO_FLOW_DE, DEMO_FLOW_EN};
-pub use chat::{
-    ChatEvent, ChatMessage, ChatSession, ChatWidget, HttpClient, MAX_MESSAGE_BYTES,
-    OutboundRequest, OutboundResponse,
-};
+pub use calls::{CallRoute, CallSession};
+pub use chat::{ChatSession, ChatWidget};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use conversation::{CallCommand, ChatMessage, ConversationEvent, MAX_MESSAGE_BYTES};
 pub use error::{AppError, AppResult, FieldError};
 pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
 pub use keys::CreatedApiKey;
+pub use phone_numbers::PhoneNumberSpec;
+pub use ports::{HttpClient, OutboundRequest, OutboundResponse, PromptText, PromptWarmer};
 pub use principal::{Principal, PrincipalKind};
+pub use prompts::{flow_phrases, flow_prompts};
+/// A conversation's status travels in [`ConversationEvent::Status`]; shells without a store
+/// dependency (the call shell) name it through here.
+pub use store::ConversationStatus;
 pub use understanding::FlowUnderstanding;
 pub use users::CreatedUser;
-pub use voice::{
-    CallCommand, CallRoute, CallSession, PhoneNumberSpec, PromptText, PromptWarmer, flow_phrases,
-    flow_prompts,
-};
 
 /// Session and login-throttling policy. The defaults follow OWASP ASVS 5.0.
 #[derive(Debug, Clone)]
@@ -106,7 +111,9 @@ struct Inner {
     clock: Arc<dyn Clock>,
     policy: AuthPolicy,
     limits: Mutex<Limits>,
-    chat: chat::ChatRuntime,
+    conversations: conversation::ConversationRuntime,
+    calls: calls::CallRuntime,
+    prompts: prompts::PromptRuntime,
     /// Set once at start-up when `nlu.encoder_dir` is configured (see `understanding`).
     sentence_encoder: std::sync::OnceLock<nlu::SharedEmbedder>,
 }
@@ -131,7 +138,9 @@ impl App {
                 clock,
                 policy,
                 limits: Mutex::new(limits),
-                chat: chat::ChatRuntime::default(),
+                conversations: conversation::ConversationRuntime::default(),
+                calls: calls::CallRuntime::default(),
+                prompts: prompts::PromptRuntime::default(),
                 sentence_encoder: std::sync::OnceLock::new(),
             }),
         }

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::{App, CallCommand, CallRoute, ChatEvent};
+use app::{App, CallCommand, CallRoute, ConversationEvent, ConversationStatus};
 use domain::{ConversationId, TenantId};
 use flow::InputKind;
 use media::dtmf::DtmfDetector;
@@ -356,7 +356,7 @@ impl Driver {
     async fn media_loop(
         &mut self,
         signals: &mut mpsc::UnboundedReceiver<CallSignal>,
-        mut events: broadcast::Receiver<ChatEvent>,
+        mut events: broadcast::Receiver<ConversationEvent>,
     ) {
         let mut tick = tokio::time::interval(Duration::from_millis(20));
         // A late tick is made up at once (Burst): the stream keeps real time on a busy machine,
@@ -407,12 +407,12 @@ impl Driver {
                     }
                 },
                 e = events.recv() => match e {
-                    Ok(ChatEvent::Call(commands)) => self.commands(commands),
-                    Ok(ChatEvent::Status { state: "queued", queue }) => {
+                    Ok(ConversationEvent::Call(commands)) => self.commands(commands),
+                    Ok(ConversationEvent::Status { state: ConversationStatus::Queued, queue }) => {
                         self.queued = queue;
                         self.next_position_ms = self.clock_ms + 2_000;
                     }
-                    Ok(ChatEvent::Status { .. }) => self.queued = None,
+                    Ok(ConversationEvent::Status { .. }) => self.queued = None,
                     Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         tracing::warn!(call = self.call.0, missed = n, "call fell behind its conversation");

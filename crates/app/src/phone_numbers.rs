@@ -1,0 +1,158 @@
+//! Phone numbers: which flow answers a number, in which language. Administered per tenant
+//! through the API; every change forgets the cached call routes so the next call sees it.
+
+use domain::{FlowId, TenantId, Timestamp};
+use store::PhoneNumber;
+
+use crate::{App, AppError, AppResult, Principal};
+
+/// What a number is bound to, as the API shows and takes it.
+#[derive(Debug, Clone)]
+pub struct PhoneNumberSpec {
+    /// The number or SIP user.
+    pub number: String,
+    /// The flow that answers.
+    pub flow_id: Option<FlowId>,
+    /// The language; `None` for the flow's default.
+    pub language: Option<String>,
+}
+
+/// Longest number or SIP user accepted.
+const MAX_NUMBER_LEN: usize = 64;
+
+fn check_number(number: &str) -> AppResult<()> {
+    let ok = !number.is_empty()
+        && number.len() <= MAX_NUMBER_LEN
+        && number
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '_' | '.' | '*' | '#'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "number",
+            format!(
+                "1–{MAX_NUMBER_LEN} characters: digits, letters, '+', '-', '_', '.', '*' or '#'"
+            ),
+        ))
+    }
+}
+
+impl App {
+    /// The tenant's phone numbers.
+    pub async fn list_phone_numbers(&self, who: &Principal) -> AppResult<Vec<PhoneNumber>> {
+        who.require(security::rbac::Permission::FlowsRead)?;
+        Ok(self.store().list_phone_numbers(who.tenant_id).await?)
+    }
+
+    /// Binds a number to a flow (creating it, or changing the tenant's own binding).
+    pub async fn put_phone_number(
+        &self,
+        who: &Principal,
+        spec: PhoneNumberSpec,
+    ) -> AppResult<PhoneNumber> {
+        who.require(security::rbac::Permission::FlowsManage)?;
+        check_number(&spec.number)?;
+        if let Some(flow) = spec.flow_id {
+            self.store()
+                .get_flow(who.tenant_id, flow)
+                .await?
+                .ok_or_else(|| AppError::field("flow_id", "no such flow"))?;
+        }
+        if let Some(l) = &spec.language
+            && !matches!(l.as_str(), "de" | "en")
+        {
+            return Err(AppError::field("language", "de or en"));
+        }
+        let now = self.now();
+        let mut number = PhoneNumber {
+            number: spec.number,
+            tenant_id: who.tenant_id,
+            flow_id: spec.flow_id,
+            language: spec.language,
+            created_at: now,
+            updated_at: now,
+        };
+        let existing = self
+            .store()
+            .list_phone_numbers(who.tenant_id)
+            .await?
+            .into_iter()
+            .find(|n| n.number == number.number);
+        match existing {
+            Some(old) => {
+                number.created_at = old.created_at;
+                self.store().update_phone_number(&number).await?;
+            }
+            None => self
+                .store()
+                .insert_phone_number(&number)
+                .await
+                .map_err(|e| match e {
+                    store::StoreError::Conflict(_) => AppError::Conflict("number (it is taken)"),
+                    e => e.into(),
+                })?,
+        }
+        self.invalidate_call_routes();
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "phone_number.put",
+                Some("phone_number"),
+                Some(number.number.clone()),
+                domain::Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(number)
+    }
+
+    /// Removes one of the tenant's numbers.
+    pub async fn delete_phone_number(&self, who: &Principal, number: &str) -> AppResult<()> {
+        who.require(security::rbac::Permission::FlowsManage)?;
+        if !self
+            .store()
+            .delete_phone_number(who.tenant_id, number)
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        self.invalidate_call_routes();
+        self.audit(
+            who.tenant_id,
+            who.event(
+                "phone_number.delete",
+                Some("phone_number"),
+                Some(number.to_owned()),
+                domain::Outcome::Success,
+            ),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// A number for the demo tenant (bootstrap).
+    pub(crate) async fn bind_demo_number(
+        &self,
+        tenant: TenantId,
+        number: &str,
+        flow_id: FlowId,
+        language: &str,
+        now: Timestamp,
+    ) -> AppResult<()> {
+        if self.store().resolve_phone_number(number).await?.is_some() {
+            return Ok(());
+        }
+        self.store()
+            .insert_phone_number(&PhoneNumber {
+                number: number.to_owned(),
+                tenant_id: tenant,
+                flow_id: Some(flow_id),
+                language: Some(language.to_owned()),
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        Ok(())
+    }
+}
