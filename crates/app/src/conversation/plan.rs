@@ -281,3 +281,5 @@ fn call_commands(
     out
 }
 
+#[cfg(test)]
+mod tests;
