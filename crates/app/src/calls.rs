@@ -123,14 +123,19 @@ impl App {
         let flow_id = bound
             .flow_id
             .ok_or(AppError::Conflict("number (no flow is bound to it)"))?;
-        let record = self
-            .store()
-            .get_flow(bound.tenant_id, flow_id)
-            .await?
-            .ok_or(AppError::Conflict("number (its flow is gone)"))?;
-        let version = record
-            .active_version
-            .ok_or(AppError::Conflict("number (its flow is not published)"))?;
+        let version = self
+            .live_version(
+                bound.tenant_id,
+                flow_id,
+                "number (its flow is not published)",
+            )
+            .await
+            .map_err(|e| match e {
+                // NotFound means "nobody has this number" to the call shell; a bound flow
+                // that is gone is the tenant's misconfiguration.
+                AppError::NotFound => AppError::Conflict("number (its flow is gone)"),
+                e => e,
+            })?;
         let compiled = self.compiled(bound.tenant_id, flow_id, version).await?;
         let language = compiled
             .flow

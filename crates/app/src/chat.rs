@@ -118,14 +118,9 @@ impl App {
             .widget
             .flow_id
             .ok_or(AppError::Conflict("widget (no flow is bound to it)"))?;
-        let record = self
-            .store()
-            .get_flow(tenant, flow_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let version = record
-            .active_version
-            .ok_or(AppError::Conflict("widget (its flow is not published)"))?;
+        let version = self
+            .live_version(tenant, flow_id, "widget (its flow is not published)")
+            .await?;
         let compiled = self.compiled(tenant, flow_id, version).await?;
         let doc = compiled.flow.document();
         let lang = language

@@ -231,14 +231,9 @@ impl App {
     /// Makes the version before the active one active again; returns it.
     pub async fn rollback_flow(&self, who: &Principal, id: FlowId) -> AppResult<i64> {
         who.require(Permission::FlowsManage)?;
-        let record = self
-            .store()
-            .get_flow(who.tenant_id, id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let active = record
-            .active_version
-            .ok_or(AppError::Conflict("rollback (nothing is published)"))?;
+        let active = self
+            .live_version(who.tenant_id, id, "rollback (nothing is published)")
+            .await?;
         let previous = self
             .store()
             .list_flow_versions(who.tenant_id, id)
@@ -277,6 +272,23 @@ impl App {
             ),
         )
         .await
+    }
+
+    /// The version new conversations of a flow run. `NotFound` when the tenant has no such
+    /// flow; `Conflict(unpublished)` when none of its versions is live — the caller names
+    /// what cannot go on, since that is what the client is shown.
+    pub(crate) async fn live_version(
+        &self,
+        tenant: domain::TenantId,
+        flow_id: FlowId,
+        unpublished: &'static str,
+    ) -> AppResult<i64> {
+        self.store()
+            .get_flow(tenant, flow_id)
+            .await?
+            .ok_or(AppError::NotFound)?
+            .active_version
+            .ok_or(AppError::Conflict(unpublished))
     }
 
     /// Loads and compiles a published version (the chat runtime caches the result:
