@@ -76,7 +76,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let app = App::new(store.clone(), clock, settings.auth.policy());
     if let Some(dir) = &settings.nlu.encoder_dir {
         // Loaded before anything compiles a flow, so every model can combine it.
-        let encoder = crate::nlu_cli::load_encoder(dir)?;
+        let encoder = crate::encoder::load_encoder(dir)?;
         tracing::info!(encoder = encoder.fingerprint(), "sentence encoder loaded");
         app.set_sentence_encoder(encoder);
     }
