@@ -89,10 +89,12 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     app.set_prompt_warmer(Arc::new(voice::prompts::SynthesizingWarmer::new(
         synthesizer.clone(),
     )));
+    // `context` keeps the cause chain (down to the database's own message), which `main`
+    // prints and a log line shows with `{:#}`.
     let bootstrapped = app
         .bootstrap_if_empty()
         .await
-        .map_err(|e| anyhow::anyhow!("first start: {e}"))?;
+        .context("first start: creating the demo tenant")?;
 
     let listener = TcpListener::bind(settings.http_addr)
         .await
