@@ -28,7 +28,7 @@ pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SecondFactor, SessionInfo
 pub use bootstrap::{Bootstrapped, DEMO_FLOW_DE, DEMO_FLOW_EN};
 pub use chat::{
     ChatEvent, ChatMessage, ChatSession, ChatWidget, HttpClient, MAX_MESSAGE_BYTES,
-    OutboundRequest, OutboundResponse,
+    OutboundOutcome, OutboundRequest, OutboundResponse,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult, FieldError};
