@@ -7,6 +7,10 @@
 //! so a client that resends after a dropped connection never loses or duplicates one; the
 //! server pushes `message`, `typing` and `status` frames. Bad frames get an `error` frame and
 //! change nothing. The frame shapes are the widget's contract (see `web/widget`).
+//!
+//! A session may send [`RATE_MESSAGES`] messages in any [`RATE_WINDOW_MS`]; the window slides
+//! on the app's clock (`security::ratelimit`), so tests freeze and move time instead of
+//! racing it.
 
 use std::time::Duration;
 
@@ -15,9 +19,9 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
+use security::ratelimit::Limiter;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
-use tokio::time::Instant;
 
 use app::{AppError, ChatMessage, ChatSession, ChatWidget, ConversationEvent};
 
@@ -28,8 +32,10 @@ use crate::problem::{ApiError, Problem};
 const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Messages per window a session may send.
 const RATE_MESSAGES: u32 = 10;
-/// The rate window.
-const RATE_WINDOW: Duration = Duration::from_secs(10);
+/// The rate window, in milliseconds of the app's clock.
+const RATE_WINDOW_MS: i64 = 10_000;
+/// The limiter's key: each session has a limiter of its own, so one key is enough.
+const RATE_KEY: &str = "session";
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -170,8 +176,8 @@ struct Session {
     widget: ChatWidget,
     socket: Option<WebSocket>,
     last_sent: i64,
-    window_start: Instant,
-    window_count: u32,
+    /// The session's recent messages; a message counts as one "attempt" in the window.
+    rate: Limiter,
 }
 
 type Sink = futures_util::stream::SplitSink<WebSocket, WsMessage>;
@@ -221,19 +227,18 @@ impl Session {
             widget,
             socket: Some(socket),
             last_sent: 0,
-            window_start: Instant::now(),
-            window_count: 0,
+            rate: Limiter::new(RATE_MESSAGES, RATE_WINDOW_MS).with_max_keys(1),
         }
     }
 
+    /// Whether a message now would exceed the rate; a message let through is counted.
     fn rate_limited(&mut self) -> bool {
-        let now = Instant::now();
-        if now.duration_since(self.window_start) >= RATE_WINDOW {
-            self.window_start = now;
-            self.window_count = 0;
+        let now = self.state.app.now();
+        if self.rate.check(RATE_KEY, now).is_err() {
+            return true;
         }
-        self.window_count += 1;
-        self.window_count > RATE_MESSAGES
+        self.rate.record_failure(RATE_KEY, now);
+        false
     }
 
     async fn send_messages(&mut self, sink: &mut Sink, messages: &[ChatMessage]) -> bool {

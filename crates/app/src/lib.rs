@@ -38,7 +38,9 @@ pub use error::{AppError, AppResult, FieldError};
 pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
 pub use keys::CreatedApiKey;
 pub use phone_numbers::PhoneNumberSpec;
-pub use ports::{HttpClient, OutboundRequest, OutboundResponse, PromptText, PromptWarmer};
+pub use ports::{
+    HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, PromptText, PromptWarmer,
+};
 pub use principal::{Principal, PrincipalKind};
 pub use prompts::{flow_phrases, flow_prompts};
 /// A conversation's status travels in [`ConversationEvent::Status`]; shells without a store

@@ -20,13 +20,51 @@ pub struct OutboundRequest {
     pub timeout_ms: u64,
 }
 
-/// What came back; status 0 means no response (refused address, timeout, network error).
+/// What came back. A flow sees only `status` and `body`, with status 0 when there was no
+/// answer; `outcome` says why there was none, for logs and tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundResponse {
-    /// Status code or 0.
+    /// What happened to the request.
+    pub outcome: OutboundOutcome,
+    /// Status code, or 0 when the request got no answer.
     pub status: u16,
-    /// The body (truncated by the client to a sane size).
+    /// The body (truncated by the client to a sane size); empty without an answer.
     pub body: String,
+}
+
+impl OutboundResponse {
+    /// The server answered with `status` and `body`.
+    pub fn answered(status: u16, body: String) -> Self {
+        Self {
+            outcome: OutboundOutcome::Answered,
+            status,
+            body,
+        }
+    }
+
+    /// No answer, for the reason `outcome` gives: status 0 and an empty body.
+    pub fn unanswered(outcome: OutboundOutcome) -> Self {
+        Self {
+            outcome,
+            status: 0,
+            body: String::new(),
+        }
+    }
+}
+
+/// What happened to an outbound request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboundOutcome {
+    /// The server answered (with any status).
+    Answered,
+    /// Not sent: the URL is not allowed (a private or loopback address without the tenant's
+    /// permission, a scheme other than http and https).
+    Refused,
+    /// Sent, but no complete answer came within the request's timeout.
+    TimedOut,
+    /// Not answered for another reason: an invalid URL, a name that does not resolve, a
+    /// connection that failed or broke off, no HTTP client configured.
+    Failed,
 }
 
 /// The port through which flows make HTTP requests; implemented by the `channels` crate.

@@ -3,11 +3,15 @@
 //! networks, every address the host resolves to must be public (no loopback, private,
 //! link-local, carrier-grade NAT, multicast or unspecified address), the request goes to
 //! exactly the checked address (no second DNS lookup), and redirects are not followed.
+//!
+//! A request without an answer reaches the flow as status 0 whatever the reason; the
+//! response's [`OutboundOutcome`] keeps the reason (refused by the guard, timed out, failed)
+//! apart for the log and the tests.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use app::{HttpClient, OutboundRequest, OutboundResponse};
+use app::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse};
 
 /// Largest response body kept.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -49,12 +53,18 @@ pub fn is_public_ip(ip: IpAddr) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct FlowHttpClient;
 
+/// No answer: logged with its reason (never the URL, which may carry personal data).
+fn unanswered(outcome: OutboundOutcome, reason: &str) -> OutboundResponse {
+    tracing::info!(?outcome, reason, "flow HTTP request got no answer");
+    OutboundResponse::unanswered(outcome)
+}
+
+fn refused(reason: &str) -> OutboundResponse {
+    unanswered(OutboundOutcome::Refused, reason)
+}
+
 fn failed(reason: &str) -> OutboundResponse {
-    tracing::info!(reason, "flow HTTP request not made");
-    OutboundResponse {
-        status: 0,
-        body: String::new(),
-    }
+    unanswered(OutboundOutcome::Failed, reason)
 }
 
 impl FlowHttpClient {
@@ -88,14 +98,14 @@ impl HttpClient for FlowHttpClient {
             return failed("invalid URL");
         };
         if !matches!(url.scheme(), "http" | "https") {
-            return failed("only http and https URLs are allowed");
+            return refused("only http and https URLs are allowed");
         }
         let addrs = match Self::resolve(&url).await {
             Ok(a) => a,
             Err(reason) => return failed(reason),
         };
         if !allow_private && !addrs.iter().all(|a| is_public_ip(a.ip())) {
-            return failed("the host resolves to a private or loopback address");
+            return refused("the host resolves to a private or loopback address");
         }
         let timeout = Duration::from_millis(request.timeout_ms.clamp(100, 30_000));
         let mut builder = reqwest::Client::builder()
@@ -124,7 +134,9 @@ impl HttpClient for FlowHttpClient {
         }
         let mut response = match req.send().await {
             Ok(r) => r,
-            Err(e) if e.is_timeout() => return failed("timed out"),
+            Err(e) if e.is_timeout() => {
+                return unanswered(OutboundOutcome::TimedOut, "timed out");
+            }
             Err(_) => return failed("connection failed"),
         };
         let status = response.status().as_u16();
@@ -139,12 +151,12 @@ impl HttpClient for FlowHttpClient {
                     }
                 }
                 Ok(None) => break,
+                Err(e) if e.is_timeout() => {
+                    return unanswered(OutboundOutcome::TimedOut, "the body timed out");
+                }
                 Err(_) => return failed("the response broke off"),
             }
         }
-        OutboundResponse {
-            status,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        }
+        OutboundResponse::answered(status, String::from_utf8_lossy(&body).into_owned())
     }
 }

@@ -1,10 +1,8 @@
 //! The `hotline` binary's library half: settings, telemetry, server start-up and the
 //! command-line interface, so integration tests can start the very server `main` starts.
 
-pub mod bench;
 pub mod cli;
-pub mod flow_cli;
-pub mod nlu_cli;
+pub mod encoder;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

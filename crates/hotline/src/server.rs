@@ -73,10 +73,10 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<store::Store> {
 /// Starts the server in the background with the given clock.
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let store = open_store(settings).await?;
-    let app = App::new(store.clone(), clock, settings.auth.policy());
+    let app = App::new(store.clone(), clock.clone(), settings.auth.policy());
     if let Some(dir) = &settings.nlu.encoder_dir {
         // Loaded before anything compiles a flow, so every model can combine it.
-        let encoder = crate::nlu_cli::load_encoder(dir)?;
+        let encoder = crate::encoder::load_encoder(dir)?;
         tracing::info!(encoder = encoder.fingerprint(), "sentence encoder loaded");
         app.set_sentence_encoder(encoder);
     }
@@ -89,10 +89,12 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     app.set_prompt_warmer(Arc::new(voice::prompts::SynthesizingWarmer::new(
         synthesizer.clone(),
     )));
+    // `context` keeps the cause chain (down to the database's own message), which `main`
+    // prints and a log line shows with `{:#}`.
     let bootstrapped = app
         .bootstrap_if_empty()
         .await
-        .map_err(|e| anyhow::anyhow!("first start: {e}"))?;
+        .context("first start: creating the demo tenant")?;
 
     let listener = TcpListener::bind(settings.http_addr)
         .await
@@ -114,27 +116,9 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let sip_addr = sip.as_ref().map(voice::SipServer::local_addr);
     let voice_stats = sip.as_ref().map(voice::SipServer::stats);
     let (shutdown, mut shutdown_rx) = watch::channel(false);
-    let mut jobs_shutdown = shutdown.subscribe();
+    let jobs_shutdown = shutdown.subscribe();
 
-    let jobs_app = app.clone();
-    let jobs = tokio::spawn(async move {
-        let mut housekeeping_tick = tokio::time::interval(Duration::from_secs(600));
-        // Conversation timers (no-input timeouts, queue waits, HTTP watchdogs) live in the
-        // store; this loop fires the due ones, so they survive restarts.
-        let mut timer_tick = tokio::time::interval(Duration::from_millis(250));
-        timer_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = housekeeping_tick.tick() => housekeeping(&jobs_app).await,
-                _ = timer_tick.tick() => {
-                    if let Err(e) = jobs_app.fire_due_timers().await {
-                        tracing::warn!(error = %e, "firing conversation timers failed");
-                    }
-                }
-                _ = jobs_shutdown.changed() => break,
-            }
-        }
-    });
+    let jobs = tokio::spawn(run_jobs(app.clone(), clock, jobs_shutdown));
 
     let task = tokio::spawn(async move {
         let server = axum::serve(
@@ -239,12 +223,46 @@ async fn start_sip(
         .with_context(|| format!("binding the SIP address {}", sip.addr))
 }
 
+/// How often the conversation timers are looked at, by the app's clock: a timer fires at
+/// most this late.
+const TIMER_CHECK_MS: i64 = 250;
+
+/// The background jobs until shutdown: conversation timers (no-input timeouts, queue waits,
+/// HTTP watchdogs) live in the store and this loop fires the due ones, so they survive
+/// restarts; and housekeeping now and then.
+///
+/// The timer check waits on the app's clock, not on tokio's: with the system clock that is
+/// every 250 ms, and a test on a `ManualClock` that moves time past a timer's due time
+/// wakes the loop at once and then waits for the step the timer causes.
+async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver<bool>) {
+    let mut housekeeping_tick = tokio::time::interval(Duration::from_secs(600));
+    // The first check is right away: timers that fell due while the server was down fire
+    // at start.
+    let mut next_check = clock.sleep_until(clock.now());
+    loop {
+        tokio::select! {
+            _ = housekeeping_tick.tick() => housekeeping(&app).await,
+            () = &mut next_check => {
+                if let Err(e) = app.fire_due_timers().await {
+                    let error = format!("{:#}", anyhow::Error::new(e));
+                    tracing::warn!(error, "firing conversation timers failed");
+                }
+                next_check = clock.sleep_until(clock.now().plus_millis(TIMER_CHECK_MS));
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
 /// Background work: drop expired sessions.
 async fn housekeeping(app: &App) {
     match app.expire_sessions().await {
         Ok(n) if n > 0 => tracing::info!(sessions = n, "expired sessions removed"),
         Ok(_) => {}
-        Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        Err(e) => {
+            let error = format!("{:#}", anyhow::Error::new(e));
+            tracing::warn!(error, "housekeeping failed");
+        }
     }
 }
 

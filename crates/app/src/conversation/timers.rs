@@ -7,7 +7,7 @@ use domain::{ConversationId, TenantId};
 use flow::Input;
 
 use super::plan::{watchdog_request, watchdog_timer};
-use crate::ports::{OutboundRequest, OutboundResponse};
+use crate::ports::{OutboundOutcome, OutboundRequest, OutboundResponse};
 use crate::{App, AppResult};
 
 impl App {
@@ -65,10 +65,7 @@ impl App {
                 .unwrap_or(false);
             let response = match app.conversations().http.get() {
                 Some(client) => client.send(request, allow_private).await,
-                None => OutboundResponse {
-                    status: 0,
-                    body: String::new(),
-                },
+                None => OutboundResponse::unanswered(OutboundOutcome::Failed),
             };
             // Only the first of the response and the watchdog may feed the result.
             match app

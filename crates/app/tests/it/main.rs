@@ -86,35 +86,33 @@ async fn verification_keeps_up_with_concurrent_appends() {
     let boot = app.bootstrap_if_empty().await.unwrap().unwrap();
     let tenant = boot.tenant.id;
     let initial = app.verify_tenant_chain(tenant).await.unwrap().count;
-    let writer = app.clone();
-    let appends = tokio::spawn(async move {
-        for i in 0..60 {
-            writer
-                .create_user_as_system(
-                    tenant,
-                    Username::parse(&format!("user-{i}")).unwrap(),
-                    DisplayName::parse("u").unwrap(),
-                    domain::Role::Agent,
-                )
-                .await
-                .unwrap();
-        }
-    });
-    let mut verified = 0;
-    while !appends.is_finished() {
-        let report = app.verify_tenant_chain(tenant).await.unwrap();
+    // Each append runs at the same time as a verification (both in flight together), so
+    // every verification overlaps a write. It sees the chain either just before or just
+    // after that append, never a broken one.
+    for i in 0..60 {
+        let append = app.create_user_as_system(
+            tenant,
+            Username::parse(&format!("user-{i}")).unwrap(),
+            DisplayName::parse("u").unwrap(),
+            domain::Role::Agent,
+        );
+        let (appended, report) = tokio::join!(append, app.verify_tenant_chain(tenant));
+        appended.unwrap();
+        let report = report.unwrap();
         assert!(
             report.ok(),
-            "false break while appending: {:?}",
+            "false break while appending entry {i}: {:?}",
             report.error
         );
-        verified += 1;
+        assert!(
+            [initial + i, initial + i + 1].contains(&report.count),
+            "verification {i} saw {} entries",
+            report.count
+        );
     }
-    appends.await.unwrap();
     let report = app.verify_tenant_chain(tenant).await.unwrap();
     assert!(report.ok());
     assert_eq!(report.count, initial + 60);
-    assert!(verified >= 1);
 }
 
 #[tokio::test]

@@ -1,10 +1,12 @@
 //! The flow HTTP client against a real server on loopback: private addresses are refused
 //! unless allowed, redirects are not followed, bodies are capped, timeouts answer status 0.
+//! Every case asserts the exact outcome, so a client that never sends anything (and always
+//! answers status 0) cannot pass the refusal and timeout cases.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use app::{HttpClient, OutboundRequest};
+use app::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse};
 use axum::Router;
 use axum::routing::get;
 use channels::{FlowHttpClient, is_public_ip};
@@ -49,7 +51,10 @@ async fn loopback_is_refused_unless_the_tenant_allows_it() {
     let refused = client
         .send(get_req(format!("{base}/ok"), 2000), false)
         .await;
-    assert_eq!(refused.status, 0);
+    assert_eq!(
+        refused,
+        OutboundResponse::unanswered(OutboundOutcome::Refused)
+    );
     let localhost = client
         .send(
             get_req(base.replace("127.0.0.1", "localhost") + "/ok", 2000),
@@ -57,12 +62,15 @@ async fn loopback_is_refused_unless_the_tenant_allows_it() {
         )
         .await;
     assert_eq!(
-        localhost.status, 0,
+        localhost,
+        OutboundResponse::unanswered(OutboundOutcome::Refused),
         "a name resolving to loopback is refused too"
     );
     let allowed = client.send(get_req(format!("{base}/ok"), 2000), true).await;
-    assert_eq!(allowed.status, 200);
-    assert!(allowed.body.contains("Dienstag"));
+    assert_eq!(
+        allowed,
+        OutboundResponse::answered(200, r#"{"slot":"Dienstag"}"#.to_owned())
+    );
 }
 
 #[tokio::test]
@@ -72,11 +80,11 @@ async fn redirects_are_not_followed_and_bodies_are_capped() {
     let r = client
         .send(get_req(format!("{base}/redirect"), 2000), true)
         .await;
-    assert_eq!(r.status, 307);
+    assert_eq!((r.outcome, r.status), (OutboundOutcome::Answered, 307));
     let big = client
         .send(get_req(format!("{base}/big"), 2000), true)
         .await;
-    assert_eq!(big.status, 200);
+    assert_eq!((big.outcome, big.status), (OutboundOutcome::Answered, 200));
     assert_eq!(big.body.len(), 64 * 1024);
 }
 
@@ -86,24 +94,33 @@ async fn a_timeout_answers_status_zero() {
     let r = FlowHttpClient::new()
         .send(get_req(format!("{base}/slow"), 300), true)
         .await;
-    assert_eq!(r.status, 0);
+    assert_eq!(r, OutboundResponse::unanswered(OutboundOutcome::TimedOut));
+}
+
+#[tokio::test]
+async fn a_closed_port_fails_without_an_answer() {
+    // Bind, note the port, close: nothing listens there any more.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let r = FlowHttpClient::new()
+        .send(get_req(format!("http://{addr}/x"), 2000), true)
+        .await;
+    assert_eq!(r, OutboundResponse::unanswered(OutboundOutcome::Failed));
 }
 
 #[tokio::test]
 async fn only_http_urls_are_requested() {
     let client = FlowHttpClient::new();
-    for url in [
-        "file:///etc/passwd",
-        "ftp://example.org/x",
-        "not a url",
-        "http://[::1]:1/x",
+    for (url, outcome) in [
+        ("file:///etc/passwd", OutboundOutcome::Refused),
+        ("ftp://example.org/x", OutboundOutcome::Refused),
+        ("not a url", OutboundOutcome::Failed),
+        ("http://[::1]:1/x", OutboundOutcome::Refused),
     ] {
         assert_eq!(
-            client
-                .send(get_req(url.to_owned(), 500), false)
-                .await
-                .status,
-            0,
+            client.send(get_req(url.to_owned(), 500), false).await,
+            OutboundResponse::unanswered(outcome),
             "{url}"
         );
     }

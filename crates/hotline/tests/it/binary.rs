@@ -1,4 +1,5 @@
-//! The `hotline` executable: first-start output printed once, `--help` everywhere,
+//! The `hotline` executable: first-start output printed once, a failed first start naming
+//! its cause, `--help` everywhere,
 //! `config check` redaction, graceful shutdown on SIGTERM, and `audit verify` catching an
 //! edited, a deleted and a reordered entry on SQLite and PostgreSQL.
 
@@ -131,6 +132,62 @@ fn first_start_prints_the_one_time_password_once_and_sigterm_stops_cleanly() {
     let all = stdout.join("\n");
     assert!(!all.contains("one-time password"), "printed again: {all}");
     assert!(!all.contains(&otp));
+}
+
+#[tokio::test]
+async fn a_failed_first_start_names_its_cause() {
+    // A database that migrates but refuses the demo tenant: the first start fails inside
+    // the bootstrap, and the error must say why, down to the database's own message.
+    let dir = tempfile::tempdir().unwrap();
+    let out = hotline()
+        .args(["migrate", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pool = sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        dir.path().join("hotline.db").display()
+    ))
+    .await
+    .unwrap();
+    sqlx::query(
+        "CREATE TRIGGER refuse_tenants BEFORE INSERT ON tenants \
+         BEGIN SELECT RAISE(ABORT, 'tenants refused by the test'); END",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+
+    let out = hotline()
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--sip-addr",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {stderr}"));
+    assert!(error.contains("first start"), "{error}");
+    assert!(error.contains("tenants refused by the test"), "{error}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("listening on"),
+        "a failed start never announced itself"
+    );
 }
 
 #[test]

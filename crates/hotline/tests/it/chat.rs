@@ -291,11 +291,17 @@ async fn silence_times_out_through_stored_timers() {
         0,
         "nothing due yet"
     );
+    // The server's timer loop sleeps on the app's clock: moving the clock past the no-input
+    // timeout wakes it, and it fires the timer. The test waits for the bot's reply, which
+    // only the fired timer causes.
     t.clock.advance_secs(121);
-    assert_eq!(t.app().fire_due_timers().await.unwrap(), 1);
     chat.bot_says("nichts gehört").await;
+    assert_eq!(
+        t.app().fire_due_timers().await.unwrap(),
+        0,
+        "the loop took the timer; the second no-input timer is not due yet"
+    );
     t.clock.advance_secs(121);
-    t.app().fire_due_timers().await.unwrap();
     let status = chat.until("queued", |f| f["type"] == "status").await;
     assert_eq!(status["state"], "queued");
     chat.close().await;
@@ -343,27 +349,46 @@ async fn bad_frames_get_an_error_and_change_nothing() {
     t.stop().await;
 }
 
+/// Sends a message and returns its answer: the ack, or an error naming its id.
+async fn answer(chat: &mut Chat, id: &str) -> Value {
+    chat.send_raw(&json!({"type": "message", "id": id, "text": "9"}).to_string())
+        .await;
+    let id = id.to_owned();
+    chat.take("ack or error", move |f| {
+        f["id"] == id.as_str() && (f["type"] == "ack" || f["type"] == "error")
+    })
+    .await
+}
+
 #[tokio::test]
-async fn a_burst_of_messages_is_rate_limited() {
+async fn a_session_may_send_ten_messages_in_ten_seconds() {
     let t = spawn_app().await;
     let mut chat = Chat::open(&t, "demo-de", None, 0).await;
     chat.bot_says("Wobei kann ich helfen?").await;
-    let mut limited = false;
-    for i in 0..12 {
-        chat.send_raw(&json!({"type": "message", "id": format!("b-{i}"), "text": "9"}).to_string())
-            .await;
-        let id = format!("b-{i}");
-        let f = chat
-            .until("ack or error", move |f| {
-                f["id"] == id.as_str() && (f["type"] == "ack" || f["type"] == "error")
-            })
-            .await;
-        if f["type"] == "error" {
-            assert_eq!(f["code"], "rate_limited");
-            limited = true;
-        }
+    // The clock stands still: the window is the app's, so exactly ten get through.
+    for i in 0..10 {
+        let f = answer(&mut chat, &format!("b-{i}")).await;
+        assert_eq!(f["type"], "ack", "message {i}: {f}");
     }
-    assert!(limited, "12 messages at once were all accepted");
+    let refused = answer(&mut chat, "b-10").await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "rate_limited");
+    // One millisecond before the first message leaves the window it is still full.
+    t.clock.advance_millis(9_999);
+    let refused = answer(&mut chat, "b-11").await;
+    assert_eq!(refused["code"], "rate_limited", "{refused}");
+    t.clock.advance_millis(1);
+    let again = answer(&mut chat, "b-12").await;
+    assert_eq!(again["type"], "ack", "{again}");
+    // Refused messages were not stored. Everything stored up to a message reaches the client
+    // before its ack, so the transcript so far is complete.
+    let ids: Vec<&str> = chat
+        .messages
+        .iter()
+        .filter_map(|m| m["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 11, "{ids:?}");
+    assert!(ids.contains(&"b-12") && !ids.contains(&"b-10") && !ids.contains(&"b-11"));
     chat.close().await;
     t.stop().await;
 }

@@ -1,7 +1,12 @@
 //! Tenants are strictly apart: a user and an API key of tenant A get 404 on every object
-//! route of tenant B, and B's objects stay unchanged.
+//! route of tenant B (or the answer a missing object gets), lists show none of B's
+//! objects, and B's objects stay unchanged.
 //!
-//! EVERY NEW OBJECT ROUTE MUST BE ADDED TO `routes_on_b` BELOW.
+//! The table of cases, [`coverage`], is checked against the server's OpenAPI document: an
+//! operation the document has and the table lacks fails the test, so a new route cannot
+//! ship without its tenancy case (or a stated reason why it has none).
+
+use std::collections::BTreeSet;
 
 use app::{Principal, PrincipalKind, RequestMeta};
 use domain::{AuthMethod, DisplayName, Role, TenantName, Username};
@@ -10,66 +15,304 @@ use serde_json::{Value, json};
 
 use crate::support::spawn_app;
 
-/// Every route that addresses one object, instantiated with tenant B's ids.
-fn routes_on_b(b_user: &str, b_key: &str, b_flow: &str) -> Vec<(Method, String, Option<Value>)> {
+/// Tenant B's objects, as A might name them.
+struct OnB {
+    user: String,
+    key: String,
+    flow: String,
+}
+
+/// One request of A's at something of B's, and the status A must get.
+struct Attempt {
+    path: String,
+    body: Option<Value>,
+    status: StatusCode,
+}
+
+fn attempt(path: impl Into<String>, body: Option<Value>, status: StatusCode) -> Attempt {
+    Attempt {
+        path: path.into(),
+        body,
+        status,
+    }
+}
+
+/// How the test covers one operation of the API.
+enum Cover {
+    /// Requests at B's objects (in the path or the body).
+    Attempts(Vec<Attempt>),
+    /// A listing of the caller's tenant: it must show nothing of B.
+    Listing,
+    /// Names no object of any tenant; the reason says why.
+    Exempt(&'static str),
+}
+
+/// Every operation of the API, by method and OpenAPI path, with its cover.
+fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
+    use Cover::{Attempts, Exempt, Listing};
+    const NOT_FOUND: StatusCode = StatusCode::NOT_FOUND;
+    // A body naming B's flow gets what a body naming no flow at all gets.
+    const NO_SUCH_FLOW: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+    let (user, key, flow) = (&b.user, &b.key, &b.flow);
+    let widget = json!({"name": "x", "title": "x", "primary_color": "#000000", "greeting": "x",
+        "allowed_origins": ["*"]});
+    let mut widget_on_b_flow = widget.clone();
+    widget_on_b_flow["flow_id"] = json!(flow);
+    let mut new_widget_on_b_flow = widget_on_b_flow.clone();
+    new_widget_on_b_flow["id"] = json!("a-widget");
     vec![
-        (Method::GET, format!("/api/v1/flows/{b_flow}"), None),
-        (
-            Method::PUT,
-            format!("/api/v1/flows/{b_flow}"),
-            Some(json!({"source": app::DEMO_FLOW_EN})),
-        ),
+        (Method::GET, "/api/v1/api-keys", Listing),
         (
             Method::POST,
-            format!("/api/v1/flows/{b_flow}/publish"),
-            Some(json!({})),
+            "/api/v1/api-keys",
+            Exempt("creates a key in the caller's tenant; names no object"),
         ),
         (
             Method::GET,
-            format!("/api/v1/flows/{b_flow}/versions"),
-            None,
+            "/api/v1/api-keys/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/api-keys/{key}"),
+                None,
+                NOT_FOUND,
+            )]),
         ),
-        (
-            Method::POST,
-            format!("/api/v1/flows/{b_flow}/rollback"),
-            Some(json!({})),
-        ),
-        (
-            Method::POST,
-            format!("/api/v1/flows/{b_flow}/activate"),
-            Some(json!({"version": 1})),
-        ),
-        (Method::GET, "/api/v1/widgets/b-widget".to_owned(), None),
-        (
-            Method::PUT,
-            "/api/v1/widgets/b-widget".to_owned(),
-            Some(json!({"name": "x", "title": "x",
-            "primary_color": "#000000", "greeting": "x", "allowed_origins": ["*"]})),
-        ),
-        (Method::GET, format!("/api/v1/users/{b_user}"), None),
-        (
-            Method::PATCH,
-            format!("/api/v1/users/{b_user}"),
-            Some(json!({"disabled": true})),
-        ),
-        (
-            Method::PATCH,
-            format!("/api/v1/users/{b_user}"),
-            Some(json!({"role": "agent"})),
-        ),
-        (
-            Method::POST,
-            format!("/api/v1/users/{b_user}/end-sessions"),
-            Some(json!({})),
-        ),
-        (Method::GET, format!("/api/v1/api-keys/{b_key}"), None),
-        (Method::DELETE, format!("/api/v1/api-keys/{b_key}"), None),
         (
             Method::DELETE,
-            "/api/v1/phone-numbers/b-number".to_owned(),
-            None,
+            "/api/v1/api-keys/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/api-keys/{key}"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (Method::GET, "/api/v1/audit", Listing),
+        (
+            Method::GET,
+            "/api/v1/audit/verify",
+            Exempt("verifies the caller's own tenant's chain"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/login",
+            Exempt("signs in; no tenant object"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/logout",
+            Exempt("the caller's own session"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/logout-all",
+            Exempt("the caller's own sessions"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/password",
+            Exempt("the caller's own password"),
+        ),
+        (
+            Method::GET,
+            "/api/v1/auth/session",
+            Exempt("the caller's own session"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/totp",
+            Exempt("the caller's own second factor"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/totp/confirm",
+            Exempt("the caller's own second factor"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/totp/enrol",
+            Exempt("the caller's own second factor"),
+        ),
+        (Method::GET, "/api/v1/flows", Listing),
+        (
+            Method::POST,
+            "/api/v1/flows",
+            Exempt("creates a flow in the caller's tenant from source text"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/flows/check",
+            Exempt("checks source text; reads no stored object"),
+        ),
+        (
+            Method::GET,
+            "/api/v1/flows/schema",
+            Exempt("the flow format's JSON Schema, the same for everyone"),
+        ),
+        (
+            Method::GET,
+            "/api/v1/flows/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/flows/{flow}"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/flows/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/flows/{flow}"),
+                Some(json!({"source": app::DEMO_FLOW_EN})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/flows/{id}/activate",
+            Attempts(vec![attempt(
+                format!("/api/v1/flows/{flow}/activate"),
+                Some(json!({"version": 1})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/flows/{id}/publish",
+            Attempts(vec![attempt(
+                format!("/api/v1/flows/{flow}/publish"),
+                Some(json!({})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/flows/{id}/rollback",
+            Attempts(vec![attempt(
+                format!("/api/v1/flows/{flow}/rollback"),
+                Some(json!({})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/flows/{id}/versions",
+            Attempts(vec![attempt(
+                format!("/api/v1/flows/{flow}/versions"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (Method::GET, "/api/v1/phone-numbers", Listing),
+        (
+            Method::PUT,
+            "/api/v1/phone-numbers/{number}",
+            Attempts(vec![
+                // A number belongs to one tenant of the installation: claiming B's is a
+                // conflict, which says no more than that the number is taken.
+                attempt(
+                    "/api/v1/phone-numbers/b-number",
+                    Some(json!({"flow_id": null})),
+                    StatusCode::CONFLICT,
+                ),
+                attempt(
+                    "/api/v1/phone-numbers/a-number",
+                    Some(json!({"flow_id": flow})),
+                    NO_SUCH_FLOW,
+                ),
+            ]),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/phone-numbers/{number}",
+            Attempts(vec![attempt(
+                "/api/v1/phone-numbers/b-number",
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (Method::GET, "/api/v1/tenant", Listing),
+        (Method::GET, "/api/v1/users", Listing),
+        (
+            Method::POST,
+            "/api/v1/users",
+            Exempt("creates a user in the caller's tenant; names no object"),
+        ),
+        (
+            Method::GET,
+            "/api/v1/users/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/users/{user}"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            Attempts(vec![
+                attempt(
+                    format!("/api/v1/users/{user}"),
+                    Some(json!({"disabled": true})),
+                    NOT_FOUND,
+                ),
+                attempt(
+                    format!("/api/v1/users/{user}"),
+                    Some(json!({"role": "agent"})),
+                    NOT_FOUND,
+                ),
+            ]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users/{id}/end-sessions",
+            Attempts(vec![attempt(
+                format!("/api/v1/users/{user}/end-sessions"),
+                Some(json!({})),
+                NOT_FOUND,
+            )]),
+        ),
+        (Method::GET, "/api/v1/widgets", Listing),
+        (
+            Method::POST,
+            "/api/v1/widgets",
+            Attempts(vec![attempt(
+                "/api/v1/widgets",
+                Some(new_widget_on_b_flow),
+                NO_SUCH_FLOW,
+            )]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/widgets/{id}",
+            Attempts(vec![attempt("/api/v1/widgets/b-widget", None, NOT_FOUND)]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/widgets/{id}",
+            Attempts(vec![
+                attempt("/api/v1/widgets/b-widget", Some(widget), NOT_FOUND),
+                attempt(
+                    "/api/v1/widgets/demo-de",
+                    Some(widget_on_b_flow),
+                    NO_SUCH_FLOW,
+                ),
+            ]),
         ),
     ]
+}
+
+/// Every (method, path) of the OpenAPI document.
+fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in [
+            "get", "put", "post", "patch", "delete", "head", "options", "trace",
+        ] {
+            if item.get(method).is_some() {
+                ops.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    ops
 }
 
 #[tokio::test]
@@ -169,67 +412,85 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     let b_user_before = app.get_user(&b_principal, b_user.id).await.unwrap();
     let b_audit_before = app.store().audit_head(b.tenant.id).await.unwrap();
 
-    let routes = routes_on_b(
-        &b_user.id.to_string(),
-        &b_key.key.id.to_string(),
-        &b_flow.id.to_string(),
+    let on_b = OnB {
+        user: b_user.id.to_string(),
+        key: b_key.key.id.to_string(),
+        flow: b_flow.id.to_string(),
+    };
+    let table = coverage(&on_b);
+
+    // The table covers exactly the operations the API documents.
+    let doc = t.client().get("/api/openapi.json").await.body;
+    let documented = operations(&doc);
+    assert!(documented.len() > 30, "the document lists the API: {doc}");
+    let covered: BTreeSet<(String, String)> = table
+        .iter()
+        .map(|(method, path, _)| (method.to_string(), (*path).to_owned()))
+        .collect();
+    assert_eq!(
+        covered.len(),
+        table.len(),
+        "an operation is in the table twice"
     );
+    let missing: Vec<_> = documented.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without a tenancy case (add them to `coverage`): {missing:?}"
+    );
+    let stale: Vec<_> = covered.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "cases for operations the API no longer has: {stale:?}"
+    );
+
+    // What of B's must never show up in a listing of A's.
+    let b_marks = [
+        "Other office",
+        "b-agent",
+        "b-admin",
+        "b-widget",
+        "b-number",
+        on_b.user.as_str(),
+        on_b.key.as_str(),
+        on_b.flow.as_str(),
+    ];
     for (who, client) in [
         ("A's admin session", &mut a_admin),
         ("A's admin API key", &mut a_key_client),
     ] {
-        for (method, path, body) in &routes {
-            let r = client.send(method.clone(), path, body.clone()).await;
-            assert_eq!(
-                r.status,
-                StatusCode::NOT_FOUND,
-                "{who}: {method} {path} gave {} {}",
-                r.status,
-                r.body
-            );
+        for (method, path, cover) in &table {
+            match cover {
+                Cover::Attempts(attempts) => {
+                    for Attempt { path, body, status } in attempts {
+                        let r = client.send(method.clone(), path, body.clone()).await;
+                        assert_eq!(
+                            r.status, *status,
+                            "{who}: {method} {path} gave {} {}",
+                            r.status, r.body
+                        );
+                    }
+                }
+                Cover::Listing => {
+                    let r = client.send(method.clone(), path, None).await;
+                    assert_eq!(
+                        r.status,
+                        StatusCode::OK,
+                        "{who}: {method} {path}: {}",
+                        r.body
+                    );
+                    let listed = r.body.to_string();
+                    for mark in b_marks {
+                        assert!(
+                            !listed.contains(mark),
+                            "{who}: {path} shows B's {mark:?}: {listed}"
+                        );
+                    }
+                }
+                Cover::Exempt(reason) => {
+                    assert!(reason.len() > 10, "{method} {path}: say why it is exempt");
+                }
+            }
         }
-        // A number belongs to one tenant of the installation: claiming B's is a conflict
-        // (which says no more than that the number is taken) and changes nothing.
-        let r = client
-            .send(
-                Method::PUT,
-                "/api/v1/phone-numbers/b-number",
-                Some(json!({"flow_id": null})),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CONFLICT, "{who}: {}", r.body);
-        let numbers = client.get("/api/v1/phone-numbers").await.body.to_string();
-        assert!(!numbers.contains("b-number"), "{who} sees B's numbers");
-        // Lists show only A's objects.
-        let users = client.get("/api/v1/users").await.body.to_string();
-        assert!(
-            !users.contains("b-agent") && !users.contains("b-admin"),
-            "{who} sees B's users"
-        );
-        let keys = client.get("/api/v1/api-keys").await.body.to_string();
-        assert!(
-            !keys.contains(&b_key.key.id.to_string()),
-            "{who} sees B's keys"
-        );
-        let flows = client.get("/api/v1/flows").await.body.to_string();
-        assert!(
-            !flows.contains(&b_flow.id.to_string()),
-            "{who} sees B's flows"
-        );
-        let widgets = client.get("/api/v1/widgets").await.body.to_string();
-        assert!(!widgets.contains("b-widget"), "{who} sees B's widgets");
-        let flows = client.get("/api/v1/flows").await.body.to_string();
-        assert!(
-            !flows.contains(&b_flow.id.to_string()),
-            "{who} sees B's flows"
-        );
-        let widgets = client.get("/api/v1/widgets").await.body.to_string();
-        assert!(!widgets.contains("b-widget"), "{who} sees B's widgets");
-        let audit = client.get("/api/v1/audit").await.body.to_string();
-        assert!(
-            !audit.contains(&b_user.id.to_string()),
-            "{who} sees B's audit log"
-        );
     }
 
     // B is untouched: same user, key not revoked, no audit entries added by A's attempts.

