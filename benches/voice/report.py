@@ -115,10 +115,14 @@ def run(name: str, held: bool):
 
 def media(d: Path, sip_ok: int, sip_failed: int):
     """What the callers heard: failed calls move from ok to failed. A call sipp counted as
-    successful without a caller stream in the capture cannot be checked and fails too."""
+    successful without a caller stream in the capture cannot be checked and fails too. The
+    capture cannot tell which SIP outcome a stream had: a call that failed both ways (the
+    target died mid-call) counts twice, at most up to the calls placed."""
     m, cap = d / "media.json", d / "capture.json"
     if not m.exists():
-        return {"media_checked": False, "sip_ok": sip_ok, "sip_failed": sip_failed}
+        # A capture without a result: rtp_check.py failed, the check proves nothing.
+        return {"media_checked": False, "media_error": cap.exists(), "sip_ok": sip_ok,
+                "sip_failed": sip_failed}
     m = json.loads(m.read_text())
     cap = json.loads(cap.read_text()) if cap.exists() else {}
     unchecked = max(0, sip_ok - m["calls"])
@@ -129,7 +133,7 @@ def media(d: Path, sip_ok: int, sip_failed: int):
         "sip_ok": sip_ok,
         "sip_failed": sip_failed,
         "ok": sip_ok - bad,
-        "failed": sip_failed + bad,
+        "failed": min(sip_ok + sip_failed, sip_failed + bad),
         "media_failed": bad,
         "media_short": m["failed_short"],
         "media_silent": m["failed_silent"],
@@ -290,10 +294,12 @@ summary = {
 def inconclusive(r):
     """A run whose media check proves nothing: the capture dropped packets (or did not say),
     so a call may look short or whole because of the capture, not the target."""
-    return bool(r.get("media_checked")) and r.get("capture_dropped") != 0
+    return r.get("media_error") or bool(r.get("media_checked")) and r.get("capture_dropped") != 0
 
 
-if any(inconclusive(r) for r in held_all):
+if any(r.get("media_error") for r in held_all):
+    print("rtp_check.py found no result for a captured run: its media check proves nothing")
+if any(inconclusive(r) and not r.get("media_error") for r in held_all):
     print("the capture dropped packets: the media check of those runs proves nothing either way "
           "(raise CAPTURE_BUFFER_MIB); their SIP failures still count")
 if summary["held_media_failed_baseline_total"]:
