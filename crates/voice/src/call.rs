@@ -912,7 +912,7 @@ impl Driver {
             let path = dir.join(&name);
             let written = async {
                 tokio::fs::create_dir_all(&dir).await?;
-                tokio::fs::write(&path, crate::wav::encode_pcm16(&rec.samples, 8000)).await
+                tokio::fs::write(&path, media::wav::encode_pcm16(&rec.samples, 8000)).await
             }
             .await;
             let reference = match written {

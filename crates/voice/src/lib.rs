@@ -15,7 +15,6 @@ pub mod call;
 pub mod prompts;
 pub mod sip;
 pub mod tts;
-mod wav;
 
 pub use call::CallDeps;
 pub use sip::{SipServer, VoiceConfig, VoiceStats};

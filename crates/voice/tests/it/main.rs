@@ -2,6 +2,5 @@
 //! engine can misbehave.
 
 mod asr;
-mod resample;
 mod tts;
 mod util;
