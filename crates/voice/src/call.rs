@@ -33,6 +33,9 @@ use crate::asr::{Grammar, RecognitionStream, Recognizer};
 use crate::sip::{DriverContext, UaCommand};
 use crate::tts::{FRAME_SAMPLES, Prompt, Synthesizer, Voice};
 
+pub mod script;
+pub mod texts;
+
 /// What call drivers need from the rest of the server.
 #[derive(Debug, Clone)]
 pub struct CallDeps {

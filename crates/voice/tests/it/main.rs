@@ -2,5 +2,6 @@
 //! engine can misbehave.
 
 mod asr;
+mod script;
 mod tts;
 mod util;
