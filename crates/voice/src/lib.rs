@@ -4,7 +4,7 @@
 //! child processes and timers:
 //!
 //! - [`sip`]: the SIP transport (UDP and TCP) around the sans-IO user agent, with the admission of
-//!   callers (allow list, digest, per-source throttling) and outbound registration;
+//!   callers (allow list, digest, per-source throttling by `throttle`) and outbound registration;
 //! - [`call`]: one driver task per call — RTP, DTMF, prompts paced at 20 ms, speech input —
 //!   around the call's pure script ([`call::script`]: prompt queue, digits, barge-in,
 //!   recordings, hold music, hang-up order), carrying out what the flow asks through the app;
@@ -15,6 +15,7 @@ pub mod asr;
 pub mod call;
 pub mod prompts;
 pub mod sip;
+mod throttle;
 pub mod tts;
 
 pub use call::CallDeps;
