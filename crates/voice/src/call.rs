@@ -4,7 +4,7 @@
 //! and type-ahead, barge-in, recordings, hold music and the order of hanging up. This module is
 //! the thin loop around it: every 20 ms it ticks the script and sends the frame it returns as one
 //! RTP packet (so prompts are paced in real time); it feeds the script what arrives — RFC 4733
-//! events and in-band DTMF ([`rtp`]), digits by SIP INFO from the SIP task, the recogniser's
+//! events and in-band DTMF (`rtp`), digits by SIP INFO from the SIP task, the recogniser's
 //! events, the flow's commands and queue status from the conversation's event stream — and
 //! carries out the script's actions: synthesis, recognition, reports to the app, recordings
 //! written to disk, REFER and BYE.
@@ -183,6 +183,20 @@ enum Listener {
     Open(Box<dyn RecognitionStream>),
 }
 
+/// What wakes the driver.
+enum Input {
+    /// 20 ms have passed.
+    Tick,
+    /// A datagram on the RTP port.
+    Datagram(Vec<u8>, SocketAddr),
+    /// From the SIP task; `None` when it is gone.
+    Signal(Option<CallSignal>),
+    /// From the call's conversation.
+    Conversation(ChatEvent),
+    /// Background work finished.
+    Done(DriverResult),
+}
+
 /// Results of work the driver started in the background.
 enum DriverResult {
     Prompt(PromptId, Option<Prompt>),
@@ -190,8 +204,8 @@ enum DriverResult {
     Position(Option<usize>),
 }
 
-/// The thin loop around a [`CallScript`]: sockets, timers, the app and background work in, the script's
-/// frames and actions out.
+/// The thin loop around a [`CallScript`]: sockets, timers, the app and background work in (as
+/// [`Input`]s), the script's frames and actions out.
 struct Driver {
     ctx: Arc<DriverContext>,
     socket: UdpSocket,
@@ -272,54 +286,70 @@ impl Driver {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let mut buf = vec![0u8; 2048];
         loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    self.clock_ms += FRAME_MS;
-                    self.poll_listener();
-                    self.script.handle_tick(self.clock_ms);
-                    match self.script.poll_frame() {
-                        Some(frame) => self.send(&frame).await,
-                        None => self.out.skip(),
-                    }
-                }
-                r = self.socket.recv_from(&mut buf) => {
-                    if let Ok((n, from)) = r {
-                        let bytes = buf[..n].to_vec();
-                        self.on_rtp(&bytes, from);
-                    }
-                }
-                s = signals.recv() => match s {
-                    Some(CallSignal::Ended) | None => self.script.handle_remote_hangup(),
-                    Some(CallSignal::Established) => {}
-                    Some(CallSignal::Media(a)) => self.apply_answer(&a),
-                    Some(CallSignal::Digit(d)) => self.digit(d),
-                    Some(CallSignal::TransferAccepted) => self.script.handle_transfer(true),
-                    Some(CallSignal::TransferFailed) => self.script.handle_transfer(false),
+            let input = tokio::select! {
+                _ = tick.tick() => Input::Tick,
+                r = self.socket.recv_from(&mut buf) => match r {
+                    Ok((n, from)) => Input::Datagram(buf[..n].to_vec(), from),
+                    Err(_) => continue,
                 },
+                s = signals.recv() => Input::Signal(s),
                 e = events.recv() => match e {
-                    Ok(ChatEvent::Call(commands)) => self.script.handle_commands(self.clock_ms, commands),
-                    Ok(ChatEvent::Status { state: "queued", queue }) => {
-                        self.script.handle_queue_status(self.clock_ms, queue);
-                    }
-                    Ok(ChatEvent::Status { .. }) => self.script.handle_queue_status(self.clock_ms, None),
-                    Ok(_) => {}
+                    Ok(event) => Input::Conversation(event),
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         tracing::warn!(call = self.call.0, missed = n, "call fell behind its conversation");
+                        continue;
                     }
                     Err(broadcast::error::RecvError::Closed) => {
                         events = self.ctx.deps.app.chat_subscribe(self.conversation);
+                        continue;
                     }
                 },
-                Some(r) = self.results_rx.recv() => match r {
-                    DriverResult::Prompt(id, prompt) => self.script.handle_prompt(id, prompt),
-                    DriverResult::Speech(heard) => self.script.handle_recognised(heard),
-                    DriverResult::Position(position) => self.script.handle_queue_position(position),
-                },
-            }
+                Some(r) = self.results_rx.recv() => Input::Done(r),
+            };
+            self.handle(input).await;
             while let Some(action) = self.script.poll_action() {
                 if self.act(action).await {
                     return;
                 }
+            }
+        }
+    }
+
+    /// Feeds one input to the script (a tick also sends its frame).
+    async fn handle(&mut self, input: Input) {
+        let now = self.clock_ms;
+        match input {
+            Input::Tick => {
+                self.clock_ms += FRAME_MS;
+                self.poll_listener();
+                self.script.handle_tick(self.clock_ms);
+                match self.script.poll_frame() {
+                    Some(frame) => self.send(&frame).await,
+                    None => self.out.skip(),
+                }
+            }
+            Input::Datagram(bytes, from) => self.on_rtp(&bytes, from),
+            Input::Signal(Some(CallSignal::Ended) | None) => self.script.handle_remote_hangup(),
+            Input::Signal(Some(CallSignal::Established)) => {}
+            Input::Signal(Some(CallSignal::Media(a))) => self.apply_answer(&a),
+            Input::Signal(Some(CallSignal::Digit(d))) => self.digit(d),
+            Input::Signal(Some(CallSignal::TransferAccepted)) => self.script.handle_transfer(true),
+            Input::Signal(Some(CallSignal::TransferFailed)) => self.script.handle_transfer(false),
+            Input::Conversation(ChatEvent::Call(commands)) => {
+                self.script.handle_commands(now, commands);
+            }
+            Input::Conversation(ChatEvent::Status {
+                state: "queued",
+                queue,
+            }) => self.script.handle_queue_status(now, queue),
+            Input::Conversation(ChatEvent::Status { .. }) => {
+                self.script.handle_queue_status(now, None);
+            }
+            Input::Conversation(_) => {}
+            Input::Done(DriverResult::Prompt(id, prompt)) => self.script.handle_prompt(id, prompt),
+            Input::Done(DriverResult::Speech(heard)) => self.script.handle_recognised(heard),
+            Input::Done(DriverResult::Position(position)) => {
+                self.script.handle_queue_position(position);
             }
         }
     }
