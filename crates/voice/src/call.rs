@@ -264,8 +264,8 @@ impl Driver {
     }
 
     fn apply_answer(&mut self, a: &Answer) {
-        self.out.apply(a);
-        self.incoming.apply(a);
+        self.out.set_codec(a.codec, a.payload_type);
+        self.incoming.set_event_payload_type(a.telephone_event);
         self.script.handle_hold(a.on_hold());
         if let Some((host, port)) = &a.remote
             && let Ok(ip) = host.parse::<std::net::IpAddr>()

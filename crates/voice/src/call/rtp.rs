@@ -8,7 +8,7 @@ use media::dtmf::DtmfDetector;
 use media::g711::Law;
 use media::rtp::{RtpHeader, RtpPacket};
 use media::telephone_event::{EventNotice, TelephoneEvent, TelephoneEventReceiver};
-use sip_proto::sdp::{Answer, Codec};
+use sip_proto::sdp::Codec;
 
 use super::script::Frame;
 use crate::tts::FRAME_SAMPLES;
@@ -37,13 +37,13 @@ impl RtpOut {
         }
     }
 
-    /// Takes the codec the SDP answer chose.
-    pub(crate) fn apply(&mut self, answer: &Answer) {
-        self.law = match answer.codec {
+    /// Sends in the codec and payload type the SDP answer chose.
+    pub(crate) fn set_codec(&mut self, codec: Codec, payload_type: u8) {
+        self.law = match codec {
             Codec::Pcma => Law::Alaw,
             Codec::Pcmu => Law::Ulaw,
         };
-        self.payload_type = answer.payload_type;
+        self.payload_type = payload_type;
     }
 
     /// The packet carrying `frame`; the stream moves on by one frame.
@@ -97,9 +97,9 @@ impl RtpIn {
         }
     }
 
-    /// Takes the event payload type the SDP answer agreed.
-    pub(crate) fn apply(&mut self, answer: &Answer) {
-        self.event_pt = answer.telephone_event;
+    /// Expects RFC 4733 events with the payload type the SDP answer agreed (`None`: none agreed).
+    pub(crate) fn set_event_payload_type(&mut self, payload_type: Option<u8>) {
+        self.event_pt = payload_type;
     }
 
     /// Decodes a datagram; `None` when it is not RTP.
@@ -134,5 +134,90 @@ impl RtpIn {
             );
         }
         Some(received)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use media::telephone_event::event_code;
+    use media::tone::{DigitTone, ToneGenerator};
+
+    use super::*;
+
+    fn packet(payload_type: u8, seq: u16, timestamp: u32, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let header = RtpHeader::new(payload_type, seq, timestamp, 42);
+        media::rtp::write_packet(&header, payload, 0, &mut out).unwrap();
+        out
+    }
+
+    fn event(digit: char, end: bool) -> Vec<u8> {
+        let ev = TelephoneEvent {
+            event: event_code(digit).unwrap(),
+            end,
+            volume: 10,
+            duration: 800,
+        };
+        packet(101, 1, 16_000, &ev.to_bytes().unwrap())
+    }
+
+    /// `digit` as 100 ms of µ-law audio in 20 ms packets.
+    fn tone_packets(digit: char, first_seq: u16) -> Vec<Vec<u8>> {
+        let mut tones = ToneGenerator::new();
+        tones
+            .digit(digit, &DigitTone::new(100))
+            .unwrap()
+            .silence(100);
+        tones
+            .samples()
+            .chunks(FRAME_SAMPLES)
+            .zip(first_seq..)
+            .map(|(chunk, seq)| {
+                let payload: Vec<u8> = chunk.iter().map(|&s| Law::Ulaw.encode(s)).collect();
+                packet(0, seq, u32::from(seq) * 160, &payload)
+            })
+            .collect()
+    }
+
+    fn digits(rx: &mut RtpIn, packets: &[Vec<u8>]) -> String {
+        packets
+            .iter()
+            .flat_map(|p| rx.receive(p).unwrap().digits)
+            .collect()
+    }
+
+    #[test]
+    fn frames_go_out_with_the_marker_first_and_the_clock_running_through_skips() {
+        let mut tx = RtpOut::new(65_535, 1_000, 7);
+        tx.set_codec(Codec::Pcma, 8);
+        let first = tx.packet(&Frame::Silence).unwrap();
+        tx.skip();
+        let third = tx.packet(&Frame::Audio([0; FRAME_SAMPLES])).unwrap();
+        let first = RtpPacket::parse(&first).unwrap();
+        let third = RtpPacket::parse(&third).unwrap();
+        assert!(first.header.marker && !third.header.marker);
+        assert_eq!((first.header.payload_type, first.header.ssrc), (8, 7));
+        assert_eq!(first.payload, [Law::Alaw.silence(); FRAME_SAMPLES]);
+        assert_eq!(
+            (third.header.sequence, third.header.timestamp),
+            (1, 1_000 + 2 * 160)
+        );
+    }
+
+    #[test]
+    fn keys_come_from_events_or_from_tones_but_tones_stop_counting_once_events_arrive() {
+        let mut rx = RtpIn::new();
+        rx.set_event_payload_type(Some(101));
+        assert_eq!(digits(&mut rx, &tone_packets('5', 0)), "5");
+        // An event begins once, however often it is repeated.
+        assert_eq!(digits(&mut rx, &[event('7', false), event('7', true)]), "7");
+        assert_eq!(
+            digits(&mut rx, &tone_packets('9', 100)),
+            "",
+            "tones after events would count twice"
+        );
+        let audio = rx.receive(&tone_packets('1', 200)[0]).unwrap().audio;
+        assert_eq!(audio.len(), FRAME_SAMPLES, "the audio is still decoded");
+        assert!(rx.receive(b"not rtp").is_none());
     }
 }
