@@ -7,11 +7,13 @@
 //! question when the caller answers early (barge-in), records, and ends the call in the right order.
 //!
 //! It does no IO and reads no clock, in the manner of [`sip_proto::UserAgent`]: the driver task feeds it what
-//! happens through `handle_*` (each with `now`, the milliseconds since the call was answered) and carries out
-//! what it polls: [`CallScript::poll_frame`] once per tick, and [`CallScript::poll_action`] until it is empty —
-//! synthesise a prompt, start or stop the recogniser, report digits or speech to the flow, save a recording,
-//! transfer, hang up, and finally [`Action::End`]. Time moves only through [`CallScript::handle_tick`], once
-//! every 20 ms, so a test plays a whole call on a virtual clock.
+//! happens through `handle_*` (those that depend on time take `now`, the milliseconds since the call was
+//! answered) and carries out what it polls: [`CallScript::poll_frame`] once per tick, and
+//! [`CallScript::poll_action`] until it is empty — synthesise a prompt, start or stop the recogniser, report
+//! digits or speech to the flow, save a recording, transfer, hang up, and finally [`Action::End`]. Frames and
+//! timeouts (inter-digit pause, recording length, position announcements, no media) advance only with
+//! [`CallScript::handle_tick`], due every 20 ms ([`CallScript::poll_timeout`]), so a test plays a whole call on a
+//! virtual clock.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
