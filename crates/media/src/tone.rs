@@ -1,7 +1,8 @@
 //! A generator of DTMF digits, tones and silence as 8 kHz linear PCM.
 //!
 //! Tests use it to build the Q.24 battery for [`crate::dtmf`]; the voice shell uses it for prompts such as a
-//! dial tone and to send in-band DTMF when a peer has no RFC 4733. Levels are in dBm0 per tone, with the
+//! dial tone and to send in-band DTMF when a peer has no RFC 4733, and for the cues of a call: the beep before a
+//! recording ([`beep`]) and hold music ([`HoldChime`]). Levels are in dBm0 per tone, with the
 //! convention spandsp and G.168 use: a full-scale sine (peak 32,767) is +3.14 dBm0.
 
 use std::f64::consts::TAU;
@@ -199,4 +200,48 @@ impl ToneGenerator {
 #[must_use]
 pub fn samples_for(duration_ms: u32) -> usize {
     duration_ms as usize * SAMPLE_RATE as usize / 1000
+}
+
+/// Fills `frame` with the start of a 1 kHz beep (peak 8,000), the cue that a recording begins: "speak now".
+/// The phase starts at zero for every frame, so each call gives the same samples.
+pub fn beep(frame: &mut [i16]) {
+    for (i, s) in frame.iter_mut().enumerate() {
+        let t = i as f32 / SAMPLE_RATE as f32;
+        *s = (f32::sin(2.0 * std::f32::consts::PI * 1000.0 * t) * 8000.0) as i16;
+    }
+}
+
+/// Hold music: a soft two-tone chime (C5 then E5, each fading over half a second) every two seconds, so a
+/// caller waiting in a queue hears that the line is alive without a melody that grates after ten minutes.
+#[derive(Debug, Clone, Default)]
+pub struct HoldChime {
+    /// Samples played so far.
+    pos: usize,
+}
+
+impl HoldChime {
+    /// Samples in one period of the chime (two seconds).
+    pub const PERIOD: usize = 16_000;
+
+    /// A chime at the start of its period.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Fills `frame` with the next samples of the chime.
+    pub fn fill(&mut self, frame: &mut [i16]) {
+        for s in frame.iter_mut() {
+            let p = self.pos % Self::PERIOD;
+            let t = p as f32 / SAMPLE_RATE as f32;
+            let f = if p < 4000 { 523.25 } else { 659.25 };
+            let envelope = if p < 8000 {
+                (1.0 - (p % 4000) as f32 / 4000.0) * 3000.0
+            } else {
+                0.0
+            };
+            *s = (f32::sin(2.0 * std::f32::consts::PI * f * t) * envelope) as i16;
+            self.pos += 1;
+        }
+    }
 }

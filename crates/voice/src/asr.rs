@@ -18,7 +18,7 @@
 //! `ggml` model, whose `--prompt` can carry the expected phrases). The building blocks here are engine-neutral:
 //! [`UtteranceBuffer`] does the end-of-speech detection and keeps the utterance with some audio before and after
 //! it, [`Grammar::normalized`] gives the phrases as word lists, and the implementation only has to turn the
-//! utterance into text (resampling it with [`crate::tts::resample::Resampler`] if the model wants 16 kHz) and
+//! utterance into text (resampling it with [`media::resample::Resampler`] if the model wants 16 kHz) and
 //! run the engine off the async threads, in a child process or `spawn_blocking`.
 //!
 //! Recognised text is what a caller said, so it is personal data: nothing here logs it, and

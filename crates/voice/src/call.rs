@@ -1,27 +1,23 @@
-//! One task per call: answers, opens the flow's conversation, and runs the media loop.
+//! One task per call: answers, opens the flow's conversation, and drives the call's script.
 //!
-//! Every 20 ms the driver sends one RTP packet — the next frame of the prompt being played,
-//! hold music while the call waits in a queue, or silence — so prompts are paced in real time.
-//! What arrives is decoded: RFC 4733 events, and G.711 audio for the in-band DTMF detector,
-//! the speech recogniser and recordings. Digits by SIP INFO come from the SIP task. A digit or
-//! the start of speech stops a prompt that precedes a question (barge-in).
+//! What the call does lives in [`script`], a state machine without IO: the prompt queue, digits
+//! and type-ahead, barge-in, recordings, hold music and the order of hanging up. This module is
+//! the thin loop around it: every 20 ms it ticks the script and sends the frame it returns as one
+//! RTP packet (so prompts are paced in real time); it feeds the script what arrives — RFC 4733
+//! events and in-band DTMF (`rtp`), digits by SIP INFO from the SIP task, the recogniser's
+//! events, the flow's commands and queue status from the conversation's event stream — and
+//! carries out the script's actions: synthesis, recognition, reports to the app, recordings
+//! written to disk, REFER and BYE.
 //!
 //! RTP is symmetric: packets go to where the caller's packets come from (which may differ from
-//! the SDP behind a NAT). The flow's commands arrive through the conversation's event stream in
-//! the order the flow produced them, and are carried out in that order.
+//! the SDP behind a NAT).
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::{App, CallCommand, CallRoute, ConversationEvent, ConversationStatus};
+use app::{App, CallRoute, ConversationEvent, ConversationStatus};
 use domain::{ConversationId, TenantId};
-use flow::InputKind;
-use media::dtmf::DtmfDetector;
-use media::g711::Law;
-use media::rtp::{RtpHeader, RtpPacket};
-use media::telephone_event::{EventNotice, TelephoneEvent, TelephoneEventReceiver};
 use media::vad::VadEvent;
 use sip_proto::call::IncomingCall;
 use sip_proto::sdp::{Answer, Codec, LocalMedia};
@@ -29,9 +25,15 @@ use sip_proto::uri::Uri;
 use tokio::net::UdpSocket;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use self::rtp::{RtpIn, RtpOut};
+use self::script::{Action, CallScript, FRAME_MS, Frame, HangupReason, PromptId, ScriptConfig};
 use crate::asr::{Grammar, RecognitionStream, Recognizer};
 use crate::sip::{DriverContext, UaCommand};
-use crate::tts::{FRAME_SAMPLES, Prompt, Synthesizer, Voice};
+use crate::tts::{FRAME_SAMPLES, Prompt, SAMPLE_RATE_HZ, Synthesizer};
+
+mod rtp;
+pub mod script;
+pub mod texts;
 
 /// What call drivers need from the rest of the server.
 #[derive(Debug, Clone)]
@@ -59,16 +61,8 @@ pub(crate) enum CallSignal {
     TransferFailed,
 }
 
-/// Seconds between queue position announcements.
-const POSITION_EVERY_MS: u64 = 30_000;
-/// After the last digit, how long to wait for another before handing the digits to the flow.
-const INTER_DIGIT_MS: u64 = 3_000;
-/// Digits typed before a question are kept for it, up to this many.
-const TYPE_AHEAD: usize = 16;
 /// At most this much audio (10 s) is kept while a recogniser starts.
 const EARLY_AUDIO_SAMPLES: usize = 80_000;
-/// The longest call (a runaway guard).
-const MAX_CALL_MS: u64 = 4 * 60 * 60 * 1000;
 
 /// Runs one call from INVITE to BYE.
 pub(crate) async fn drive(
@@ -171,60 +165,6 @@ async fn run(
     Ok(())
 }
 
-/// One queued thing to do, in the flow's order.
-enum Item {
-    /// A prompt being synthesised.
-    Pending {
-        rx: oneshot::Receiver<Option<Prompt>>,
-        interruptible: bool,
-    },
-    /// A prompt playing from `pos` (in samples).
-    Playing {
-        prompt: Prompt,
-        pos: usize,
-        interruptible: bool,
-    },
-    Record {
-        max_secs: u32,
-    },
-    Transfer {
-        to: String,
-    },
-    Hangup,
-}
-
-impl Item {
-    fn interruptible(&self) -> bool {
-        matches!(
-            self,
-            Item::Pending {
-                interruptible: true,
-                ..
-            } | Item::Playing {
-                interruptible: true,
-                ..
-            }
-        )
-    }
-}
-
-struct Gather {
-    digits: bool,
-    speech: bool,
-    num_digits: Option<u8>,
-    finish_on_key: Option<char>,
-    collected: String,
-    last_digit_ms: u64,
-    phrases: Arc<Vec<String>>,
-}
-
-struct Recording {
-    samples: Vec<i16>,
-    max_samples: usize,
-    /// Ends here even if the caller sends no media.
-    deadline_ms: u64,
-}
-
 fn random_u32() -> u32 {
     let mut b = [0u8; 4];
     // Without OS randomness the values are merely predictable, which RTP tolerates.
@@ -232,6 +172,40 @@ fn random_u32() -> u32 {
     u32::from_le_bytes(b)
 }
 
+/// The recogniser's state, as the driver holds it.
+enum Listener {
+    Off,
+    /// Starting in the background; the caller's audio meanwhile is kept so their first words are not lost.
+    Starting {
+        rx: oneshot::Receiver<Option<Box<dyn RecognitionStream>>>,
+        early: Vec<i16>,
+    },
+    Open(Box<dyn RecognitionStream>),
+}
+
+/// What wakes the driver.
+enum Input {
+    /// 20 ms have passed.
+    Tick,
+    /// A datagram on the RTP port.
+    Datagram(Vec<u8>, SocketAddr),
+    /// From the SIP task; `None` when it is gone.
+    Signal(Option<CallSignal>),
+    /// From the call's conversation.
+    Conversation(ConversationEvent),
+    /// Background work finished.
+    Done(DriverResult),
+}
+
+/// Results of work the driver started in the background.
+enum DriverResult {
+    Prompt(PromptId, Option<Prompt>),
+    Speech(Option<(String, f32)>),
+    Position(Option<usize>),
+}
+
+/// The thin loop around a [`CallScript`]: sockets, timers, the app and background work in (as
+/// [`Input`]s), the script's frames and actions out.
 struct Driver {
     ctx: Arc<DriverContext>,
     socket: UdpSocket,
@@ -239,47 +213,15 @@ struct Driver {
     call: sip_proto::call::CallId,
     tenant: TenantId,
     conversation: ConversationId,
-    language: String,
-    law: Law,
-    payload_type: u8,
-    event_pt: Option<u8>,
+    script: CallScript,
+    out: RtpOut,
+    incoming: RtpIn,
     remote: Option<SocketAddr>,
-    on_hold: bool,
-    // sending
-    seq: u16,
-    timestamp: u32,
-    ssrc: u32,
-    first_packet: bool,
-    // receiving
-    events: TelephoneEventReceiver,
-    saw_rfc4733: bool,
-    detector: DtmfDetector,
-    pcm: Vec<i16>,
-    last_rtp_ms: u64,
-    // the flow's work
-    queue: VecDeque<Item>,
-    gather: Option<Gather>,
-    type_ahead: String,
-    speech: Option<Box<dyn RecognitionStream>>,
-    speech_starting: Option<oneshot::Receiver<Option<Box<dyn RecognitionStream>>>>,
-    /// Audio that arrived while the recogniser was starting.
-    early_audio: Vec<i16>,
-    decoding: bool,
-    recording: Option<Recording>,
-    queued: Option<String>,
-    hold_pos: usize,
-    next_position_ms: u64,
-    transferring: bool,
-    hanging_up: bool,
+    listener: Listener,
+    /// Milliseconds since the call was answered: 20 per tick, the script's clock.
     clock_ms: u64,
     results: mpsc::UnboundedSender<DriverResult>,
     results_rx: mpsc::UnboundedReceiver<DriverResult>,
-}
-
-/// Results of work the driver started in the background.
-enum DriverResult {
-    Speech(Option<(String, f32)>),
-    Position(Option<usize>),
 }
 
 impl Driver {
@@ -292,6 +234,12 @@ impl Driver {
         call: sip_proto::call::CallId,
     ) -> Self {
         let (results, results_rx) = mpsc::unbounded_channel();
+        let script = CallScript::new(ScriptConfig {
+            language: session.language.clone(),
+            host: ctx.host.clone(),
+            can_recognise: ctx.deps.recognizer.is_some(),
+            media_timeout_ms: u64::try_from(ctx.media_timeout.as_millis()).unwrap_or(u64::MAX),
+        });
         let mut d = Driver {
             ctx,
             socket,
@@ -299,35 +247,12 @@ impl Driver {
             call,
             tenant: session.tenant,
             conversation: session.conversation,
-            language: session.language.clone(),
-            law: Law::Ulaw,
-            payload_type: 0,
-            event_pt: None,
-            remote: None,
-            on_hold: false,
+            script,
             // RFC 3550 §5.1: random initial sequence number, timestamp and SSRC.
-            seq: random_u32() as u16,
-            timestamp: random_u32(),
-            ssrc: random_u32(),
-            first_packet: true,
-            events: TelephoneEventReceiver::new(),
-            saw_rfc4733: false,
-            detector: DtmfDetector::new(),
-            pcm: Vec::with_capacity(FRAME_SAMPLES),
-            last_rtp_ms: 0,
-            queue: VecDeque::new(),
-            gather: None,
-            type_ahead: String::new(),
-            speech: None,
-            speech_starting: None,
-            early_audio: Vec::new(),
-            decoding: false,
-            recording: None,
-            queued: None,
-            hold_pos: 0,
-            next_position_ms: 0,
-            transferring: false,
-            hanging_up: false,
+            out: RtpOut::new(random_u32() as u16, random_u32(), random_u32()),
+            incoming: RtpIn::new(),
+            remote: None,
+            listener: Listener::Off,
             clock_ms: 0,
             results,
             results_rx,
@@ -339,13 +264,9 @@ impl Driver {
     }
 
     fn apply_answer(&mut self, a: &Answer) {
-        self.law = match a.codec {
-            Codec::Pcma => Law::Alaw,
-            Codec::Pcmu => Law::Ulaw,
-        };
-        self.payload_type = a.payload_type;
-        self.event_pt = a.telephone_event;
-        self.on_hold = a.on_hold();
+        self.out.set_codec(a.codec, a.payload_type);
+        self.incoming.set_event_payload_type(a.telephone_event);
+        self.script.handle_hold(a.on_hold());
         if let Some((host, port)) = &a.remote
             && let Ok(ip) = host.parse::<std::net::IpAddr>()
         {
@@ -358,72 +279,155 @@ impl Driver {
         signals: &mut mpsc::UnboundedReceiver<CallSignal>,
         mut events: broadcast::Receiver<ConversationEvent>,
     ) {
-        let mut tick = tokio::time::interval(Duration::from_millis(20));
+        let mut tick = tokio::time::interval(Duration::from_millis(FRAME_MS));
         // A late tick is made up at once (Burst): the stream keeps real time on a busy machine,
         // and the caller's jitter buffer absorbs the burst; delaying instead would stretch every
         // prompt by the time lost and never catch up.
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let mut buf = vec![0u8; 2048];
-        let media_timeout = u64::try_from(self.ctx.media_timeout.as_millis()).unwrap_or(u64::MAX);
         loop {
-            tokio::select! {
-                _ = tick.tick() => {
-                    self.clock_ms += 20;
-                    if self.tick().await {
-                        break;
-                    }
-                    if self.clock_ms.saturating_sub(self.last_rtp_ms) > media_timeout && !self.on_hold {
-                        tracing::info!(call = self.call.0, "no media from the caller; hanging up");
-                        self.hang_up().await;
-                        break;
-                    }
-                    if self.clock_ms > MAX_CALL_MS {
-                        self.hang_up().await;
-                        break;
-                    }
-                }
-                r = self.socket.recv_from(&mut buf) => {
-                    if let Ok((n, from)) = r {
-                        let bytes = buf[..n].to_vec();
-                        self.on_rtp(&bytes, from).await;
-                    }
-                }
-                s = signals.recv() => match s {
-                    Some(CallSignal::Ended) | None => {
-                        self.ended().await;
-                        break;
-                    }
-                    Some(CallSignal::Established) => {}
-                    Some(CallSignal::Media(a)) => self.apply_answer(&a),
-                    Some(CallSignal::Digit(d)) => self.digit(d).await,
-                    Some(CallSignal::TransferAccepted) => {
-                        let _ = self.ua.send(UaCommand::Hangup(self.call));
-                        self.ended().await;
-                        break;
-                    }
-                    Some(CallSignal::TransferFailed) => {
-                        self.transferring = false;
-                        self.spawn_app(|app, t, c| async move { app.call_transfer_failed(t, c).await });
-                    }
+            let input = tokio::select! {
+                _ = tick.tick() => Input::Tick,
+                r = self.socket.recv_from(&mut buf) => match r {
+                    Ok((n, from)) => Input::Datagram(buf[..n].to_vec(), from),
+                    Err(_) => continue,
                 },
+                s = signals.recv() => Input::Signal(s),
                 e = events.recv() => match e {
-                    Ok(ConversationEvent::Call(commands)) => self.commands(commands),
-                    Ok(ConversationEvent::Status { state: ConversationStatus::Queued, queue }) => {
-                        self.queued = queue;
-                        self.next_position_ms = self.clock_ms + 2_000;
-                    }
-                    Ok(ConversationEvent::Status { .. }) => self.queued = None,
-                    Ok(_) => {}
+                    Ok(event) => Input::Conversation(event),
                     Err(broadcast::error::RecvError::Lagged(n)) => {
                         tracing::warn!(call = self.call.0, missed = n, "call fell behind its conversation");
+                        continue;
                     }
                     Err(broadcast::error::RecvError::Closed) => {
                         events = self.ctx.deps.app.chat_subscribe(self.conversation);
+                        continue;
                     }
                 },
-                Some(r) = self.results_rx.recv() => self.result(r).await,
+                Some(r) = self.results_rx.recv() => Input::Done(r),
+            };
+            self.handle(input).await;
+            while let Some(action) = self.script.poll_action() {
+                if self.act(action).await {
+                    return;
+                }
             }
         }
+    }
+
+    /// Feeds one input to the script (a tick also sends its frame).
+    async fn handle(&mut self, input: Input) {
+        let now = self.clock_ms;
+        match input {
+            Input::Tick => {
+                self.clock_ms += FRAME_MS;
+                self.poll_listener();
+                self.script.handle_tick(self.clock_ms);
+                match self.script.poll_frame() {
+                    Some(frame) => self.send(&frame).await,
+                    None => self.out.skip(),
+                }
+            }
+            Input::Datagram(bytes, from) => self.on_rtp(&bytes, from),
+            Input::Signal(Some(CallSignal::Ended) | None) => self.script.handle_remote_hangup(),
+            Input::Signal(Some(CallSignal::Established)) => {}
+            Input::Signal(Some(CallSignal::Media(a))) => self.apply_answer(&a),
+            Input::Signal(Some(CallSignal::Digit(d))) => self.digit(d),
+            Input::Signal(Some(CallSignal::TransferAccepted)) => self.script.handle_transfer(true),
+            Input::Signal(Some(CallSignal::TransferFailed)) => self.script.handle_transfer(false),
+            Input::Conversation(ConversationEvent::Call(commands)) => {
+                self.script.handle_commands(now, commands);
+            }
+            Input::Conversation(ConversationEvent::Status {
+                state: ConversationStatus::Queued,
+                queue,
+            }) => self.script.handle_queue_status(now, queue),
+            Input::Conversation(ConversationEvent::Status { .. }) => {
+                self.script.handle_queue_status(now, None);
+            }
+            Input::Conversation(_) => {}
+            Input::Done(DriverResult::Prompt(id, prompt)) => self.script.handle_prompt(id, prompt),
+            Input::Done(DriverResult::Speech(heard)) => self.script.handle_recognised(heard),
+            Input::Done(DriverResult::Position(position)) => {
+                self.script.handle_queue_position(position);
+            }
+        }
+    }
+
+    /// Carries out one of the script's actions. True when the call is over.
+    async fn act(&mut self, action: Action) -> bool {
+        match action {
+            Action::Synthesize { id, text, voice } => {
+                let synth = self.ctx.deps.synthesizer.clone();
+                let (results, call) = (self.results.clone(), self.call.0);
+                tokio::spawn(async move {
+                    let prompt = match synth.synthesize(&text, &voice).await {
+                        Ok(p) => Some(p),
+                        Err(e) => {
+                            tracing::warn!(call, error = %e, "prompt could not be synthesised");
+                            None
+                        }
+                    };
+                    let _ = results.send(DriverResult::Prompt(id, prompt));
+                });
+            }
+            Action::StartRecognition { phrases, language } => {
+                if let Some(recognizer) = self.ctx.deps.recognizer.clone() {
+                    let grammar = Grammar::new(phrases.iter().cloned());
+                    let (tx, rx) = oneshot::channel();
+                    tokio::spawn(async move {
+                        let _ = tx.send(recognizer.start(&grammar, &language).await.ok());
+                    });
+                    self.listener = Listener::Starting {
+                        rx,
+                        early: Vec::new(),
+                    };
+                }
+            }
+            Action::StopRecognition => self.listener = Listener::Off,
+            Action::Digits(digits) => {
+                self.spawn_app(
+                    move |app, t, c| async move { app.call_digits(t, c, &digits).await },
+                );
+            }
+            Action::Speech { text, confidence } => {
+                self.spawn_app(move |app, t, c| async move {
+                    app.call_speech(t, c, &text, confidence).await
+                });
+            }
+            Action::SaveRecording { samples, at_ms } => self.save_recording(samples, at_ms),
+            Action::Refer { target } => {
+                let _ = self.ua.send(UaCommand::Refer {
+                    call: self.call,
+                    target,
+                });
+            }
+            Action::TransferFailed => {
+                self.spawn_app(|app, t, c| async move { app.call_transfer_failed(t, c).await });
+            }
+            Action::LookUpPosition { queue } => self.look_up_position(queue),
+            Action::Hangup(reason) => {
+                if reason == HangupReason::NoMedia {
+                    tracing::info!(call = self.call.0, "no media from the caller; hanging up");
+                }
+                let _ = self.ua.send(UaCommand::Hangup(self.call));
+            }
+            Action::End => {
+                // The conversation ends (if the flow has not ended it already).
+                if let Err(e) = self
+                    .ctx
+                    .deps
+                    .app
+                    .call_ended(self.tenant, self.conversation)
+                    .await
+                {
+                    tracing::warn!(call = self.call.0, error = %e, "ending the conversation failed");
+                }
+                tracing::info!(call = self.call.0, conversation = %self.conversation, "call ended");
+                return true;
+            }
+        }
+        false
     }
 
     fn spawn_app<F, Fut>(&self, f: F)
@@ -440,222 +444,7 @@ impl Driver {
         });
     }
 
-    fn commands(&mut self, commands: Vec<CallCommand>) {
-        let has_gather = commands
-            .iter()
-            .any(|c| matches!(c, CallCommand::Gather { .. }));
-        for command in commands {
-            match command {
-                CallCommand::Play {
-                    text,
-                    language,
-                    voice,
-                    audio: _,
-                } => {
-                    // Audio files arrive with media storage; until then the text is spoken.
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    let (tx, rx) = oneshot::channel();
-                    let synth = self.ctx.deps.synthesizer.clone();
-                    let call = self.call.0;
-                    tokio::spawn(async move {
-                        let voice = Voice {
-                            language,
-                            name: voice,
-                        };
-                        let prompt = match synth.synthesize(&text, &voice).await {
-                            Ok(p) => Some(p),
-                            Err(e) => {
-                                tracing::warn!(call, error = %e, "prompt could not be synthesised");
-                                None
-                            }
-                        };
-                        let _ = tx.send(prompt);
-                    });
-                    self.queue.push_back(Item::Pending {
-                        rx,
-                        interruptible: has_gather,
-                    });
-                }
-                CallCommand::Gather {
-                    kinds,
-                    num_digits,
-                    finish_on_key,
-                    phrases,
-                } => {
-                    self.gather = Some(Gather {
-                        digits: kinds.contains(&InputKind::Digits),
-                        speech: kinds.contains(&InputKind::Speech)
-                            || kinds.contains(&InputKind::Text),
-                        num_digits,
-                        finish_on_key,
-                        collected: String::new(),
-                        last_digit_ms: 0,
-                        phrases,
-                    });
-                    self.start_listening();
-                    let typed: Vec<char> = std::mem::take(&mut self.type_ahead).chars().collect();
-                    for d in typed {
-                        self.gather_digit(d);
-                    }
-                }
-                CallCommand::Record { max_secs } => self.queue.push_back(Item::Record { max_secs }),
-                CallCommand::Transfer { to } => self.queue.push_back(Item::Transfer { to }),
-                CallCommand::Queued { queue } => {
-                    self.queued = Some(queue);
-                    self.next_position_ms = self.clock_ms + 2_000;
-                }
-                CallCommand::Hangup => self.queue.push_back(Item::Hangup),
-            }
-        }
-    }
-
-    /// Opens a recognition stream when the question takes speech and a recogniser is there.
-    fn start_listening(&mut self) {
-        let Some(g) = &self.gather else { return };
-        let Some(recognizer) = self.ctx.deps.recognizer.clone() else {
-            return;
-        };
-        if !g.speech || self.speech.is_some() || self.speech_starting.is_some() || self.decoding {
-            return;
-        }
-        let grammar = Grammar::new(g.phrases.iter().cloned());
-        let language = self.language.clone();
-        let (tx, rx) = oneshot::channel();
-        tokio::spawn(async move {
-            let _ = tx.send(recognizer.start(&grammar, &language).await.ok());
-        });
-        self.speech_starting = Some(rx);
-    }
-
-    /// One 20 ms step: send the next frame, advance the queue. True when the call is over.
-    async fn tick(&mut self) -> bool {
-        if let Some(rx) = &mut self.speech_starting
-            && let Ok(stream) = rx.try_recv()
-        {
-            self.speech_starting = None;
-            self.speech = stream;
-            let early = std::mem::take(&mut self.early_audio);
-            self.feed_speech(&early);
-        }
-        let mut frame = [0i16; FRAME_SAMPLES];
-        let mut have_audio = false;
-        while let Some(front) = self.queue.front_mut() {
-            match front {
-                Item::Pending { rx, interruptible } => match rx.try_recv() {
-                    Ok(Some(prompt)) => {
-                        let interruptible = *interruptible;
-                        *front = Item::Playing {
-                            prompt,
-                            pos: 0,
-                            interruptible,
-                        };
-                    }
-                    Ok(None) | Err(oneshot::error::TryRecvError::Closed) => {
-                        self.queue.pop_front();
-                    }
-                    Err(oneshot::error::TryRecvError::Empty) => break,
-                },
-                Item::Playing { prompt, pos, .. } => {
-                    let samples = &prompt.samples;
-                    let end = (*pos + FRAME_SAMPLES).min(samples.len());
-                    frame[..end - *pos].copy_from_slice(&samples[*pos..end]);
-                    *pos = end;
-                    have_audio = true;
-                    if end >= samples.len() {
-                        self.queue.pop_front();
-                    }
-                    break;
-                }
-                Item::Record { max_secs } => {
-                    if self.recording.is_none() {
-                        let max_samples = (*max_secs).clamp(1, 600) as usize * 8000;
-                        self.recording = Some(Recording {
-                            samples: Vec::with_capacity(max_samples.min(8000 * 60)),
-                            max_samples,
-                            deadline_ms: self.clock_ms
-                                + u64::from((*max_secs).clamp(1, 600)) * 1000,
-                        });
-                        // A short beep says "speak now".
-                        for (i, s) in frame.iter_mut().enumerate() {
-                            let t = i as f32 / 8000.0;
-                            *s =
-                                (f32::sin(2.0 * std::f32::consts::PI * 1000.0 * t) * 8000.0) as i16;
-                        }
-                        have_audio = true;
-                    }
-                    break;
-                }
-                Item::Transfer { to } => {
-                    if !self.transferring {
-                        self.transferring = true;
-                        let target = to.clone();
-                        let target = if target.starts_with("sip:") || target.starts_with("tel:") {
-                            target
-                        } else {
-                            format!("sip:{target}@{}", self.ctx.host)
-                        };
-                        let _ = self.ua.send(UaCommand::Refer {
-                            call: self.call,
-                            target,
-                        });
-                        self.queue.pop_front();
-                    }
-                    break;
-                }
-                Item::Hangup => {
-                    self.hang_up().await;
-                    return true;
-                }
-            }
-        }
-        if self
-            .recording
-            .as_ref()
-            .is_some_and(|r| self.clock_ms >= r.deadline_ms)
-        {
-            self.finish_recording();
-        }
-        if !have_audio && self.queue.is_empty() && self.queued.is_some() {
-            have_audio = self.hold_frame(&mut frame);
-            if self.clock_ms >= self.next_position_ms {
-                self.next_position_ms = self.clock_ms + POSITION_EVERY_MS;
-                self.announce_position();
-            }
-        }
-        if let Some(g) = &self.gather
-            && !g.collected.is_empty()
-            && self.clock_ms.saturating_sub(g.last_digit_ms) >= INTER_DIGIT_MS
-        {
-            self.submit_digits();
-        }
-        self.send_frame(&frame, have_audio).await;
-        false
-    }
-
-    /// The next 20 ms of hold music: a soft two-tone chime every two seconds.
-    fn hold_frame(&mut self, frame: &mut [i16; FRAME_SAMPLES]) -> bool {
-        const PERIOD: usize = 16_000;
-        for s in frame.iter_mut() {
-            let p = self.hold_pos % PERIOD;
-            let t = p as f32 / 8000.0;
-            let f = if p < 4000 { 523.25 } else { 659.25 };
-            let envelope = if p < 8000 {
-                (1.0 - (p % 4000) as f32 / 4000.0) * 3000.0
-            } else {
-                0.0
-            };
-            *s = (f32::sin(2.0 * std::f32::consts::PI * f * t) * envelope) as i16;
-            self.hold_pos += 1;
-        }
-        true
-    }
-
-    fn announce_position(&mut self) {
-        let Some(queue) = self.queued.clone() else {
-            return;
-        };
+    fn look_up_position(&self, queue: String) {
         let app = self.ctx.deps.app.clone();
         let (tenant, conversation) = (self.tenant, self.conversation);
         let results = self.results.clone();
@@ -674,121 +463,121 @@ impl Driver {
         });
     }
 
-    async fn send_frame(&mut self, frame: &[i16; FRAME_SAMPLES], audio: bool) {
+    /// Writes a recording as a WAV file under the tenant's folder and tells the flow where it is (an empty
+    /// reference for a recording without audio, or one that could not be stored).
+    fn save_recording(&self, samples: Vec<i16>, at_ms: u64) {
+        let dir = self.ctx.recordings_dir.join(self.tenant.to_string());
+        let name = format!("{}-{at_ms}.wav", self.conversation);
+        let reference = format!("{}/{name}", self.tenant);
+        self.spawn_app(move |app, t, c| async move {
+            let path = dir.join(&name);
+            let written = async {
+                tokio::fs::create_dir_all(&dir).await?;
+                tokio::fs::write(&path, media::wav::encode_pcm16(&samples, SAMPLE_RATE_HZ)).await
+            }
+            .await;
+            let reference = match written {
+                Ok(()) if !samples.is_empty() => reference,
+                Ok(()) => String::new(),
+                Err(e) => {
+                    tracing::warn!(conversation = %c, error = %e, "recording could not be stored");
+                    String::new()
+                }
+            };
+            app.call_recording_done(t, c, &reference).await
+        });
+    }
+
+    async fn send(&mut self, frame: &Frame) {
         let Some(remote) = self.remote else {
-            self.advance();
+            self.out.skip();
             return;
         };
-        if self.on_hold {
-            self.advance();
-            return;
+        if let Some(packet) = self.out.packet(frame) {
+            let _ = self.socket.send_to(&packet, remote).await;
         }
-        let mut payload = Vec::with_capacity(FRAME_SAMPLES);
-        if audio {
-            payload.extend(frame.iter().map(|&s| self.law.encode(s)));
-        } else {
-            payload.resize(FRAME_SAMPLES, self.law.silence());
-        }
-        let mut header = RtpHeader::new(self.payload_type, self.seq, self.timestamp, self.ssrc);
-        header.marker = self.first_packet;
-        self.first_packet = false;
-        let mut out = Vec::with_capacity(12 + FRAME_SAMPLES);
-        if media::rtp::write_packet(&header, &payload, 0, &mut out).is_ok() {
-            let _ = self.socket.send_to(&out, remote).await;
-        }
-        self.advance();
     }
 
-    fn advance(&mut self) {
-        self.seq = self.seq.wrapping_add(1);
-        self.timestamp = self.timestamp.wrapping_add(FRAME_SAMPLES as u32);
+    fn digit(&mut self, d: char) {
+        self.ctx.stats.add(&self.ctx.stats.digits, 1);
+        self.script.handle_digit(self.clock_ms, d);
     }
 
-    async fn on_rtp(&mut self, bytes: &[u8], from: SocketAddr) {
-        let Ok(packet) = RtpPacket::parse(bytes) else {
+    fn on_rtp(&mut self, bytes: &[u8], from: SocketAddr) {
+        let Some(received) = self.incoming.receive(bytes) else {
             return;
         };
-        self.last_rtp_ms = self.clock_ms;
         // Symmetric RTP: answer where the media comes from.
         self.remote = Some(from);
-        let pt = packet.header.payload_type;
-        if Some(pt) == self.event_pt {
-            self.saw_rfc4733 = true;
-            if let Ok(ev) = TelephoneEvent::parse(packet.payload) {
-                let notices: Vec<EventNotice> =
-                    self.events.receive(packet.header.timestamp, &ev).collect();
-                for n in notices {
-                    if let EventNotice::Began { digit: Some(d), .. } = n {
-                        self.digit(d).await;
-                    }
-                }
-            }
+        self.script.handle_media(self.clock_ms);
+        for d in received.digits {
+            self.digit(d);
+        }
+        if received.audio.is_empty() {
             return;
         }
-        let law = match pt {
-            0 => Law::Ulaw,
-            8 => Law::Alaw,
-            _ => return,
+        self.script.handle_audio(self.clock_ms, &received.audio);
+        match &mut self.listener {
+            Listener::Off => {}
+            Listener::Starting { early, .. } => {
+                if early.len() + received.audio.len() <= EARLY_AUDIO_SAMPLES {
+                    early.extend_from_slice(&received.audio);
+                }
+            }
+            Listener::Open(_) => self.feed_speech(&received.audio),
+        }
+    }
+
+    /// Takes the recogniser once it has started, and gives it the audio that arrived meanwhile.
+    fn poll_listener(&mut self) {
+        let Listener::Starting { rx, early } = &mut self.listener else {
+            return;
         };
-        self.pcm.clear();
-        self.pcm
-            .extend(packet.payload.iter().map(|&c| law.decode(c)));
-        let pcm = std::mem::take(&mut self.pcm);
-        // In-band DTMF, unless the peer sends RFC 4733 events (then tones would count twice).
-        if !self.saw_rfc4733 {
-            let digits: Vec<char> = self
-                .detector
-                .push(&pcm)
-                .into_iter()
-                .filter(|e| e.end_sample.is_none())
-                .map(|e| e.digit)
-                .collect();
-            for d in digits {
-                self.digit(d).await;
+        let stream = match rx.try_recv() {
+            Ok(stream) => stream,
+            Err(oneshot::error::TryRecvError::Empty) => return,
+            Err(oneshot::error::TryRecvError::Closed) => None,
+        };
+        let early = std::mem::take(early);
+        match stream {
+            Some(stream) => {
+                self.listener = Listener::Open(stream);
+                self.feed_speech(&early);
+            }
+            None => {
+                self.listener = Listener::Off;
+                self.script.handle_recognition_unavailable();
             }
         }
-        if let Some(rec) = &mut self.recording {
-            let room = rec.max_samples.saturating_sub(rec.samples.len());
-            rec.samples.extend_from_slice(&pcm[..pcm.len().min(room)]);
-            if rec.samples.len() >= rec.max_samples {
-                self.finish_recording();
-            }
-        }
-        if self.speech.is_none() && self.speech_starting.is_some() {
-            // The recogniser is still starting: keep the audio so the caller's first words
-            // are not lost.
-            if self.early_audio.len() + pcm.len() <= EARLY_AUDIO_SAMPLES {
-                self.early_audio.extend_from_slice(&pcm);
-            }
-        }
-        self.feed_speech(&pcm);
-        self.pcm = pcm;
     }
 
-    /// Pushes audio into the open recognition stream, handling barge-in and the end of speech.
+    /// Pushes audio into the open recognition stream and tells the script what it heard.
     fn feed_speech(&mut self, pcm: &[i16]) {
-        if let Some(mut stream) = self.speech.take() {
-            let mut last = VadEvent::Silence;
-            for chunk in pcm.chunks(FRAME_SAMPLES) {
-                last = stream.push(chunk);
-                if last == VadEvent::SpeechStarted {
-                    self.barge_in();
-                }
-                if last.is_final() {
-                    break;
-                }
+        let Listener::Open(mut stream) = std::mem::replace(&mut self.listener, Listener::Off)
+        else {
+            return;
+        };
+        let mut last = VadEvent::Silence;
+        for chunk in pcm.chunks(FRAME_SAMPLES) {
+            last = stream.push(chunk);
+            if last == VadEvent::SpeechStarted {
+                self.script.handle_speech_started();
             }
-            match last {
-                // Keep listening: the flow's own timer decides when silence is no input.
-                VadEvent::NoInput => self.start_listening(),
-                e if e.is_final() => self.decode(stream),
-                _ => self.speech = Some(stream),
+            if last.is_final() {
+                break;
             }
+        }
+        match last {
+            VadEvent::NoInput => self.script.handle_speech_no_input(),
+            e if e.is_final() => {
+                self.script.handle_speech_ended();
+                self.decode(stream);
+            }
+            _ => self.listener = Listener::Open(stream),
         }
     }
 
-    fn decode(&mut self, stream: Box<dyn RecognitionStream>) {
-        self.decoding = true;
+    fn decode(&self, stream: Box<dyn RecognitionStream>) {
         let results = self.results.clone();
         tokio::spawn(async move {
             let r = match stream.finish().await {
@@ -801,158 +590,5 @@ impl Driver {
             };
             let _ = results.send(DriverResult::Speech(r));
         });
-    }
-
-    async fn result(&mut self, r: DriverResult) {
-        match r {
-            DriverResult::Speech(heard) => {
-                self.decoding = false;
-                match heard {
-                    Some((text, confidence)) if self.gather.is_some() => {
-                        self.gather = None;
-                        self.spawn_app(move |app, t, c| async move {
-                            app.call_speech(t, c, &text, confidence).await
-                        });
-                    }
-                    _ => self.start_listening(),
-                }
-            }
-            DriverResult::Position(Some(position)) if self.queued.is_some() => {
-                let text = if self.language == "de" {
-                    format!("Sie sind an Position {position}. Bitte bleiben Sie in der Leitung.")
-                } else {
-                    format!("You are number {position} in the queue. Please stay on the line.")
-                };
-                let (tx, rx) = oneshot::channel();
-                let synth = self.ctx.deps.synthesizer.clone();
-                let voice = Voice {
-                    language: self.language.clone(),
-                    name: None,
-                };
-                tokio::spawn(async move {
-                    let _ = tx.send(synth.synthesize(&text, &voice).await.ok());
-                });
-                self.queue.push_back(Item::Pending {
-                    rx,
-                    interruptible: false,
-                });
-            }
-            DriverResult::Position(_) => {}
-        }
-    }
-
-    /// Stops prompts that lead up to the open question.
-    fn barge_in(&mut self) {
-        if self.gather.is_some() {
-            self.queue.retain(|i| !i.interruptible());
-        }
-    }
-
-    async fn digit(&mut self, d: char) {
-        self.ctx.stats.add(&self.ctx.stats.digits, 1);
-        if self.recording.is_some() {
-            // Any key ends a recording.
-            self.finish_recording();
-            return;
-        }
-        if self.gather.as_ref().is_some_and(|g| g.digits) {
-            self.barge_in();
-            self.gather_digit(d);
-        } else if self.type_ahead.len() < TYPE_AHEAD {
-            self.type_ahead.push(d);
-        }
-    }
-
-    fn gather_digit(&mut self, d: char) {
-        let Some(g) = &mut self.gather else { return };
-        if !g.digits {
-            return;
-        }
-        if Some(d) == g.finish_on_key {
-            if g.collected.is_empty() {
-                g.collected.push(d);
-            }
-            self.submit_digits();
-            return;
-        }
-        g.collected.push(d);
-        g.last_digit_ms = self.clock_ms;
-        // A menu takes one key; a question with a length takes that many.
-        let want = usize::from(g.num_digits.unwrap_or(1).max(1));
-        if g.finish_on_key.is_none() && g.collected.len() >= want
-            || g.num_digits.is_some() && g.collected.len() >= want
-        {
-            self.submit_digits();
-        }
-    }
-
-    fn submit_digits(&mut self) {
-        let Some(g) = self.gather.take() else { return };
-        self.speech = None;
-        self.speech_starting = None;
-        self.early_audio.clear();
-        let digits = g.collected;
-        if digits.is_empty() {
-            return;
-        }
-        self.spawn_app(move |app, t, c| async move { app.call_digits(t, c, &digits).await });
-    }
-
-    fn finish_recording(&mut self) {
-        let Some(rec) = self.recording.take() else {
-            return;
-        };
-        if matches!(self.queue.front(), Some(Item::Record { .. })) {
-            self.queue.pop_front();
-        }
-        let dir = self.ctx.recordings_dir.join(self.tenant.to_string());
-        let name = format!("{}-{}.wav", self.conversation, self.clock_ms);
-        let reference = format!("{}/{name}", self.tenant);
-        self.spawn_app(move |app, t, c| async move {
-            let path = dir.join(&name);
-            let written = async {
-                tokio::fs::create_dir_all(&dir).await?;
-                tokio::fs::write(&path, crate::wav::encode_pcm16(&rec.samples, 8000)).await
-            }
-            .await;
-            let reference = match written {
-                Ok(()) if !rec.samples.is_empty() => reference,
-                Ok(()) => String::new(),
-                Err(e) => {
-                    tracing::warn!(conversation = %c, error = %e, "recording could not be stored");
-                    String::new()
-                }
-            };
-            app.call_recording_done(t, c, &reference).await
-        });
-    }
-
-    async fn hang_up(&mut self) {
-        if self.hanging_up {
-            return;
-        }
-        self.hanging_up = true;
-        if self.recording.is_some() {
-            self.finish_recording();
-        }
-        let _ = self.ua.send(UaCommand::Hangup(self.call));
-        self.ended().await;
-    }
-
-    /// The call is over: the conversation ends (if the flow has not ended it already).
-    async fn ended(&mut self) {
-        if self.recording.is_some() {
-            self.finish_recording();
-        }
-        if let Err(e) = self
-            .ctx
-            .deps
-            .app
-            .call_ended(self.tenant, self.conversation)
-            .await
-        {
-            tracing::warn!(call = self.call.0, error = %e, "ending the conversation failed");
-        }
-        tracing::info!(call = self.call.0, conversation = %self.conversation, "call ended");
     }
 }

@@ -4,9 +4,10 @@
 //! child processes and timers:
 //!
 //! - [`sip`]: the SIP transport (UDP and TCP) around the sans-IO user agent, with the admission of
-//!   callers (allow list, digest, per-source throttling) and outbound registration;
-//! - [`call`]: one driver task per call — RTP, DTMF, prompts paced at 20 ms, barge-in, speech input,
-//!   recordings, hold music — carrying out what the flow asks through the app;
+//!   callers (allow list, digest, per-source throttling by `throttle`) and outbound registration;
+//! - [`call`]: one driver task per call — RTP, DTMF, prompts paced at 20 ms, speech input —
+//!   around the call's pure script ([`call::script`]: prompt queue, digits, barge-in,
+//!   recordings, hold music, hang-up order), carrying out what the flow asks through the app;
 //! - [`tts`]: prompt texts to 8 kHz audio; [`asr`]: speech to text;
 //! - [`prompts`]: synthesis of a flow's prompts when it is published.
 
@@ -14,8 +15,8 @@ pub mod asr;
 pub mod call;
 pub mod prompts;
 pub mod sip;
+mod throttle;
 pub mod tts;
-mod wav;
 
 pub use call::CallDeps;
 pub use sip::{SipServer, VoiceConfig, VoiceStats};

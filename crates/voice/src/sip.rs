@@ -6,8 +6,9 @@
 //! Before the user agent sees an INVITE, the task decides whether the source may call at all:
 //! sources on the allow list (the trunk's addresses) may; others must answer a digest
 //! challenge when credentials are configured and are refused otherwise. New INVITEs are
-//! throttled per source IP with a token bucket, so a flood from one source does not starve
-//! other callers. Nothing here logs a number or an address of a caller.
+//! throttled per source IP with a token bucket ([`crate::throttle`]) on the app's clock, so a
+//! flood from one source does not starve other callers. Nothing here logs a number or an
+//! address of a caller.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -30,6 +31,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::call::{CallDeps, CallSignal};
+use crate::throttle::Throttle;
 
 /// Settings of the voice channel.
 #[derive(Clone)]
@@ -222,7 +224,7 @@ impl SipServer {
             udp: Arc::new(udp),
             tcp_conns: HashMap::new(),
             calls: HashMap::new(),
-            buckets: HashMap::new(),
+            throttle: Throttle::new(config.invites_per_second, config.invite_burst),
             nonces: HashMap::new(),
             started: Instant::now(),
             stats: stats.clone(),
@@ -321,20 +323,13 @@ impl DriverContext {
     }
 }
 
-/// A token bucket per source IP.
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at_ms: u64,
-}
-
 struct Shell {
     config: VoiceConfig,
     ua: UserAgent,
     udp: Arc<UdpSocket>,
     tcp_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     calls: HashMap<CallId, mpsc::UnboundedSender<CallSignal>>,
-    buckets: HashMap<IpAddr, Bucket>,
+    throttle: Throttle,
     /// Nonces we issued, with when they were issued.
     nonces: HashMap<String, u64>,
     started: Instant,
@@ -438,24 +433,10 @@ impl Shell {
         self.stats.add(&self.stats.datagrams_dropped, dropped);
     }
 
+    /// Whether a new call from `ip` is admitted now, by the app's clock (see [`Throttle`]).
     fn take_token(&mut self, ip: IpAddr) -> bool {
-        let now = self.now();
-        let rate = f64::from(self.config.invites_per_second.max(1));
-        let burst = f64::from(self.config.invite_burst.max(1));
-        if self.buckets.len() > 10_000 {
-            // Forget full buckets so a scan of many sources cannot grow the map forever.
-            self.buckets.retain(|_, b| {
-                b.tokens + (now.saturating_sub(b.at_ms) as f64) / 1000.0 * rate < burst
-            });
-        }
-        let b = self.buckets.entry(ip).or_insert(Bucket {
-            tokens: burst,
-            at_ms: now,
-        });
-        b.tokens = (b.tokens + (now.saturating_sub(b.at_ms) as f64) / 1000.0 * rate).min(burst);
-        b.at_ms = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
+        let now = self.deps.deps.app.now().millis();
+        if self.throttle.admit(ip, now) {
             true
         } else {
             self.stats.add(&self.stats.invites_throttled, 1);

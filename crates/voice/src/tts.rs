@@ -10,8 +10,6 @@
 
 mod cache;
 mod espeak;
-pub mod resample;
-pub(crate) mod wav;
 
 use std::fmt;
 use std::path::PathBuf;

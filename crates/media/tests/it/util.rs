@@ -1,4 +1,5 @@
-//! Shared helpers: a seeded PRNG, the G.711 round trip every DTMF test signal goes through, and detection.
+//! Shared helpers: a seeded PRNG, the G.711 round trip every DTMF test signal goes through, detection, and
+//! sine tones with their level for the resampler.
 
 use media::dtmf::{DtmfDetector, DtmfEvent};
 use media::g711::Law;
@@ -72,4 +73,26 @@ pub(crate) fn add_noise(samples: &mut [i16], dbm0: f64, rng: &mut Rng) {
         let v = f64::from(*s) + rms * rng.gaussian();
         *s = v.round().clamp(-32768.0, 32767.0) as i16;
     }
+}
+
+/// A sine tone of `hz` at `rate`, `seconds` long, with peak `amplitude`.
+pub(crate) fn tone(hz: f64, rate: u32, seconds: f64, amplitude: f64) -> Vec<i16> {
+    let n = (f64::from(rate) * seconds) as usize;
+    (0..n)
+        .map(|i| {
+            (amplitude * (2.0 * std::f64::consts::PI * hz * i as f64 / f64::from(rate)).sin())
+                .round() as i16
+        })
+        .collect()
+}
+
+/// Root mean square level.
+pub(crate) fn rms(samples: &[i16]) -> f64 {
+    let energy: f64 = samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
+    (energy / samples.len().max(1) as f64).sqrt()
+}
+
+/// The level of `output` relative to `input` in dB.
+pub(crate) fn gain_db(input: &[i16], output: &[i16]) -> f64 {
+    20.0 * (rms(output) / rms(input)).log10()
 }

@@ -45,7 +45,7 @@ use super::{
     AsrError, Grammar, Recognition, RecognitionStream, Recognizer, UtteranceBuffer, VadConfig,
     VadEvent,
 };
-use crate::tts::resample::Resampler;
+use media::resample::Resampler;
 use media::vad::SAMPLE_RATE_HZ;
 
 /// The rate of the audio the model was trained on.

@@ -15,8 +15,9 @@ use async_trait::async_trait;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
-use super::resample::Resampler;
-use super::{MAX_TEXT_CHARS, Prompt, SAMPLE_RATE_HZ, Synthesizer, TtsError, Voice, cache, wav};
+use super::{MAX_TEXT_CHARS, Prompt, SAMPLE_RATE_HZ, Synthesizer, TtsError, Voice, cache};
+use media::resample::Resampler;
+use media::wav;
 
 /// The rate espeak-ng speaks at.
 const ESPEAK_RATE_HZ: u32 = 22_050;
@@ -240,7 +241,7 @@ impl Synthesizer for EspeakSynthesizer {
         }
 
         let wav = self.run(&engine.voice, text).await?;
-        let audio = wav::parse(&wav).map_err(|reason| TtsError::BadOutput { reason })?;
+        let audio = wav::parse(&wav).map_err(|e| TtsError::BadOutput { reason: e.as_str() })?;
         let prompt = self.to_prompt(audio).await?;
         if prompt.samples.is_empty() {
             return Err(TtsError::BadOutput { reason: "no audio" });

@@ -2,6 +2,6 @@
 //! engine can misbehave.
 
 mod asr;
-mod resample;
+mod script;
 mod tts;
 mod util;

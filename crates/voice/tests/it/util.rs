@@ -1,27 +1,11 @@
-//! Helpers shared by the tests: signals, their level, and fake engines.
+//! Helpers shared by the tests: the level of a signal, and fake engines.
 
 use std::path::{Path, PathBuf};
-
-/// A sine tone of `hz` at `rate`, `seconds` long, with peak `amplitude`.
-pub(crate) fn tone(hz: f64, rate: u32, seconds: f64, amplitude: f64) -> Vec<i16> {
-    let n = (f64::from(rate) * seconds) as usize;
-    (0..n)
-        .map(|i| {
-            (amplitude * (2.0 * std::f64::consts::PI * hz * i as f64 / f64::from(rate)).sin())
-                .round() as i16
-        })
-        .collect()
-}
 
 /// Root mean square level.
 pub(crate) fn rms(samples: &[i16]) -> f64 {
     let energy: f64 = samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
     (energy / samples.len().max(1) as f64).sqrt()
-}
-
-/// The level of `output` relative to `input` in dB.
-pub(crate) fn gain_db(input: &[i16], output: &[i16]) -> f64 {
-    20.0 * (rms(output) / rms(input)).log10()
 }
 
 /// Writes a shell script that stands in for espeak-ng. It answers `probe` by exiting, and the helper runs it so

@@ -1,7 +1,7 @@
 //! The resampler on synthetic tones: what a caller hears must be the telephone band of what the engine spoke,
 //! without high frequencies folded into it.
 
-use voice::tts::resample::Resampler;
+use media::resample::Resampler;
 
 use crate::util::{gain_db, tone};
 

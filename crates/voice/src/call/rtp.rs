@@ -1,0 +1,223 @@
+//! A call's RTP stream, both ways, as values: [`RtpOut`] turns the script's frames into packets, [`RtpIn`] turns
+//! the caller's packets into keys and audio. No sockets here; the driver sends and receives.
+//!
+//! Keys arrive as RFC 4733 events or as tones in the audio. The in-band detector only runs until the first
+//! event packet: a peer that sends events usually leaves the tones in the audio too, and would count twice.
+
+use media::dtmf::DtmfDetector;
+use media::g711::Law;
+use media::rtp::{RtpHeader, RtpPacket};
+use media::telephone_event::{EventNotice, TelephoneEvent, TelephoneEventReceiver};
+use sip_proto::sdp::Codec;
+
+use super::script::Frame;
+use crate::tts::FRAME_SAMPLES;
+
+/// The sending half: sequence number, timestamp and SSRC of our stream, and its codec.
+#[derive(Debug)]
+pub(crate) struct RtpOut {
+    law: Law,
+    payload_type: u8,
+    seq: u16,
+    timestamp: u32,
+    ssrc: u32,
+    first_packet: bool,
+}
+
+impl RtpOut {
+    /// A stream in µ-law starting at the given (random, RFC 3550 §5.1) sequence number, timestamp and SSRC.
+    pub(crate) fn new(seq: u16, timestamp: u32, ssrc: u32) -> Self {
+        Self {
+            law: Law::Ulaw,
+            payload_type: 0,
+            seq,
+            timestamp,
+            ssrc,
+            first_packet: true,
+        }
+    }
+
+    /// Sends in the codec and payload type the SDP answer chose.
+    pub(crate) fn set_codec(&mut self, codec: Codec, payload_type: u8) {
+        self.law = match codec {
+            Codec::Pcma => Law::Alaw,
+            Codec::Pcmu => Law::Ulaw,
+        };
+        self.payload_type = payload_type;
+    }
+
+    /// The packet carrying `frame`; the stream moves on by one frame.
+    pub(crate) fn packet(&mut self, frame: &Frame) -> Option<Vec<u8>> {
+        let mut payload = Vec::with_capacity(FRAME_SAMPLES);
+        match frame {
+            Frame::Audio(samples) => payload.extend(samples.iter().map(|&s| self.law.encode(s))),
+            Frame::Silence => payload.resize(FRAME_SAMPLES, self.law.silence()),
+        }
+        let mut header = RtpHeader::new(self.payload_type, self.seq, self.timestamp, self.ssrc);
+        header.marker = self.first_packet;
+        self.first_packet = false;
+        let mut out = Vec::with_capacity(12 + FRAME_SAMPLES);
+        let written = media::rtp::write_packet(&header, &payload, 0, &mut out).is_ok();
+        self.skip();
+        written.then_some(out)
+    }
+
+    /// A frame's time passes without a packet (nowhere to send, or the caller holds the call).
+    pub(crate) fn skip(&mut self) {
+        self.seq = self.seq.wrapping_add(1);
+        self.timestamp = self.timestamp.wrapping_add(FRAME_SAMPLES as u32);
+    }
+}
+
+/// What one packet from the caller held.
+#[derive(Debug, Default)]
+pub(crate) struct Received {
+    /// Keys whose press began in this packet.
+    pub(crate) digits: Vec<char>,
+    /// Decoded audio (empty for event packets).
+    pub(crate) audio: Vec<i16>,
+}
+
+/// The receiving half: RFC 4733 events and the in-band detector.
+#[derive(Debug)]
+pub(crate) struct RtpIn {
+    event_pt: Option<u8>,
+    events: TelephoneEventReceiver,
+    saw_rfc4733: bool,
+    detector: DtmfDetector,
+}
+
+impl RtpIn {
+    pub(crate) fn new() -> Self {
+        Self {
+            event_pt: None,
+            events: TelephoneEventReceiver::new(),
+            saw_rfc4733: false,
+            detector: DtmfDetector::new(),
+        }
+    }
+
+    /// Expects RFC 4733 events with the payload type the SDP answer agreed (`None`: none agreed).
+    pub(crate) fn set_event_payload_type(&mut self, payload_type: Option<u8>) {
+        self.event_pt = payload_type;
+    }
+
+    /// Decodes a datagram; `None` when it is not RTP.
+    pub(crate) fn receive(&mut self, bytes: &[u8]) -> Option<Received> {
+        let packet = RtpPacket::parse(bytes).ok()?;
+        let mut received = Received::default();
+        let pt = packet.header.payload_type;
+        if Some(pt) == self.event_pt {
+            self.saw_rfc4733 = true;
+            if let Ok(ev) = TelephoneEvent::parse(packet.payload) {
+                for notice in self.events.receive(packet.header.timestamp, &ev) {
+                    if let EventNotice::Began { digit: Some(d), .. } = notice {
+                        received.digits.push(d);
+                    }
+                }
+            }
+            return Some(received);
+        }
+        let law = match pt {
+            0 => Law::Ulaw,
+            8 => Law::Alaw,
+            _ => return Some(received),
+        };
+        received.audio = packet.payload.iter().map(|&c| law.decode(c)).collect();
+        if !self.saw_rfc4733 {
+            received.digits.extend(
+                self.detector
+                    .push(&received.audio)
+                    .into_iter()
+                    .filter(|e| e.end_sample.is_none())
+                    .map(|e| e.digit),
+            );
+        }
+        Some(received)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use media::telephone_event::event_code;
+    use media::tone::{DigitTone, ToneGenerator};
+
+    use super::*;
+
+    fn packet(payload_type: u8, seq: u16, timestamp: u32, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let header = RtpHeader::new(payload_type, seq, timestamp, 42);
+        media::rtp::write_packet(&header, payload, 0, &mut out).unwrap();
+        out
+    }
+
+    fn event(digit: char, end: bool) -> Vec<u8> {
+        let ev = TelephoneEvent {
+            event: event_code(digit).unwrap(),
+            end,
+            volume: 10,
+            duration: 800,
+        };
+        packet(101, 1, 16_000, &ev.to_bytes().unwrap())
+    }
+
+    /// `digit` as 100 ms of µ-law audio in 20 ms packets.
+    fn tone_packets(digit: char, first_seq: u16) -> Vec<Vec<u8>> {
+        let mut tones = ToneGenerator::new();
+        tones
+            .digit(digit, &DigitTone::new(100))
+            .unwrap()
+            .silence(100);
+        tones
+            .samples()
+            .chunks(FRAME_SAMPLES)
+            .zip(first_seq..)
+            .map(|(chunk, seq)| {
+                let payload: Vec<u8> = chunk.iter().map(|&s| Law::Ulaw.encode(s)).collect();
+                packet(0, seq, u32::from(seq) * 160, &payload)
+            })
+            .collect()
+    }
+
+    fn digits(rx: &mut RtpIn, packets: &[Vec<u8>]) -> String {
+        packets
+            .iter()
+            .flat_map(|p| rx.receive(p).unwrap().digits)
+            .collect()
+    }
+
+    #[test]
+    fn frames_go_out_with_the_marker_first_and_the_clock_running_through_skips() {
+        let mut tx = RtpOut::new(65_535, 1_000, 7);
+        tx.set_codec(Codec::Pcma, 8);
+        let first = tx.packet(&Frame::Silence).unwrap();
+        tx.skip();
+        let third = tx.packet(&Frame::Audio([0; FRAME_SAMPLES])).unwrap();
+        let first = RtpPacket::parse(&first).unwrap();
+        let third = RtpPacket::parse(&third).unwrap();
+        assert!(first.header.marker && !third.header.marker);
+        assert_eq!((first.header.payload_type, first.header.ssrc), (8, 7));
+        assert_eq!(first.payload, [Law::Alaw.silence(); FRAME_SAMPLES]);
+        assert_eq!(
+            (third.header.sequence, third.header.timestamp),
+            (1, 1_000 + 2 * 160)
+        );
+    }
+
+    #[test]
+    fn keys_come_from_events_or_from_tones_but_tones_stop_counting_once_events_arrive() {
+        let mut rx = RtpIn::new();
+        rx.set_event_payload_type(Some(101));
+        assert_eq!(digits(&mut rx, &tone_packets('5', 0)), "5");
+        // An event begins once, however often it is repeated.
+        assert_eq!(digits(&mut rx, &[event('7', false), event('7', true)]), "7");
+        assert_eq!(
+            digits(&mut rx, &tone_packets('9', 100)),
+            "",
+            "tones after events would count twice"
+        );
+        let audio = rx.receive(&tone_packets('1', 200)[0]).unwrap().audio;
+        assert_eq!(audio.len(), FRAME_SAMPLES, "the audio is still decoded");
+        assert!(rx.receive(b"not rtp").is_none());
+    }
+}

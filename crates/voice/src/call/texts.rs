@@ -1,0 +1,57 @@
+//! What a call says on its own, beside the flow's prompts: one table per language.
+//!
+//! The flow carries the texts of its nodes (an `enqueue` node's `text` is spoken once, as a prompt); what it
+//! cannot carry is a sentence with a number that only the engine knows, such as the caller's position in a
+//! queue. Those sentences live here. To add a language, add a variant to [`Language`], a constant [`Texts`] for
+//! it and its arm in [`Language::texts`]: the compiler points at each.
+
+/// The languages the call engine speaks its own sentences in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// German.
+    German,
+    /// English, also the language for any tag without a table of its own.
+    English,
+}
+
+/// The sentences of one language.
+#[derive(Debug)]
+pub struct Texts {
+    /// Told every 30 seconds while a caller waits in a queue: their position, counting from 1.
+    pub queue_position: fn(usize) -> String,
+}
+
+const GERMAN: Texts = Texts {
+    queue_position: |position| {
+        format!("Sie sind an Position {position}. Bitte bleiben Sie in der Leitung.")
+    },
+};
+
+const ENGLISH: Texts = Texts {
+    queue_position: |position| {
+        format!("You are number {position} in the queue. Please stay on the line.")
+    },
+};
+
+impl Language {
+    /// The table for a conversation's language tag (`"de"`, `"en"`, …); only the primary subtag counts, so
+    /// `"de-AT"` is German. Tags without a table get English.
+    #[must_use]
+    pub fn from_tag(tag: &str) -> Self {
+        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("de") {
+            Language::German
+        } else {
+            Language::English
+        }
+    }
+
+    /// The language's sentences.
+    #[must_use]
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Language::German => &GERMAN,
+            Language::English => &ENGLISH,
+        }
+    }
+}
