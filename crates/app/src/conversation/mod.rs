@@ -266,6 +266,11 @@ impl App {
         conversation: ConversationId,
         plan: StepPlan,
     ) -> Option<i64> {
+        if plan.unsent_sms > 0 {
+            // The SMS channel arrives with the messaging capability; until then a follow-up is
+            // not sent, and that is logged (without content).
+            tracing::warn!(%conversation, count = plan.unsent_sms, "follow-up SMS not sent: no SMS channel configured");
+        }
         for event in plan.events {
             self.publish(conversation, event);
         }

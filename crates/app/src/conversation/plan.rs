@@ -80,6 +80,9 @@ pub(crate) struct StepPlan {
     pub(crate) events: Vec<ConversationEvent>,
     /// The seq the caller's message is stored under.
     pub(crate) user_seq: Option<i64>,
+    /// Follow-up SMS the flow asked for that no channel can send yet (the messaging
+    /// capability brings one); the IO half logs the count, never the text.
+    pub(crate) unsent_sms: usize,
 }
 
 /// Plans one step: the store write, the requests and the events. Fails only when the state
@@ -112,6 +115,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
         });
     }
     let mut set_timers = Vec::new();
+    let mut unsent_sms = 0;
     let mut cancel_timers = Vec::new();
     let mut enqueue = None;
     let mut requests = Vec::new();
@@ -141,11 +145,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
                     client_id: None,
                     at: now,
                 }),
-                flow::MessageChannel::Sms => {
-                    // The SMS channel arrives with the messaging capability; until then
-                    // the follow-up is not sent, and that is logged (without content).
-                    tracing::warn!(conversation = %conversation.id, "follow-up SMS not sent: no SMS channel configured");
-                }
+                flow::MessageChannel::Sms => unsent_sms += 1,
             },
             Effect::StartTimer { id, at_ms } => {
                 set_timers.push((i64::from(id), Timestamp::from_millis(at_ms)))
@@ -237,6 +237,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
         requests,
         events,
         user_seq: user.map(|_| conversation.last_seq + 1),
+        unsent_sms,
     })
 }
 

@@ -431,4 +431,5 @@ fn a_follow_up_on_the_same_channel_is_a_message_and_an_sms_is_not_sent() {
         ],
     );
     assert_eq!(bodies(&p), [("bot".to_owned(), "Danke".to_owned())]);
+    assert_eq!(p.unsent_sms, 1);
 }
