@@ -18,7 +18,7 @@ use domain::{
     UserId, Username,
 };
 
-pub use error::StoreError;
+pub use error::{ReadError, StoreError};
 pub use model::{
     ApiKey, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord, FlowVersion,
     Message, PhoneNumber, QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges,

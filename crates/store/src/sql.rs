@@ -116,8 +116,12 @@ impl PostgresStore {
 
 // ---- rows: plain column types shared by both backends, converted to domain types ----
 
-fn parse<T: FromStr>(text: &str, what: &'static str) -> Result<T> {
-    text.parse().map_err(|_| StoreError::Corrupt { what })
+fn parse<T>(text: &str, what: &'static str) -> Result<T>
+where
+    T: FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse().map_err(|e| StoreError::corrupt(what, e))
 }
 
 #[derive(FromRow)]
@@ -131,9 +135,8 @@ impl TenantRow {
     fn into_tenant(self) -> Result<Tenant> {
         Ok(Tenant {
             id: parse(&self.id, "tenant id")?,
-            name: TenantName::parse(&self.name).map_err(|_| StoreError::Corrupt {
-                what: "tenant name",
-            })?,
+            name: TenantName::parse(&self.name)
+                .map_err(|e| StoreError::corrupt("tenant name", e))?,
             created_at: Timestamp::from_millis(self.created_at),
         })
     }
@@ -162,12 +165,9 @@ impl UserRow {
             tenant_id: parse(&self.tenant_id, "tenant id")?,
             id: parse(&self.id, "user id")?,
             username: Username::parse(&self.username)
-                .map_err(|_| StoreError::Corrupt { what: "username" })?,
-            display_name: DisplayName::parse(&self.display_name).map_err(|_| {
-                StoreError::Corrupt {
-                    what: "display name",
-                }
-            })?,
+                .map_err(|e| StoreError::corrupt("username", e))?,
+            display_name: DisplayName::parse(&self.display_name)
+                .map_err(|e| StoreError::corrupt("display name", e))?,
             role: parse::<Role>(&self.role, "role")?,
             password_hash: self.password_hash,
             must_change_password: self.must_change_password,
@@ -202,6 +202,7 @@ impl SessionRow {
             _ => {
                 return Err(StoreError::Corrupt {
                     what: "session stage",
+                    source: None,
                 });
             }
         };
@@ -237,9 +238,8 @@ impl ApiKeyRow {
         Ok(ApiKey {
             tenant_id: parse(&self.tenant_id, "tenant id")?,
             id: parse::<ApiKeyId>(&self.id, "api key id")?,
-            name: DisplayName::parse(&self.name).map_err(|_| StoreError::Corrupt {
-                what: "api key name",
-            })?,
+            name: DisplayName::parse(&self.name)
+                .map_err(|e| StoreError::corrupt("api key name", e))?,
             role: parse::<Role>(&self.role, "role")?,
             secret_hash: self.secret_hash,
             created_by: self
@@ -408,11 +408,8 @@ impl WidgetRow {
             title: self.title,
             primary_color: self.primary_color,
             greeting: self.greeting,
-            allowed_origins: serde_json::from_str(&self.allowed_origins).map_err(|_| {
-                StoreError::Corrupt {
-                    what: "allowed origins",
-                }
-            })?,
+            allowed_origins: serde_json::from_str(&self.allowed_origins)
+                .map_err(|e| StoreError::corrupt("allowed origins", e))?,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
         })
@@ -446,8 +443,10 @@ impl ConversationRow {
             flow_version: self.flow_version,
             session_hash: self.session_hash,
             state: self.state,
-            status: ConversationStatus::parse(&self.status)
-                .ok_or(StoreError::Corrupt { what: "status" })?,
+            status: ConversationStatus::parse(&self.status).ok_or(StoreError::Corrupt {
+                what: "status",
+                source: None,
+            })?,
             last_seq: self.last_seq,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
@@ -594,6 +593,8 @@ macro_rules! impl_repository {
             }
 
             async fn close(&self) {
+                // Writers waiting for their turn learn at once that none will come.
+                self.write_gate.close();
                 self.pool.close().await;
             }
 
@@ -601,9 +602,9 @@ macro_rules! impl_repository {
                 // The same guard as `insert_user`: without it an admin naming another, existing
                 // tenant would be written into that tenant.
                 if admin.tenant_id != tenant.id {
-                    return Err(StoreError::Corrupt { what: "user tenant" });
+                    return Err(StoreError::WrongTenant { what: "user" });
                 }
-                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Closed)?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query("INSERT INTO tenants (id, name, created_at) VALUES ($1, $2, $3)")
                     .bind(tenant.id.to_string())
@@ -645,7 +646,7 @@ macro_rules! impl_repository {
 
             async fn insert_user(&self, tenant: TenantId, user: &User) -> Result<()> {
                 if user.tenant_id != tenant {
-                    return Err(StoreError::Corrupt { what: "user tenant" });
+                    return Err(StoreError::WrongTenant { what: "user" });
                 }
                 bind_user!(sqlx::query(INSERT_USER), user)
                     .execute(&self.pool)
@@ -785,7 +786,7 @@ macro_rules! impl_repository {
             }
 
             async fn replace_backup_codes(&self, tenant: TenantId, user: UserId, hashes: &[String]) -> Result<()> {
-                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Closed)?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 sqlx::query("DELETE FROM backup_codes WHERE tenant_id = $1 AND user_id = $2")
                     .bind(tenant.to_string())
@@ -997,7 +998,7 @@ macro_rules! impl_repository {
                 at: Timestamp,
                 event: &AuditEvent,
             ) -> Result<AuditEntry> {
-                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Closed)?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 // Claim the head first: on PostgreSQL this locks the tenant's head row, on SQLite
                 // the write lock is held from BEGIN IMMEDIATE; either way appends serialise.
@@ -1175,7 +1176,7 @@ macro_rules! impl_repository {
                 by: Option<UserId>,
                 now: Timestamp,
             ) -> Result<i64> {
-                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Closed)?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 // Touch the flow row first: it takes the write lock (SQLite) or row lock
                 // (PostgreSQL), so two publishes cannot pick the same version number.
@@ -1187,7 +1188,7 @@ macro_rules! impl_repository {
                     .await?
                     .rows_affected();
                 if touched != 1 {
-                    return Err(StoreError::Corrupt { what: "flow" });
+                    return Err(StoreError::NotFound { what: "flow" });
                 }
                 let (max,): (Option<i64>,) = sqlx::query_as(
                     "SELECT MAX(version) FROM flow_versions WHERE tenant_id = $1 AND flow_id = $2",
@@ -1459,10 +1460,13 @@ macro_rules! impl_repository {
             }
 
             async fn save_step(&self, tenant: TenantId, conversation: ConversationId, step: &StepWrite) -> Result<()> {
-                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Closed)?;
                 let mut tx = self.pool.begin_with($begin_write).await?;
                 if let Some(c) = &step.create {
-                    if c.tenant_id != tenant || c.id != conversation {
+                    if c.tenant_id != tenant {
+                        return Err(StoreError::WrongTenant { what: "conversation" });
+                    }
+                    if c.id != conversation {
                         return Err(StoreError::Conflict("conversation step (a different conversation)"));
                     }
                     insert_conversation_query(c).execute(&mut *tx).await?;
@@ -1626,7 +1630,7 @@ macro_rules! impl_repository {
             }
 
             async fn take_timer(&self, tenant: TenantId, conversation: ConversationId, timer_id: i64) -> Result<bool> {
-                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Corrupt { what: "write gate" })?;
+                let _writer = self.write_gate.acquire().await.map_err(|_| StoreError::Closed)?;
                 let n = sqlx::query(
                     "DELETE FROM conversation_timers WHERE tenant_id = $1 AND conversation_id = $2 AND timer_id = $3",
                 )

@@ -451,12 +451,12 @@ async fn another_tenant_sees_none_of_it(store: Store) {
             .await
             .unwrap()
     );
-    assert!(
+    assert!(matches!(
         store
             .publish_flow_version(south.id, f.id, "evil", None, T0)
-            .await
-            .is_err()
-    );
+            .await,
+        Err(StoreError::NotFound { what: "flow" })
+    ));
     assert_eq!(store.get_conversation(south.id, c.id).await.unwrap(), None);
     assert_eq!(
         store
@@ -547,7 +547,9 @@ async fn a_new_conversation_is_created_with_its_first_step(store: Store) {
     // Filed under another tenant: refused, nothing written.
     assert!(matches!(
         store.save_step(other.id, c.id, &first).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::WrongTenant {
+            what: "conversation"
+        })
     ));
     assert!(
         store
