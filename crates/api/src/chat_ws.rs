@@ -20,6 +20,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use app::{AppError, ChatEvent, ChatMessage, ChatSession, ChatWidget};
+use domain::{ConversationStatus, Sender};
 
 use crate::ApiState;
 use crate::problem::{ApiError, Problem};
@@ -81,7 +82,7 @@ enum ServerFrame<'a> {
     },
     Message {
         seq: i64,
-        from: &'a str,
+        from: Sender,
         text: &'a str,
         choices: &'a [flow::Choice],
         at: String,
@@ -93,11 +94,11 @@ enum ServerFrame<'a> {
         seq: i64,
     },
     Typing {
-        from: &'a str,
+        from: Sender,
         state: bool,
     },
     Status {
-        state: &'a str,
+        state: ConversationStatus,
         #[serde(skip_serializing_if = "Option::is_none")]
         queue: Option<&'a str>,
     },
@@ -241,7 +242,7 @@ impl Session {
         for m in messages.iter().filter(|m| m.seq > already) {
             let frame = ServerFrame::Message {
                 seq: m.seq,
-                from: &m.from,
+                from: m.from,
                 text: m.text.expose(),
                 choices: &m.choices,
                 at: m.at.to_rfc3339(),
@@ -337,7 +338,7 @@ impl Session {
         }
         if opened.status != store::ConversationStatus::Active {
             let frame = ServerFrame::Status {
-                state: opened.status.as_str(),
+                state: opened.status,
                 queue: opened.queue.as_deref(),
             };
             if !send(&mut sink, &frame).await {

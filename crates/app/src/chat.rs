@@ -29,8 +29,8 @@ const HTTP_WATCHDOG_GRACE_MS: i64 = 5_000;
 pub struct ChatMessage {
     /// Position in the conversation.
     pub seq: i64,
-    /// `user`, `bot`, `agent` or `system`.
-    pub from: String,
+    /// Who wrote it.
+    pub from: domain::Sender,
     /// The text (personal data: never logged).
     pub text: Redacted<String>,
     /// Choices offered with it.
@@ -48,15 +48,15 @@ pub enum ChatEvent {
     Messages(Vec<ChatMessage>),
     /// The conversation's status changed.
     Status {
-        /// `active`, `queued` or `ended`.
-        state: &'static str,
+        /// Where it stands now.
+        state: ConversationStatus,
         /// The queue, when queued.
         queue: Option<String>,
     },
     /// Someone is (not) typing.
     Typing {
-        /// `bot` or `agent`.
-        from: &'static str,
+        /// The bot or an agent.
+        from: domain::Sender,
         /// Typing or not.
         state: bool,
     },
@@ -177,7 +177,7 @@ fn status_of(state: &ConversationState) -> (ConversationStatus, Option<String>) 
 fn to_chat_message(m: &Message) -> ChatMessage {
     ChatMessage {
         seq: m.seq,
-        from: m.sender.clone(),
+        from: m.sender,
         text: m.body.clone(),
         choices: m
             .choices
@@ -310,7 +310,7 @@ impl App {
         let conversation = Conversation {
             tenant_id: tenant,
             id: ConversationId::from_random_bytes(random_bytes()?),
-            channel: "chat".to_owned(),
+            channel: domain::Channel::Chat,
             widget_id: Some(widget.widget.id.clone()),
             flow_id,
             flow_version: version,
@@ -437,7 +437,7 @@ impl App {
         self.publish(
             conversation,
             ChatEvent::Typing {
-                from: "bot",
+                from: domain::Sender::Bot,
                 state: true,
             },
         );
@@ -455,7 +455,7 @@ impl App {
         self.publish(
             conversation,
             ChatEvent::Typing {
-                from: "bot",
+                from: domain::Sender::Bot,
                 state: false,
             },
         );
@@ -670,7 +670,7 @@ impl App {
             input,
             now.millis(),
         );
-        let call_commands = if conv.channel == "voice" {
+        let call_commands = if conv.channel == domain::Channel::Voice {
             let phrases = compiled
                 .phrases
                 .get(&state.language)
@@ -685,7 +685,7 @@ impl App {
         if let Some(u) = &user {
             messages.push(Message {
                 seq: 0,
-                sender: "user".to_owned(),
+                sender: domain::Sender::User,
                 body: Redacted::new(u.text.clone()),
                 choices: None,
                 client_id: Some(u.client_id.clone()),
@@ -705,7 +705,7 @@ impl App {
                     }
                     messages.push(Message {
                         seq: 0,
-                        sender: "bot".to_owned(),
+                        sender: domain::Sender::Bot,
                         body: Redacted::new(text),
                         choices: (!choices.is_empty())
                             .then(|| serde_json::to_string(&choices).unwrap_or_default()),
@@ -716,7 +716,7 @@ impl App {
                 Effect::SendMessage { channel, text } => match channel {
                     flow::MessageChannel::Same => messages.push(Message {
                         seq: 0,
-                        sender: "bot".to_owned(),
+                        sender: domain::Sender::Bot,
                         body: Redacted::new(text),
                         choices: None,
                         client_id: None,
@@ -810,7 +810,7 @@ impl App {
             self.publish(
                 conversation_id,
                 ChatEvent::Status {
-                    state: after.0.as_str(),
+                    state: after.0,
                     queue: after.1.clone(),
                 },
             );

@@ -352,7 +352,7 @@ impl App {
         let conversation = Conversation {
             tenant_id: route.tenant,
             id: ConversationId::from_random_bytes(random_bytes()?),
-            channel: "voice".to_owned(),
+            channel: domain::Channel::Voice,
             widget_id: None,
             flow_id: route.flow_id,
             flow_version: route.version,
@@ -544,16 +544,8 @@ impl App {
                 })?,
         }
         self.invalidate_call_routes();
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "phone_number.put",
-                Some("phone_number"),
-                Some(number.number.clone()),
-                domain::Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, domain::AuditAction::PhoneNumberPut, &number.number)
+            .await?;
         Ok(number)
     }
 
@@ -568,16 +560,8 @@ impl App {
             return Err(AppError::NotFound);
         }
         self.invalidate_call_routes();
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "phone_number.delete",
-                Some("phone_number"),
-                Some(number.to_owned()),
-                domain::Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, domain::AuditAction::PhoneNumberDelete, number)
+            .await?;
         Ok(())
     }
 

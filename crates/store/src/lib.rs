@@ -18,11 +18,11 @@ use domain::{
     UserId, Username,
 };
 
+pub use domain::ConversationStatus;
 pub use error::{ReadError, StoreError};
 pub use model::{
-    ApiKey, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord, FlowVersion,
-    Message, PhoneNumber, QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges,
-    Widget,
+    ApiKey, BackupCode, Conversation, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber,
+    QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
     PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema, sqlite_url_for_dir,

@@ -408,7 +408,7 @@ impl Driver {
                 },
                 e = events.recv() => match e {
                     Ok(ChatEvent::Call(commands)) => self.commands(commands),
-                    Ok(ChatEvent::Status { state: "queued", queue }) => {
+                    Ok(ChatEvent::Status { state: domain::ConversationStatus::Queued, queue }) => {
                         self.queued = queue;
                         self.next_position_ms = self.clock_ms + 2_000;
                     }

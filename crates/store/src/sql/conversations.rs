@@ -5,7 +5,7 @@ use domain::{ConversationId, FlowId, TenantId, Timestamp};
 use sqlx::FromRow;
 
 use super::{Sql, limit_i64, parse};
-use crate::{Conversation, ConversationStatus, Message, Result, StoreError};
+use crate::{Conversation, Message, Result};
 
 #[derive(FromRow)]
 struct ConversationRow {
@@ -28,16 +28,13 @@ impl ConversationRow {
         Ok(Conversation {
             tenant_id: parse(&self.tenant_id, "tenant id")?,
             id: parse::<ConversationId>(&self.id, "conversation id")?,
-            channel: self.channel,
+            channel: parse(&self.channel, "channel")?,
             widget_id: self.widget_id,
             flow_id: parse::<FlowId>(&self.flow_id, "flow id")?,
             flow_version: self.flow_version,
             session_hash: self.session_hash,
             state: self.state,
-            status: ConversationStatus::parse(&self.status).ok_or(StoreError::Corrupt {
-                what: "status",
-                source: None,
-            })?,
+            status: parse(&self.status, "status")?,
             last_seq: self.last_seq,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
@@ -56,15 +53,15 @@ struct MessageRow {
 }
 
 impl MessageRow {
-    fn into_message(self) -> Message {
-        Message {
+    fn into_message(self) -> Result<Message> {
+        Ok(Message {
             seq: self.seq,
-            sender: self.sender,
+            sender: parse(&self.sender, "sender")?,
             body: domain::Redacted::new(self.body),
             choices: self.choices,
             client_id: self.client_id,
             at: Timestamp::from_millis(self.at),
-        }
+        })
     }
 }
 
@@ -87,7 +84,7 @@ where
     )
     .bind(c.tenant_id.to_string())
     .bind(c.id.to_string())
-    .bind(c.channel.clone())
+    .bind(c.channel.as_str())
     .bind(c.widget_id.clone())
     .bind(c.flow_id.to_string())
     .bind(c.flow_version)
@@ -175,7 +172,7 @@ impl Sql<'_> {
         limit: u32,
     ) -> Result<Vec<Message>> {
         on_backend!(self.db, pool, {
-            Ok(sqlx::query_as::<_, MessageRow>(
+            sqlx::query_as::<_, MessageRow>(
                 "SELECT seq, sender, body, choices, client_id, at FROM messages WHERE tenant_id = \
                  $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
             )
@@ -187,7 +184,7 @@ impl Sql<'_> {
             .await?
             .into_iter()
             .map(MessageRow::into_message)
-            .collect())
+            .collect()
         })
     }
 

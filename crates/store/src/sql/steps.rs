@@ -59,7 +59,7 @@ impl Sql<'_> {
                 .bind(tenant.to_string())
                 .bind(conversation.to_string())
                 .bind(step.expected_last_seq + 1 + i64::try_from(i).unwrap_or(0))
-                .bind(m.sender.clone())
+                .bind(m.sender.as_str())
                 .bind(m.body.expose().clone())
                 .bind(m.choices.clone())
                 .bind(m.client_id.clone())
