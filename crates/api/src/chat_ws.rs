@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
 use app::{AppError, ChatMessage, ChatSession, ChatWidget, ConversationEvent};
+use domain::{ConversationStatus, Sender};
 
 use crate::ApiState;
 use crate::problem::{ApiError, Problem};
@@ -87,7 +88,7 @@ enum ServerFrame<'a> {
     },
     Message {
         seq: i64,
-        from: &'a str,
+        from: Sender,
         text: &'a str,
         choices: &'a [flow::Choice],
         at: String,
@@ -99,11 +100,11 @@ enum ServerFrame<'a> {
         seq: i64,
     },
     Typing {
-        from: &'a str,
+        from: Sender,
         state: bool,
     },
     Status {
-        state: &'a str,
+        state: ConversationStatus,
         #[serde(skip_serializing_if = "Option::is_none")]
         queue: Option<&'a str>,
     },
@@ -246,7 +247,7 @@ impl Session {
         for m in messages.iter().filter(|m| m.seq > already) {
             let frame = ServerFrame::Message {
                 seq: m.seq,
-                from: &m.from,
+                from: m.from,
                 text: m.text.expose(),
                 choices: &m.choices,
                 at: m.at.to_rfc3339(),
@@ -342,7 +343,7 @@ impl Session {
         }
         if opened.status != store::ConversationStatus::Active {
             let frame = ServerFrame::Status {
-                state: opened.status.as_str(),
+                state: opened.status,
                 queue: opened.queue.as_deref(),
             };
             if !send(&mut sink, &frame).await {
@@ -372,7 +373,7 @@ impl Session {
                     let ok = match event {
                         Ok(ConversationEvent::Messages(messages)) => self.send_messages(&mut sink, &messages).await,
                         Ok(ConversationEvent::Status { state, queue }) => {
-                            send(&mut sink, &ServerFrame::Status { state: state.as_str(), queue: queue.as_deref() }).await
+                            send(&mut sink, &ServerFrame::Status { state, queue: queue.as_deref() }).await
                         }
                         Ok(ConversationEvent::Typing { from, state }) => {
                             send(&mut sink, &ServerFrame::Typing { from, state }).await

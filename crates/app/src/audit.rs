@@ -1,6 +1,6 @@
 //! Reading and verifying the audit log.
 
-use domain::{AuditEntry, TenantId};
+use domain::{AuditAction, AuditEntry, Outcome, TenantId};
 use security::audit::{self, ChainBreak};
 
 use security::rbac::Permission;
@@ -39,6 +39,18 @@ impl ChainReport {
 const VERIFY_PAGE: u32 = 1000;
 
 impl App {
+    /// Records that `who` did `action`, successfully, to the object with id `object_id` (its
+    /// kind follows from the action): the entry most use cases end with.
+    pub(crate) async fn audit_success(
+        &self,
+        who: &Principal,
+        action: AuditAction,
+        object_id: impl ToString,
+    ) -> AppResult<()> {
+        let event = who.event(action, object_id.to_string(), Outcome::Success);
+        self.audit(who.tenant_id, event).await
+    }
+
     /// A page of the caller's tenant's audit log, newest first.
     pub async fn audit_page(
         &self,

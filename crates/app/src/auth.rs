@@ -5,7 +5,9 @@
 //! code; only then is a *full* session issued, under a new id. Unknown users and wrong
 //! passwords take the same path and the same time, and both count against the same limits.
 
-use domain::{ActorKind, AuditEvent, AuthMethod, Outcome, TenantId, Timestamp, UserId, Username};
+use domain::{
+    ActorKind, AuditAction, AuditEvent, AuthMethod, Outcome, TenantId, Timestamp, UserId, Username,
+};
 use security::password::{self, PasswordHash};
 use security::token::{self, SessionToken};
 use security::{backup_codes, totp};
@@ -86,20 +88,28 @@ pub struct SessionInfo {
 impl SessionInfo {
     /// The principal of a fully signed-in session; `None` while login is unfinished.
     pub fn principal(&self) -> Option<Principal> {
-        (self.session.stage == SessionStage::Full).then(|| Principal {
+        (self.session.stage == SessionStage::Full).then(|| self.actor(AuthMethod::Session))
+    }
+
+    /// The session's user as the actor of an audit entry, authenticated by `auth_method`
+    /// (mid-login, the factor just presented rather than the session).
+    fn actor(&self, auth_method: AuthMethod) -> Principal {
+        Principal {
             tenant_id: self.tenant.id,
             kind: PrincipalKind::User {
                 user_id: self.user.id,
                 session_hash: self.session.token_hash.clone(),
             },
             role: self.user.role,
-            auth_method: AuthMethod::Session,
+            auth_method,
             meta: self.meta.clone(),
-        })
+        }
     }
 
-    fn event(&self, action: &str, auth_method: AuthMethod, outcome: Outcome) -> AuditEvent {
-        user_event(&self.meta, self.user.id, auth_method, action, outcome)
+    /// An entry about the session's own user, who is also the actor.
+    fn event(&self, action: AuditAction, auth_method: AuthMethod, outcome: Outcome) -> AuditEvent {
+        self.actor(auth_method)
+            .event(action, self.user.id.to_string(), outcome)
     }
 }
 
@@ -133,7 +143,7 @@ fn user_event(
     meta: &RequestMeta,
     user: UserId,
     method: AuthMethod,
-    action: &str,
+    action: AuditAction,
     outcome: Outcome,
 ) -> AuditEvent {
     AuditEvent {
@@ -142,8 +152,8 @@ fn user_event(
         auth_method: method,
         source_ip: meta.source_ip.clone(),
         request_id: meta.request_id,
-        action: action.to_owned(),
-        object_type: Some("user".to_owned()),
+        action: action.as_str().to_owned(),
+        object_type: Some(action.object_type().to_owned()),
         object_id: Some(user.to_string()),
         outcome,
     }
@@ -262,7 +272,13 @@ impl App {
             if let Some((tenant, user)) = found {
                 self.audit(
                     tenant,
-                    user_event(meta, user, AuthMethod::None, "auth.login", Outcome::Denied),
+                    user_event(
+                        meta,
+                        user,
+                        AuthMethod::None,
+                        AuditAction::AuthLogin,
+                        Outcome::Denied,
+                    ),
                 )
                 .await?;
             }
@@ -292,14 +308,14 @@ impl App {
                         meta,
                         user_id,
                         AuthMethod::Password,
-                        "auth.login",
+                        AuditAction::AuthLogin,
                         Outcome::Failure,
                     ),
                 )
                 .await?;
             } else {
                 tracing::info!(
-                    event = "auth.login",
+                    event = AuditAction::AuthLogin.as_str(),
                     outcome = "failure",
                     "login for an unknown account"
                 );
@@ -321,7 +337,7 @@ impl App {
                 meta,
                 user.id,
                 AuthMethod::Password,
-                "auth.login",
+                AuditAction::AuthLogin,
                 Outcome::Success,
             ),
         )
@@ -401,7 +417,7 @@ impl App {
                     self.audit(
                         info.tenant.id,
                         info.event(
-                            "user.password_change",
+                            AuditAction::UserPasswordChange,
                             AuthMethod::Session,
                             Outcome::Failure,
                         ),
@@ -439,9 +455,10 @@ impl App {
             NextStep::Done => AuthMethod::Session,
             _ => AuthMethod::Password,
         };
-        self.audit(
-            info.tenant.id,
-            info.event("user.password_change", method, Outcome::Success),
+        self.audit_success(
+            &info.actor(method),
+            AuditAction::UserPasswordChange,
+            info.user.id,
         )
         .await?;
         let mut user = info.user.clone();
@@ -467,13 +484,10 @@ impl App {
         );
         let qr_svg = totp::qr_svg(&uri)
             .map_err(|_| AppError::Internal(anyhow::anyhow!("QR code too large")))?;
-        self.audit(
-            info.tenant.id,
-            info.event(
-                "auth.totp_enrol_start",
-                AuthMethod::Password,
-                Outcome::Success,
-            ),
+        self.audit_success(
+            &info.actor(AuthMethod::Password),
+            AuditAction::AuthTotpEnrolStart,
+            info.user.id,
         )
         .await?;
         Ok(EnrolmentStart {
@@ -517,7 +531,8 @@ impl App {
                 step
             }
             _ => {
-                self.second_factor_failed(info, "auth.totp_enrol").await?;
+                self.second_factor_failed(info, AuditAction::AuthTotpEnrol)
+                    .await?;
                 return Err(AppError::InvalidCode);
             }
         };
@@ -535,9 +550,10 @@ impl App {
         self.store()
             .replace_backup_codes(info.tenant.id, info.user.id, &hashes)
             .await?;
-        self.audit(
-            info.tenant.id,
-            info.event("auth.totp_enrol", AuthMethod::Totp, Outcome::Success),
+        self.audit_success(
+            &info.actor(AuthMethod::Totp),
+            AuditAction::AuthTotpEnrol,
+            info.user.id,
         )
         .await?;
         let mut outcome = self.promote(info, AuthMethod::Totp).await?;
@@ -581,13 +597,14 @@ impl App {
             SecondFactor::BackupCode(_) => AuthMethod::BackupCode,
         };
         if !ok {
-            self.second_factor_failed(info, "auth.second_factor")
+            self.second_factor_failed(info, AuditAction::AuthSecondFactor)
                 .await?;
             return Err(AppError::InvalidCode);
         }
-        self.audit(
-            info.tenant.id,
-            info.event("auth.second_factor", method, Outcome::Success),
+        self.audit_success(
+            &info.actor(method),
+            AuditAction::AuthSecondFactor,
+            info.user.id,
         )
         .await?;
         self.limits()
@@ -635,7 +652,7 @@ impl App {
             })
     }
 
-    async fn second_factor_failed(&self, info: &SessionInfo, action: &str) -> AppResult<()> {
+    async fn second_factor_failed(&self, info: &SessionInfo, action: AuditAction) -> AppResult<()> {
         let now = self.now();
         {
             let mut limits = self.limits();
@@ -671,9 +688,10 @@ impl App {
         self.store()
             .delete_session(info.tenant.id, &info.session.token_hash)
             .await?;
-        self.audit(
-            info.tenant.id,
-            info.event("auth.logout", AuthMethod::Session, Outcome::Success),
+        self.audit_success(
+            &info.actor(AuthMethod::Session),
+            AuditAction::AuthLogout,
+            info.user.id,
         )
         .await
     }
@@ -684,9 +702,10 @@ impl App {
             .store()
             .delete_user_sessions(info.tenant.id, info.user.id)
             .await?;
-        self.audit(
-            info.tenant.id,
-            info.event("auth.logout_all", AuthMethod::Session, Outcome::Success),
+        self.audit_success(
+            &info.actor(AuthMethod::Session),
+            AuditAction::AuthLogoutAll,
+            info.user.id,
         )
         .await?;
         Ok(ended)

@@ -3,7 +3,8 @@
 //! and do nothing, so the password is never shown again.
 
 use domain::{
-    ActorKind, AuditEvent, AuthMethod, DisplayName, Outcome, Role, TenantId, TenantName, Username,
+    ActorKind, AuditAction, AuditEvent, AuthMethod, DisplayName, Outcome, Role, TenantId,
+    TenantName, Username,
 };
 use store::Tenant;
 
@@ -34,15 +35,15 @@ pub const DEMO_FLOW_DE: &str = include_str!("../../../flows/demo-de.yaml");
 /// The English demo flow, as shipped in `flows/demo-en.yaml`.
 pub const DEMO_FLOW_EN: &str = include_str!("../../../flows/demo-en.yaml");
 
-fn system_event(action: &str, object_type: &str, object_id: String) -> AuditEvent {
+fn system_event(action: AuditAction, object_id: String) -> AuditEvent {
     AuditEvent {
         actor_kind: ActorKind::System,
         actor_id: None,
         auth_method: AuthMethod::Cli,
         source_ip: None,
         request_id: None,
-        action: action.to_owned(),
-        object_type: Some(object_type.to_owned()),
+        action: action.as_str().to_owned(),
+        object_type: Some(action.object_type().to_owned()),
         object_id: Some(object_id),
         outcome: Outcome::Success,
     }
@@ -122,12 +123,12 @@ impl App {
                 .await?;
             self.audit(
                 tenant,
-                system_event("flow.publish", "flow", format!("{}@{version}", record.id)),
+                system_event(AuditAction::FlowPublish, format!("{}@{version}", record.id)),
             )
             .await?;
             self.audit(
                 tenant,
-                system_event("widget.create", "widget", widget_id.to_owned()),
+                system_event(AuditAction::WidgetCreate, widget_id.to_owned()),
             )
             .await?;
             // Train the model and synthesise the prompts now, so the first caller waits for neither.
@@ -137,7 +138,7 @@ impl App {
                 .await?;
             self.audit(
                 tenant,
-                system_event("phone_number.put", "phone_number", widget_id.to_owned()),
+                system_event(AuditAction::PhoneNumberPut, widget_id.to_owned()),
             )
             .await?;
         }
@@ -182,12 +183,12 @@ impl App {
         }
         self.audit(
             tenant.id,
-            system_event("tenant.create", "tenant", tenant.id.to_string()),
+            system_event(AuditAction::TenantCreate, tenant.id.to_string()),
         )
         .await?;
         self.audit(
             tenant.id,
-            system_event("user.create", "user", created.user.id.to_string()),
+            system_event(AuditAction::UserCreate, created.user.id.to_string()),
         )
         .await?;
         Ok(Bootstrapped {
@@ -221,7 +222,7 @@ impl App {
         }
         self.audit(
             tenant,
-            system_event("user.create", "user", created.user.id.to_string()),
+            system_event(AuditAction::UserCreate, created.user.id.to_string()),
         )
         .await?;
         Ok(created)

@@ -157,7 +157,7 @@ impl App {
         let conversation = Conversation {
             tenant_id: route.tenant,
             id: ConversationId::from_random_bytes(random_bytes()?),
-            channel: "voice".to_owned(),
+            channel: domain::Channel::Voice,
             widget_id: None,
             flow_id: route.flow_id,
             flow_version: route.version,

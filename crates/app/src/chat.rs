@@ -133,7 +133,7 @@ impl App {
         let conversation = Conversation {
             tenant_id: tenant,
             id: ConversationId::from_random_bytes(random_bytes()?),
-            channel: "chat".to_owned(),
+            channel: domain::Channel::Chat,
             widget_id: Some(widget.widget.id.clone()),
             flow_id,
             flow_version: version,
@@ -238,7 +238,7 @@ impl App {
         self.publish(
             conversation,
             ConversationEvent::Typing {
-                from: "bot",
+                from: domain::Sender::Bot,
                 state: true,
             },
         );
@@ -256,7 +256,7 @@ impl App {
         self.publish(
             conversation,
             ConversationEvent::Typing {
-                from: "bot",
+                from: domain::Sender::Bot,
                 state: false,
             },
         );

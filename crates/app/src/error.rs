@@ -65,6 +65,10 @@ impl From<store::StoreError> for AppError {
     fn from(err: store::StoreError) -> Self {
         match err {
             store::StoreError::Conflict(what) => AppError::Conflict(what),
+            // The object a use case names is not in the caller's tenant: the same answer as
+            // a lookup that found nothing. (`WrongTenant` is different: a record the app
+            // built names another tenant, which is a bug and stays internal.)
+            store::StoreError::NotFound { .. } => AppError::NotFound,
             other => {
                 AppError::Internal(anyhow::Error::new(other).context("store operation failed"))
             }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use domain::{FlowId, Outcome};
+use domain::{AuditAction, FlowId};
 use flow::{Diagnostic, Flow, Severity};
 use security::rbac::Permission;
 use store::{FlowRecord, FlowVersion, Widget};
@@ -97,16 +97,8 @@ impl App {
             updated_at: now,
         };
         self.store().insert_flow(&record).await?;
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "flow.create",
-                Some("flow"),
-                Some(record.id.to_string()),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::FlowCreate, record.id)
+            .await?;
         Ok(FlowWithDiagnostics {
             diagnostics: flow::check(&doc),
             flow: record,
@@ -133,16 +125,7 @@ impl App {
         {
             return Err(AppError::NotFound);
         }
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "flow.update",
-                Some("flow"),
-                Some(id.to_string()),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::FlowUpdate, id).await?;
         let flow = self
             .store()
             .get_flow(who.tenant_id, id)
@@ -201,16 +184,8 @@ impl App {
             .await?;
         self.warm_prompts_now(compiled.flow.document()).await;
         self.invalidate_call_routes();
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "flow.publish",
-                Some("flow"),
-                Some(format!("{id}@{version}")),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::FlowPublish, format!("{id}@{version}"))
+            .await?;
         Ok(version)
     }
 
@@ -262,16 +237,8 @@ impl App {
             return Err(AppError::NotFound);
         }
         self.invalidate_call_routes();
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "flow.activate",
-                Some("flow"),
-                Some(format!("{id}@{version}")),
-                Outcome::Success,
-            ),
-        )
-        .await
+        self.audit_success(who, AuditAction::FlowActivate, format!("{id}@{version}"))
+            .await
     }
 
     /// The version new conversations of a flow run. `NotFound` when the tenant has no such
@@ -396,16 +363,8 @@ impl App {
             }
             other => other?,
         }
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "widget.create",
-                Some("widget"),
-                Some(widget.id.clone()),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::WidgetCreate, &widget.id)
+            .await?;
         Ok(widget)
     }
 
@@ -440,16 +399,8 @@ impl App {
         if !self.store().update_widget(&widget).await? {
             return Err(AppError::NotFound);
         }
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "widget.update",
-                Some("widget"),
-                Some(widget.id.clone()),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::WidgetUpdate, &widget.id)
+            .await?;
         Ok(widget)
     }
 

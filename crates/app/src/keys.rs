@@ -1,7 +1,7 @@
 //! API keys: created with a secret shown once, stored as a hash, scoped to the tenant and a
 //! role, revocable.
 
-use domain::{ApiKeyId, DisplayName, Outcome, Role};
+use domain::{ApiKeyId, AuditAction, DisplayName, Role};
 use security::rbac::Permission;
 use security::token::ApiKeyToken;
 use store::ApiKey;
@@ -63,16 +63,8 @@ impl App {
             last_used_at: None,
         };
         self.store().insert_api_key(&key).await?;
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "api_key.create",
-                Some("api_key"),
-                Some(id.to_string()),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::ApiKeyCreate, id)
+            .await?;
         Ok(CreatedApiKey {
             key,
             token: token.encode(),
@@ -93,15 +85,6 @@ impl App {
         {
             return Err(AppError::Conflict("revocation"));
         }
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "api_key.revoke",
-                Some("api_key"),
-                Some(id.to_string()),
-                Outcome::Success,
-            ),
-        )
-        .await
+        self.audit_success(who, AuditAction::ApiKeyRevoke, id).await
     }
 }

@@ -94,16 +94,8 @@ impl App {
                 })?,
         }
         self.invalidate_call_routes();
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "phone_number.put",
-                Some("phone_number"),
-                Some(number.number.clone()),
-                domain::Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, domain::AuditAction::PhoneNumberPut, &number.number)
+            .await?;
         Ok(number)
     }
 
@@ -118,16 +110,8 @@ impl App {
             return Err(AppError::NotFound);
         }
         self.invalidate_call_routes();
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "phone_number.delete",
-                Some("phone_number"),
-                Some(number.to_owned()),
-                domain::Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, domain::AuditAction::PhoneNumberDelete, number)
+            .await?;
         Ok(())
     }
 

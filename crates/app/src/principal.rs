@@ -1,6 +1,8 @@
 //! Who is making a request, once authenticated, and the one place permissions are checked.
 
-use domain::{ActorKind, ApiKeyId, AuditEvent, AuthMethod, Outcome, Role, TenantId, UserId};
+use domain::{
+    ActorKind, ApiKeyId, AuditAction, AuditEvent, AuthMethod, Outcome, Role, TenantId, UserId,
+};
 use security::rbac::{self, Permission};
 
 use crate::{AppError, AppResult, RequestMeta};
@@ -55,14 +57,9 @@ impl Principal {
         }
     }
 
-    /// An audit event with this principal as the actor.
-    pub fn event(
-        &self,
-        action: &str,
-        object_type: Option<&str>,
-        object_id: Option<String>,
-        outcome: Outcome,
-    ) -> AuditEvent {
+    /// An audit event with this principal as the actor, acting on the object `object_id` of
+    /// the kind the action names.
+    pub fn event(&self, action: AuditAction, object_id: String, outcome: Outcome) -> AuditEvent {
         let (actor_kind, actor_id) = match &self.kind {
             PrincipalKind::User { user_id, .. } => (ActorKind::User, user_id.to_string()),
             PrincipalKind::ApiKey { key_id } => (ActorKind::ApiKey, key_id.to_string()),
@@ -73,9 +70,9 @@ impl Principal {
             auth_method: self.auth_method,
             source_ip: self.meta.source_ip.clone(),
             request_id: self.meta.request_id,
-            action: action.to_owned(),
-            object_type: object_type.map(str::to_owned),
-            object_id,
+            action: action.as_str().to_owned(),
+            object_type: Some(action.object_type().to_owned()),
+            object_id: Some(object_id),
             outcome,
         }
     }

@@ -1,7 +1,7 @@
 //! Staff accounts: listing, creation with a one-time password, role and status changes,
 //! and ending a user's sessions.
 
-use domain::{DisplayName, Outcome, Role, UserId, Username};
+use domain::{AuditAction, DisplayName, Role, UserId, Username};
 use security::password;
 use security::rbac::Permission;
 use store::{User, UserChanges};
@@ -96,16 +96,8 @@ impl App {
             }
             other => other?,
         }
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "user.create",
-                Some("user"),
-                Some(created.user.id.to_string()),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::UserCreate, created.user.id)
+            .await?;
         Ok(created)
     }
 
@@ -144,15 +136,11 @@ impl App {
             self.store().delete_user_sessions(who.tenant_id, id).await?;
         }
         let action = if changes.role.is_some_and(|r| r != existing.role) {
-            "user.role_change"
+            AuditAction::UserRoleChange
         } else {
-            "user.update"
+            AuditAction::UserUpdate
         };
-        self.audit(
-            who.tenant_id,
-            who.event(action, Some("user"), Some(id.to_string()), Outcome::Success),
-        )
-        .await?;
+        self.audit_success(who, action, id).await?;
         Ok(updated)
     }
 
@@ -164,16 +152,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let ended = self.store().delete_user_sessions(who.tenant_id, id).await?;
-        self.audit(
-            who.tenant_id,
-            who.event(
-                "user.sessions_end",
-                Some("user"),
-                Some(id.to_string()),
-                Outcome::Success,
-            ),
-        )
-        .await?;
+        self.audit_success(who, AuditAction::UserSessionsEnd, id)
+            .await?;
         Ok(ended)
     }
 }

@@ -2,51 +2,10 @@
 //! `security::audit`; storage in `store`. Entries hold ids only, never personal data other
 //! than the source IP address that the audit duty requires.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
+use crate::text_enum::text_enum;
 use crate::{AuditEntryId, RequestId, TenantId, Timestamp};
-
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vdoc])* $variant),+
-        }
-
-        impl $name {
-            /// The stable name used in storage, JSON and the hash chain.
-            pub const fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownAuditValue;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                match s {
-                    $($text => Ok($name::$variant),)+
-                    _ => Err(UnknownAuditValue),
-                }
-            }
-        }
-    };
-}
-
-/// A stored audit value that this version does not know (a sign of tampering or a newer writer).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown value in audit entry")]
-pub struct UnknownAuditValue;
 
 text_enum!(
     /// Who acted.
@@ -92,6 +51,84 @@ text_enum!(
     }
 );
 
+text_enum!(
+    /// What was done: the action names written to the audit log. The log stores the text (see
+    /// [`AuditEvent::action`]); writers name it through this enum so that a typo cannot invent
+    /// a new action.
+    AuditAction {
+        /// A login attempt (password step).
+        AuthLogin => "auth.login",
+        /// The start of TOTP enrolment.
+        AuthTotpEnrolStart => "auth.totp_enrol_start",
+        /// TOTP enrolment confirmed with a code.
+        AuthTotpEnrol => "auth.totp_enrol",
+        /// The second factor of a login (TOTP or backup code).
+        AuthSecondFactor => "auth.second_factor",
+        /// A session ended by its user.
+        AuthLogout => "auth.logout",
+        /// Every session of the user ended by the user.
+        AuthLogoutAll => "auth.logout_all",
+        /// A tenant was created.
+        TenantCreate => "tenant.create",
+        /// A user was created.
+        UserCreate => "user.create",
+        /// A user's profile changed.
+        UserUpdate => "user.update",
+        /// A user's role changed.
+        UserRoleChange => "user.role_change",
+        /// A user's password changed.
+        UserPasswordChange => "user.password_change",
+        /// Every session of a user ended by an admin.
+        UserSessionsEnd => "user.sessions_end",
+        /// An API key was created.
+        ApiKeyCreate => "api_key.create",
+        /// An API key was revoked.
+        ApiKeyRevoke => "api_key.revoke",
+        /// A flow was created.
+        FlowCreate => "flow.create",
+        /// A flow's draft changed.
+        FlowUpdate => "flow.update",
+        /// A flow version was published.
+        FlowPublish => "flow.publish",
+        /// An earlier flow version was made live again.
+        FlowActivate => "flow.activate",
+        /// A chat widget was created.
+        WidgetCreate => "widget.create",
+        /// A chat widget's settings changed.
+        WidgetUpdate => "widget.update",
+        /// A phone number was bound to a flow (created or changed).
+        PhoneNumberPut => "phone_number.put",
+        /// A phone number was removed.
+        PhoneNumberDelete => "phone_number.delete",
+    }
+);
+
+impl AuditAction {
+    /// The kind of object the action acts on, as [`AuditEvent::object_type`] records it: the
+    /// user for `auth.*`, otherwise the part before the dot.
+    pub const fn object_type(self) -> &'static str {
+        use AuditAction as A;
+        match self {
+            A::AuthLogin
+            | A::AuthTotpEnrolStart
+            | A::AuthTotpEnrol
+            | A::AuthSecondFactor
+            | A::AuthLogout
+            | A::AuthLogoutAll
+            | A::UserCreate
+            | A::UserUpdate
+            | A::UserRoleChange
+            | A::UserPasswordChange
+            | A::UserSessionsEnd => "user",
+            A::TenantCreate => "tenant",
+            A::ApiKeyCreate | A::ApiKeyRevoke => "api_key",
+            A::FlowCreate | A::FlowUpdate | A::FlowPublish | A::FlowActivate => "flow",
+            A::WidgetCreate | A::WidgetUpdate => "widget",
+            A::PhoneNumberPut | A::PhoneNumberDelete => "phone_number",
+        }
+    }
+}
+
 /// What the caller supplies when writing an entry; the store adds sequence, time and hashes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
@@ -105,7 +142,9 @@ pub struct AuditEvent {
     pub source_ip: Option<String>,
     /// The request that caused the entry, if any.
     pub request_id: Option<RequestId>,
-    /// A dotted action name such as `auth.login` or `user.create`.
+    /// A dotted action name such as `auth.login` or `user.create`: an [`AuditAction`]'s text
+    /// when written by this version. It stays text here because the chain must verify, and
+    /// report, whatever a row holds, including a value no [`AuditAction`] names.
     pub action: String,
     /// The kind of object acted on, such as `user` or `api_key`.
     pub object_type: Option<String>,
@@ -132,4 +171,20 @@ pub struct AuditEntry {
     pub prev_hash: String,
     /// Hex SHA-256 over `prev_hash` and this entry's canonical form.
     pub hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AuditAction;
+
+    /// The object type an entry records is the one the action's text names, except that a
+    /// login step acts on the user: the same texts the log held before actions were an enum.
+    #[test]
+    fn an_action_acts_on_the_object_its_text_names() {
+        for &action in AuditAction::ALL {
+            let (prefix, _) = action.as_str().split_once('.').unwrap();
+            let expected = if prefix == "auth" { "user" } else { prefix };
+            assert_eq!(action.object_type(), expected, "{action}");
+        }
+    }
 }

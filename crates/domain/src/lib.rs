@@ -5,17 +5,21 @@
 //! being valid ("parse, don't validate").
 
 mod audit;
+mod conversation;
 mod ids;
 mod names;
 mod pii;
 mod role;
+mod text_enum;
 mod time;
 
-pub use audit::{ActorKind, AuditEntry, AuditEvent, AuthMethod, Outcome, UnknownAuditValue};
+pub use audit::{ActorKind, AuditAction, AuditEntry, AuditEvent, AuthMethod, Outcome};
+pub use conversation::{Channel, ConversationStatus, Sender};
 pub use ids::{
     ApiKeyId, AuditEntryId, ConversationId, FlowId, IdParseError, RequestId, TenantId, UserId,
 };
 pub use names::{DisplayName, NameError, TenantName, Username};
 pub use pii::Redacted;
 pub use role::{Role, RoleParseError};
+pub use text_enum::UnknownValue;
 pub use time::Timestamp;

@@ -1,9 +1,31 @@
-//! Store errors: the cases a caller can act on, and the database error underneath for logs.
+//! Store errors: the cases a caller can act on, and the error underneath as the `source`, so
+//! that whoever logs a failure can log its whole cause chain.
+
+/// An error below a [`StoreError::Corrupt`]: why a stored value could not be read back.
+pub type ReadError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A uniqueness rule was violated (for example a taken username).
+    /// The store was closed (shutdown): no connection and no write slot will be handed out
+    /// again. Retrying is pointless.
+    #[error("the store is closed")]
+    Closed,
+    /// An object the operation needs does not exist in the tenant.
+    #[error("no such {what}")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+    },
+    /// A record handed in names another tenant than the one the call is for (a caller's bug,
+    /// refused before anything is written).
+    #[error("the {what} belongs to another tenant")]
+    WrongTenant {
+        /// Which record.
+        what: &'static str,
+    },
+    /// A uniqueness rule was violated (for example a taken username), or a concurrent writer
+    /// got there first.
     #[error("conflict: {0} already exists")]
     Conflict(&'static str),
     /// A stored value could not be read back into a domain type.
@@ -11,6 +33,9 @@ pub enum StoreError {
     Corrupt {
         /// Which field.
         what: &'static str,
+        /// Why it could not be read, where the parser said.
+        #[source]
+        source: Option<ReadError>,
     },
     /// The database URL is not one we support.
     #[error("unsupported database URL: expected sqlite:… or postgres://…")]
@@ -23,13 +48,25 @@ pub enum StoreError {
     Database(#[source] sqlx::Error),
 }
 
+impl StoreError {
+    /// A stored `what` that its parser refused with `source`.
+    pub(crate) fn corrupt(
+        what: &'static str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        StoreError::Corrupt {
+            what,
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
-        if let sqlx::Error::Database(db) = &err
-            && db.is_unique_violation()
-        {
-            return StoreError::Conflict("record");
+        match &err {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict("record"),
+            sqlx::Error::PoolClosed => StoreError::Closed,
+            _ => StoreError::Database(err),
         }
-        StoreError::Database(err)
     }
 }

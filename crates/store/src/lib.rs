@@ -1,9 +1,9 @@
 //! Hotline's persistence: one [`Repository`] interface with two implementations, SQLite (the
 //! embedded default) and PostgreSQL (cluster mode), chosen by the database URL.
 //!
-//! Both implementations are generated from one body of code and one set of SQL statements
-//! (`$1`-style parameters work on both), so they cannot drift apart; only the migrations are
-//! written per dialect. Every method that touches tenant data takes the tenant id and puts
+//! Both are one type, [`SqlStore`], running one set of SQL statements (`$1`-style parameters
+//! work on both), written once per aggregate in `sql/` and compiled for each backend, so they
+//! cannot drift apart; only the migrations are written per dialect. Every method that touches tenant data takes the tenant id and puts
 //! it in the `WHERE` clause. The few methods above tenants (creating and listing tenants,
 //! resolving a login name) say so in their docs.
 
@@ -18,14 +18,14 @@ use domain::{
     UserId, Username,
 };
 
-pub use error::StoreError;
+pub use domain::ConversationStatus;
+pub use error::{ReadError, StoreError};
 pub use model::{
-    ApiKey, BackupCode, Conversation, ConversationStatus, DueTimer, FlowRecord, FlowVersion,
-    Message, PhoneNumber, QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges,
-    Widget,
+    ApiKey, BackupCode, Conversation, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber,
+    QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
-    PostgresStore, SqliteStore, connect, connect_postgres_in_schema, sqlite_url_for_dir,
+    PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema, sqlite_url_for_dir,
 };
 
 /// A shared handle to whichever backend is configured.

@@ -3,7 +3,8 @@
 //! encrypted with the tenant's key once the GDPR work lands).
 
 use domain::{
-    ApiKeyId, AuthMethod, DisplayName, Role, TenantId, TenantName, Timestamp, UserId, Username,
+    ApiKeyId, AuthMethod, Channel, ConversationStatus, DisplayName, Role, Sender, TenantId,
+    TenantName, Timestamp, UserId, Username,
 };
 
 /// One organisation.
@@ -259,38 +260,6 @@ pub struct PhoneNumber {
     pub updated_at: Timestamp,
 }
 
-/// Where a conversation stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConversationStatus {
-    /// The flow is running.
-    Active,
-    /// Waiting in a human queue.
-    Queued,
-    /// Over.
-    Ended,
-}
-
-impl ConversationStatus {
-    /// The stored name.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ConversationStatus::Active => "active",
-            ConversationStatus::Queued => "queued",
-            ConversationStatus::Ended => "ended",
-        }
-    }
-
-    /// Parses the stored name.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(ConversationStatus::Active),
-            "queued" => Some(ConversationStatus::Queued),
-            "ended" => Some(ConversationStatus::Ended),
-            _ => None,
-        }
-    }
-}
-
 /// A conversation and the engine state it is in.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Conversation {
@@ -298,8 +267,8 @@ pub struct Conversation {
     pub tenant_id: TenantId,
     /// The conversation's id.
     pub id: domain::ConversationId,
-    /// `chat`, later `voice`, `sms`, `whatsapp`.
-    pub channel: String,
+    /// The channel it runs on.
+    pub channel: Channel,
     /// The widget it came through (chat).
     pub widget_id: Option<String>,
     /// The flow it runs.
@@ -338,8 +307,8 @@ impl std::fmt::Debug for Conversation {
 pub struct Message {
     /// 1, 2, 3, … within the conversation.
     pub seq: i64,
-    /// `user`, `bot`, `agent` or `system`.
-    pub sender: String,
+    /// Who wrote it.
+    pub sender: Sender,
     /// The text.
     pub body: domain::Redacted<String>,
     /// Choices offered with it (JSON array), if any.

@@ -13,8 +13,8 @@ use store::{ConversationStatus, Message};
 pub struct ChatMessage {
     /// Position in the conversation.
     pub seq: i64,
-    /// `user`, `bot`, `agent` or `system`.
-    pub from: String,
+    /// Who wrote it.
+    pub from: domain::Sender,
     /// The text (personal data: never logged).
     pub text: Redacted<String>,
     /// Choices offered with it.
@@ -30,7 +30,7 @@ impl ChatMessage {
     pub(crate) fn from_stored(m: &Message) -> Self {
         ChatMessage {
             seq: m.seq,
-            from: m.sender.clone(),
+            from: m.sender,
             text: m.body.clone(),
             choices: m
                 .choices
@@ -57,8 +57,8 @@ pub enum ConversationEvent {
     },
     /// Someone is (not) typing.
     Typing {
-        /// `bot` or `agent`.
-        from: &'static str,
+        /// The bot or an agent.
+        from: domain::Sender,
         /// Typing or not.
         state: bool,
     },

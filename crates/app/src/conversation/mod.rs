@@ -216,7 +216,8 @@ impl App {
             state: &state,
             effects,
             user: user.as_ref(),
-            call_phrases: (conv.channel == "voice").then(|| compiled.phrases(&state.language)),
+            call_phrases: (conv.channel == domain::Channel::Voice)
+                .then(|| compiled.phrases(&state.language)),
             now,
         })?;
         self.store()

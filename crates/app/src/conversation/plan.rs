@@ -107,7 +107,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
     if let Some(u) = user {
         messages.push(Message {
             seq: 0,
-            sender: "user".to_owned(),
+            sender: domain::Sender::User,
             body: Redacted::new(u.text.clone()),
             choices: None,
             client_id: Some(u.client_id.clone()),
@@ -128,7 +128,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
                 }
                 messages.push(Message {
                     seq: 0,
-                    sender: "bot".to_owned(),
+                    sender: domain::Sender::Bot,
                     body: Redacted::new(text),
                     choices: (!choices.is_empty())
                         .then(|| serde_json::to_string(&choices).unwrap_or_default()),
@@ -139,7 +139,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
             Effect::SendMessage { channel, text } => match channel {
                 flow::MessageChannel::Same => messages.push(Message {
                     seq: 0,
-                    sender: "bot".to_owned(),
+                    sender: domain::Sender::Bot,
                     body: Redacted::new(text),
                     choices: None,
                     client_id: None,

@@ -331,7 +331,7 @@ async fn baresip_hears_the_greeting_prompt() {
 
     // baresip's BYE ended the call and the conversation.
     let c = ended_call(&app).await;
-    assert_eq!(c.channel, "voice");
+    assert_eq!(c.channel, domain::Channel::Voice);
     let t = transcript(&app, &c).await;
     assert!(
         t.iter().all(|(s, _)| s != "user"),
@@ -367,7 +367,7 @@ async fn in_band_dtmf_from_baresip_branches_the_flow_and_the_server_hangs_up() {
     // The server ended the call (after its goodbye prompt), long before baresip's own timer.
     let server_hung_up = phone.started.elapsed();
     let log = phone.log();
-    assert_eq!(c.channel, "voice");
+    assert_eq!(c.channel, domain::Channel::Voice);
     let t = transcript(&app, &c).await;
     let users: Vec<&str> = t
         .iter()

@@ -90,6 +90,6 @@ pub(crate) async fn transcript(app: &TestApp, c: &Conversation) -> Vec<(String, 
         .await
         .unwrap()
         .into_iter()
-        .map(|m| (m.sender, m.body.expose().clone()))
+        .map(|m| (m.sender.as_str().to_owned(), m.body.expose().clone()))
         .collect()
 }

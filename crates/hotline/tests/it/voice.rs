@@ -118,7 +118,7 @@ async fn queued_call(app: &TestApp) -> Conversation {
 /// The demo flow's path for keys 2 then 3: test results, then goodbye.
 async fn assert_branched_on_2_then_3(app: &TestApp) {
     let c = ended_call(app).await;
-    assert_eq!(c.channel, "voice");
+    assert_eq!(c.channel, domain::Channel::Voice);
     let t = transcript(app, &c).await;
     let users: Vec<&str> = t
         .iter()

@@ -2,13 +2,13 @@
 //! rollback only to an existing version, widgets resolved to their tenant, and an engine step
 //! written atomically with a compare-and-set on the last sequence number.
 
-use domain::{ConversationId, FlowId, Redacted, TenantId};
+use domain::{Channel, ConversationId, FlowId, Redacted, Sender, TenantId};
 use store::{
     Conversation, ConversationStatus, FlowRecord, Message, PhoneNumber, QueueEntry, StepWrite,
     Store, StoreError, Widget,
 };
 
-use crate::support::{T0, create_tenant};
+use crate::support::{Raw, T0, create_tenant};
 
 fn new_flow(tenant: TenantId, name: &str) -> FlowRecord {
     FlowRecord {
@@ -44,7 +44,7 @@ fn conversation(tenant: TenantId, flow: FlowId, session_hash: &str) -> Conversat
     Conversation {
         tenant_id: tenant,
         id: ConversationId::from_random_bytes(uuid::Uuid::new_v4().into_bytes()),
-        channel: "chat".to_owned(),
+        channel: Channel::Chat,
         widget_id: Some("w".to_owned()),
         flow_id: flow,
         flow_version: 1,
@@ -57,10 +57,10 @@ fn conversation(tenant: TenantId, flow: FlowId, session_hash: &str) -> Conversat
     }
 }
 
-fn message(sender: &str, body: &str, client_id: Option<&str>) -> Message {
+fn message(sender: Sender, body: &str, client_id: Option<&str>) -> Message {
     Message {
         seq: 0,
-        sender: sender.to_owned(),
+        sender,
         body: Redacted::new(body.to_owned()),
         choices: None,
         client_id: client_id.map(str::to_owned),
@@ -248,15 +248,18 @@ async fn a_step_is_atomic_and_ordered(store: Store) {
 
     let mut first = step(
         0,
-        vec![message("bot", "Hallo", None), message("bot", "Menü", None)],
+        vec![
+            message(Sender::Bot, "Hallo", None),
+            message(Sender::Bot, "Menü", None),
+        ],
     );
     first.set_timers = vec![(1, T0.plus_millis(10_000))];
     store.save_step(tenant.id, c.id, &first).await.unwrap();
     let mut second = step(
         2,
         vec![
-            message("user", "1", Some("client-a")),
-            message("bot", "PLZ?", None),
+            message(Sender::User, "1", Some("client-a")),
+            message(Sender::Bot, "PLZ?", None),
         ],
     );
     second.cancel_timers = vec![1];
@@ -301,7 +304,7 @@ async fn a_step_is_atomic_and_ordered(store: Store) {
     );
 
     // A stale step (someone else advanced the conversation) writes nothing.
-    let stale = step(2, vec![message("bot", "doppelt", None)]);
+    let stale = step(2, vec![message(Sender::Bot, "doppelt", None)]);
     assert!(matches!(
         store.save_step(tenant.id, c.id, &stale).await,
         Err(StoreError::Conflict(_))
@@ -316,7 +319,7 @@ async fn a_step_is_atomic_and_ordered(store: Store) {
     );
 
     // The same client id twice is refused by the store as well.
-    let dup = step(4, vec![message("user", "1", Some("client-a"))]);
+    let dup = step(4, vec![message(Sender::User, "1", Some("client-a"))]);
     assert!(store.save_step(tenant.id, c.id, &dup).await.is_err());
     assert_eq!(
         store
@@ -355,7 +358,7 @@ async fn queue_entries_follow_priority_then_waiting_time(store: Store) {
     for (i, priority) in [0i64, 5, 0].into_iter().enumerate() {
         let c = conversation(tenant.id, f.id, &format!("h{i}"));
         store.insert_conversation(&c).await.unwrap();
-        let mut s = step(0, vec![message("bot", "Warte", None)]);
+        let mut s = step(0, vec![message(Sender::Bot, "Warte", None)]);
         s.status = ConversationStatus::Queued;
         s.enqueue = Some(QueueEntry {
             conversation_id: c.id,
@@ -422,7 +425,7 @@ async fn another_tenant_sees_none_of_it(store: Store) {
         .save_step(
             north.id,
             c.id,
-            &step(0, vec![message("bot", "Hallo", None)]),
+            &step(0, vec![message(Sender::Bot, "Hallo", None)]),
         )
         .await
         .unwrap();
@@ -451,12 +454,12 @@ async fn another_tenant_sees_none_of_it(store: Store) {
             .await
             .unwrap()
     );
-    assert!(
+    assert!(matches!(
         store
             .publish_flow_version(south.id, f.id, "evil", None, T0)
-            .await
-            .is_err()
-    );
+            .await,
+        Err(StoreError::NotFound { what: "flow" })
+    ));
     assert_eq!(store.get_conversation(south.id, c.id).await.unwrap(), None);
     assert_eq!(
         store
@@ -474,7 +477,11 @@ async fn another_tenant_sees_none_of_it(store: Store) {
     );
     assert!(matches!(
         store
-            .save_step(south.id, c.id, &step(1, vec![message("bot", "x", None)]))
+            .save_step(
+                south.id,
+                c.id,
+                &step(1, vec![message(Sender::Bot, "x", None)])
+            )
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -506,6 +513,52 @@ on_both_backends!(
     tenant_settings_default_to_no_private_http,
     another_tenant_sees_none_of_it,
 );
+
+on_both_backends!(raw: words_no_enum_knows_make_a_corrupt_row);
+
+/// Channel, sender and status are read back as enums; a stored word outside them is reported
+/// as a corrupt row naming the field, not passed on as text.
+async fn words_no_enum_knows_make_a_corrupt_row(store: Store, raw: Raw) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let flow = new_flow(tenant.id, "IVR");
+    store.insert_flow(&flow).await.unwrap();
+    let c = conversation(tenant.id, flow.id, "hash");
+    let mut first = step(0, vec![message(Sender::Bot, "Hallo", None)]);
+    first.create = Some(c.clone());
+    store.save_step(tenant.id, c.id, &first).await.unwrap();
+    let stored = store.messages_after(tenant.id, c.id, 0, 10).await.unwrap();
+    assert_eq!(stored[0].sender, Sender::Bot);
+
+    let edits = [
+        "UPDATE messages SET sender = 'robot' WHERE tenant_id = $1",
+        "UPDATE conversations SET channel = 'fax' WHERE tenant_id = $1",
+    ];
+    for sql in edits {
+        assert_eq!(raw.execute(sql, tenant.id).await.unwrap(), 1, "{sql}");
+    }
+    let messages = store.messages_after(tenant.id, c.id, 0, 10).await;
+    assert!(
+        matches!(
+            messages,
+            Err(StoreError::Corrupt {
+                what: "sender",
+                source: Some(_)
+            })
+        ),
+        "{messages:?}"
+    );
+    let conversation = store.get_conversation(tenant.id, c.id).await;
+    assert!(
+        matches!(
+            conversation,
+            Err(StoreError::Corrupt {
+                what: "channel",
+                ..
+            })
+        ),
+        "{conversation:?}"
+    );
+}
 
 async fn recent_conversations_are_newest_first_and_the_tenants_own(store: Store) {
     let (north, _) = create_tenant(&store, "North", "admin").await;
@@ -542,12 +595,14 @@ async fn a_new_conversation_is_created_with_its_first_step(store: Store) {
     let flow = new_flow(tenant.id, "IVR");
     store.insert_flow(&flow).await.unwrap();
     let c = conversation(tenant.id, flow.id, "new");
-    let mut first = step(0, vec![message("bot", "Hallo", None)]);
+    let mut first = step(0, vec![message(Sender::Bot, "Hallo", None)]);
     first.create = Some(c.clone());
     // Filed under another tenant: refused, nothing written.
     assert!(matches!(
         store.save_step(other.id, c.id, &first).await,
-        Err(StoreError::Conflict(_))
+        Err(StoreError::WrongTenant {
+            what: "conversation"
+        })
     ));
     assert!(
         store
@@ -582,7 +637,7 @@ async fn ending_a_conversation_drops_its_timers_and_queue_entry(store: Store) {
     store.insert_flow(&flow).await.unwrap();
     let c = conversation(tenant.id, flow.id, "h");
     store.insert_conversation(&c).await.unwrap();
-    let mut waiting = step(0, vec![message("bot", "Bitte warten", None)]);
+    let mut waiting = step(0, vec![message(Sender::Bot, "Bitte warten", None)]);
     waiting.set_timers = vec![(1, T0.plus_millis(1_000)), (2, T0.plus_millis(2_000))];
     waiting.status = ConversationStatus::Queued;
     waiting.enqueue = Some(QueueEntry {

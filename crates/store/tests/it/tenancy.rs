@@ -64,7 +64,7 @@ async fn an_admin_of_another_tenant_is_refused(store: Store) {
     let result = store.create_tenant_with_admin(&new, &stray).await;
 
     assert!(
-        matches!(result, Err(StoreError::Corrupt { .. })),
+        matches!(result, Err(StoreError::WrongTenant { what: "user" })),
         "{result:?}"
     );
     assert_eq!(store.get_tenant(new.id).await.unwrap(), None);
@@ -97,10 +97,21 @@ async fn migrate_is_idempotent_and_close_ends_the_pool(store: Store) {
     let (tenant, _) = create_tenant(&store, "Kept", "admin").await;
 
     store.migrate().await.unwrap();
-    assert_eq!(store.list_tenants().await.unwrap(), vec![tenant]);
+    assert_eq!(store.list_tenants().await.unwrap(), vec![tenant.clone()]);
 
     store.close().await;
-    assert!(store.ping().await.is_err());
+    let ping = store.ping().await;
+    assert!(matches!(ping, Err(StoreError::Closed)), "{ping:?}");
+    // Writers that queue at the write gate learn it the same way as those that go straight
+    // to the pool.
+    let append = store
+        .append_audit(tenant.id, entry_id(), T0, &event("after.close"))
+        .await;
+    assert!(matches!(append, Err(StoreError::Closed)), "{append:?}");
+    let insert = store
+        .insert_user(tenant.id, &user(tenant.id, "late", Role::Agent))
+        .await;
+    assert!(matches!(insert, Err(StoreError::Closed)), "{insert:?}");
 }
 
 // ---- isolation ----
@@ -216,7 +227,7 @@ type Probe = fn(Store, World) -> Pin<Box<dyn Future<Output = Seen> + Send>>;
 /// record of tenant A from pointing at B's user is the wall doing its job.
 fn refused(result: store::Result<()>) -> store::Result<()> {
     match result {
-        Err(StoreError::Database(_) | StoreError::Corrupt { .. }) => Ok(()),
+        Err(StoreError::Database(_) | StoreError::WrongTenant { .. }) => Ok(()),
         other => other,
     }
 }

@@ -66,7 +66,7 @@ async fn a_user_is_stored_under_its_own_tenant_only(store: Store) {
     let result = store.insert_user(north.id, &misfiled).await;
 
     assert!(
-        matches!(result, Err(StoreError::Corrupt { .. })),
+        matches!(result, Err(StoreError::WrongTenant { what: "user" })),
         "{result:?}"
     );
     assert_eq!(store.find_login(&misfiled.username).await.unwrap(), None);

@@ -12,11 +12,11 @@ use super::*;
 
 const NOW: Timestamp = Timestamp::from_millis(1_700_000_000_000);
 
-fn conversation(channel: &str, last_seq: i64) -> Conversation {
+fn conversation(channel: domain::Channel, last_seq: i64) -> Conversation {
     Conversation {
         tenant_id: TenantId::from_random_bytes([1; 16]),
         id: ConversationId::from_random_bytes([2; 16]),
-        channel: channel.to_owned(),
+        channel,
         widget_id: None,
         flow_id: domain::FlowId::from_random_bytes([3; 16]),
         flow_version: 1,
@@ -63,7 +63,14 @@ fn plan_from(
     state: &ConversationState,
     effects: Vec<Effect>,
 ) -> StepPlan {
-    let conv = conversation(if call { "voice" } else { "chat" }, 4);
+    let conv = conversation(
+        if call {
+            domain::Channel::Voice
+        } else {
+            domain::Channel::Chat
+        },
+        4,
+    );
     plan_step(StepInput {
         conversation: &conv,
         create: false,
@@ -91,7 +98,7 @@ fn bodies(plan: &StepPlan) -> Vec<(String, String)> {
     plan.write
         .messages
         .iter()
-        .map(|m| (m.sender.clone(), m.body.expose().clone()))
+        .map(|m| (m.sender.as_str().to_owned(), m.body.expose().clone()))
         .collect()
 }
 
@@ -155,7 +162,7 @@ fn a_menu_stores_its_choices_and_publishes_them_with_the_next_seqs() {
             assert_eq!(m.len(), 1);
             assert_eq!(m[0].seq, 5);
             assert_eq!(m[0].choices, choices);
-            assert_eq!(m[0].from, "bot");
+            assert_eq!(m[0].from, domain::Sender::Bot);
         }
         other => panic!("unexpected events {other:?}"),
     }
@@ -163,7 +170,7 @@ fn a_menu_stores_its_choices_and_publishes_them_with_the_next_seqs() {
 
 #[test]
 fn the_callers_message_comes_first_and_its_seq_is_returned() {
-    let conv = conversation("chat", 4);
+    let conv = conversation(domain::Channel::Chat, 4);
     let user = UserMessage {
         client_id: "m-1".to_owned(),
         text: "Hallo".to_owned(),

@@ -1,0 +1,209 @@
+//! Conversations and their messages: creating, finding (by id or resume token) and reading
+//! them. The writes of an engine step are in `steps`.
+
+use domain::{ConversationId, FlowId, TenantId, Timestamp};
+use sqlx::FromRow;
+
+use super::{Sql, limit_i64, parse};
+use crate::{Conversation, Message, Result};
+
+#[derive(FromRow)]
+struct ConversationRow {
+    tenant_id: String,
+    id: String,
+    channel: String,
+    widget_id: Option<String>,
+    flow_id: String,
+    flow_version: i64,
+    session_hash: String,
+    state: String,
+    status: String,
+    last_seq: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl ConversationRow {
+    fn into_conversation(self) -> Result<Conversation> {
+        Ok(Conversation {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            id: parse::<ConversationId>(&self.id, "conversation id")?,
+            channel: parse(&self.channel, "channel")?,
+            widget_id: self.widget_id,
+            flow_id: parse::<FlowId>(&self.flow_id, "flow id")?,
+            flow_version: self.flow_version,
+            session_hash: self.session_hash,
+            state: self.state,
+            status: parse(&self.status, "status")?,
+            last_seq: self.last_seq,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
+#[derive(FromRow)]
+struct MessageRow {
+    seq: i64,
+    sender: String,
+    body: String,
+    choices: Option<String>,
+    client_id: Option<String>,
+    at: i64,
+}
+
+impl MessageRow {
+    fn into_message(self) -> Result<Message> {
+        Ok(Message {
+            seq: self.seq,
+            sender: parse(&self.sender, "sender")?,
+            body: domain::Redacted::new(self.body),
+            choices: self.choices,
+            client_id: self.client_id,
+            at: Timestamp::from_millis(self.at),
+        })
+    }
+}
+
+/// The INSERT of a conversation row, bound, for either backend (a plain insert, and the first
+/// step of a new conversation, use the same statement).
+pub(super) fn insert_conversation_query<'q, DB>(
+    c: &'q Conversation,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO conversations (tenant_id, id, channel, widget_id, flow_id, flow_version, \
+         session_hash, state, status, last_seq, created_at, updated_at) VALUES ($1, $2, $3, $4, \
+         $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(c.tenant_id.to_string())
+    .bind(c.id.to_string())
+    .bind(c.channel.as_str())
+    .bind(c.widget_id.clone())
+    .bind(c.flow_id.to_string())
+    .bind(c.flow_version)
+    .bind(c.session_hash.clone())
+    .bind(c.state.clone())
+    .bind(c.status.as_str())
+    .bind(c.last_seq)
+    .bind(c.created_at.millis())
+    .bind(c.updated_at.millis())
+}
+
+const CONVERSATION_COLUMNS: &str = "tenant_id, id, channel, widget_id, flow_id, flow_version, \
+    session_hash, state, status, last_seq, created_at, updated_at";
+
+impl Sql<'_> {
+    pub(super) async fn insert_conversation(self, c: &Conversation) -> Result<()> {
+        on_backend!(self.db, pool, {
+            insert_conversation_query(c).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    pub(super) async fn get_conversation(
+        self,
+        tenant: TenantId,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>> {
+        on_backend!(self.db, pool, {
+            sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND id = $2"
+            )))
+            .bind(tenant.to_string())
+            .bind(id.to_string())
+            .fetch_optional(pool)
+            .await?
+            .map(ConversationRow::into_conversation)
+            .transpose()
+        })
+    }
+
+    pub(super) async fn recent_conversations(
+        self,
+        tenant: TenantId,
+        limit: i64,
+    ) -> Result<Vec<Conversation>> {
+        on_backend!(self.db, pool, {
+            sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 ORDER BY \
+                 created_at DESC, id LIMIT $2"
+            )))
+            .bind(tenant.to_string())
+            .bind(limit.clamp(0, 1000))
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(ConversationRow::into_conversation)
+            .collect()
+        })
+    }
+
+    pub(super) async fn find_conversation_by_session(
+        self,
+        tenant: TenantId,
+        session_hash: &str,
+    ) -> Result<Option<Conversation>> {
+        on_backend!(self.db, pool, {
+            sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND \
+                 session_hash = $2"
+            )))
+            .bind(tenant.to_string())
+            .bind(session_hash.to_owned())
+            .fetch_optional(pool)
+            .await?
+            .map(ConversationRow::into_conversation)
+            .transpose()
+        })
+    }
+
+    pub(super) async fn messages_after(
+        self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        on_backend!(self.db, pool, {
+            sqlx::query_as::<_, MessageRow>(
+                "SELECT seq, sender, body, choices, client_id, at FROM messages WHERE tenant_id = \
+                 $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
+            )
+            .bind(tenant.to_string())
+            .bind(conversation.to_string())
+            .bind(after)
+            .bind(limit_i64(limit))
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(MessageRow::into_message)
+            .collect()
+        })
+    }
+
+    pub(super) async fn find_client_message(
+        self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        client_id: &str,
+    ) -> Result<Option<i64>> {
+        on_backend!(self.db, pool, {
+            let row: Option<(i64,)> = sqlx::query_as(
+        "SELECT seq FROM messages WHERE tenant_id = $1 AND conversation_id = $2 AND client_id = $3",
+    )
+    .bind(tenant.to_string())
+    .bind(conversation.to_string())
+    .bind(client_id.to_owned())
+    .fetch_optional(pool)
+    .await?;
+            Ok(row.map(|(seq,)| seq))
+        })
+    }
+}

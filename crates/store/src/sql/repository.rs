@@ -1,0 +1,434 @@
+//! [`Repository`] for [`SqlStore`]: each method hands over to the statement of the same name
+//! in its aggregate's module, so the trait is implemented once for both backends.
+
+use domain::{
+    ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, ConversationId, FlowId, TenantId, Timestamp,
+    UserId, Username,
+};
+
+use super::{DbPool, SqlStore};
+use crate::{
+    ApiKey, Backend, BackupCode, Conversation, DueTimer, FlowRecord, FlowVersion, Message,
+    PhoneNumber, QueueEntry, Repository, Result, Session, StepWrite, Tenant, User, UserChanges,
+    Widget,
+};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+#[async_trait::async_trait]
+impl<DB: sqlx::Database> Repository for SqlStore<DB> {
+    fn backend(&self) -> Backend {
+        match self.db {
+            DbPool::Sqlite(_) => Backend::Sqlite,
+            DbPool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        // The one place where the backends run different SQL: each has its own migrations.
+        match &self.db {
+            DbPool::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            DbPool::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        on_backend!(&self.db, pool, {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    async fn close(&self) {
+        // Writers waiting for their turn learn at once that none will come.
+        self.write_gate.close();
+        self.pool.close().await;
+    }
+
+    async fn create_tenant_with_admin(&self, tenant: &Tenant, admin: &User) -> Result<()> {
+        self.sql().create_tenant_with_admin(tenant, admin).await
+    }
+
+    async fn list_tenants(&self) -> Result<Vec<Tenant>> {
+        self.sql().list_tenants().await
+    }
+
+    async fn get_tenant(&self, tenant: TenantId) -> Result<Option<Tenant>> {
+        self.sql().get_tenant(tenant).await
+    }
+
+    async fn find_login(&self, username: &Username) -> Result<Option<(TenantId, UserId)>> {
+        self.sql().find_login(username).await
+    }
+
+    async fn insert_user(&self, tenant: TenantId, user: &User) -> Result<()> {
+        self.sql().insert_user(tenant, user).await
+    }
+
+    async fn get_user(&self, tenant: TenantId, user: UserId) -> Result<Option<User>> {
+        self.sql().get_user(tenant, user).await
+    }
+
+    async fn list_users(&self, tenant: TenantId) -> Result<Vec<User>> {
+        self.sql().list_users(tenant).await
+    }
+
+    async fn update_user(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        changes: &UserChanges,
+        now: Timestamp,
+    ) -> Result<Option<User>> {
+        self.sql().update_user(tenant, user, changes, now).await
+    }
+
+    async fn set_password(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        password_hash: &str,
+        must_change: bool,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql()
+            .set_password(tenant, user, password_hash, must_change, now)
+            .await
+    }
+
+    async fn set_totp_secret(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        secret: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql().set_totp_secret(tenant, user, secret, now).await
+    }
+
+    async fn confirm_totp(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        step: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql().confirm_totp(tenant, user, step, now).await
+    }
+
+    async fn advance_totp_step(&self, tenant: TenantId, user: UserId, step: i64) -> Result<bool> {
+        self.sql().advance_totp_step(tenant, user, step).await
+    }
+
+    async fn replace_backup_codes(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        hashes: &[String],
+    ) -> Result<()> {
+        self.sql().replace_backup_codes(tenant, user, hashes).await
+    }
+
+    async fn unused_backup_codes(&self, tenant: TenantId, user: UserId) -> Result<Vec<BackupCode>> {
+        self.sql().unused_backup_codes(tenant, user).await
+    }
+
+    async fn use_backup_code(
+        &self,
+        tenant: TenantId,
+        user: UserId,
+        ordinal: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql().use_backup_code(tenant, user, ordinal, now).await
+    }
+
+    async fn insert_session(&self, session: &Session) -> Result<()> {
+        self.sql().insert_session(session).await
+    }
+
+    async fn get_session(&self, tenant: TenantId, token_hash: &str) -> Result<Option<Session>> {
+        self.sql().get_session(tenant, token_hash).await
+    }
+
+    async fn touch_session(
+        &self,
+        tenant: TenantId,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.sql().touch_session(tenant, token_hash, now).await
+    }
+
+    async fn delete_session(&self, tenant: TenantId, token_hash: &str) -> Result<bool> {
+        self.sql().delete_session(tenant, token_hash).await
+    }
+
+    async fn delete_user_sessions(&self, tenant: TenantId, user: UserId) -> Result<u64> {
+        self.sql().delete_user_sessions(tenant, user).await
+    }
+
+    async fn delete_expired_sessions(
+        &self,
+        tenant: TenantId,
+        now: Timestamp,
+        idle_cutoff: Timestamp,
+    ) -> Result<u64> {
+        self.sql()
+            .delete_expired_sessions(tenant, now, idle_cutoff)
+            .await
+    }
+
+    async fn insert_api_key(&self, key: &ApiKey) -> Result<()> {
+        self.sql().insert_api_key(key).await
+    }
+
+    async fn get_api_key(&self, tenant: TenantId, key: ApiKeyId) -> Result<Option<ApiKey>> {
+        self.sql().get_api_key(tenant, key).await
+    }
+
+    async fn list_api_keys(&self, tenant: TenantId) -> Result<Vec<ApiKey>> {
+        self.sql().list_api_keys(tenant).await
+    }
+
+    async fn revoke_api_key(
+        &self,
+        tenant: TenantId,
+        key: ApiKeyId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql().revoke_api_key(tenant, key, now).await
+    }
+
+    async fn touch_api_key(&self, tenant: TenantId, key: ApiKeyId, now: Timestamp) -> Result<()> {
+        self.sql().touch_api_key(tenant, key, now).await
+    }
+
+    async fn append_audit(
+        &self,
+        tenant: TenantId,
+        id: AuditEntryId,
+        at: Timestamp,
+        event: &AuditEvent,
+    ) -> Result<AuditEntry> {
+        self.sql().append_audit(tenant, id, at, event).await
+    }
+
+    async fn list_audit(
+        &self,
+        tenant: TenantId,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        self.sql().list_audit(tenant, before_seq, limit).await
+    }
+
+    async fn audit_page_ascending(
+        &self,
+        tenant: TenantId,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        self.sql()
+            .audit_page_ascending(tenant, after_seq, limit)
+            .await
+    }
+
+    async fn audit_head(&self, tenant: TenantId) -> Result<Option<(i64, String)>> {
+        self.sql().audit_head(tenant).await
+    }
+
+    async fn tenant_allows_private_http(&self, tenant: TenantId) -> Result<bool> {
+        self.sql().tenant_allows_private_http(tenant).await
+    }
+
+    async fn set_tenant_allows_private_http(&self, tenant: TenantId, allow: bool) -> Result<()> {
+        self.sql()
+            .set_tenant_allows_private_http(tenant, allow)
+            .await
+    }
+
+    async fn insert_flow(&self, flow: &FlowRecord) -> Result<()> {
+        self.sql().insert_flow(flow).await
+    }
+
+    async fn get_flow(&self, tenant: TenantId, flow: FlowId) -> Result<Option<FlowRecord>> {
+        self.sql().get_flow(tenant, flow).await
+    }
+
+    async fn list_flows(&self, tenant: TenantId) -> Result<Vec<FlowRecord>> {
+        self.sql().list_flows(tenant).await
+    }
+
+    async fn update_flow_draft(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        name: &str,
+        draft: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql()
+            .update_flow_draft(tenant, flow, name, draft, now)
+            .await
+    }
+
+    async fn publish_flow_version(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        source: &str,
+        by: Option<UserId>,
+        now: Timestamp,
+    ) -> Result<i64> {
+        self.sql()
+            .publish_flow_version(tenant, flow, source, by, now)
+            .await
+    }
+
+    async fn list_flow_versions(&self, tenant: TenantId, flow: FlowId) -> Result<Vec<FlowVersion>> {
+        self.sql().list_flow_versions(tenant, flow).await
+    }
+
+    async fn get_flow_version(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        version: i64,
+    ) -> Result<Option<FlowVersion>> {
+        self.sql().get_flow_version(tenant, flow, version).await
+    }
+
+    async fn set_active_version(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        version: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql()
+            .set_active_version(tenant, flow, version, now)
+            .await
+    }
+
+    async fn resolve_widget(&self, public_id: &str) -> Result<Option<TenantId>> {
+        self.sql().resolve_widget(public_id).await
+    }
+
+    async fn insert_widget(&self, widget: &Widget) -> Result<()> {
+        self.sql().insert_widget(widget).await
+    }
+
+    async fn get_widget(&self, tenant: TenantId, id: &str) -> Result<Option<Widget>> {
+        self.sql().get_widget(tenant, id).await
+    }
+
+    async fn list_widgets(&self, tenant: TenantId) -> Result<Vec<Widget>> {
+        self.sql().list_widgets(tenant).await
+    }
+
+    async fn update_widget(&self, widget: &Widget) -> Result<bool> {
+        self.sql().update_widget(widget).await
+    }
+
+    async fn resolve_phone_number(&self, number: &str) -> Result<Option<PhoneNumber>> {
+        self.sql().resolve_phone_number(number).await
+    }
+
+    async fn insert_phone_number(&self, number: &PhoneNumber) -> Result<()> {
+        self.sql().insert_phone_number(number).await
+    }
+
+    async fn list_phone_numbers(&self, tenant: TenantId) -> Result<Vec<PhoneNumber>> {
+        self.sql().list_phone_numbers(tenant).await
+    }
+
+    async fn update_phone_number(&self, number: &PhoneNumber) -> Result<bool> {
+        self.sql().update_phone_number(number).await
+    }
+
+    async fn delete_phone_number(&self, tenant: TenantId, number: &str) -> Result<bool> {
+        self.sql().delete_phone_number(tenant, number).await
+    }
+
+    async fn insert_conversation(&self, conversation: &Conversation) -> Result<()> {
+        self.sql().insert_conversation(conversation).await
+    }
+
+    async fn recent_conversations(
+        &self,
+        tenant: TenantId,
+        limit: i64,
+    ) -> Result<Vec<Conversation>> {
+        self.sql().recent_conversations(tenant, limit).await
+    }
+
+    async fn get_conversation(
+        &self,
+        tenant: TenantId,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>> {
+        self.sql().get_conversation(tenant, id).await
+    }
+
+    async fn find_conversation_by_session(
+        &self,
+        tenant: TenantId,
+        session_hash: &str,
+    ) -> Result<Option<Conversation>> {
+        self.sql()
+            .find_conversation_by_session(tenant, session_hash)
+            .await
+    }
+
+    async fn save_step(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        step: &StepWrite,
+    ) -> Result<()> {
+        self.sql().save_step(tenant, conversation, step).await
+    }
+
+    async fn messages_after(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<Message>> {
+        self.sql()
+            .messages_after(tenant, conversation, after, limit)
+            .await
+    }
+
+    async fn find_client_message(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        client_id: &str,
+    ) -> Result<Option<i64>> {
+        self.sql()
+            .find_client_message(tenant, conversation, client_id)
+            .await
+    }
+
+    async fn due_timers(&self, now: Timestamp, limit: u32) -> Result<Vec<DueTimer>> {
+        self.sql().due_timers(now, limit).await
+    }
+
+    async fn take_timer(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        timer_id: i64,
+    ) -> Result<bool> {
+        self.sql().take_timer(tenant, conversation, timer_id).await
+    }
+
+    async fn list_queue(&self, tenant: TenantId, queue: &str) -> Result<Vec<QueueEntry>> {
+        self.sql().list_queue(tenant, queue).await
+    }
+}

@@ -1,0 +1,271 @@
+//! Staff accounts: the login lookup, profiles, password hashes and the TOTP state whose
+//! compare-and-set makes each code single-use.
+
+use domain::{DisplayName, Role, TenantId, Timestamp, UserId, Username};
+use sqlx::FromRow;
+
+use super::{Sql, parse};
+use crate::{Result, StoreError, User, UserChanges};
+
+#[derive(FromRow)]
+struct UserRow {
+    tenant_id: String,
+    id: String,
+    username: String,
+    display_name: String,
+    role: String,
+    password_hash: String,
+    must_change_password: bool,
+    totp_secret: Option<String>,
+    totp_enrolled: bool,
+    totp_last_step: Option<i64>,
+    disabled: bool,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl UserRow {
+    fn into_user(self) -> Result<User> {
+        Ok(User {
+            tenant_id: parse(&self.tenant_id, "tenant id")?,
+            id: parse(&self.id, "user id")?,
+            username: Username::parse(&self.username)
+                .map_err(|e| StoreError::corrupt("username", e))?,
+            display_name: DisplayName::parse(&self.display_name)
+                .map_err(|e| StoreError::corrupt("display name", e))?,
+            role: parse::<Role>(&self.role, "role")?,
+            password_hash: self.password_hash,
+            must_change_password: self.must_change_password,
+            totp_secret: self.totp_secret,
+            totp_enrolled: self.totp_enrolled,
+            totp_last_step: self.totp_last_step,
+            disabled: self.disabled,
+            created_at: Timestamp::from_millis(self.created_at),
+            updated_at: Timestamp::from_millis(self.updated_at),
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "tenant_id, id, username, display_name, role, password_hash, \
+    must_change_password, totp_secret, totp_enrolled, totp_last_step, disabled, created_at, \
+    updated_at";
+
+/// The INSERT of a user row, bound, for either backend (a new user, and a new tenant's first
+/// admin, use the same statement).
+pub(super) fn insert_user_query<'q, DB>(
+    user: &'q User,
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    sqlx::query(
+        "INSERT INTO users (tenant_id, id, username, display_name, role, password_hash, \
+         must_change_password, totp_secret, totp_enrolled, totp_last_step, disabled, created_at, \
+         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(user.tenant_id.to_string())
+    .bind(user.id.to_string())
+    .bind(user.username.as_str())
+    .bind(user.display_name.as_str())
+    .bind(user.role.as_str())
+    .bind(user.password_hash.as_str())
+    .bind(user.must_change_password)
+    .bind(user.totp_secret.clone())
+    .bind(user.totp_enrolled)
+    .bind(user.totp_last_step)
+    .bind(user.disabled)
+    .bind(user.created_at.millis())
+    .bind(user.updated_at.millis())
+}
+
+impl Sql<'_> {
+    pub(super) async fn find_login(
+        self,
+        username: &Username,
+    ) -> Result<Option<(TenantId, UserId)>> {
+        on_backend!(self.db, pool, {
+            let row: Option<(String, String)> =
+                sqlx::query_as("SELECT tenant_id, id FROM users WHERE username = $1")
+                    .bind(username.as_str().to_owned())
+                    .fetch_optional(pool)
+                    .await?;
+            row.map(|(t, u)| Ok((parse(&t, "tenant id")?, parse(&u, "user id")?)))
+                .transpose()
+        })
+    }
+
+    pub(super) async fn insert_user(self, tenant: TenantId, user: &User) -> Result<()> {
+        if user.tenant_id != tenant {
+            return Err(StoreError::WrongTenant { what: "user" });
+        }
+        on_backend!(self.db, pool, {
+            insert_user_query(user)
+                .execute(pool)
+                .await
+                .map_err(|e| match StoreError::from(e) {
+                    StoreError::Conflict(_) => StoreError::Conflict("username"),
+                    other => other,
+                })?;
+            Ok(())
+        })
+    }
+
+    pub(super) async fn get_user(self, tenant: TenantId, user: UserId) -> Result<Option<User>> {
+        on_backend!(self.db, pool, {
+            sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2"
+            )))
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .fetch_optional(pool)
+            .await?
+            .map(UserRow::into_user)
+            .transpose()
+        })
+    }
+
+    pub(super) async fn list_users(self, tenant: TenantId) -> Result<Vec<User>> {
+        on_backend!(self.db, pool, {
+            sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY {}",
+                self.username_order()
+            )))
+            .bind(tenant.to_string())
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(UserRow::into_user)
+            .collect()
+        })
+    }
+
+    pub(super) async fn update_user(
+        self,
+        tenant: TenantId,
+        user: UserId,
+        changes: &UserChanges,
+        now: Timestamp,
+    ) -> Result<Option<User>> {
+        on_backend!(self.db, pool, {
+            let updated = sqlx::query(
+                "UPDATE users SET display_name = COALESCE($3, display_name), role = COALESCE($4, \
+                 role), disabled = COALESCE($5, disabled), updated_at = $6 WHERE tenant_id = $1 \
+                 AND id = $2",
+            )
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .bind(changes.display_name.as_ref().map(|d| d.as_str().to_owned()))
+            .bind(changes.role.map(|r| r.as_str()))
+            .bind(changes.disabled)
+            .bind(now.millis())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Ok(None);
+            }
+            self.get_user(tenant, user).await
+        })
+    }
+
+    pub(super) async fn set_password(
+        self,
+        tenant: TenantId,
+        user: UserId,
+        password_hash: &str,
+        must_change: bool,
+        now: Timestamp,
+    ) -> Result<bool> {
+        on_backend!(self.db, pool, {
+            let n = sqlx::query(
+                "UPDATE users SET password_hash = $3, must_change_password = $4, updated_at = $5 \
+                 WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .bind(password_hash.to_owned())
+            .bind(must_change)
+            .bind(now.millis())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        })
+    }
+
+    pub(super) async fn set_totp_secret(
+        self,
+        tenant: TenantId,
+        user: UserId,
+        secret: Option<&str>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        on_backend!(self.db, pool, {
+            let n = sqlx::query(
+                "UPDATE users SET totp_secret = $3, totp_enrolled = $4, totp_last_step = NULL, \
+                 updated_at = $5 WHERE tenant_id = $1 AND id = $2",
+            )
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .bind(secret.map(str::to_owned))
+            .bind(false)
+            .bind(now.millis())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        })
+    }
+
+    pub(super) async fn confirm_totp(
+        self,
+        tenant: TenantId,
+        user: UserId,
+        step: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
+        on_backend!(self.db, pool, {
+            let n = sqlx::query(
+                "UPDATE users SET totp_enrolled = $3, totp_last_step = $4, updated_at = $5 WHERE \
+                 tenant_id = $1 AND id = $2 AND totp_secret IS NOT NULL AND (totp_last_step IS \
+                 NULL OR totp_last_step < $4)",
+            )
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .bind(true)
+            .bind(step)
+            .bind(now.millis())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        })
+    }
+
+    pub(super) async fn advance_totp_step(
+        self,
+        tenant: TenantId,
+        user: UserId,
+        step: i64,
+    ) -> Result<bool> {
+        on_backend!(self.db, pool, {
+            let n = sqlx::query(
+                "UPDATE users SET totp_last_step = $3 WHERE tenant_id = $1 AND id = $2 AND \
+                 (totp_last_step IS NULL OR totp_last_step < $3)",
+            )
+            .bind(tenant.to_string())
+            .bind(user.to_string())
+            .bind(step)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(n == 1)
+        })
+    }
+}
