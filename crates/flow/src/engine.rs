@@ -16,7 +16,7 @@ use crate::format::{HttpMethod, InputKind, Lang, MessageChannel, NodeId};
 
 /// The channel a conversation runs on. The engine adapts a few behaviours to it (chat shows
 /// menu options as buttons; only the phone can transfer or record audio).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// The web chat widget.
@@ -27,6 +27,18 @@ pub enum Channel {
     Sms,
     /// WhatsApp.
     Whatsapp,
+}
+
+impl Channel {
+    /// The name a channel has in flow files and templates (`{{channel}}`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Chat => "chat",
+            Channel::Voice => "voice",
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
 }
 
 /// Something that happened to the conversation.

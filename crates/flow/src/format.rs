@@ -596,7 +596,7 @@ pub struct FlowTest {
     pub language: Option<Lang>,
     /// The channel (default `chat`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<String>,
+    pub channel: Option<crate::engine::Channel>,
     /// Local time of the test, RFC 3339 with offset (default 2026-01-05T10:00:00+01:00, a Monday).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,

@@ -329,7 +329,7 @@ impl Run<'_> {
     pub(crate) fn lookup(&self, name: &str) -> Option<&str> {
         match name {
             "language" => Some(&self.state.language),
-            "channel" => Some(channel_name(self.state.channel)),
+            "channel" => Some(self.state.channel.as_str()),
             "last_intent" => self.state.last_intent.as_deref(),
             _ => self.state.vars.get(name).map(String::as_str),
         }
@@ -457,16 +457,6 @@ impl Run<'_> {
     pub(crate) fn pop_return(&mut self) -> Option<u32> {
         let id = self.state.stack.pop()?;
         self.flow.index_of(&id)
-    }
-}
-
-/// The name a channel has in templates (`{{channel}}`).
-pub(crate) fn channel_name(channel: Channel) -> &'static str {
-    match channel {
-        Channel::Chat => "chat",
-        Channel::Voice => "voice",
-        Channel::Sms => "sms",
-        Channel::Whatsapp => "whatsapp",
     }
 }
 

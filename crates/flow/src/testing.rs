@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::compile::Flow;
 use crate::engine::{Channel, ConversationState, Effect, Input, IntentMatcher, Waiting};
 use crate::format::{FlowTest, TestEnd, TestStep};
-use crate::interpret::{Engine, channel_name};
+use crate::interpret::Engine;
 
 /// When a test does not say: Monday 2026-01-05, 10:00 in Central Europe.
 pub const DEFAULT_TEST_TIME: &str = "2026-01-05T10:00:00+01:00";
@@ -38,18 +38,6 @@ pub fn run_tests(flow: &Flow, matcher: &dyn IntentMatcher) -> Vec<TestOutcome> {
         .iter()
         .map(|test| run_test(flow, matcher, test))
         .collect()
-}
-
-/// Reads a channel name as tests write it.
-pub(crate) fn parse_channel(name: &str) -> Option<Channel> {
-    [
-        Channel::Chat,
-        Channel::Voice,
-        Channel::Sms,
-        Channel::Whatsapp,
-    ]
-    .into_iter()
-    .find(|c| channel_name(*c) == name)
 }
 
 /// A conversation under test and what it has produced.
@@ -134,19 +122,7 @@ impl Session<'_> {
 
 fn run_test(flow: &Flow, matcher: &dyn IntentMatcher, test: &FlowTest) -> TestOutcome {
     let mut failures = Vec::new();
-    let channel = match test.channel.as_deref().map(parse_channel) {
-        None => Channel::Chat,
-        Some(Some(channel)) => channel,
-        Some(None) => {
-            return failed(
-                test,
-                format!(
-                    "unknown channel {:?}",
-                    test.channel.as_deref().unwrap_or("")
-                ),
-            );
-        }
-    };
+    let channel = test.channel.unwrap_or(Channel::Chat);
     let at = test.at.as_deref().unwrap_or(DEFAULT_TEST_TIME);
     let Ok(start) = at.parse::<Timestamp>() else {
         return failed(

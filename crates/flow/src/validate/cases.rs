@@ -8,7 +8,6 @@ use jiff::Timestamp;
 use super::Facts;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::format::{Node, TestEnd, TestStep};
-use crate::testing::parse_channel;
 
 pub(super) fn check(facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
     let doc = facts.doc;
@@ -29,14 +28,6 @@ pub(super) fn check(facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
                 format!("test {:?}: {message}", test.name),
             ));
         };
-        if let Some(channel) = &test.channel
-            && parse_channel(channel).is_none()
-        {
-            bad(
-                format!("tests[{t}].channel"),
-                format!("unknown channel {channel:?} (chat, voice, sms or whatsapp)"),
-            );
-        }
         if let Some(at) = &test.at
             && at.parse::<Timestamp>().is_err()
         {

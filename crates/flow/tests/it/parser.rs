@@ -70,7 +70,7 @@ fn every_broken_node_and_top_level_field_is_reported() {
           - {type: end}
           - just text
           - {id: e, type: end, text: bye, extra: 1}
-        tests: [{name: t1, steps: [{send: hi, wait: 3}]}]
+        tests: [{name: t1, steps: [{send: hi, wait: 3}]}, {name: t2, channel: fax, steps: []}]
         "#,
     );
     check(
@@ -88,7 +88,8 @@ fn every_broken_node_and_top_level_field_is_reported() {
         error[parse] nodes[4]: missing field `id`
         error[parse] nodes[5]: expected a node (a mapping), not a string
         error[parse] nodes[6] (id "e"): unknown field `extra`, expected `id` or `text`
-        error[parse] tests[0]: test "t1": unknown field `wait`, expected one of `send`, `digits`, `silence`, `http`, `expect`, `reject`, `at_node`"#,
+        error[parse] tests[0]: test "t1": unknown field `wait`, expected one of `send`, `digits`, `silence`, `http`, `expect`, `reject`, `at_node`
+        error[parse] tests[1]: test "t2": unknown variant `fax`, expected one of `chat`, `voice`, `sms`, `whatsapp`"#,
     );
 }
 

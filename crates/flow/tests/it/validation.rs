@@ -173,11 +173,10 @@ fn one_flow_per_error_code() {
         ),
         case(
             codes::INVALID_TEST,
-            "tests: [{name: t, channel: fax, at: tomorrow, steps: [{send: hi, digits: '1', at_node: nope}], end: {queued: nobody}}, {name: u, steps: [], end: {waiting: gone}}]",
+            "tests: [{name: t, channel: voice, at: tomorrow, steps: [{send: hi, digits: '1', at_node: nope}], end: {queued: nobody}}, {name: u, steps: [], end: {waiting: gone}}]",
             OK,
             r##"
                 error[invalid-test] tests[0].at: test "t": "tomorrow" is not a time like 2026-01-05T10:00:00+01:00
-                error[invalid-test] tests[0].channel: test "t": unknown channel "fax" (chat, voice, sms or whatsapp)
                 error[invalid-test] tests[0].end: test "t": no enqueue node uses the queue "nobody"
                 error[invalid-test] tests[0].steps[0]: test "t": a step has at most one input (send, digits, silence or http)
                 error[invalid-test] tests[0].steps[0].at_node: test "t": node "nope" does not exist
