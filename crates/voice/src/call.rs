@@ -25,12 +25,13 @@ use sip_proto::uri::Uri;
 use tokio::net::UdpSocket;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+pub(crate) use self::link::{CallSignal, DriverContext, UaCommand};
 use self::rtp::{RtpIn, RtpOut};
 use self::script::{Action, CallScript, FRAME_MS, Frame, HangupReason, PromptId, ScriptConfig};
 use crate::asr::{Grammar, RecognitionStream, Recognizer};
-use crate::sip::{DriverContext, UaCommand};
 use crate::tts::{FRAME_SAMPLES, Prompt, SAMPLE_RATE_HZ, Synthesizer};
 
+mod link;
 mod rtp;
 pub mod script;
 pub mod texts;
@@ -44,21 +45,6 @@ pub struct CallDeps {
     pub synthesizer: Arc<dyn Synthesizer>,
     /// Speech recognition, if configured.
     pub recognizer: Option<Arc<dyn Recognizer>>,
-}
-
-/// What the SIP task tells a call's driver.
-#[derive(Debug)]
-pub(crate) enum CallSignal {
-    /// The ACK arrived.
-    Established,
-    /// The caller hung up, cancelled, or our BYE completed.
-    Ended,
-    /// A re-INVITE changed the media (hold, resume, new address).
-    Media(Answer),
-    /// A digit by SIP INFO.
-    Digit(char),
-    TransferAccepted,
-    TransferFailed,
 }
 
 /// At most this much audio (10 s) is kept while a recogniser starts.

@@ -15,8 +15,10 @@ pub mod asr;
 pub mod call;
 pub mod prompts;
 pub mod sip;
+mod stats;
 mod throttle;
 pub mod tts;
 
 pub use call::CallDeps;
-pub use sip::{SipServer, VoiceConfig, VoiceStats};
+pub use sip::{SipServer, VoiceConfig};
+pub use stats::VoiceStats;

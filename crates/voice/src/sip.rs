@@ -14,23 +14,22 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use sip_proto::auth::Credentials;
 use sip_proto::call::{CallId, IncomingCall, UaEvent};
 use sip_proto::dialog::LocalAddr;
 use sip_proto::register::RegistrationConfig;
-use sip_proto::sdp::{Answer, LocalMedia};
 use sip_proto::transaction::Timers;
-use sip_proto::ua::CallError;
 use sip_proto::{Message, Transport, UaConfig, UserAgent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
-use crate::call::{CallDeps, CallSignal};
+use crate::call::{CallDeps, CallSignal, DriverContext, UaCommand};
+use crate::stats::VoiceStats;
 use crate::throttle::Throttle;
 
 /// Settings of the voice channel.
@@ -99,92 +98,6 @@ impl VoiceConfig {
             answer_delay: Duration::from_millis(500),
         }
     }
-}
-
-/// Counters of the SIP shell, for metrics and tests. Every change is announced on a watch
-/// channel ([`VoiceStats::subscribe`]), so a test waits for an event instead of polling.
-#[derive(Debug)]
-pub struct VoiceStats {
-    /// Calls offered to a flow.
-    pub calls_started: AtomicU64,
-    /// Calls whose driver has finished.
-    pub calls_ended: AtomicU64,
-    /// INVITEs refused before routing (unknown number, auth, throttling, no ports).
-    pub calls_rejected: AtomicU64,
-    /// INVITEs dropped by the per-source throttle.
-    pub invites_throttled: AtomicU64,
-    /// Datagrams that did not parse.
-    pub datagrams_dropped: AtomicU64,
-    /// Digits received (RFC 4733, INFO and in-band together).
-    pub digits: AtomicU64,
-    /// Successful registrations (and refreshes) with the provider.
-    pub registrations: AtomicU64,
-    /// Failed registration attempts.
-    pub registration_failures: AtomicU64,
-    /// Calls answered (their conversation exists).
-    pub calls_answered: AtomicU64,
-    changes: watch::Sender<()>,
-}
-
-impl Default for VoiceStats {
-    fn default() -> Self {
-        Self {
-            calls_started: AtomicU64::new(0),
-            calls_ended: AtomicU64::new(0),
-            calls_rejected: AtomicU64::new(0),
-            invites_throttled: AtomicU64::new(0),
-            datagrams_dropped: AtomicU64::new(0),
-            digits: AtomicU64::new(0),
-            registrations: AtomicU64::new(0),
-            registration_failures: AtomicU64::new(0),
-            calls_answered: AtomicU64::new(0),
-            changes: watch::Sender::new(()),
-        }
-    }
-}
-
-impl VoiceStats {
-    /// Adds `n` to one of the counters and announces the change.
-    pub(crate) fn add(&self, counter: &AtomicU64, n: u64) {
-        if n > 0 {
-            counter.fetch_add(n, Ordering::Relaxed);
-            self.changes.send_replace(());
-        }
-    }
-
-    /// A receiver that sees every later change of a counter.
-    pub fn subscribe(&self) -> watch::Receiver<()> {
-        self.changes.subscribe()
-    }
-
-    /// Calls in progress.
-    pub fn active_calls(&self) -> u64 {
-        self.calls_started
-            .load(Ordering::Relaxed)
-            .saturating_sub(self.calls_ended.load(Ordering::Relaxed))
-    }
-}
-
-/// What a call driver asks of the user agent.
-#[derive(Debug)]
-pub(crate) enum UaCommand {
-    Ring(CallId),
-    Answer {
-        call: CallId,
-        media: LocalMedia,
-        reply: oneshot::Sender<Result<Option<Answer>, CallError>>,
-    },
-    Reject {
-        call: CallId,
-        status: u16,
-    },
-    Hangup(CallId),
-    Refer {
-        call: CallId,
-        target: String,
-    },
-    /// The driver is gone; forget its channel.
-    Done(CallId),
 }
 
 /// The running SIP shell.
@@ -284,43 +197,6 @@ fn random_u64() -> u64 {
     // Without randomness the configured seed alone is used; tags stay unique per process.
     let _ = getrandom::fill(&mut b);
     u64::from_le_bytes(b)
-}
-
-/// Shared by every call driver.
-#[derive(Debug)]
-pub(crate) struct DriverContext {
-    pub(crate) deps: CallDeps,
-    pub(crate) host: String,
-    pub(crate) rtp_ports: (u16, u16),
-    pub(crate) next_port: AtomicU64,
-    pub(crate) recordings_dir: PathBuf,
-    pub(crate) media_timeout: Duration,
-    pub(crate) answer_delay: Duration,
-    pub(crate) stats: Arc<VoiceStats>,
-}
-
-impl DriverContext {
-    /// Binds an RTP socket: the next free even port of the range, or any port.
-    pub(crate) async fn bind_rtp(&self) -> std::io::Result<UdpSocket> {
-        let ip: IpAddr = self.host.parse().unwrap_or(IpAddr::from([127, 0, 0, 1]));
-        let (lo, hi) = self.rtp_ports;
-        if lo == 0 {
-            return UdpSocket::bind(SocketAddr::new(ip, 0)).await;
-        }
-        let lo = lo + lo % 2;
-        let slots = u64::from((hi.saturating_sub(lo)) / 2 + 1);
-        for _ in 0..slots {
-            let n = self.next_port.fetch_add(1, Ordering::Relaxed) % slots;
-            let port = lo + u16::try_from(n * 2).unwrap_or(0);
-            if let Ok(s) = UdpSocket::bind(SocketAddr::new(ip, port)).await {
-                return Ok(s);
-            }
-        }
-        Err(std::io::Error::new(
-            std::io::ErrorKind::AddrInUse,
-            "no free RTP port in the configured range",
-        ))
-    }
 }
 
 struct Shell {

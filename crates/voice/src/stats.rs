@@ -1,0 +1,70 @@
+//! The voice shell's counters, for metrics and tests: the SIP task and every call driver add
+//! to them, and every change is announced so tests wait on events instead of polling.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::sync::watch;
+
+/// Counters of the SIP shell, for metrics and tests. Every change is announced on a watch
+/// channel ([`VoiceStats::subscribe`]), so a test waits for an event instead of polling.
+#[derive(Debug)]
+pub struct VoiceStats {
+    /// Calls offered to a flow.
+    pub calls_started: AtomicU64,
+    /// Calls whose driver has finished.
+    pub calls_ended: AtomicU64,
+    /// INVITEs refused before routing (unknown number, auth, throttling, no ports).
+    pub calls_rejected: AtomicU64,
+    /// INVITEs dropped by the per-source throttle.
+    pub invites_throttled: AtomicU64,
+    /// Datagrams that did not parse.
+    pub datagrams_dropped: AtomicU64,
+    /// Digits received (RFC 4733, INFO and in-band together).
+    pub digits: AtomicU64,
+    /// Successful registrations (and refreshes) with the provider.
+    pub registrations: AtomicU64,
+    /// Failed registration attempts.
+    pub registration_failures: AtomicU64,
+    /// Calls answered (their conversation exists).
+    pub calls_answered: AtomicU64,
+    changes: watch::Sender<()>,
+}
+
+impl Default for VoiceStats {
+    fn default() -> Self {
+        Self {
+            calls_started: AtomicU64::new(0),
+            calls_ended: AtomicU64::new(0),
+            calls_rejected: AtomicU64::new(0),
+            invites_throttled: AtomicU64::new(0),
+            datagrams_dropped: AtomicU64::new(0),
+            digits: AtomicU64::new(0),
+            registrations: AtomicU64::new(0),
+            registration_failures: AtomicU64::new(0),
+            calls_answered: AtomicU64::new(0),
+            changes: watch::Sender::new(()),
+        }
+    }
+}
+
+impl VoiceStats {
+    /// Adds `n` to one of the counters and announces the change.
+    pub(crate) fn add(&self, counter: &AtomicU64, n: u64) {
+        if n > 0 {
+            counter.fetch_add(n, Ordering::Relaxed);
+            self.changes.send_replace(());
+        }
+    }
+
+    /// A receiver that sees every later change of a counter.
+    pub fn subscribe(&self) -> watch::Receiver<()> {
+        self.changes.subscribe()
+    }
+
+    /// Calls in progress.
+    pub fn active_calls(&self) -> u64 {
+        self.calls_started
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.calls_ended.load(Ordering::Relaxed))
+    }
+}
