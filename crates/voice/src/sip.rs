@@ -112,9 +112,8 @@ pub struct SipServer {
 impl SipServer {
     /// Binds UDP and TCP at `config.sip_addr` (the same port for both) and starts serving.
     pub async fn start(config: VoiceConfig, deps: CallDeps) -> std::io::Result<SipServer> {
-        let udp = bind_udp(config.sip_addr)?;
+        let (udp, tcp) = bind_transports(config.sip_addr).await?;
         let local_addr = udp.local_addr()?;
-        let tcp = TcpListener::bind(local_addr).await?;
         let host = config.public_host.clone().unwrap_or_else(|| {
             if local_addr.ip().is_unspecified() {
                 "127.0.0.1".to_owned()
@@ -176,6 +175,26 @@ impl SipServer {
     pub async fn stop(self) {
         let _ = self.shutdown.send(true);
         let _ = self.task.await;
+    }
+}
+
+/// Binds UDP and TCP on one port. With port 0 the system picks the UDP port, and that port
+/// may already be taken for TCP (by any outgoing connection's ephemeral port): then another
+/// pair is tried, so `--sip-addr 127.0.0.1:0` never fails by chance.
+async fn bind_transports(addr: SocketAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    const ATTEMPTS: usize = 20;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let udp = bind_udp(addr)?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e)
+                if addr.port() == 0
+                    && e.kind() == std::io::ErrorKind::AddrInUse
+                    && attempt < ATTEMPTS => {}
+            Err(e) => return Err(e),
+        }
     }
 }
 
