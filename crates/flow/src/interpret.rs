@@ -12,10 +12,10 @@ use std::fmt;
 
 use crate::compile::Flow;
 use crate::engine::{
-    Channel, Choice, ConversationState, Effect, EndReason, Input, IntentMatcher,
-    MAX_STEPS_PER_INPUT, Waiting,
+    Choice, ConversationState, Effect, EndReason, Input, IntentMatcher, MAX_STEPS_PER_INPUT,
+    Waiting,
 };
-use crate::format::Text;
+use crate::format::{Channel, Text};
 use crate::nodes;
 use crate::template::{Escape, has_placeholders, render_into};
 

@@ -1,8 +1,8 @@
 //! `transfer`: hand the call to another number or SIP address. Only a phone call can be
 //! transferred; on other channels the node fails at once and takes `on_failure`.
 
-use crate::engine::{Channel, Effect, Waiting};
-use crate::format::Transfer;
+use crate::engine::{Effect, Waiting};
+use crate::format::{Channel, Transfer};
 use crate::interpret::{Next, Run};
 use crate::template::Escape;
 use crate::validate::NodeCx;
