@@ -140,6 +140,16 @@ impl Flow {
     }
 }
 
+// Here rather than in `matcher`: a compiled flow is built from a matcher, so the matcher's
+// module does not know the flow.
+impl KeywordMatcher {
+    /// The matcher of a compiled flow (its patterns are already compiled; this is a cheap
+    /// copy).
+    pub fn from_flow(flow: &Flow) -> Self {
+        flow.keyword_matcher().clone()
+    }
+}
+
 fn internal(path: &str, message: &str) -> Diagnostic {
     Diagnostic::error(codes::PARSE, path, format!("cannot compile: {message}"))
 }
