@@ -8,12 +8,11 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use regex::Regex;
-
 use crate::calendar::CompiledCalendar;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::format::{FlowDocument, Node};
-use crate::matcher::{KeywordMatcher, plain_regex, regex_problem};
+use crate::matcher::KeywordMatcher;
+use crate::node_cx::Resolver;
 use crate::nodes::{self, Compiled};
 use crate::validate::validate;
 
@@ -152,53 +151,6 @@ impl KeywordMatcher {
 
 fn internal(path: &str, message: &str) -> Diagnostic {
     Diagnostic::error(codes::PARSE, path, format!("cannot compile: {message}"))
-}
-
-/// Resolves names to indices while one node compiles.
-pub(crate) struct Resolver<'a> {
-    index: &'a HashMap<String, u32>,
-    calendars: &'a HashMap<&'a str, u32>,
-    node: usize,
-    id: &'a str,
-}
-
-impl Resolver<'_> {
-    fn fail(&self, code: &'static str, field: &str, message: String) -> Diagnostic {
-        Diagnostic::error(code, format!("nodes[{}].{field}", self.node), message).with_node(self.id)
-    }
-
-    /// The index of the node a transition leads to.
-    pub(crate) fn node(&self, field: &str, id: &str) -> Result<u32, Diagnostic> {
-        self.index.get(id).copied().ok_or_else(|| {
-            self.fail(
-                codes::DANGLING_TRANSITION,
-                field,
-                format!("node {id:?} does not exist"),
-            )
-        })
-    }
-
-    /// Like [`Resolver::node`] for optional transitions.
-    pub(crate) fn opt(&self, field: &str, id: Option<&String>) -> Result<Option<u32>, Diagnostic> {
-        id.map(|id| self.node(field, id)).transpose()
-    }
-
-    /// The index of a calendar.
-    pub(crate) fn calendar(&self, field: &str, name: &str) -> Result<u32, Diagnostic> {
-        self.calendars.get(name).copied().ok_or_else(|| {
-            self.fail(
-                codes::UNKNOWN_CALENDAR,
-                field,
-                format!("calendar {name:?} is not declared"),
-            )
-        })
-    }
-
-    /// A compiled pattern.
-    pub(crate) fn regex(&self, field: &str, pattern: &str) -> Result<Regex, Diagnostic> {
-        plain_regex(pattern)
-            .map_err(|e| self.fail(codes::INVALID_REGEX, field, regex_problem(pattern, &e)))
-    }
 }
 
 // The app shares one compiled flow between threads behind an `Arc`.

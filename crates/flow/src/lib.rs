@@ -17,6 +17,7 @@ pub mod engine;
 pub mod format;
 pub mod interpret;
 pub mod matcher;
+mod node_cx;
 mod nodes;
 pub mod parse;
 pub mod schema;

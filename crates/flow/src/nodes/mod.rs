@@ -5,12 +5,11 @@
 //! `format::Node`, a module here, and one arm in each function below; the compiler points
 //! at every place.
 
-use crate::compile::Resolver;
 use crate::diagnostic::Diagnostic;
 use crate::engine::EndReason;
 use crate::format::Node;
 use crate::interpret::{Next, Reply, Run};
-use crate::validate::NodeCx;
+use crate::node_cx::{NodeCx, Resolver};
 
 mod ask;
 mod end;

@@ -4,8 +4,8 @@
 use crate::engine::{Effect, Waiting};
 use crate::format::{Channel, Transfer};
 use crate::interpret::{Next, Run};
+use crate::node_cx::NodeCx;
 use crate::template::Escape;
-use crate::validate::NodeCx;
 
 pub(super) fn check(n: &Transfer, cx: &mut NodeCx<'_, '_>) {
     if let Some(text) = &n.text {
