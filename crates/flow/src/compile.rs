@@ -14,25 +14,24 @@ use crate::format::{FlowDocument, Node};
 use crate::matcher::KeywordMatcher;
 use crate::node_cx::Resolver;
 use crate::nodes::{self, Compiled};
+use crate::step::Resolved;
 use crate::validate::validate;
 
 /// A flow ready to run.
 pub struct Flow {
-    doc: FlowDocument,
-    index: HashMap<String, u32>,
+    /// The document with its names resolved: what a node's step reads.
+    resolved: Resolved,
     compiled: Vec<Compiled>,
-    calendars: Vec<CompiledCalendar>,
     matcher: KeywordMatcher,
     start: u32,
-    fallback: Option<u32>,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Flow")
-            .field("id", &self.doc.id)
-            .field("nodes", &self.doc.nodes.len())
-            .field("start", &self.doc.start)
+            .field("id", &self.resolved.doc.id)
+            .field("nodes", &self.resolved.doc.nodes.len())
+            .field("start", &self.resolved.doc.start)
             .finish_non_exhaustive()
     }
 }
@@ -78,52 +77,52 @@ impl Flow {
             .ok_or_else(|| vec![internal("start", "unknown start")])?;
         let fallback = doc.fallback.as_ref().and_then(|f| index.get(f).copied());
         Ok(Flow {
-            doc,
-            index,
+            resolved: Resolved {
+                doc,
+                index,
+                calendars,
+                fallback,
+            },
             compiled,
-            calendars,
             matcher,
             start,
-            fallback,
         })
     }
 
     /// The document this flow was compiled from.
     pub fn document(&self) -> &FlowDocument {
-        &self.doc
+        &self.resolved.doc
     }
 
     /// The node with this id.
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.index_of(id)
-            .and_then(|i| self.doc.nodes.get(i as usize))
+            .and_then(|i| self.resolved.doc.nodes.get(i as usize))
     }
 
     /// The language a conversation asking for `requested` runs in: the requested one when
     /// the flow has texts in it, else the flow's default.
     pub fn language_for<'s>(&'s self, requested: Option<&'s str>) -> &'s str {
+        let doc = &self.resolved.doc;
         match requested {
-            Some(lang) if self.doc.languages.iter().any(|l| l == lang) => lang,
-            Some(lang) if self.doc.languages.is_empty() && lang == self.doc.language => lang,
-            _ => &self.doc.language,
+            Some(lang) if doc.languages.iter().any(|l| l == lang) => lang,
+            Some(lang) if doc.languages.is_empty() && lang == doc.language => lang,
+            _ => &doc.language,
         }
     }
 
     pub(crate) fn index_of(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        self.resolved.index_of(id)
+    }
+
+    /// What a node's step reads of this flow.
+    pub(crate) fn resolved(&self) -> &Resolved {
+        &self.resolved
     }
 
     pub(crate) fn entry(&self, i: u32) -> Option<(&Node, &Compiled)> {
         let i = i as usize;
-        Some((self.doc.nodes.get(i)?, self.compiled.get(i)?))
-    }
-
-    pub(crate) fn id_at(&self, i: u32) -> &str {
-        self.doc.nodes.get(i as usize).map_or("", Node::id)
-    }
-
-    pub(crate) fn calendar(&self, i: u32) -> Option<&CompiledCalendar> {
-        self.calendars.get(i as usize)
+        Some((self.resolved.doc.nodes.get(i)?, self.compiled.get(i)?))
     }
 
     pub(crate) fn keyword_matcher(&self) -> &KeywordMatcher {
@@ -132,10 +131,6 @@ impl Flow {
 
     pub(crate) fn start(&self) -> u32 {
         self.start
-    }
-
-    pub(crate) fn fallback(&self) -> Option<u32> {
-        self.fallback
     }
 }
 

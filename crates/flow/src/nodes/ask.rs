@@ -10,8 +10,8 @@ use regex::Regex;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::engine::{Effect, Waiting};
 use crate::format::{Ask, InputKind};
-use crate::interpret::{Miss, Next, Reply, Run};
 use crate::node_cx::{NodeCx, Resolver};
+use crate::step::{Miss, Next, Reply, Run};
 
 /// Every input kind, the default when `input` is empty.
 pub(super) const ALL_KINDS: [InputKind; 3] =

@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::diagnostic::codes;
 use crate::engine::{Effect, Waiting};
 use crate::format::HttpRequest;
-use crate::interpret::{Next, Run};
 use crate::node_cx::NodeCx;
+use crate::step::{Next, Run};
 use crate::template::Escape;
 
 /// The allowed request timeouts, seconds.

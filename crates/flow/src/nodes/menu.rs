@@ -9,9 +9,9 @@
 use crate::diagnostic::{Diagnostic, codes};
 use crate::engine::{Choice, Effect, Waiting};
 use crate::format::{InputKind, Menu};
-use crate::interpret::{Miss, Next, Reply, Run};
 use crate::matcher::{keyword_needle, normalize_padded};
 use crate::node_cx::{NodeCx, Resolver};
+use crate::step::{Miss, Next, Reply, Run};
 
 /// More options than this are hard to keep in mind on the phone.
 const MAX_OPTIONS: usize = 5;

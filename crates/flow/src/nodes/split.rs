@@ -9,8 +9,8 @@ use regex::Regex;
 
 use crate::diagnostic::{Diagnostic, codes};
 use crate::format::{CompareOp, Condition, Split};
-use crate::interpret::{Next, Run};
 use crate::node_cx::{NodeCx, Resolver};
+use crate::step::{Next, Run};
 use crate::template::Escape;
 
 /// Compiled `split`.

@@ -3,8 +3,8 @@
 
 use crate::engine::{Effect, Waiting};
 use crate::format::{Channel, Transfer};
-use crate::interpret::{Next, Run};
 use crate::node_cx::NodeCx;
+use crate::step::{Next, Run};
 use crate::template::Escape;
 
 pub(super) fn check(n: &Transfer, cx: &mut NodeCx<'_, '_>) {
