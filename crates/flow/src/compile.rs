@@ -8,32 +8,30 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use regex::Regex;
-
 use crate::calendar::CompiledCalendar;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::format::{FlowDocument, Node};
-use crate::matcher::{KeywordMatcher, plain_regex, regex_problem};
+use crate::matcher::KeywordMatcher;
+use crate::node_cx::Resolver;
 use crate::nodes::{self, Compiled};
+use crate::step::Resolved;
 use crate::validate::validate;
 
 /// A flow ready to run.
 pub struct Flow {
-    doc: FlowDocument,
-    index: HashMap<String, u32>,
+    /// The document with its names resolved: what a node's step reads.
+    resolved: Resolved,
     compiled: Vec<Compiled>,
-    calendars: Vec<CompiledCalendar>,
     matcher: KeywordMatcher,
     start: u32,
-    fallback: Option<u32>,
 }
 
 impl fmt::Debug for Flow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Flow")
-            .field("id", &self.doc.id)
-            .field("nodes", &self.doc.nodes.len())
-            .field("start", &self.doc.start)
+            .field("id", &self.resolved.doc.id)
+            .field("nodes", &self.resolved.doc.nodes.len())
+            .field("start", &self.resolved.doc.start)
             .finish_non_exhaustive()
     }
 }
@@ -79,52 +77,52 @@ impl Flow {
             .ok_or_else(|| vec![internal("start", "unknown start")])?;
         let fallback = doc.fallback.as_ref().and_then(|f| index.get(f).copied());
         Ok(Flow {
-            doc,
-            index,
+            resolved: Resolved {
+                doc,
+                index,
+                calendars,
+                fallback,
+            },
             compiled,
-            calendars,
             matcher,
             start,
-            fallback,
         })
     }
 
     /// The document this flow was compiled from.
     pub fn document(&self) -> &FlowDocument {
-        &self.doc
+        &self.resolved.doc
     }
 
     /// The node with this id.
     pub fn node(&self, id: &str) -> Option<&Node> {
         self.index_of(id)
-            .and_then(|i| self.doc.nodes.get(i as usize))
+            .and_then(|i| self.resolved.doc.nodes.get(i as usize))
     }
 
     /// The language a conversation asking for `requested` runs in: the requested one when
     /// the flow has texts in it, else the flow's default.
     pub fn language_for<'s>(&'s self, requested: Option<&'s str>) -> &'s str {
+        let doc = &self.resolved.doc;
         match requested {
-            Some(lang) if self.doc.languages.iter().any(|l| l == lang) => lang,
-            Some(lang) if self.doc.languages.is_empty() && lang == self.doc.language => lang,
-            _ => &self.doc.language,
+            Some(lang) if doc.languages.iter().any(|l| l == lang) => lang,
+            Some(lang) if doc.languages.is_empty() && lang == doc.language => lang,
+            _ => &doc.language,
         }
     }
 
     pub(crate) fn index_of(&self, id: &str) -> Option<u32> {
-        self.index.get(id).copied()
+        self.resolved.index_of(id)
+    }
+
+    /// What a node's step reads of this flow.
+    pub(crate) fn resolved(&self) -> &Resolved {
+        &self.resolved
     }
 
     pub(crate) fn entry(&self, i: u32) -> Option<(&Node, &Compiled)> {
         let i = i as usize;
-        Some((self.doc.nodes.get(i)?, self.compiled.get(i)?))
-    }
-
-    pub(crate) fn id_at(&self, i: u32) -> &str {
-        self.doc.nodes.get(i as usize).map_or("", Node::id)
-    }
-
-    pub(crate) fn calendar(&self, i: u32) -> Option<&CompiledCalendar> {
-        self.calendars.get(i as usize)
+        Some((self.resolved.doc.nodes.get(i)?, self.compiled.get(i)?))
     }
 
     pub(crate) fn keyword_matcher(&self) -> &KeywordMatcher {
@@ -134,61 +132,20 @@ impl Flow {
     pub(crate) fn start(&self) -> u32 {
         self.start
     }
+}
 
-    pub(crate) fn fallback(&self) -> Option<u32> {
-        self.fallback
+// Here rather than in `matcher`: a compiled flow is built from a matcher, so the matcher's
+// module does not know the flow.
+impl KeywordMatcher {
+    /// The matcher of a compiled flow (its patterns are already compiled; this is a cheap
+    /// copy).
+    pub fn from_flow(flow: &Flow) -> Self {
+        flow.keyword_matcher().clone()
     }
 }
 
 fn internal(path: &str, message: &str) -> Diagnostic {
     Diagnostic::error(codes::PARSE, path, format!("cannot compile: {message}"))
-}
-
-/// Resolves names to indices while one node compiles.
-pub(crate) struct Resolver<'a> {
-    index: &'a HashMap<String, u32>,
-    calendars: &'a HashMap<&'a str, u32>,
-    node: usize,
-    id: &'a str,
-}
-
-impl Resolver<'_> {
-    fn fail(&self, code: &'static str, field: &str, message: String) -> Diagnostic {
-        Diagnostic::error(code, format!("nodes[{}].{field}", self.node), message).with_node(self.id)
-    }
-
-    /// The index of the node a transition leads to.
-    pub(crate) fn node(&self, field: &str, id: &str) -> Result<u32, Diagnostic> {
-        self.index.get(id).copied().ok_or_else(|| {
-            self.fail(
-                codes::DANGLING_TRANSITION,
-                field,
-                format!("node {id:?} does not exist"),
-            )
-        })
-    }
-
-    /// Like [`Resolver::node`] for optional transitions.
-    pub(crate) fn opt(&self, field: &str, id: Option<&String>) -> Result<Option<u32>, Diagnostic> {
-        id.map(|id| self.node(field, id)).transpose()
-    }
-
-    /// The index of a calendar.
-    pub(crate) fn calendar(&self, field: &str, name: &str) -> Result<u32, Diagnostic> {
-        self.calendars.get(name).copied().ok_or_else(|| {
-            self.fail(
-                codes::UNKNOWN_CALENDAR,
-                field,
-                format!("calendar {name:?} is not declared"),
-            )
-        })
-    }
-
-    /// A compiled pattern.
-    pub(crate) fn regex(&self, field: &str, pattern: &str) -> Result<Regex, Diagnostic> {
-        plain_regex(pattern)
-            .map_err(|e| self.fail(codes::INVALID_REGEX, field, regex_problem(pattern, &e)))
-    }
 }
 
 // The app shares one compiled flow between threads behind an `Arc`.

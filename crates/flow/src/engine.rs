@@ -12,34 +12,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+// `Channel` is part of the document format (a test names its channel); the engine's
+// vocabulary re-exports it so `engine::Channel` keeps naming it.
+pub use crate::format::Channel;
 use crate::format::{HttpMethod, InputKind, Lang, MessageChannel, NodeId};
-
-/// The channel a conversation runs on. The engine adapts a few behaviours to it (chat shows
-/// menu options as buttons; only the phone can transfer or record audio).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// The web chat widget.
-    Chat,
-    /// A phone call.
-    Voice,
-    /// SMS.
-    Sms,
-    /// WhatsApp.
-    Whatsapp,
-}
-
-impl Channel {
-    /// The name a channel has in flow files and templates (`{{channel}}`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Channel::Chat => "chat",
-            Channel::Voice => "voice",
-            Channel::Sms => "sms",
-            Channel::Whatsapp => "whatsapp",
-        }
-    }
-}
 
 /// Something that happened to the conversation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

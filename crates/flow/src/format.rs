@@ -395,6 +395,33 @@ pub struct SetVars {
     pub next: NodeId,
 }
 
+/// The channel a conversation runs on. The engine adapts a few behaviours to it (chat shows
+/// menu options as buttons; only the phone can transfer or record audio).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The web chat widget.
+    Chat,
+    /// A phone call.
+    Voice,
+    /// SMS.
+    Sms,
+    /// WhatsApp.
+    Whatsapp,
+}
+
+impl Channel {
+    /// The name a channel has in flow files and templates (`{{channel}}`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Chat => "chat",
+            Channel::Voice => "voice",
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+        }
+    }
+}
+
 /// Where a `send_message` goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
@@ -596,7 +623,7 @@ pub struct FlowTest {
     pub language: Option<Lang>,
     /// The channel (default `chat`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<crate::engine::Channel>,
+    pub channel: Option<Channel>,
     /// Local time of the test, RFC 3339 with offset (default 2026-01-05T10:00:00+01:00, a Monday).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,

@@ -11,7 +11,6 @@ use std::fmt;
 
 use regex::{Regex, RegexBuilder};
 
-use crate::compile::Flow;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::engine::{IntentMatch, IntentMatcher};
 use crate::format::FlowDocument;
@@ -106,12 +105,6 @@ impl fmt::Debug for KeywordMatcher {
 }
 
 impl KeywordMatcher {
-    /// The matcher of a compiled flow (its patterns are already compiled; this is a cheap
-    /// copy).
-    pub fn from_flow(flow: &Flow) -> Self {
-        flow.keyword_matcher().clone()
-    }
-
     /// Builds the matcher from a document; fails with `invalid-regex` diagnostics when a
     /// pattern does not compile.
     pub fn from_document(doc: &FlowDocument) -> Result<Self, Vec<Diagnostic>> {

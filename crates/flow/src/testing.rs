@@ -13,8 +13,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::compile::Flow;
-use crate::engine::{Channel, ConversationState, Effect, Input, IntentMatcher, Waiting};
-use crate::format::{FlowTest, TestEnd, TestStep};
+use crate::engine::{ConversationState, Effect, Input, IntentMatcher, Waiting};
+use crate::format::{Channel, FlowTest, TestEnd, TestStep};
 use crate::interpret::Engine;
 
 /// When a test does not say: Monday 2026-01-05, 10:00 in Central Europe.

@@ -7,12 +7,11 @@
 
 use regex::Regex;
 
-use crate::compile::Resolver;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::engine::{Effect, Waiting};
 use crate::format::{Ask, InputKind};
-use crate::interpret::{Miss, Next, Reply, Run};
-use crate::validate::NodeCx;
+use crate::node_cx::{NodeCx, Resolver};
+use crate::step::{Miss, Next, Reply, Run};
 
 /// Every input kind, the default when `input` is empty.
 pub(super) const ALL_KINDS: [InputKind; 3] =

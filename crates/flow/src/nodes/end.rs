@@ -2,8 +2,8 @@
 
 use crate::engine::EndReason;
 use crate::format::End;
-use crate::interpret::{Next, Run};
-use crate::validate::NodeCx;
+use crate::node_cx::NodeCx;
+use crate::step::{Next, Run};
 
 pub(super) fn check(n: &End, cx: &mut NodeCx<'_, '_>) {
     if let Some(text) = &n.text {

@@ -7,9 +7,9 @@
 use crate::diagnostic::codes;
 use crate::engine::{Effect, Waiting};
 use crate::format::Enqueue;
-use crate::interpret::{Next, Run};
+use crate::node_cx::NodeCx;
+use crate::step::{Next, Run};
 use crate::template::Escape;
-use crate::validate::NodeCx;
 
 pub(super) fn check(n: &Enqueue, cx: &mut NodeCx<'_, '_>) {
     if let Some(text) = &n.text {

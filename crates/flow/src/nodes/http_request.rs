@@ -10,9 +10,9 @@ use serde_json::Value;
 use crate::diagnostic::codes;
 use crate::engine::{Effect, Waiting};
 use crate::format::HttpRequest;
-use crate::interpret::{Next, Run};
+use crate::node_cx::NodeCx;
+use crate::step::{Next, Run};
 use crate::template::Escape;
-use crate::validate::NodeCx;
 
 /// The allowed request timeouts, seconds.
 const TIMEOUT_RANGE: std::ops::RangeInclusive<u32> = 1..=30;

@@ -6,13 +6,12 @@
 //! option's keywords, and finally the intent the matcher found. No match and no input cost
 //! attempts exactly as in `ask`.
 
-use crate::compile::Resolver;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::engine::{Choice, Effect, Waiting};
 use crate::format::{InputKind, Menu};
-use crate::interpret::{Miss, Next, Reply, Run};
 use crate::matcher::{keyword_needle, normalize_padded};
-use crate::validate::NodeCx;
+use crate::node_cx::{NodeCx, Resolver};
+use crate::step::{Miss, Next, Reply, Run};
 
 /// More options than this are hard to keep in mind on the phone.
 const MAX_OPTIONS: usize = 5;

@@ -5,12 +5,11 @@
 //! `format::Node`, a module here, and one arm in each function below; the compiler points
 //! at every place.
 
-use crate::compile::Resolver;
 use crate::diagnostic::Diagnostic;
 use crate::engine::EndReason;
 use crate::format::Node;
-use crate::interpret::{Next, Reply, Run};
-use crate::validate::NodeCx;
+use crate::node_cx::{NodeCx, Resolver};
+use crate::step::{Miss, Next, Reply, Run};
 
 mod ask;
 mod end;
@@ -175,12 +174,8 @@ pub(crate) fn reply(
 /// The input timer of the node waiting for input fired.
 pub(crate) fn no_input(run: &mut Run<'_>, i: u32, node: &Node, c: &Compiled) -> Next {
     match (node, c) {
-        (Node::Ask(n), Compiled::Ask(links)) => {
-            ask::missed(run, i, n, links, crate::interpret::Miss::NoInput)
-        }
-        (Node::Menu(n), Compiled::Menu(links)) => {
-            menu::missed(run, i, n, links, crate::interpret::Miss::NoInput)
-        }
+        (Node::Ask(n), Compiled::Ask(links)) => ask::missed(run, i, n, links, Miss::NoInput),
+        (Node::Menu(n), Compiled::Menu(links)) => menu::missed(run, i, n, links, Miss::NoInput),
         _ => mismatch(run),
     }
 }
@@ -188,12 +183,8 @@ pub(crate) fn no_input(run: &mut Run<'_>, i: u32, node: &Node, c: &Compiled) -> 
 /// The caller's answer was not understood at all (speech with low confidence).
 pub(crate) fn no_match(run: &mut Run<'_>, i: u32, node: &Node, c: &Compiled) -> Next {
     match (node, c) {
-        (Node::Ask(n), Compiled::Ask(links)) => {
-            ask::missed(run, i, n, links, crate::interpret::Miss::NoMatch)
-        }
-        (Node::Menu(n), Compiled::Menu(links)) => {
-            menu::missed(run, i, n, links, crate::interpret::Miss::NoMatch)
-        }
+        (Node::Ask(n), Compiled::Ask(links)) => ask::missed(run, i, n, links, Miss::NoMatch),
+        (Node::Menu(n), Compiled::Menu(links)) => menu::missed(run, i, n, links, Miss::NoMatch),
         _ => mismatch(run),
     }
 }

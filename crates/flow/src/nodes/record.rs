@@ -3,7 +3,7 @@
 
 use crate::engine::{Effect, Waiting};
 use crate::format::Record;
-use crate::interpret::{Next, Run};
+use crate::step::{Next, Run};
 
 pub(super) fn enter(run: &mut Run<'_>, i: u32, n: &Record) -> Next {
     run.say(&n.prompt, Vec::new());

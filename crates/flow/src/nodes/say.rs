@@ -3,8 +3,8 @@
 use crate::diagnostic::codes;
 use crate::engine::Effect;
 use crate::format::Say;
-use crate::interpret::{Next, Run};
-use crate::validate::NodeCx;
+use crate::node_cx::NodeCx;
+use crate::step::{Next, Run};
 
 pub(super) fn check(n: &Say, cx: &mut NodeCx<'_, '_>) {
     match &n.text {

@@ -3,7 +3,7 @@
 
 use crate::engine::Effect;
 use crate::format::SendMessage;
-use crate::interpret::{Next, Run};
+use crate::step::{Next, Run};
 
 pub(super) fn enter(run: &mut Run<'_>, n: &SendMessage, next: u32) -> Next {
     let text = run.text(&n.text);

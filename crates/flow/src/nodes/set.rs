@@ -1,7 +1,7 @@
 //! `set`: give variables new values (templates), then go on.
 
 use crate::format::SetVars;
-use crate::interpret::{Next, Run};
+use crate::step::{Next, Run};
 use crate::template::Escape;
 
 pub(super) fn enter(run: &mut Run<'_>, n: &SetVars, next: u32) -> Next {

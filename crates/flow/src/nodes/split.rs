@@ -7,12 +7,11 @@
 
 use regex::Regex;
 
-use crate::compile::Resolver;
 use crate::diagnostic::{Diagnostic, codes};
 use crate::format::{CompareOp, Condition, Split};
-use crate::interpret::{Next, Run};
+use crate::node_cx::{NodeCx, Resolver};
+use crate::step::{Next, Run};
 use crate::template::Escape;
-use crate::validate::NodeCx;
 
 /// Compiled `split`.
 #[derive(Debug)]
@@ -39,9 +38,8 @@ pub(super) fn check(n: &Split, cx: &mut NodeCx<'_, '_>) {
             Condition::Regex { pattern, .. } => {
                 cx.regex(&format!("branches[{k}].when.regex.pattern"), pattern)
             }
-            Condition::Open(calendar) if !cx.facts.doc.calendars.contains_key(calendar) => {
-                let declared: Vec<&str> =
-                    cx.facts.doc.calendars.keys().map(String::as_str).collect();
+            Condition::Open(calendar) if !cx.doc.calendars.contains_key(calendar) => {
+                let declared: Vec<&str> = cx.doc.calendars.keys().map(String::as_str).collect();
                 let declared = if declared.is_empty() {
                     "none".to_owned()
                 } else {

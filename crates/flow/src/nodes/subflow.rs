@@ -2,7 +2,7 @@
 //! on the conversation's stack (node ids, so a stored state stays readable).
 
 use crate::engine::EndReason;
-use crate::interpret::{Next, Run};
+use crate::step::{Next, Run};
 
 /// `subflow`: remember `next`, go to the group's `start`.
 pub(super) fn enter(run: &mut Run<'_>, start: u32, next: u32) -> Next {

@@ -1,11 +1,11 @@
 //! `transfer`: hand the call to another number or SIP address. Only a phone call can be
 //! transferred; on other channels the node fails at once and takes `on_failure`.
 
-use crate::engine::{Channel, Effect, Waiting};
-use crate::format::Transfer;
-use crate::interpret::{Next, Run};
+use crate::engine::{Effect, Waiting};
+use crate::format::{Channel, Transfer};
+use crate::node_cx::NodeCx;
+use crate::step::{Next, Run};
 use crate::template::Escape;
-use crate::validate::NodeCx;
 
 pub(super) fn check(n: &Transfer, cx: &mut NodeCx<'_, '_>) {
     if let Some(text) = &n.text {

@@ -8,12 +8,12 @@
 //! skips what it cannot resolve, so a broken document still gets all its diagnostics.
 
 use std::collections::HashMap;
-use std::fmt::Display;
 
 use crate::calendar::CompiledCalendar;
 use crate::diagnostic::{self, Diagnostic, codes};
-use crate::format::{FORMAT_VERSION, FlowDocument, Node, Text};
-use crate::matcher::{intent_regex, plain_regex, regex_problem};
+use crate::format::{FORMAT_VERSION, FlowDocument, Node};
+use crate::matcher::intent_regex;
+use crate::node_cx::{NodeCx, regex_error};
 use crate::nodes;
 
 mod cases;
@@ -118,7 +118,8 @@ impl<'d> Facts<'d> {
             nodes::check(
                 node,
                 &mut NodeCx {
-                    facts: self,
+                    doc: self.doc,
+                    langs: &self.langs,
                     index: i,
                     out,
                 },
@@ -133,7 +134,8 @@ impl<'d> Facts<'d> {
             nodes::lint(
                 node,
                 &mut NodeCx {
-                    facts: self,
+                    doc: self.doc,
+                    langs: &self.langs,
                     index: i,
                     out,
                 },
@@ -292,109 +294,6 @@ fn bad_lang_code(path: impl Into<String>, lang: &str) -> Diagnostic {
             "{lang:?} is not a language code: use two lower-case letters (ISO 639-1) such as \"de\""
         ),
     )
-}
-
-fn regex_error(path: String, pattern: &str, e: &regex::Error) -> Diagnostic {
-    Diagnostic::error(codes::INVALID_REGEX, path, regex_problem(pattern, e))
-}
-
-/// What a node kind's checks see: the document's facts, the node's index, the output.
-pub(crate) struct NodeCx<'a, 'd> {
-    pub(crate) facts: &'a Facts<'d>,
-    pub(crate) index: usize,
-    pub(crate) out: &'a mut Vec<Diagnostic>,
-}
-
-impl NodeCx<'_, '_> {
-    fn path(&self, field: &str) -> String {
-        if field.is_empty() {
-            format!("nodes[{}]", self.index)
-        } else {
-            format!("nodes[{}].{field}", self.index)
-        }
-    }
-
-    fn node_id(&self) -> String {
-        self.facts
-            .doc
-            .nodes
-            .get(self.index)
-            .map(|n| n.id().to_owned())
-            .unwrap_or_default()
-    }
-
-    /// Reports an error at `nodes[i].field`.
-    pub(crate) fn error(&mut self, code: &'static str, field: &str, message: impl Display) {
-        let d = Diagnostic::error(code, self.path(field), message.to_string())
-            .with_node(self.node_id());
-        self.out.push(d);
-    }
-
-    /// Reports a warning at `nodes[i].field`.
-    pub(crate) fn warning(&mut self, code: &'static str, field: &str, message: impl Display) {
-        let d = Diagnostic::warning(code, self.path(field), message.to_string())
-            .with_node(self.node_id());
-        self.out.push(d);
-    }
-
-    /// Checks that a text covers exactly the flow's languages.
-    pub(crate) fn text(&mut self, field: &str, text: &Text) {
-        let Text::ByLanguage(by_lang) = text else {
-            return;
-        };
-        let langs = self.facts.langs.clone();
-        for lang in &langs {
-            if !by_lang.contains_key(*lang) {
-                self.error(
-                    codes::MISSING_TEXT,
-                    field,
-                    format_args!(
-                        "no text in {lang:?} (the flow's languages are {})",
-                        langs.join(", ")
-                    ),
-                );
-            }
-        }
-        for lang in by_lang.keys() {
-            if !langs.contains(&lang.as_str()) {
-                self.error(
-                    codes::UNKNOWN_LANGUAGE,
-                    &format!("{field}.{lang}"),
-                    format_args!(
-                        "text in {lang:?}, which is not among the flow's languages ({})",
-                        langs.join(", ")
-                    ),
-                );
-            }
-        }
-    }
-
-    /// Checks that a pattern compiles.
-    pub(crate) fn regex(&mut self, field: &str, pattern: &str) {
-        if let Err(e) = plain_regex(pattern) {
-            let d = regex_error(self.path(field), pattern, &e).with_node(self.node_id());
-            self.out.push(d);
-        }
-    }
-
-    /// Checks that an intent is declared.
-    pub(crate) fn intent(&mut self, field: &str, intent: &str) {
-        if !self.facts.doc.intents.contains_key(intent) {
-            let declared: Vec<&str> = self.facts.doc.intents.keys().map(String::as_str).collect();
-            let declared = if declared.is_empty() {
-                "none".to_owned()
-            } else {
-                declared.join(", ")
-            };
-            self.error(
-                codes::UNKNOWN_INTENT,
-                field,
-                format_args!(
-                    "the intent {intent:?} is not declared in `intents` (declared: {declared})"
-                ),
-            );
-        }
-    }
 }
 
 #[cfg(test)]
