@@ -39,7 +39,9 @@ pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
 pub use keys::CreatedApiKey;
 pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{
-    HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, PromptText, PromptWarmer,
+    AsrError, Grammar, HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, Prompt,
+    PromptText, PromptWarmer, Recognition, RecognitionStream, Recognizer, Synthesizer, TtsError,
+    VadEvent, Voice,
 };
 pub use principal::{Principal, PrincipalKind};
 pub use prompts::{flow_phrases, flow_prompts};

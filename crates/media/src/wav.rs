@@ -126,10 +126,13 @@ pub fn parse(bytes: &[u8]) -> Result<Wav, WavError> {
 }
 
 /// A mono 16-bit PCM WAV file of `samples` at `rate` Hz. A data chunk longer than a WAV file can declare
-/// (4 GiB) is declared at the largest length that fits.
+/// (4 GiB) is declared at the largest length that fits, and so is the byte rate of a rate above 2^31 Hz.
 #[must_use]
 pub fn encode_pcm16(samples: &[i16], rate: u32) -> Vec<u8> {
-    let data_len = u32::try_from(samples.len() * 2).unwrap_or(u32::MAX - 36);
+    // The RIFF chunk's size (the data plus 36 bytes of headers) must fit in its u32 as well.
+    const MAX_DATA_LEN: u32 = u32::MAX - 36;
+    let data_len =
+        u32::try_from(samples.len() * 2).map_or(MAX_DATA_LEN, |len| len.min(MAX_DATA_LEN));
     let mut out = Vec::with_capacity(44 + samples.len() * 2);
     out.extend_from_slice(b"RIFF");
     out.extend_from_slice(&(36 + data_len).to_le_bytes());
@@ -138,7 +141,9 @@ pub fn encode_pcm16(samples: &[i16], rate: u32) -> Vec<u8> {
     out.extend_from_slice(&FORMAT_PCM.to_le_bytes());
     out.extend_from_slice(&1u16.to_le_bytes()); // mono
     out.extend_from_slice(&rate.to_le_bytes());
-    out.extend_from_slice(&(rate * 2).to_le_bytes());
+    // The byte rate (two bytes per sample) of a rate above 2^31 Hz, which `parse` accepts, does
+    // not fit its field: it is declared at the largest value. Readers go by the sample rate.
+    out.extend_from_slice(&rate.saturating_mul(2).to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());
     out.extend_from_slice(&16u16.to_le_bytes());
     out.extend_from_slice(b"data");

@@ -1,5 +1,6 @@
-//! Speech input: the [`Recognizer`] interface through which a call hears what a caller says, and the default
-//! engine, [`PocketsphinxRecognizer`].
+//! Speech input: the default engine behind `app`'s [`Recognizer`] port, [`PocketsphinxRecognizer`], and the
+//! engine-neutral parts every implementation needs. The port itself ([`Recognizer`], [`RecognitionStream`],
+//! [`Grammar`], [`Recognition`], [`VadEvent`], [`AsrError`]) is defined in `app` and re-exported here.
 //!
 //! A call's driver starts a [`RecognitionStream`] when a flow asks a question, with a [`Grammar`] of the phrases
 //! the flow expects (menu labels and keywords, intent examples). It pushes every 20 ms frame of the caller's
@@ -27,96 +28,11 @@
 mod grammar;
 mod pocketsphinx;
 
-use std::fmt;
-use std::path::PathBuf;
-use std::time::Duration;
-
-use async_trait::async_trait;
-use media::vad::{FRAME_SAMPLES, SAMPLE_RATE_HZ, Vad};
-pub use media::vad::{VadConfig, VadEvent};
+pub use app::{AsrError, Grammar, Recognition, RecognitionStream, Recognizer, VadEvent};
+pub use media::vad::VadConfig;
+use media::vad::{self, FRAME_SAMPLES, SAMPLE_RATE_HZ, Vad};
 
 pub use pocketsphinx::PocketsphinxRecognizer;
-
-/// The phrases a recogniser listens for: a menu's labels and keywords, an intent's examples. Engines that
-/// decode with a grammar accept exactly one of them; open-vocabulary engines may use them as hints.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Grammar {
-    /// The phrases, as the flow spells them.
-    pub phrases: Vec<String>,
-}
-
-impl Grammar {
-    /// The most phrases a grammar may have; more is not a menu any caller could face.
-    pub const MAX_PHRASES: usize = 1_000;
-    /// The most words a phrase may have; longer ones are cut.
-    pub const MAX_WORDS: usize = 16;
-
-    /// A grammar of `phrases`.
-    #[must_use]
-    pub fn new(phrases: impl IntoIterator<Item = impl Into<String>>) -> Self {
-        Self {
-            phrases: phrases.into_iter().map(Into::into).collect(),
-        }
-    }
-
-    /// Each phrase as a list of lower-case words (letters, digits and inner apostrophes), paired with the phrase
-    /// as given; phrases without words and repeats are left out, and at most [`Self::MAX_PHRASES`] are kept.
-    #[must_use]
-    pub fn normalized(&self) -> Vec<(&str, Vec<String>)> {
-        grammar::normalize(&self.phrases)
-    }
-}
-
-/// What a recogniser heard.
-#[derive(Clone, PartialEq)]
-pub struct Recognition {
-    /// The phrase of the [`Grammar`] that was recognised, spelled as the grammar spells it (for open-vocabulary
-    /// engines, the transcript).
-    pub text: String,
-    /// How sure the engine is, from 0 to 1. What it measures is engine-specific; see the engine's documentation.
-    pub confidence: f32,
-}
-
-impl fmt::Debug for Recognition {
-    // The text is what a caller said.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Recognition")
-            .field("text", &"<redacted>")
-            .field("confidence", &self.confidence)
-            .finish()
-    }
-}
-
-/// A speech recogniser: makes one [`RecognitionStream`] per question a flow asks.
-#[async_trait]
-pub trait Recognizer: Send + Sync + fmt::Debug {
-    /// Starts listening for one utterance, for `grammar` in `language` (`"en"`, `"de"`, or a tag like
-    /// `"en-US"`).
-    ///
-    /// # Errors
-    /// When the engine cannot do the language, or the grammar has no phrase it can listen for.
-    async fn start(
-        &self,
-        grammar: &Grammar,
-        language: &str,
-    ) -> Result<Box<dyn RecognitionStream>, AsrError>;
-}
-
-/// One utterance being heard.
-#[async_trait]
-pub trait RecognitionStream: Send + fmt::Debug {
-    /// Feeds one 20 ms frame of 8 kHz linear PCM and says where the caller is. Cheap and non-blocking: call it
-    /// from the RTP loop. After a final event ([`VadEvent::is_final`]) further frames are ignored and the final
-    /// event is returned again.
-    fn push(&mut self, frame: &[i16]) -> VadEvent;
-
-    /// Decodes the utterance: `Ok(None)` if no one spoke (or nothing matched the grammar), else what was said.
-    /// Called after a final event, or earlier when the call ends, in which case the speech so far is decoded.
-    ///
-    /// # Errors
-    /// When the engine fails or runs past its time limit.
-    async fn finish(self: Box<Self>) -> Result<Option<Recognition>, AsrError>;
-}
 
 /// End-of-speech detection and the buffer of one utterance, for any engine: frames go in, the utterance comes
 /// out with [`Self::PRE_ROLL_MS`] of audio before the detected start and up to [`Self::TAIL_MS`] after the end,
@@ -154,7 +70,7 @@ impl UtteranceBuffer {
         if self.last.is_final() {
             return self.last;
         }
-        let event = self.vad.push(frame);
+        let event = port_event(self.vad.push(frame));
         self.audio.extend_from_slice(frame);
         if event == VadEvent::Silence {
             // Keep what the start of speech could reach back to: the pre-roll and the run that starts it.
@@ -194,38 +110,59 @@ fn samples(ms: u32) -> usize {
     ms as usize * SAMPLE_RATE_HZ as usize / 1_000
 }
 
-/// Why speech could not be recognised. None of the cases carries what the caller said.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum AsrError {
-    /// The engine's binary is not installed (or not where it was configured).
-    #[error(
-        "the speech recogniser {binary:?} was not found: install the Debian packages pocketsphinx and pocketsphinx-en-us"
-    )]
-    EngineMissing { binary: PathBuf },
-    /// The engine's model (or its pronunciation dictionary) is not installed.
-    #[error(
-        "the speech model {path:?} was not found: install the Debian package pocketsphinx-en-us"
-    )]
-    ModelMissing { path: PathBuf },
-    /// The engine does not understand this language.
-    #[error(
-        "no speech recogniser for language {language:?}; the pocketsphinx engine understands \"en\" only"
-    )]
-    UnsupportedLanguage { language: String },
-    /// No phrase of the grammar has a word the engine knows.
-    #[error("the grammar has no phrase the recogniser can listen for ({phrases} phrases given)")]
-    EmptyGrammar { phrases: usize },
-    /// The engine ran longer than its time limit and was killed.
-    #[error("the speech recogniser did not finish within {after:?} and was killed")]
-    Timeout { after: Duration },
-    /// The engine exited unsuccessfully.
-    #[error("the speech recogniser failed ({status}): {detail}")]
-    EngineFailed { status: String, detail: String },
-    /// The engine's output was not what it should be.
-    #[error("the speech recogniser wrote unusable output: {reason}")]
-    BadOutput { reason: &'static str },
-    /// Starting or talking to the engine failed.
-    #[error("could not run the speech recogniser")]
-    Io(#[from] std::io::Error),
+/// The detector's verdict in the port's terms. `app` cannot name `media`'s type (it has no
+/// dependency on `media`), so the port has its own; the match has no catch-all so that a new
+/// verdict in `media` must be placed here.
+fn port_event(event: vad::VadEvent) -> VadEvent {
+    match event {
+        vad::VadEvent::Silence => VadEvent::Silence,
+        vad::VadEvent::SpeechStarted => VadEvent::SpeechStarted,
+        vad::VadEvent::Speech => VadEvent::Speech,
+        vad::VadEvent::SpeechEnded => VadEvent::SpeechEnded,
+        vad::VadEvent::NoInput => VadEvent::NoInput,
+        vad::VadEvent::MaxLength => VadEvent::MaxLength,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_port_agrees_with_the_detector_on_what_is_final() {
+        use vad::VadEvent as V;
+        for event in [
+            V::Silence,
+            V::SpeechStarted,
+            V::Speech,
+            V::SpeechEnded,
+            V::NoInput,
+            V::MaxLength,
+        ] {
+            assert_eq!(port_event(event).is_final(), event.is_final(), "{event:?}");
+        }
+    }
+
+    #[test]
+    fn a_silent_caller_ends_in_no_input_and_leaves_no_utterance() {
+        let config = VadConfig::default();
+        let mut buffer = UtteranceBuffer::new(config);
+        let frames = config.no_input_ms as usize / 20 + 1;
+        let last = (0..frames)
+            .map(|_| buffer.push(&[0; FRAME_SAMPLES]))
+            .last()
+            .unwrap();
+        assert_eq!(last, VadEvent::NoInput);
+        assert_eq!(
+            buffer.push(&[0; FRAME_SAMPLES]),
+            VadEvent::NoInput,
+            "final events repeat"
+        );
+        assert_eq!(buffer.state(), VadEvent::NoInput);
+        assert!(buffer.utterance().is_none());
+        assert!(
+            buffer.audio.len()
+                <= 2 * (samples(UtteranceBuffer::PRE_ROLL_MS + config.start_ms) + FRAME_SAMPLES)
+        );
+    }
 }

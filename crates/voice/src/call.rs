@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use app::{App, CallRoute, ConversationEvent, ConversationStatus};
 use domain::{ConversationId, TenantId};
-use media::vad::VadEvent;
 use sip_proto::call::IncomingCall;
 use sip_proto::sdp::{Answer, Codec, LocalMedia};
 use sip_proto::uri::Uri;
@@ -28,7 +27,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 pub(crate) use self::link::{CallSignal, DriverContext, UaCommand};
 use self::rtp::{RtpIn, RtpOut};
 use self::script::{Action, CallScript, FRAME_MS, Frame, HangupReason, PromptId, ScriptConfig};
-use crate::asr::{Grammar, RecognitionStream, Recognizer};
+use crate::asr::{Grammar, RecognitionStream, Recognizer, VadEvent};
 use crate::tts::{FRAME_SAMPLES, Prompt, SAMPLE_RATE_HZ, Synthesizer};
 
 mod link;

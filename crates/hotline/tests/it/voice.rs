@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
+use app::ConversationEvent;
 use store::{Conversation, ConversationStatus};
+use tokio::sync::broadcast;
 
 use crate::calls::{
     ended_call, newest_conversation, sip_addr, stats, tenant, transcript, wait_for,
@@ -112,6 +114,25 @@ async fn queued_call(app: &TestApp) -> Conversation {
             .await
             .expect("timed out waiting for the call to be queued")
             .expect("the conversation's events");
+    }
+}
+
+/// Waits until the bot says something containing `needle` in the conversation whose live
+/// `events` these are.
+async fn bot_says(events: &mut broadcast::Receiver<ConversationEvent>, needle: &str) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let event = tokio::time::timeout_at(deadline, events.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for the bot to say {needle:?}"))
+            .expect("the conversation's events");
+        if let ConversationEvent::Messages(messages) = event
+            && messages
+                .iter()
+                .any(|m| m.from == domain::Sender::Bot && m.text.expose().contains(needle))
+        {
+            return;
+        }
     }
 }
 
@@ -585,9 +606,18 @@ async fn a_queued_caller_whose_wait_times_out_leaves_a_voicemail() {
         1,
         "the caller waits in the counselling queue"
     );
+    // The server's timer loop sleeps on the app's clock: moving the clock past the queue's
+    // 15-minute timeout wakes it, and it fires the timer. The test waits for the voicemail
+    // prompt, which only the fired timer causes (subscribed before the clock moves, so the
+    // event cannot come before the wait).
+    let mut events = app.app().chat_subscribe(queued.id);
     app.clock.advance_secs(901);
-    // The server's own timer loop may fire it first; either way it fires once.
-    app.app().fire_due_timers().await.unwrap();
+    bot_says(&mut events, "Leave us a message").await;
+    assert_eq!(
+        app.app().fire_due_timers().await.unwrap(),
+        0,
+        "the loop took the timer, and nothing else was due"
+    );
     let (ok, log) = call.await.unwrap();
     assert!(ok, "sipp call failed: {log}");
     let c = ended_call(&app).await;

@@ -1,6 +1,6 @@
 //! WAV bytes in and out: what espeak-ng streams (a placeholder length, extra chunks) and what recordings write.
 
-use media::wav::{WavError, encode_pcm16, parse};
+use media::wav::{Wav, WavError, encode_pcm16, parse};
 
 /// A WAV file as an engine writes it: a LIST chunk of odd length before fmt, and a declared data length that
 /// need not match.
@@ -63,4 +63,35 @@ fn a_written_file_reads_back_and_has_the_canonical_44_byte_header() {
     let wav = parse(&bytes).expect("parses");
     assert_eq!(wav.sample_rate, 8000);
     assert_eq!(wav.samples, samples);
+}
+
+#[test]
+fn any_rate_it_reads_it_writes_back() {
+    // Found by the fuzz target `wav`: a file at 0x803E_1F40 Hz parsed, and writing it back
+    // overflowed the byte rate (two bytes per sample), a panic in debug builds.
+    let found = b"RIFF\x34\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0\x40\x1f\x3e\x80\0\0\0\0\x02\0\x10\0\
+                  data\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x2a\xff\xff\xff\0\0\x10\0\
+                  data\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff";
+    let parsed = parse(found).unwrap();
+    assert_eq!(parsed.sample_rate, 0x803E_1F40);
+    assert_eq!(
+        parse(&encode_pcm16(&parsed.samples, parsed.sample_rate)),
+        Ok(parsed)
+    );
+
+    for rate in [1, 0x7FFF_FFFF, 0x8000_0000, u32::MAX] {
+        let bytes = encode_pcm16(&[1, -1], rate);
+        let byte_rate = u32::from_le_bytes(bytes[28..32].try_into().unwrap());
+        assert_eq!(
+            u64::from(byte_rate),
+            (u64::from(rate) * 2).min(u64::from(u32::MAX))
+        );
+        assert_eq!(
+            parse(&bytes),
+            Ok(Wav {
+                sample_rate: rate,
+                samples: vec![1, -1],
+            })
+        );
+    }
 }

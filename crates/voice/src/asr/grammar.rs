@@ -1,32 +1,10 @@
-//! From a flow's phrases to what a grammar-based engine needs: word lists, a pronunciation dictionary reduced
-//! to those words, and a JSGF grammar that accepts exactly one phrase.
+//! From a flow's phrases, as word lists ([`Grammar::normalized`], which every engine shares and so lives with
+//! the port in `app`), to what a grammar-based engine needs: a pronunciation dictionary reduced to those words,
+//! and a JSGF grammar that accepts exactly one phrase.
 
 use std::collections::{HashMap, HashSet};
 
 use super::Grammar;
-
-/// Splits each phrase into lower-case words: letters and digits, with apostrophes kept inside a word
-/// ("don't"); everything else separates words. Phrases without words and repeats are left out.
-pub(super) fn normalize(phrases: &[String]) -> Vec<(&str, Vec<String>)> {
-    let mut seen = HashSet::new();
-    let mut out = Vec::new();
-    for phrase in phrases {
-        if out.len() == Grammar::MAX_PHRASES {
-            break;
-        }
-        let words: Vec<String> = phrase
-            .to_lowercase()
-            .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-            .map(|w| w.replace('’', "'").trim_matches('\'').to_owned())
-            .filter(|w| !w.is_empty())
-            .take(Grammar::MAX_WORDS)
-            .collect();
-        if !words.is_empty() && seen.insert(words.clone()) {
-            out.push((phrase.as_str(), words));
-        }
-    }
-    out
-}
 
 /// A pronunciation dictionary in CMU format: each word with its pronunciations, as dictionary lines
 /// (`word PH O N E S`, alternates as `word(2) …`).
@@ -150,26 +128,6 @@ mod tests {
 
     const DICT: &str = "yes Y EH S\nno N OW\nagent EY JH AH N T\nan AH N\nan(2) AE N\nspeak S P IY K\nto T UW\n\
                         to(2) T IH\nhours AW ER Z\nopening OW P AH N IH NG\nmalformed\nNOT-PLAIN N AA T\n";
-
-    #[test]
-    fn phrases_become_word_lists() {
-        let grammar = Grammar::new([
-            "Speak to an Agent!",
-            "speak to an agent",
-            "  ",
-            "Don’t know",
-            "yes, please",
-        ]);
-        let words: Vec<Vec<String>> = grammar.normalized().into_iter().map(|(_, w)| w).collect();
-        assert_eq!(
-            words,
-            vec![
-                vec!["speak", "to", "an", "agent"],
-                vec!["don't", "know"],
-                vec!["yes", "please"]
-            ]
-        );
-    }
 
     #[test]
     fn unknown_words_are_left_out_and_empty_phrases_dropped() {

@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use voice::asr::{AsrError, Grammar, PocketsphinxRecognizer, Recognition, Recognizer, VadEvent};
-use voice::tts::{EspeakSynthesizer, FRAME_SAMPLES, Synthesizer, Voice};
+use voice::tts::{EspeakSynthesizer, FRAME_SAMPLES, Synthesizer, Voice, ulaw_frames};
 
 use crate::util::fake_engine;
 
@@ -41,7 +41,7 @@ async fn spoken(tts: &EspeakSynthesizer, text: &str) -> (Vec<i16>, usize) {
     let prompt = tts.synthesize(text, &Voice::english()).await.unwrap();
     let mut seed = 0x2545_F491_4F6C_DD1D_u64 ^ text.len() as u64;
     let mut audio = line_noise(LEAD_MS * 8, &mut seed);
-    for frame in prompt.ulaw_frames() {
+    for frame in ulaw_frames(&prompt) {
         audio.extend(frame.iter().map(|&c| media::g711::ulaw_decode(c)));
     }
     let speech_end_ms = audio.len() / 8;

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use voice::tts::{
     EspeakSynthesizer, FRAME_SAMPLES, MAX_TEXT_CHARS, Prompt, Synthesizer, TtsError, Voice,
+    ulaw_frames,
 };
 
 use crate::util::{fake_engine, rms};
@@ -101,7 +102,7 @@ async fn a_damaged_cache_file_is_synthesised_again() {
 async fn ulaw_frames_are_20_ms_with_the_last_padded_with_silence() {
     let (_dir, tts) = synthesizer();
     let prompt = tts.synthesize(ENGLISH, &Voice::english()).await.unwrap();
-    let frames: Vec<[u8; FRAME_SAMPLES]> = prompt.ulaw_frames().collect();
+    let frames: Vec<[u8; FRAME_SAMPLES]> = ulaw_frames(&prompt).collect();
     assert_eq!(frames.len(), prompt.samples.len().div_ceil(160));
     let decoded: Vec<i16> = frames
         .iter()
@@ -119,7 +120,7 @@ async fn ulaw_frames_are_20_ms_with_the_last_padded_with_silence() {
     let odd = Prompt {
         samples: vec![8_000; 161].into(),
     };
-    let frames: Vec<_> = odd.ulaw_frames().collect();
+    let frames: Vec<_> = ulaw_frames(&odd).collect();
     assert_eq!(frames.len(), 2);
     assert_eq!(frames[1][0], media::g711::ulaw_encode(8_000));
     assert!(
@@ -127,22 +128,14 @@ async fn ulaw_frames_are_20_ms_with_the_last_padded_with_silence() {
             .iter()
             .all(|&b| b == media::g711::ULAW_SILENCE)
     );
-    assert_eq!(
-        Prompt {
-            samples: vec![0; 320].into()
-        }
-        .ulaw_frames()
-        .count(),
-        2
-    );
-    assert_eq!(
-        Prompt {
-            samples: Vec::new().into()
-        }
-        .ulaw_frames()
-        .count(),
-        0
-    );
+    let whole = Prompt {
+        samples: vec![0; 320].into(),
+    };
+    assert_eq!(ulaw_frames(&whole).count(), 2);
+    let empty = Prompt {
+        samples: Vec::new().into(),
+    };
+    assert_eq!(ulaw_frames(&empty).count(), 0);
 }
 
 #[tokio::test]

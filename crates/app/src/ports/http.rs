@@ -1,7 +1,6 @@
-//! The ports: traits the shells implement so the use cases can reach the outside world
-//! without knowing how. `channels` implements [`HttpClient`] for the HTTP requests flows make;
-//! the call shell (`voice`) implements [`PromptWarmer`] to synthesise a flow's prompts ahead
-//! of the first call. The types they exchange live here too, beside the traits.
+//! The HTTP port: how a flow's `http_request` node reaches the web. Implemented by the
+//! `channels` crate, whose client guards private addresses, pins name resolution and caps
+//! bodies; the app only says what to send and reads what came back.
 
 use std::collections::BTreeMap;
 
@@ -72,27 +71,4 @@ pub enum OutboundOutcome {
 pub trait HttpClient: Send + Sync + std::fmt::Debug {
     /// Performs the request. `allow_private` permits loopback and private addresses.
     async fn send(&self, request: OutboundRequest, allow_private: bool) -> OutboundResponse;
-}
-
-/// A static prompt of a flow, for synthesis ahead of the first call.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct PromptText {
-    /// The text.
-    pub text: String,
-    /// Its language.
-    pub language: String,
-    /// The voice the flow names, if any.
-    pub voice: Option<String>,
-}
-
-/// The port through which the app has a flow's prompts synthesised when a version is
-/// published (or first loaded after a restart); implemented by the call shell.
-#[async_trait::async_trait]
-pub trait PromptWarmer: Send + Sync + std::fmt::Debug {
-    /// Starts synthesising these prompts in the background.
-    fn warm(&self, prompts: Vec<PromptText>);
-
-    /// Synthesises these prompts and returns when they are ready (or failed, which is logged:
-    /// a call then speaks the prompt when it reaches it).
-    async fn warm_now(&self, prompts: Vec<PromptText>);
 }

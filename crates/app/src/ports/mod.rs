@@ -1,0 +1,22 @@
+//! The ports: traits the shells implement so the use cases can reach the outside world
+//! without knowing how, with the types they exchange beside them. Who implements which:
+//!
+//! - [`HttpClient`] (`http`): the `channels` crate, for the HTTP requests flows make;
+//! - [`PromptWarmer`] (`prompts`): the call shell (`voice`), to synthesise a flow's prompts
+//!   ahead of the first call;
+//! - [`Synthesizer`] and [`Recognizer`] (`speech`): the call shell, with espeak-ng and
+//!   pocketsphinx as child processes, or an operator's engine of choice.
+//!
+//! A port carries nothing of its implementations: no HTTP types, and audio as plain PCM
+//! samples, so `app` depends on neither an HTTP crate nor `media`.
+
+mod http;
+mod prompts;
+mod speech;
+
+pub use http::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse};
+pub use prompts::{PromptText, PromptWarmer};
+pub use speech::{
+    AsrError, Grammar, Prompt, Recognition, RecognitionStream, Recognizer, Synthesizer, TtsError,
+    VadEvent, Voice,
+};
