@@ -6,7 +6,7 @@
 //! Before the user agent sees an INVITE, the task decides whether the source may call at all:
 //! sources on the allow list (the trunk's addresses) may; others must answer a digest
 //! challenge when credentials are configured and are refused otherwise. New INVITEs are
-//! throttled per source IP with a token bucket ([`crate::throttle`]) on the app's clock, so a
+//! throttled per source IP with a token bucket (`throttle`) on the app's clock, so a
 //! flood from one source does not starve other callers. Nothing here logs a number or an
 //! address of a caller.
 
