@@ -86,14 +86,15 @@ impl Sql<'_> {
     pub(super) async fn list_api_keys(self, tenant: TenantId) -> Result<Vec<ApiKey>> {
         on_backend!(self.db, pool, {
             sqlx::query_as::<_, ApiKeyRow>(sqlx::AssertSqlSafe(format!(
-        "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id"
-    )))
-    .bind(tenant.to_string())
-    .fetch_all(pool)
-    .await?
-    .into_iter()
-    .map(ApiKeyRow::into_key)
-    .collect()
+                "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE tenant_id = $1 \
+                 ORDER BY created_at DESC, id"
+            )))
+            .bind(tenant.to_string())
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(ApiKeyRow::into_key)
+            .collect()
         })
     }
 
