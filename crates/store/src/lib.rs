@@ -3,9 +3,10 @@
 //!
 //! Both are one type, [`SqlStore`], running one set of SQL statements (`$1`-style parameters
 //! work on both), written once per aggregate in `sql/` and compiled for each backend, so they
-//! cannot drift apart; only the migrations are written per dialect. Every method that touches tenant data takes the tenant id and puts
-//! it in the `WHERE` clause. The few methods above tenants (creating and listing tenants,
-//! resolving a login name) say so in their docs.
+//! cannot drift apart; only the migrations are written per dialect. Every method that touches
+//! tenant data takes the tenant id and puts it in the `WHERE` clause. The few methods above
+//! tenants (creating and listing tenants, resolving a login name, a widget or a dialled
+//! number, the timer scan) say so in their docs.
 
 mod error;
 mod model;
