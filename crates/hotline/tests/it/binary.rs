@@ -149,12 +149,7 @@ async fn a_failed_first_start_names_its_cause() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("hotline.db").display()
-    ))
-    .await
-    .unwrap();
+    let pool = open_database(dir.path()).await;
     sqlx::query(
         "CREATE TRIGGER refuse_tenants BEFORE INSERT ON tenants \
          BEGIN SELECT RAISE(ABORT, 'tenants refused by the test'); END",
@@ -431,12 +426,7 @@ async fn audit_verify_catches_edit_delete_and_reorder_on_sqlite() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
-    let pool = sqlx::SqlitePool::connect(&format!(
-        "sqlite://{}",
-        dir.path().join("hotline.db").display()
-    ))
-    .await
-    .unwrap();
+    let pool = open_database(dir.path()).await;
     tamper_checks(
         &pool,
         &args,
@@ -538,4 +528,14 @@ fn a_callers_number_reaches_no_log_line_even_at_debug_level() {
         !stderr.contains(number) && !stdout.join("\n").contains(number),
         "the caller's number reached the logs"
     );
+}
+
+/// The SQLite database the binary made in `data_dir`, for a test to tamper with.
+async fn open_database(data_dir: &std::path::Path) -> sqlx::SqlitePool {
+    sqlx::SqlitePool::connect(&format!(
+        "sqlite://{}",
+        data_dir.join("hotline.db").display()
+    ))
+    .await
+    .unwrap()
 }
