@@ -3,4 +3,5 @@
 
 mod bad_input;
 mod helpers;
+mod props;
 mod scenarios;
