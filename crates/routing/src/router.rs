@@ -699,12 +699,28 @@ impl Router {
     // --- decisions -----------------------------------------------------------------------
 
     /// Offers pending tasks of open queues, best task first, each to the longest-idle match.
+    /// Free capacity is counted once per pass (one scan of the tasks) and decremented as
+    /// offers are made, and the pass stops as soon as no available agent has any left.
     fn dispatch(&mut self, now: u64) {
-        if !self
+        let mut free: BTreeMap<(AgentId, Channel), u32> = BTreeMap::new();
+        for a in self
             .agents
             .values()
-            .any(|a| a.presence == Presence::Available)
+            .filter(|a| a.presence == Presence::Available)
         {
+            for (channel, cap) in &a.spec.capacity {
+                free.insert((a.spec.id.clone(), *channel), *cap);
+            }
+        }
+        for t in self.tasks.values() {
+            if let Some(agent) = t.state.agent()
+                && let Some(n) = free.get_mut(&(agent.clone(), t.spec.channel))
+            {
+                *n = n.saturating_sub(1);
+            }
+        }
+        let mut left: u64 = free.values().map(|n| u64::from(*n)).sum();
+        if left == 0 {
             return;
         }
         let mut pending: Vec<&Task> = self
@@ -727,28 +743,39 @@ impl Router {
         });
         let pending: Vec<TaskId> = pending.into_iter().map(|t| t.spec.id.clone()).collect();
         for id in pending {
-            let Some(agent) = self.best_agent(&id) else {
+            let Some((agent, channel, timeout)) = self.best_agent(&id, &free) else {
                 continue;
             };
-            let timeout = self
-                .tasks
-                .get(&id)
-                .and_then(|t| self.queues.get(&t.spec.queue))
-                .map_or(0, |q| q.spec.offer_timeout_ms);
+            if let Some(n) = free.get_mut(&(agent.clone(), channel)) {
+                *n -= 1;
+            }
             self.offer(&id, &agent, now.saturating_add(timeout));
+            left -= 1;
+            if left == 0 {
+                break;
+            }
         }
     }
 
-    fn best_agent(&self, task: &TaskId) -> Option<AgentId> {
+    /// The longest-idle agent who may take the task, with the task's channel and the queue's
+    /// offer timeout.
+    fn best_agent(
+        &self,
+        task: &TaskId,
+        free: &BTreeMap<(AgentId, Channel), u32>,
+    ) -> Option<(AgentId, Channel, u64)> {
         let t = self.tasks.get(task)?;
         let q = self.queues.get(&t.spec.queue)?;
+        let channel = t.spec.channel;
         self.agents
             .values()
-            .filter(|a| a.presence == Presence::Available)
+            .filter(|a| {
+                free.get(&(a.spec.id.clone(), channel))
+                    .is_some_and(|n| *n > 0)
+            })
             .filter(|a| !t.skipped.contains(&a.spec.id))
             .filter(|a| qualifies(&a.spec, &q.spec, t.spec.language.as_ref()))
-            .filter(|a| self.free_capacity(a, t.spec.channel, None) > 0)
             .min_by(|x, y| (x.idle_since_ms, &x.spec.id).cmp(&(y.idle_since_ms, &y.spec.id)))
-            .map(|a| a.spec.id.clone())
+            .map(|a| (a.spec.id.clone(), channel, q.spec.offer_timeout_ms))
     }
 }
