@@ -94,6 +94,24 @@ impl Router {
         self.tasks.get(id)
     }
 
+    fn known_task(&self, id: &TaskId) -> Result<&Task> {
+        self.tasks
+            .get(id)
+            .ok_or_else(|| RoutingError::UnknownTask(id.clone()))
+    }
+
+    fn known_agent(&self, id: &AgentId) -> Result<&Agent> {
+        self.agents
+            .get(id)
+            .ok_or_else(|| RoutingError::UnknownAgent(id.clone()))
+    }
+
+    fn known_queue(&self, id: &QueueId) -> Result<&Queue> {
+        self.queues
+            .get(id)
+            .ok_or_else(|| RoutingError::UnknownQueue(id.clone()))
+    }
+
     /// Every agent, by id.
     pub fn agents(&self) -> impl Iterator<Item = &Agent> {
         self.agents.values()
@@ -210,10 +228,7 @@ impl Router {
         if matches!(presence, Presence::WrapUp { .. }) {
             return Err(RoutingError::WrapUpNotSettable);
         }
-        let a = self
-            .agents
-            .get(agent)
-            .ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
+        let a = self.known_agent(agent)?;
         let before = a.presence;
         self.finish_wrap_ups_of(agent, u64::MAX);
         if presence != Presence::Available {
@@ -334,10 +349,7 @@ impl Router {
 
     /// Checks that `task` is offered to `agent` and the offer still stands at `now`.
     fn check_offer(&self, task: &TaskId, agent: &AgentId, now: u64) -> Result<()> {
-        let t = self
-            .tasks
-            .get(task)
-            .ok_or_else(|| RoutingError::UnknownTask(task.clone()))?;
+        let t = self.known_task(task)?;
         if !self.agents.contains_key(agent) {
             return Err(RoutingError::UnknownAgent(agent.clone()));
         }
@@ -410,10 +422,7 @@ impl Router {
     /// The agent is done with the task: it wraps up for the queue's wrap-up time (the agent is
     /// `WrapUp` meanwhile and gets no offers), then completes.
     pub fn handle_complete(&mut self, task: &TaskId, agent: &AgentId, now: u64) -> Result<()> {
-        let t = self
-            .tasks
-            .get(task)
-            .ok_or_else(|| RoutingError::UnknownTask(task.clone()))?;
+        let t = self.known_task(task)?;
         if !self.agents.contains_key(agent) {
             return Err(RoutingError::UnknownAgent(agent.clone()));
         }
@@ -464,10 +473,7 @@ impl Router {
 
     /// The task ends before an agent took it; an open offer is withdrawn.
     pub fn handle_cancel(&mut self, task: &TaskId, reason: CancelReason, now: u64) -> Result<()> {
-        let t = self
-            .tasks
-            .get(task)
-            .ok_or_else(|| RoutingError::UnknownTask(task.clone()))?;
+        let t = self.known_task(task)?;
         match &t.state {
             TaskState::Pending | TaskState::Offered { .. } => {}
             TaskState::Assigned { agent: a } | TaskState::WrapUp { agent: a, .. } => {
@@ -500,10 +506,7 @@ impl Router {
     /// Moves a waiting or assigned task to another queue, or offers it to a named agent who
     /// has the target queue's skills, is available and has capacity.
     pub fn handle_transfer(&mut self, task: &TaskId, to: Transfer, now: u64) -> Result<()> {
-        let t = self
-            .tasks
-            .get(task)
-            .ok_or_else(|| RoutingError::UnknownTask(task.clone()))?;
+        let t = self.known_task(task)?;
         match &t.state {
             TaskState::Pending | TaskState::Offered { .. } | TaskState::Assigned { .. } => {}
             _ => return Err(RoutingError::TaskFinished(task.clone())),
@@ -511,16 +514,10 @@ impl Router {
         let queue = match &to {
             Transfer::Queue(q) | Transfer::Agent { queue: q, .. } => q,
         };
-        let q = self
-            .queues
-            .get(queue)
-            .ok_or_else(|| RoutingError::UnknownQueue(queue.clone()))?;
+        let q = self.known_queue(queue)?;
         let offer_until = now.saturating_add(q.spec.offer_timeout_ms);
         if let Transfer::Agent { agent, .. } = &to {
-            let a = self
-                .agents
-                .get(agent)
-                .ok_or_else(|| RoutingError::UnknownAgent(agent.clone()))?;
+            let a = self.known_agent(agent)?;
             if !qualifies(&a.spec, &q.spec, t.spec.language.as_ref()) {
                 return Err(RoutingError::SkillMismatch {
                     agent: agent.clone(),
