@@ -22,6 +22,15 @@ pub enum RoutingError {
     InvalidSkillLevel { skill: String, level: u8 },
     #[error("queue {queue} overflows to itself")]
     OverflowToSelf { queue: QueueId },
+    #[error("queue {queue}'s overflow leads back to it")]
+    OverflowCycle { queue: QueueId },
+    #[error("rule {rule} of queue {queue}: {problem}")]
+    InvalidRule {
+        queue: QueueId,
+        /// The rule's index in `QueueSpec::rules`.
+        rule: usize,
+        problem: RuleProblem,
+    },
     #[error("presence WrapUp is set by the router when a task completes, not by the caller")]
     WrapUpNotSettable,
     #[error("task {0} has no open offer")]
@@ -44,4 +53,53 @@ pub enum RoutingError {
     AgentUnavailable(AgentId),
     #[error("agent {0} still holds tasks")]
     AgentBusyWithTasks(AgentId),
+    #[error("restored task {task} is held by unknown agent {agent}")]
+    HeldByUnknownAgent { task: TaskId, agent: AgentId },
+    #[error("restored agent {agent} holds {held} {channel:?} tasks, capacity {capacity}")]
+    OverCapacity {
+        agent: AgentId,
+        channel: Channel,
+        held: u32,
+        capacity: u32,
+    },
+    #[error("restored tasks {task} and {other} share sequence number {seq}")]
+    DuplicateSeq {
+        seq: u64,
+        task: TaskId,
+        other: TaskId,
+    },
+    #[error("queue {0} still holds tasks or is another queue's overflow")]
+    QueueInUse(QueueId),
+    #[error("task {0} is not waiting")]
+    NotWaiting(TaskId),
+}
+
+/// What is wrong with a routing rule (see `rules::check_rules`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleProblem {
+    #[error("the rule has no targets")]
+    NoTargets,
+    #[error("another rule of the queue is also named {0:?}")]
+    DuplicateName(String),
+    #[error("condition {condition} offers an empty set of values, so it never holds")]
+    EmptyChoice { condition: usize },
+    #[error("condition {condition} asks for a priority of at least {min} and at most {max}")]
+    EmptyPriorityRange {
+        condition: usize,
+        min: i32,
+        max: i32,
+    },
+    #[error("target {target}: skill {skill} level range {min}..={max} is empty or beyond level 10")]
+    InvalidLevelRange {
+        target: usize,
+        skill: String,
+        min: u8,
+        max: u8,
+    },
+    #[error("target {target} names an empty agent list, so nobody is ever offered the task")]
+    EmptyAgentList { target: usize },
+    #[error("target {target} has a zero timeout, so it would never be offered the task")]
+    ZeroTimeout { target: usize },
+    #[error("target {target} has no timeout but is not the last, so the next never comes")]
+    NoTimeoutBeforeLast { target: usize },
 }

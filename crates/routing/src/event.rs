@@ -49,6 +49,14 @@ pub enum Event {
     TaskCancelled { task: TaskId },
     /// The agent's presence changed (by the caller, wrap-up or missed offers).
     AgentPresenceChanged { agent: AgentId, presence: Presence },
+    /// The task's routing rule moved on to its next target (`None`: past the last target,
+    /// the queue's own skills apply again). An open offer stands.
+    TaskEscalated {
+        task: TaskId,
+        queue: QueueId,
+        rule: String,
+        target: Option<usize>,
+    },
 }
 
 /// Why an offer was withdrawn.
@@ -64,6 +72,8 @@ pub enum WithdrawReason {
     Transferred,
     /// The agent stopped being available (away, offline, busy) or was removed.
     AgentUnavailable,
+    /// The agent's skills, languages or capacity changed so the offer no longer fits.
+    AgentUpdated,
 }
 
 /// Why a task went back to waiting.
@@ -73,4 +83,5 @@ pub enum RequeueReason {
     Declined,
     Transferred,
     AgentUnavailable,
+    AgentUpdated,
 }

@@ -2,15 +2,20 @@
 //! serialised state is byte-for-byte the same and no event is emitted.
 
 use crate::helpers::{Sim, a, agent, q, queue, t, task};
-use routing::{CancelReason, Channel, Presence, Router, RoutingError, TaskState, Transfer};
+use routing::{
+    CancelReason, Channel, Presence, Router, RouterConfig, RouterSnapshot, RoutingError,
+    RoutingRule, RuleProblem, RuleTarget, TaskState, Transfer,
+};
 
-/// Queues `q` and `crisis` (skill crisis ≥ 5); agents a1 (crisis 6), a2, a3 (away);
+/// Queues `q` and `crisis` (skill crisis ≥ 5, overflowing to `q`); agents a1 (crisis 6), a2, a3 (away);
 /// t1 voice assigned to a1, t2 voice offered to a2 until 10 002, t3 voice pending,
 /// t6 chat abandoned.
 fn fixture() -> Sim {
     let mut sim = Sim::new();
     sim.add_queue(queue("q", &[]));
-    sim.add_queue(queue("crisis", &[("crisis", 5)]));
+    let mut crisis = queue("crisis", &[("crisis", 5)]);
+    crisis.overflow = Some(q("q"));
+    sim.add_queue(crisis);
     sim.add_agent(agent("a1", &[("crisis", 6)], &["de"]));
     sim.now = 1;
     sim.add_agent(agent("a2", &[], &["de"]));
@@ -55,6 +60,23 @@ fn cases() -> Vec<(&'static str, Op, RoutingError)> {
     let mut overflow_unknown = queue("y", &[]);
     overflow_unknown.overflow = Some(q("nowhere"));
     let over_level = agent("a9", &[("crisis", 11)], &[]);
+    let mut overflow_circle = queue("q", &[]);
+    overflow_circle.overflow = Some(q("crisis"));
+    let target = |timeout_ms| RuleTarget {
+        skills: Default::default(),
+        agents: None,
+        timeout_ms,
+        priority_bump: 0,
+    };
+    let rule = |targets| RoutingRule {
+        name: "r".into(),
+        filter: vec![],
+        targets,
+    };
+    let mut no_targets = queue("q", &[]);
+    no_targets.rules = vec![rule(vec![])];
+    let mut zero_timeout = queue("z", &[]);
+    zero_timeout.rules = vec![rule(vec![target(Some(0)), target(None)])];
     vec![
         (
             "accept a taken task",
@@ -240,6 +262,47 @@ fn cases() -> Vec<(&'static str, Op, RoutingError)> {
             RoutingError::AgentBusyWithTasks(a("a1")),
         ),
         (
+            "update an unknown agent",
+            Box::new(|r| r.handle_update_agent(agent("nope", &[], &[]), 100)),
+            RoutingError::UnknownAgent(a("nope")),
+        ),
+        (
+            "update an agent to skill level 11",
+            Box::new(|r| r.handle_update_agent(agent("a2", &[("crisis", 11)], &[]), 100)),
+            RoutingError::InvalidSkillLevel {
+                skill: "crisis".into(),
+                level: 11,
+            },
+        ),
+        (
+            "update an unknown queue",
+            Box::new(|r| r.handle_update_queue(queue("nowhere", &[]), 100)),
+            RoutingError::UnknownQueue(q("nowhere")),
+        ),
+        (
+            "update a queue to overflow in a circle",
+            Box::new(move |r| r.handle_update_queue(overflow_circle.clone(), 100)),
+            RoutingError::OverflowCycle { queue: q("q") },
+        ),
+        (
+            "update a queue with a rule without targets",
+            Box::new(move |r| r.handle_update_queue(no_targets.clone(), 100)),
+            RoutingError::InvalidRule {
+                queue: q("q"),
+                rule: 0,
+                problem: RuleProblem::NoTargets,
+            },
+        ),
+        (
+            "add a queue with a zero timeout before the last target",
+            Box::new(move |r| r.handle_add_queue(zero_timeout.clone(), true, 100)),
+            RoutingError::InvalidRule {
+                queue: q("z"),
+                rule: 0,
+                problem: RuleProblem::ZeroTimeout { target: 0 },
+            },
+        ),
+        (
             "open an unknown queue",
             Box::new(|r| r.handle_queue_open(&q("nowhere"), true, 100)),
             RoutingError::UnknownQueue(q("nowhere")),
@@ -267,7 +330,20 @@ fn every_bad_input_is_refused_and_changes_nothing() {
 #[test]
 fn the_snapshot_round_trips() {
     let sim = fixture();
-    let json = sim.snapshot();
-    let back: Router = serde_json::from_str(&json).expect("deserialise");
-    assert_eq!(serde_json::to_string(&back).expect("serialise"), json);
+    let snapshot = sim.router.snapshot();
+    let json = serde_json::to_string(&snapshot).expect("serialise");
+    let back: RouterSnapshot = serde_json::from_str(&json).expect("deserialise");
+    assert_eq!(back, snapshot);
+    // Restored at the instant it was taken, the open offer is renewed with the same expiry.
+    let mut restored = Router::restore(RouterConfig::default(), back, sim.now).expect("restore");
+    assert_eq!(restored.snapshot(), snapshot);
+    assert_eq!(
+        restored.poll_event(),
+        Some(routing::Event::OfferMade {
+            task: t("t2"),
+            agent: a("a2"),
+            expires_at_ms: 10_002
+        })
+    );
+    assert_eq!(restored.poll_event(), None);
 }

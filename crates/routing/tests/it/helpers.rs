@@ -18,14 +18,9 @@ pub(crate) fn agent(id: &str, skills: &[(&str, u8)], languages: &[&str]) -> Agen
 
 pub(crate) fn queue(id: &str, skills: &[(&str, u8)]) -> QueueSpec {
     QueueSpec {
-        id: QueueId::new(id),
-        priority: 0,
         required_skills: skills.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
-        language: None,
-        max_wait_ms: None,
-        overflow: None,
         offer_timeout_ms: 10_000,
-        wrap_up_ms: 0,
+        ..QueueSpec::new(QueueId::new(id))
     }
 }
 
@@ -107,7 +102,12 @@ impl Sim {
         self.advance_to(self.now + by);
     }
 
+    /// The events since the last drain; every drain also checks the router's derived orders
+    /// against a rebuild (and that no offer was left unmade).
     pub(crate) fn events(&mut self) -> Vec<Event> {
+        if let Err(problem) = self.router.check_invariants() {
+            panic!("router invariants: {problem}");
+        }
         std::iter::from_fn(|| self.router.poll_event()).collect()
     }
 
@@ -124,8 +124,9 @@ impl Sim {
             .collect()
     }
 
+    /// Everything the router holds, derived orders included, as text to compare.
     pub(crate) fn snapshot(&self) -> String {
-        serde_json::to_string(&self.router).expect("serialise")
+        format!("{:?}", self.router)
     }
 }
 

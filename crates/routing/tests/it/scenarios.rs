@@ -69,6 +69,7 @@ fn longest_idle_agent_first() {
 fn offer_timeout_goes_to_the_next_agent_and_away_after_missed_offers() {
     let mut sim = Sim::with_config(RouterConfig {
         missed_offers_before_away: 1,
+        ..RouterConfig::default()
     });
     sim.add_queue(queue("q", &[]));
     sim.add_agent(agent("first", &[], &[]));
@@ -453,4 +454,82 @@ fn transfer_to_a_qualified_agent_offers_it_directly() {
         ]
     );
     assert_eq!(sim.router.load(&a("a1"), Channel::Voice), 0);
+}
+
+#[test]
+fn a_lowered_capacity_keeps_taken_tasks_and_withdraws_the_later_offers() {
+    let mut sim = Sim::new();
+    sim.add_queue(queue("q", &[]));
+    sim.add_agent(agent("a1", &[], &[]));
+    for i in 0..3 {
+        sim.enqueue(task(&format!("c{i}"), "q", Channel::Chat, 0));
+    }
+    sim.router
+        .handle_accept(&t("c0"), &a("a1"), 1)
+        .expect("accept");
+    sim.events();
+    // Chat capacity 3 → 2: c0 (taken) stays, c1 (offered first) stays, c2 is withdrawn.
+    let mut spec = agent("a1", &[], &[]);
+    spec.capacity.insert(Channel::Chat, 2);
+    sim.router.handle_update_agent(spec, 2).expect("update");
+    assert_eq!(
+        sim.events(),
+        vec![
+            Event::OfferWithdrawn {
+                task: t("c2"),
+                agent: a("a1"),
+                reason: WithdrawReason::AgentUpdated
+            },
+            Event::TaskRequeued {
+                task: t("c2"),
+                queue: q("q"),
+                reason: RequeueReason::AgentUpdated
+            },
+        ]
+    );
+    // Capacity 0: even the taken task stays, but no offer stands.
+    let mut spec = agent("a1", &[], &[]);
+    spec.capacity.insert(Channel::Chat, 0);
+    sim.router.handle_update_agent(spec, 3).expect("update");
+    assert!(matches!(
+        sim.events().as_slice(),
+        [Event::OfferWithdrawn { .. }, Event::TaskRequeued { .. }]
+    ));
+    assert_eq!(
+        sim.router.task(&t("c0")).map(|t| &t.state),
+        Some(&TaskState::Assigned { agent: a("a1") })
+    );
+    assert_eq!(sim.router.load(&a("a1"), Channel::Chat), 1);
+}
+
+#[test]
+fn an_agent_who_loses_a_skill_loses_the_offers_that_need_it() {
+    let mut sim = Sim::new();
+    sim.add_queue(queue("crisis", &[("crisis", 5)]));
+    sim.add_agent(agent("a1", &[("crisis", 6)], &[]));
+    sim.enqueue(task("t1", "crisis", Channel::Voice, 0));
+    assert_eq!(sim.offers(), vec![pair("t1", "a1")]);
+    sim.router
+        .handle_update_agent(agent("a1", &[("crisis", 4)], &[]), 1)
+        .expect("update");
+    assert_eq!(
+        sim.events(),
+        vec![
+            Event::OfferWithdrawn {
+                task: t("t1"),
+                agent: a("a1"),
+                reason: WithdrawReason::AgentUpdated
+            },
+            Event::TaskRequeued {
+                task: t("t1"),
+                queue: q("crisis"),
+                reason: RequeueReason::AgentUpdated
+            },
+        ]
+    );
+    // Lowering the queue's requirement to the agent's level offers it to them again.
+    sim.router
+        .handle_update_queue(queue("crisis", &[("crisis", 4)]), 2)
+        .expect("update queue");
+    assert_eq!(sim.offers(), vec![pair("t1", "a1")]);
 }
