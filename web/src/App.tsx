@@ -12,6 +12,8 @@ import { UsersPage } from "./pages/UsersPage";
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AccountPage } from "./pages/AccountPage";
+import { DeskPage } from "./pages/DeskPage";
+import { SupervisorPage } from "./pages/SupervisorPage";
 
 export interface PageProps {
   session: Session;
@@ -29,6 +31,8 @@ export interface PageDef {
 }
 
 export const PAGES: PageDef[] = [
+  { path: "/desk", title: "nav.desk", permission: "conversations_handle", component: DeskPage },
+  { path: "/supervisor", title: "nav.supervisor", permission: "queues_supervise", component: SupervisorPage },
   { path: "/users", title: "nav.users", permission: "users_read", component: UsersPage },
   { path: "/api-keys", title: "nav.apiKeys", permission: "api_keys_read", component: ApiKeysPage },
   { path: "/audit", title: "nav.audit", permission: "audit_read", component: AuditPage },
@@ -37,6 +41,10 @@ export const PAGES: PageDef[] = [
 
 /** Where a user lands after signing in or when opening an unknown path. */
 export function landingPath(permissions: readonly string[]): string {
+  // Administrators start with the users, supervisors with the live view, agents at their desk.
+  if (permissions.includes("users_manage")) return "/users";
+  if (permissions.includes("queues_supervise")) return "/supervisor";
+  if (permissions.includes("conversations_handle")) return "/desk";
   if (permissions.includes("users_read")) return "/users";
   if (permissions.includes("audit_read")) return "/audit";
   return "/account";

@@ -87,6 +87,177 @@ export interface CreatedApiKey {
   token: string;
 }
 
+// --- The contact centre (docs/contact-centre.md) -----------------------------------------------------------------
+
+export const PRESENCES = ["available", "busy", "away", "offline"] as const;
+/** What an agent may choose; the server adds `wrap_up` on its own after a conversation ends. */
+export type SettablePresence = (typeof PRESENCES)[number];
+export type Presence = SettablePresence | "wrap_up";
+
+export type Channel = "chat" | "voice";
+
+export interface Agent {
+  user_id: string;
+  username: string;
+  display_name: string;
+  skills: Record<string, number>;
+  languages: string[];
+  capacity: { voice: number; chat: number };
+  presence: Presence;
+  presence_since: string;
+  wrap_up_until: string | null;
+  tasks: string[];
+}
+
+export type TaskState =
+  | "pending"
+  | "offered"
+  | "assigned"
+  | "wrap_up"
+  | "completed"
+  | "abandoned"
+  | "timed_out"
+  | "cancelled";
+
+export type TaskReason = "flow" | "asked_for_human" | "crisis" | "out_of_scope";
+
+export interface Task {
+  id: string;
+  conversation_id: string;
+  queue: string;
+  channel: Channel;
+  priority: number;
+  state: TaskState;
+  agent_id: string | null;
+  /** Pseudonymous (e.g. K-3F9A2C); the desk never shows a phone number. */
+  contact: string;
+  reason: TaskReason | string;
+  crisis: boolean;
+  language: string | null;
+  intent: string | null;
+  confidence: number | null;
+  variables: Record<string, unknown>;
+  created_at: string;
+  wait_started_at: string;
+  offer_expires_at: string | null;
+  position: number | null;
+  estimated_wait_secs: number | null;
+  wrap_up_code: string | null;
+  /** The caller asked to be called back (phone); the number is never sent to the browser. */
+  call_back?: { pending: boolean; attempts: number } | null;
+}
+
+export type Sender = "user" | "bot" | "agent" | "system";
+
+export interface Message {
+  seq: number;
+  from: Sender;
+  text: string;
+  at: string;
+}
+
+export interface Note {
+  id: string;
+  author: string;
+  text: string;
+  at: string;
+}
+
+export interface Conversation {
+  id: string;
+  channel: Channel;
+  status: string;
+  language: string | null;
+  contact: string;
+  messages: Message[];
+  notes: Note[];
+  tasks: Task[];
+}
+
+export interface Desk {
+  agent: Agent;
+  offers: Task[];
+  tasks: Task[];
+}
+
+export interface CannedResponse {
+  id: string;
+  title: string;
+  text: string;
+  language: string | null;
+}
+
+export type ServiceLevelVariant = "abandoned_after_short" | "all_offered" | "answered_only";
+
+export interface QueueConfig {
+  priority: number;
+  required_skills: Record<string, number>;
+  language: string | null;
+  max_wait_secs: number | null;
+  overflow: string | null;
+  offer_timeout_secs: number;
+  wrap_up_secs: number;
+  service_level_secs: number;
+  short_abandon_secs: number;
+  service_level_variant: ServiceLevelVariant;
+  wrap_up_codes: string[];
+  business_hours: unknown;
+  /** Routing rules (see `routing::RoutingRule`); this UI does not edit them and sends them back as they came. */
+  rules?: unknown[];
+}
+
+export interface Queue {
+  name: string;
+  config: QueueConfig;
+  live: {
+    waiting: number;
+    longest_wait_secs: number;
+    offered: number;
+    assigned: number;
+    agents: Record<Presence, number>;
+    open: boolean;
+  };
+  today: { offered: number; answered: number; abandoned: number; service_level: number | null };
+}
+
+export interface KpiRow {
+  queue: string;
+  start: string;
+  end: string;
+  offered: number;
+  answered: number;
+  abandoned: number;
+  short_abandoned: number;
+  asa_secs: number | null;
+  aht_secs: number | null;
+  service_level: number | null;
+  abandonment_rate: number | null;
+  occupancy: number | null;
+}
+
+/** What PUT /agents/{user_id} takes: the agent's routing profile. */
+export interface AgentProfile {
+  skills: Record<string, number>;
+  /** Empty: the agent takes callers of any language. */
+  languages: string[];
+  capacity: { voice: number; chat: number };
+}
+
+/** The tenant's contact-centre settings (GET/PUT /contact-centre/settings). */
+export interface ContactSettings {
+  /** Language → the text a caller in crisis is sent; a language without one gets the built-in text. */
+  crisis_text: Record<string, string>;
+  /** The tenant's own crisis expressions, added to the built-in lexicon. */
+  crisis_terms: string[];
+  /** Where automatic hand-overs go when the flow's fallback is not an `enqueue` node. */
+  handover_queue: string;
+  /** Read-only, in answers: the built-in crisis text per language. */
+  builtin_crisis_text?: Record<string, string>;
+}
+
+/** Where a task goes on transfer or move: a queue, or an agent (optionally in another queue). */
+export type TransferTarget = { queue: string } | { agent_id: string; queue?: string };
+
 export interface FieldError {
   field: string;
   message: string;
@@ -249,4 +420,37 @@ export const api = {
   listApiKeys: () => get<{ items: ApiKey[] }>("/api-keys"),
   createApiKey: (name: string, role: Role) => post<CreatedApiKey>("/api-keys", { name, role }),
   revokeApiKey: (id: string) => request<void>("DELETE", `/api-keys/${encodeURIComponent(id)}`),
+
+  desk: () => get<Desk>("/desk"),
+  /** 204 without a body today; the new presence arrives on the live sockets. */
+  setPresence: (userId: string, presence: SettablePresence) =>
+    request<Agent | undefined>("PUT", `/agents/${encodeURIComponent(userId)}/presence`, { presence }),
+  listAgents: () => get<{ items: Agent[] }>("/agents"),
+  updateAgent: (userId: string, profile: AgentProfile) =>
+    request<Agent>("PUT", `/agents/${encodeURIComponent(userId)}`, profile),
+  listTasks: () => get<{ items: Task[] }>("/tasks"),
+  acceptTask: (id: string) => post<Task>(`/tasks/${encodeURIComponent(id)}/accept`),
+  declineTask: (id: string) => post<void>(`/tasks/${encodeURIComponent(id)}/decline`),
+  transferTask: (id: string, target: TransferTarget) => post<Task>(`/tasks/${encodeURIComponent(id)}/transfer`, target),
+  moveTask: (id: string, target: TransferTarget) => post<Task>(`/tasks/${encodeURIComponent(id)}/move`, target),
+  endTask: (id: string) => post<Task>(`/tasks/${encodeURIComponent(id)}/end`),
+  wrapUpTask: (id: string, code: string | null) => post<Task>(`/tasks/${encodeURIComponent(id)}/wrap-up`, { code }),
+  conversation: (id: string) => get<Conversation>(`/conversations/${encodeURIComponent(id)}`),
+  sendMessage: (conversationId: string, text: string) =>
+    post<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { text }),
+  addNote: (conversationId: string, text: string) =>
+    post<Note>(`/conversations/${encodeURIComponent(conversationId)}/notes`, { text }),
+  cannedResponses: () => get<{ items: CannedResponse[] }>("/canned-responses"),
+  putCannedResponse: (id: string, answer: Omit<CannedResponse, "id">) =>
+    request<CannedResponse>("PUT", `/canned-responses/${encodeURIComponent(id)}`, answer),
+  deleteCannedResponse: (id: string) => request<void>("DELETE", `/canned-responses/${encodeURIComponent(id)}`),
+  listQueues: () => get<{ items: Queue[] }>("/queues"),
+  /** Creates the queue when there is none of this name; replaces its whole configuration otherwise. */
+  updateQueue: (name: string, config: Partial<QueueConfig>) =>
+    request<Queue>("PUT", `/queues/${encodeURIComponent(name)}`, config),
+  deleteQueue: (name: string) => request<void>("DELETE", `/queues/${encodeURIComponent(name)}`),
+  contactSettings: () => get<ContactSettings>("/contact-centre/settings"),
+  putContactSettings: (settings: ContactSettings) => request<ContactSettings>("PUT", "/contact-centre/settings", settings),
+  kpis: ({ queue, ...range }: { queue: string | null; interval: "15m" | "day"; from: string; to: string }) =>
+    get<{ items: KpiRow[] }>(`/kpis?${new URLSearchParams(queue === null ? range : { queue, ...range })}`),
 };

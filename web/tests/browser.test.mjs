@@ -6,7 +6,6 @@
 //   HOTLINE_BIN    server binary (default ../target/debug/hotline relative to web/)
 //   CHROMIUM_PATH  browser binary (default /usr/bin/chromium); playwright never downloads one.
 
-import { createHmac } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -14,53 +13,10 @@ import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 
 import { WEB_DIR, startServer } from "./support/hotline-server.mjs";
+import { totp, totpParams } from "./support/totp.mjs";
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const RESULTS_DIR = path.join(WEB_DIR, "test-results");
 const NEW_PASSWORD = "correct horse battery staple 42";
-
-// ---------------------------------------------------------------------------------------------------------------
-// RFC 6238 TOTP, written out here so the test checks the server against an independent implementation.
-
-const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-/** RFC 4648 base32 (no padding required, case-insensitive, spaces ignored). */
-function base32Decode(text) {
-  const clean = text.replace(/[\s=]/g, "").toUpperCase();
-  const bytes = [];
-  let buffer = 0;
-  let bits = 0;
-  for (const ch of clean) {
-    const value = BASE32.indexOf(ch);
-    if (value < 0) throw new Error(`not base32: ${JSON.stringify(ch)}`);
-    buffer = (buffer << 5) | value;
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((buffer >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(bytes);
-}
-
-/** The TOTP code for a Unix time in seconds; `params` come from the otpauth URI when the page offers one. */
-function totp(secret, unixSeconds, { digits = 6, period = 30, algorithm = "SHA1" } = {}) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(unixSeconds / period)));
-  const mac = createHmac(algorithm.toLowerCase().replace("-", ""), base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
-  return String(binary % 10 ** digits).padStart(digits, "0");
-}
-
-function totpParams(otpauthUri) {
-  if (!otpauthUri) return {};
-  const query = new URL(otpauthUri).searchParams;
-  const params = {};
-  if (query.get("digits")) params.digits = Number(query.get("digits"));
-  if (query.get("period")) params.period = Number(query.get("period"));
-  if (query.get("algorithm")) params.algorithm = query.get("algorithm");
-  return params;
-}
 
 // Known vectors from RFC 6238 appendix B (SHA-1, 8 digits) keep the helper honest.
 it("computes RFC 6238 test vectors", () => {

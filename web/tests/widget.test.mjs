@@ -17,11 +17,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { chromium } from "playwright-core";
 import { CHROMIUM_ARGS, CHROMIUM_PATH, WEB_DIR, startServer } from "./support/hotline-server.mjs";
+import { STEP_TIMEOUT_MS, readMessages, readStatus, waitForMessages } from "./support/widget.mjs";
 
 const RESULTS_DIR = path.join(WEB_DIR, "test-results");
 const WIDGET_BUDGET_BYTES = 50 * 1024;
-/** How long the server (bot included) may take to answer one step. */
-const STEP_TIMEOUT_MS = 15_000;
 /** The widget replaces a socket whose messages stay unacknowledged for 10 s; allow for that plus a reconnect. */
 const WATCHDOG_TIMEOUT_MS = 30_000;
 const HUMAN_CHOICE = /mensch|beratung/i;
@@ -38,51 +37,7 @@ it("widget.js is at most 50 KB gzipped", () => {
 });
 
 // ---------------------------------------------------------------------------------------------------------------
-// Reading the widget. Everything lives in the open shadow root of <hotline-chat>; playwright's CSS locators pierce
-// it, and page functions read it through `shadowRoot`.
-
-/** Every message element in order: seq (null while unacknowledged), from, id, state, label, screen-reader text, text. */
-function readMessages(page) {
-  return page.evaluate(() => {
-    const root = document.querySelector("hotline-chat")?.shadowRoot;
-    return [...(root?.querySelectorAll("li[data-from]") ?? [])].map((li) => ({
-      seq: li.dataset.seq ? Number(li.dataset.seq) : null,
-      from: li.dataset.from,
-      id: li.dataset.id ?? null,
-      state: li.dataset.state ?? null,
-      label: li.querySelector(".who")?.textContent ?? null,
-      sr: li.querySelector(".sr")?.textContent ?? null,
-      text: li.querySelector(".text")?.textContent ?? "",
-    }));
-  });
-}
-
-/** Waits until `predicate(messages)` holds; fails with the last messages seen. */
-async function waitForMessages(page, predicate, what, timeout = STEP_TIMEOUT_MS) {
-  const deadline = Date.now() + timeout;
-  let messages = [];
-  while (Date.now() < deadline) {
-    messages = await readMessages(page);
-    if (predicate(messages)) return messages;
-    await page.waitForTimeout(100);
-  }
-  throw new Error(`timed out waiting for ${what}; messages: ${JSON.stringify(messages, null, 1)}`);
-}
-
-function readStatus(page) {
-  return page.evaluate(() => {
-    const root = document.querySelector("hotline-chat")?.shadowRoot;
-    const status = root?.querySelector(".status");
-    const connection = root?.querySelector(".connection");
-    return {
-      status: status && !status.hidden ? status.dataset.status : null,
-      statusText: status?.textContent ?? "",
-      connection: connection && !connection.hidden ? connection.dataset.connection : "open",
-      connectionText: connection?.textContent ?? "",
-      error: root?.querySelector(".error:not([hidden])")?.textContent ?? null,
-    };
-  });
-}
+// Reading the widget (the readers shared with other tests are in support/widget.mjs).
 
 /** The log shows its newest message (the caller reading along is never left above it). */
 async function assertScrolledToEnd(page) {

@@ -8,9 +8,10 @@
 //! server pushes `message`, `typing` and `status` frames. Bad frames get an `error` frame and
 //! change nothing. The frame shapes are the widget's contract (see `web/widget`).
 //!
-//! A session may send [`RATE_MESSAGES`] messages in any [`RATE_WINDOW_MS`]; the window slides
-//! on the app's clock (`security::ratelimit`), so tests freeze and move time instead of
-//! racing it.
+//! Rate limits are the app's (on its clock, so tests move time instead of racing it): a
+//! conversation takes so many messages per window however many sockets resume it, and a
+//! source address may open so many new conversations per window (`AuthPolicy`). A refused
+//! message or hello gets a `rate_limited` error frame saying when to try again.
 
 use std::time::Duration;
 
@@ -19,7 +20,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
-use security::ratelimit::Limiter;
 use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -27,16 +27,11 @@ use app::{AppError, ChatMessage, ChatSession, ChatWidget, ConversationEvent};
 use domain::{ConversationStatus, Sender};
 
 use crate::ApiState;
+use crate::extract::Meta;
 use crate::problem::{ApiError, Problem};
 
 /// Largest WebSocket message accepted at all; bigger ones close the socket.
 const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Messages per window a session may send.
-const RATE_MESSAGES: u32 = 10;
-/// The rate window, in milliseconds of the app's clock.
-const RATE_WINDOW_MS: i64 = 10_000;
-/// The limiter's key: each session has a limiter of its own, so one key is enough.
-const RATE_KEY: &str = "session";
 /// How long a new socket may take to say hello.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -118,6 +113,7 @@ enum ServerFrame<'a> {
 /// `GET /chat/ws?widget=ID` — checks the widget and the origin, then upgrades.
 pub(crate) async fn upgrade(
     State(state): State<ApiState>,
+    Meta(meta): Meta,
     query: Result<Query<WsQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
@@ -168,7 +164,9 @@ pub(crate) async fn upgrade(
         .write_buffer_size(8 * 1024)
         .max_write_buffer_size(MAX_FRAME_BYTES * 2)
         .on_upgrade(move |socket| async move {
-            Session::new(state, widget, socket).run().await;
+            Session::new(state, widget, socket, meta.source_ip)
+                .run()
+                .await;
         })
 }
 
@@ -177,8 +175,8 @@ struct Session {
     widget: ChatWidget,
     socket: Option<WebSocket>,
     last_sent: i64,
-    /// The session's recent messages; a message counts as one "attempt" in the window.
-    rate: Limiter,
+    /// The peer's address, for the new-conversation limit (never logged).
+    source: Option<String>,
 }
 
 type Sink = futures_util::stream::SplitSink<WebSocket, WsMessage>;
@@ -213,6 +211,10 @@ fn error_code(err: &AppError) -> (&'static str, String) {
             (code, message)
         }
         AppError::Conflict(what) => ("conflict", what.to_string()),
+        AppError::RateLimited { retry_after_secs } => (
+            "rate_limited",
+            format!("too many at once; please try again in {retry_after_secs} s"),
+        ),
         AppError::NotFound => ("unknown_widget", "this chat is not available".to_owned()),
         _ => (
             "internal",
@@ -222,24 +224,14 @@ fn error_code(err: &AppError) -> (&'static str, String) {
 }
 
 impl Session {
-    fn new(state: ApiState, widget: ChatWidget, socket: WebSocket) -> Self {
+    fn new(state: ApiState, widget: ChatWidget, socket: WebSocket, source: Option<String>) -> Self {
         Self {
             state,
             widget,
             socket: Some(socket),
             last_sent: 0,
-            rate: Limiter::new(RATE_MESSAGES, RATE_WINDOW_MS).with_max_keys(1),
+            source,
         }
-    }
-
-    /// Whether a message now would exceed the rate; a message let through is counted.
-    fn rate_limited(&mut self) -> bool {
-        let now = self.state.app.now();
-        if self.rate.check(RATE_KEY, now).is_err() {
-            return true;
-        }
-        self.rate.record_failure(RATE_KEY, now);
-        false
     }
 
     async fn send_messages(&mut self, sink: &mut Sink, messages: &[ChatMessage]) -> bool {
@@ -291,7 +283,12 @@ impl Session {
         let opened: ChatSession = match self
             .state
             .app
-            .chat_open(&self.widget, session.as_deref(), lang.as_deref())
+            .chat_open(
+                &self.widget,
+                session.as_deref(),
+                lang.as_deref(),
+                self.source.as_deref(),
+            )
             .await
         {
             Ok(s) => s,
@@ -424,15 +421,6 @@ impl Session {
                 }
                 if text.trim().is_empty() {
                     return send_error(sink, "malformed", "the message is empty", Some(&id)).await;
-                }
-                if self.rate_limited() {
-                    return send_error(
-                        sink,
-                        "rate_limited",
-                        "too many messages; please wait a moment",
-                        Some(&id),
-                    )
-                    .await;
                 }
                 let label = label.filter(|l| !l.trim().is_empty() && l.len() <= 200);
                 match self

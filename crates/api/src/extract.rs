@@ -9,7 +9,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use serde::de::DeserializeOwned;
 
-use app::{Principal, RequestMeta, SessionInfo};
+use app::{Principal, Refusal, RequestMeta, SessionInfo};
 use domain::RequestId;
 
 use crate::ApiState;
@@ -165,8 +165,22 @@ fn check_csrf(parts: &Parts, expected: &str) -> Result<(), ApiError> {
             .get(header::HOST)
             .and_then(|v| v.to_str().ok()),
     ) {
-        let origin_host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
-        if origin_host != host {
+        // Scheme, host and port must all be ours: `https://host` is another origin than
+        // `http://host`. Behind a TLS-terminating proxy the proxy says which scheme the browser
+        // used (a cross-site page cannot add that header to a form post).
+        let scheme = parts
+            .headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|p| matches!(*p, "http" | "https"))
+            .unwrap_or("http");
+        let ours = origin
+            .strip_prefix(scheme)
+            .and_then(|rest| rest.strip_prefix("://"))
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(host));
+        if !ours {
             return Err(ApiError::csrf());
         }
     }
@@ -174,6 +188,32 @@ fn check_csrf(parts: &Parts, expected: &str) -> Result<(), ApiError> {
     match presented {
         Some(token) if security::token::ct_eq(token, expected) => Ok(()),
         _ => Err(ApiError::csrf()),
+    }
+}
+
+/// Who authenticated for this request and how a refusal would be read, filled in by the
+/// authenticating extractors so that the `audit_refusals` middleware can audit a 403 after
+/// the handler ran (the handler itself only returns `Forbidden`).
+#[derive(Clone, Default)]
+pub(crate) struct RefusalSlot(std::sync::Arc<std::sync::Mutex<Option<(Principal, Refusal)>>>);
+
+impl RefusalSlot {
+    /// The principal and the refusal noted, if any.
+    pub(crate) fn take(&self) -> Option<(Principal, Refusal)> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
+/// Notes the request's principal in its refusal slot (when the middleware gave it one).
+fn note(parts: &Parts, principal: Option<Principal>, refusal: Refusal) {
+    if let (Some(slot), Some(principal)) = (parts.extensions.get::<RefusalSlot>(), principal) {
+        *slot
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((principal, refusal));
     }
 }
 
@@ -191,7 +231,10 @@ impl FromRequestParts<ApiState> for AnySession {
         let cookie = session_cookie(&parts.headers).ok_or_else(ApiError::unauthenticated)?;
         let meta = request_meta(parts);
         let info = state.app.authenticate_session(&meta, &cookie).await?;
-        check_csrf(parts, &info.session.csrf_token)?;
+        if let Err(refused) = check_csrf(parts, &info.session.csrf_token) {
+            note(parts, info.principal(), Refusal::Csrf);
+            return Err(refused);
+        }
         Ok(AnySession(info))
     }
 }
@@ -229,13 +272,14 @@ impl FromRequestParts<ApiState> for Caller {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
-        if let Some(token) = bearer {
+        let principal = if let Some(token) = bearer {
             let meta = request_meta(parts);
-            return Ok(Caller(
-                state.app.authenticate_api_key(&meta, token.trim()).await?,
-            ));
-        }
-        let FullSession(principal) = FullSession::from_request_parts(parts, state).await?;
+            state.app.authenticate_api_key(&meta, token.trim()).await?
+        } else {
+            FullSession::from_request_parts(parts, state).await?.0
+        };
+        // Should the handler refuse, the middleware audits who was refused.
+        note(parts, Some(principal.clone()), Refusal::Forbidden);
         Ok(Caller(principal))
     }
 }

@@ -7,6 +7,7 @@
 
 mod chat_ws;
 mod demo;
+mod desk_ws;
 mod extract;
 mod metrics;
 mod problem;
@@ -71,6 +72,7 @@ impl Default for ApiOptions {
         (name = "tenant", description = "The caller's tenant"),
         (name = "flows", description = "Flows, versions and web chat widgets"),
         (name = "voice", description = "Phone numbers that calls arrive on"),
+        (name = "contact-centre", description = "Agents, queues, the desk, tasks, transcripts and KPIs"),
     )
 )]
 struct ApiDoc;
@@ -84,6 +86,8 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::tenant::router())
         .merge(routes::flows::router())
         .merge(routes::phone_numbers::router())
+        .merge(routes::contact::router())
+        .merge(routes::phones::router())
 }
 
 /// The OpenAPI 3.1 document of every route.
@@ -155,17 +159,47 @@ pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Rou
             }),
         )
         .route("/chat/ws", get(chat_ws::upgrade))
+        .route("/api/v1/desk/ws", get(desk_ws::desk))
+        .route("/api/v1/supervisor/ws", get(desk_ws::supervisor))
         .route("/demo", get(demo::page))
         .route("/demo/api/appointment", get(demo::appointment))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::serve).with_state(metrics.clone()))
         .fallback(web::serve)
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(middleware::from_fn_with_state(
+            state.app.clone(),
+            audit_refusals,
+        ))
         .layer(DefaultBodyLimit::max(options.body_limit))
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(middleware::from_fn(problem::render_problems))
         .layer(middleware::from_fn(security_headers))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+}
+
+/// Audits a refusal (403) of an authenticated caller — a route their role does not allow, or a
+/// state change the CSRF check refused — aggregated by the app (one entry per caller and
+/// minute), with the route template as the object.
+async fn audit_refusals(
+    axum::extract::State(app): axum::extract::State<app::App>,
+    mut request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let slot = extract::RefusalSlot::default();
+    request.extensions_mut().insert(slot.clone());
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    if response.status() == StatusCode::FORBIDDEN
+        && let Some((who, refusal)) = slot.take()
+        && let Err(e) = app.audit_refusal(&who, refusal, &route).await
+    {
+        tracing::warn!(error = %e, "a refusal was not audited");
+    }
+    response
 }

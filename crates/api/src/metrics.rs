@@ -80,6 +80,24 @@ impl Metrics {
     }
 }
 
+/// The method as a label: the standard methods by name, anything else as `OTHER`, so a client
+/// sending made-up methods cannot grow the label set (and `/metrics`) without bound.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 /// Middleware recording each request.
 pub(crate) async fn track(
     State(metrics): State<Arc<Metrics>>,
@@ -87,7 +105,7 @@ pub(crate) async fn track(
     next: Next,
 ) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method()).to_owned();
     let route = request
         .extensions()
         .get::<MatchedPath>()

@@ -159,6 +159,9 @@ impl From<AppError> for ApiError {
             AppError::NotFound => Problem::new(StatusCode::NOT_FOUND, "not-found", "Not found"),
             AppError::Conflict(what) => Problem::new(StatusCode::CONFLICT, "conflict", "Conflict")
                 .with_detail(format!("{what} conflicts with the current state")),
+            AppError::Refused { code, detail } => {
+                Problem::new(StatusCode::CONFLICT, code, "Not possible now").with_detail(detail)
+            }
             AppError::Validation(errors) => {
                 let mut p = Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
@@ -181,6 +184,15 @@ impl From<AppError> for ApiError {
                     .collect();
                 p
             }
+            AppError::Unreadable { what } => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "data-unreadable",
+                "Stored data cannot be decrypted",
+            )
+            .with_detail(format!(
+                "the stored data of this {what} cannot be decrypted: its key was erased or the \
+                 stored value was altered; nothing else is affected"
+            )),
             AppError::Internal(cause) => {
                 // The cause chain goes to the log (ids only, never personal data); the client
                 // gets nothing but the request id to quote.

@@ -38,7 +38,81 @@ impl ChainReport {
 
 const VERIFY_PAGE: u32 = 1000;
 
+/// Why an authenticated request was refused, for the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The caller's role does not allow it.
+    Forbidden,
+    /// The CSRF check refused a state change.
+    Csrf,
+}
+
+/// A new random audit key (32 bytes) for the key file.
+pub fn new_audit_key() -> AppResult<Vec<u8>> {
+    Ok(crate::random_bytes::<32>()?.to_vec())
+}
+
 impl App {
+    /// Installs the audit key (read from outside the database at start-up): from now on every
+    /// chain head is signed with it, and verification requires the signature.
+    pub fn set_audit_key(&self, key: Vec<u8>) {
+        self.store().set_audit_key(key.clone());
+        let _ = self.inner.audit_key.set(key);
+    }
+
+    /// Signs the heads written before the audit key existed, each only after its chain
+    /// verifies (called once, when the key is made); the number signed.
+    pub async fn adopt_audit_heads(&self) -> AppResult<usize> {
+        let mut signed = 0;
+        for tenant in self.store().list_tenants().await? {
+            let report = self.verify_tenant_chain_unsigned(tenant.id).await?;
+            if !report.ok() {
+                tracing::warn!(tenant = %tenant.id, "audit chain broken: its head is left unsigned");
+                continue;
+            }
+            if let Some((seq, hash, None)) = self.store().audit_head_signed(tenant.id).await?
+                && self.store().sign_audit_head(tenant.id, seq, &hash).await?
+            {
+                signed += 1;
+            }
+        }
+        Ok(signed)
+    }
+
+    /// Records that `who` was refused `route` (a route template, never a concrete path),
+    /// aggregated: one entry per caller, kind of refusal and minute, however many refusals
+    /// there were, so refused requests cannot flood the log.
+    pub async fn audit_refusal(
+        &self,
+        who: &Principal,
+        refusal: Refusal,
+        route: &str,
+    ) -> AppResult<()> {
+        let action = match refusal {
+            Refusal::Forbidden => AuditAction::RouteDenied,
+            Refusal::Csrf => AuditAction::RouteCsrfRefused,
+        };
+        let actor = who
+            .user_id()
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| match &who.kind {
+                crate::PrincipalKind::ApiKey { key_id, .. } => key_id.to_string(),
+                crate::PrincipalKind::User { user_id, .. } => user_id.to_string(),
+            });
+        let key = format!("{}:{actor}:{}", who.tenant_id, action.as_str());
+        let now = self.now();
+        {
+            let mut limits = self.limits();
+            if limits.refusals.check(&key, now).is_err() {
+                return Ok(());
+            }
+            limits.refusals.record_failure(&key, now);
+            limits.refusals.prune(now);
+        }
+        let event = who.event(action, route.to_owned(), Outcome::Denied);
+        self.audit(who.tenant_id, event).await
+    }
+
     /// Records that `who` did `action`, successfully, to the object with id `object_id` (its
     /// kind follows from the action): the entry most use cases end with.
     pub(crate) async fn audit_success(
@@ -83,12 +157,22 @@ impl App {
     /// Recomputes one tenant's chain from the first entry to the recorded head. Used by the
     /// API (with a permission check first) and by `hotline audit verify`.
     pub async fn verify_tenant_chain(&self, tenant: TenantId) -> AppResult<ChainReport> {
+        self.verify_chain_of(tenant, true).await
+    }
+
+    /// [`App::verify_tenant_chain`] by the hashes alone (before the head is first signed).
+    async fn verify_tenant_chain_unsigned(&self, tenant: TenantId) -> AppResult<ChainReport> {
+        self.verify_chain_of(tenant, false).await
+    }
+
+    async fn verify_chain_of(&self, tenant: TenantId, signed: bool) -> AppResult<ChainReport> {
         // Read every entry, then the recorded head. If the head moved on meanwhile (entries
         // appended while we read), read on; a head behind the entries means forged entries
         // past it or a cut chain, and `finish` reports that.
         let mut verifier = audit::ChainVerifier::new();
         let mut after = 0;
         let mut rounds = 0;
+        let mut mac: Option<String> = None;
         let (broken, head) = 'read: loop {
             loop {
                 let page = self
@@ -109,7 +193,9 @@ impl App {
                     None => break,
                 }
             }
-            let head = self.store().audit_head(tenant).await?;
+            let signed = self.store().audit_head_signed(tenant).await?;
+            let head = signed.as_ref().map(|(seq, hash, _)| (*seq, hash.clone()));
+            mac = signed.and_then(|(_, _, mac)| mac);
             let head_seq = head.as_ref().map_or(0, |(seq, _)| *seq);
             rounds += 1;
             if head_seq <= verifier.head_seq() || rounds >= 10 {
@@ -123,6 +209,19 @@ impl App {
                 Some((seq, hash)) => (*seq, hash.as_str()),
                 None => (0, audit::GENESIS_HASH),
             })),
+        };
+        // With the audit key, the head must carry its signature: a chain recomputed by
+        // someone without the key verifies by its hashes alone, never by its signature.
+        let key = self.inner.audit_key.get().filter(|_| signed);
+        let result = match (result, key, &head) {
+            (Ok(_), Some(key), Some((seq, hash)))
+                if !mac
+                    .as_deref()
+                    .is_some_and(|m| audit::head_mac_matches(key, tenant, *seq, hash, m)) =>
+            {
+                Err(ChainBreak::HeadSignature { seq: *seq })
+            }
+            (other, _, _) => other,
         };
         Ok(match result {
             Ok(verified) => ChainReport {

@@ -264,26 +264,19 @@ impl App {
     ) -> AppResult<LoginOutcome> {
         let now = self.now();
         let keys = [Some(account_key(raw_username)), ip_key(meta)];
+        // A throttled attempt is refused before anything is looked up: it costs the same for
+        // a known and an unknown name (no username oracle) and writes nothing (no audit flood;
+        // the throttle's start is audited once, below).
+        self.throttle_check(&keys, now)?;
         let found = match Username::parse(raw_username) {
             Ok(username) => self.store().find_login(&username).await?,
             Err(_) => None,
         };
-        if let Err(limited) = self.throttle_check(&keys, now) {
-            if let Some((tenant, user)) = found {
-                self.audit(
-                    tenant,
-                    user_event(
-                        meta,
-                        user,
-                        AuthMethod::None,
-                        AuditAction::AuthLogin,
-                        Outcome::Denied,
-                    ),
-                )
-                .await?;
-            }
-            return Err(limited);
-        }
+        // A disabled tenant's staff sign in nowhere; they look like unknown names.
+        let found = match found {
+            Some((tenant, user)) if self.tenant_enabled(tenant).await? => Some((tenant, user)),
+            _ => None,
+        };
         let user = match found {
             Some((tenant, user_id)) => self.store().get_user(tenant, user_id).await?,
             None => None,
@@ -313,6 +306,21 @@ impl App {
                     ),
                 )
                 .await?;
+                if self.throttle_check(&keys[..1], now).is_err() {
+                    // This failure started the account's throttle: one entry for the window,
+                    // however many attempts it then refuses.
+                    self.audit(
+                        tenant,
+                        user_event(
+                            meta,
+                            user_id,
+                            AuthMethod::None,
+                            AuditAction::AuthLogin,
+                            Outcome::Denied,
+                        ),
+                    )
+                    .await?;
+                }
             } else {
                 tracing::info!(
                     event = AuditAction::AuthLogin.as_str(),
@@ -382,6 +390,7 @@ impl App {
             .store()
             .get_tenant(tenant_id)
             .await?
+            .filter(|t| t.disabled_at.is_none())
             .ok_or(AppError::Unauthenticated)?;
         self.store().touch_session(tenant_id, &hash, now).await?;
         let next = NextStep::for_session(session.stage, &user);
@@ -412,8 +421,23 @@ impl App {
                         "the current password is required",
                     ));
                 };
+                // A stolen session must not become a password oracle: wrong current passwords
+                // are throttled per user like wrong second-factor codes.
+                let key = format!("password:{}", info.user.id);
+                self.limits()
+                    .per_user_totp
+                    .check(&key, self.now())
+                    .map_err(|r| AppError::RateLimited {
+                        retry_after_secs: r.secs,
+                    })?;
                 let hash = PasswordHash::from_stored(info.user.password_hash.clone());
                 if !blocking(move || password::verify(&current, &hash)).await? {
+                    let now = self.now();
+                    {
+                        let mut limits = self.limits();
+                        limits.per_user_totp.record_failure(&key, now);
+                        limits.per_user_totp.prune(now);
+                    }
                     self.audit(
                         info.tenant.id,
                         info.event(
@@ -726,12 +750,32 @@ impl App {
         if key.revoked_at.is_some() || !token::ct_eq(&key.secret_hash, &token.secret_hash()) {
             return Err(AppError::Unauthenticated);
         }
+        if !self.tenant_enabled(key.tenant_id).await? {
+            return Err(AppError::Unauthenticated);
+        }
+        // A key dies with its creator's account and acts with at most the creator's current
+        // role: demoting or disabling a user takes their keys' powers with it.
+        let creator_role = match key.created_by {
+            Some(user_id) => {
+                let creator = self
+                    .store()
+                    .get_user(key.tenant_id, user_id)
+                    .await?
+                    .filter(|u| !u.disabled)
+                    .ok_or(AppError::Unauthenticated)?;
+                Some(creator.role)
+            }
+            None => None,
+        };
         self.store()
             .touch_api_key(key.tenant_id, key.id, self.now())
             .await?;
         Ok(Principal {
             tenant_id: key.tenant_id,
-            kind: PrincipalKind::ApiKey { key_id: key.id },
+            kind: PrincipalKind::ApiKey {
+                key_id: key.id,
+                creator_role,
+            },
             role: key.role,
             auth_method: AuthMethod::ApiKey,
             meta: meta.clone(),

@@ -35,7 +35,7 @@ pub const DEMO_FLOW_DE: &str = include_str!("../../../flows/demo-de.yaml");
 /// The English demo flow, as shipped in `flows/demo-en.yaml`.
 pub const DEMO_FLOW_EN: &str = include_str!("../../../flows/demo-en.yaml");
 
-fn system_event(action: AuditAction, object_id: String) -> AuditEvent {
+pub(crate) fn system_event(action: AuditAction, object_id: String) -> AuditEvent {
     AuditEvent {
         actor_kind: ActorKind::System,
         actor_id: None,
@@ -142,10 +142,42 @@ impl App {
             )
             .await?;
         }
-        self.store()
-            .set_tenant_allows_private_http(tenant, true)
-            .await?;
         Ok(())
+    }
+
+    /// Whether the tenant exists and is not disabled.
+    pub(crate) async fn tenant_enabled(&self, tenant: TenantId) -> AppResult<bool> {
+        Ok(self
+            .store()
+            .get_tenant(tenant)
+            .await?
+            .is_some_and(|t| t.disabled_at.is_none()))
+    }
+
+    /// Disables a tenant or enables it again (an operator at the machine: `hotline tenant
+    /// disable|enable`). Disabling ends every session of its staff at once; its API keys,
+    /// widgets and phone numbers stop working; nothing is deleted. Audited in the tenant's log.
+    pub async fn set_tenant_disabled_as_system(
+        &self,
+        tenant: TenantId,
+        disabled: bool,
+    ) -> AppResult<()> {
+        let at = disabled.then(|| self.now());
+        if !self.store().set_tenant_disabled(tenant, at).await? {
+            return Err(AppError::NotFound);
+        }
+        if disabled {
+            for user in self.store().list_users(tenant).await? {
+                self.store().delete_user_sessions(tenant, user.id).await?;
+            }
+        }
+        let action = if disabled {
+            AuditAction::TenantDisable
+        } else {
+            AuditAction::TenantEnable
+        };
+        self.audit(tenant, system_event(action, tenant.to_string()))
+            .await
     }
 
     /// Creates a tenant with its first admin (used by first start and `hotline tenant create`).
@@ -159,6 +191,7 @@ impl App {
             id: TenantId::from_random_bytes(random_bytes()?),
             name,
             created_at: self.now(),
+            disabled_at: None,
         };
         let created = new_user_with_otp(
             self,
@@ -226,5 +259,43 @@ impl App {
         )
         .await?;
         Ok(created)
+    }
+
+    /// Creates an API key from the command line (an operator with access to the data
+    /// directory, for scripts and monitoring); audited as the system acting from the CLI.
+    /// The token is returned once and stored only as a hash.
+    pub async fn create_api_key_as_system(
+        &self,
+        tenant: TenantId,
+        name: DisplayName,
+        role: Role,
+    ) -> AppResult<crate::CreatedApiKey> {
+        self.store()
+            .get_tenant(tenant)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let id = domain::ApiKeyId::from_random_bytes(crate::random_bytes()?);
+        let token = security::token::ApiKeyToken::new(tenant, id, crate::random_bytes()?);
+        let key = store::ApiKey {
+            tenant_id: tenant,
+            id,
+            name,
+            role,
+            secret_hash: token.secret_hash(),
+            created_by: None,
+            created_at: self.now(),
+            revoked_at: None,
+            last_used_at: None,
+        };
+        self.store().insert_api_key(&key).await?;
+        self.audit(
+            tenant,
+            system_event(AuditAction::ApiKeyCreate, id.to_string()),
+        )
+        .await?;
+        Ok(crate::CreatedApiKey {
+            key,
+            token: token.encode(),
+        })
     }
 }

@@ -120,6 +120,9 @@ impl App {
             .resolve_phone_number(number)
             .await?
             .ok_or(AppError::NotFound)?;
+        if !self.tenant_enabled(bound.tenant_id).await? {
+            return Err(AppError::NotFound);
+        }
         let flow_id = bound
             .flow_id
             .ok_or(AppError::Conflict("number (no flow is bound to it)"))?;

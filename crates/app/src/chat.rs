@@ -65,6 +65,9 @@ impl App {
             .resolve_widget(public_id)
             .await?
             .ok_or(AppError::NotFound)?;
+        if !self.tenant_enabled(tenant).await? {
+            return Err(AppError::NotFound);
+        }
         let widget = self
             .store()
             .get_widget(tenant, public_id)
@@ -90,6 +93,7 @@ impl App {
         widget: &ChatWidget,
         resume_token: Option<&str>,
         language: Option<&str>,
+        source: Option<&str>,
     ) -> AppResult<ChatSession> {
         let tenant = widget.tenant;
         if let Some(token) = resume_token {
@@ -102,7 +106,11 @@ impl App {
                 && conv.widget_id.as_deref() == Some(widget.widget.id.as_str())
             {
                 let state = stored_state(&conv)?;
-                let (status, queue) = status_of(&state);
+                let (status, queue) = if conv.status == ConversationStatus::WithAgent {
+                    (ConversationStatus::WithAgent, None)
+                } else {
+                    status_of(&state)
+                };
                 return Ok(ChatSession {
                     tenant,
                     conversation: conv.id,
@@ -113,6 +121,18 @@ impl App {
                     language: state.language,
                 });
             }
+        }
+        // Only a new conversation counts against its source's allowance: resuming is free.
+        if let Some(source) = source {
+            let now = self.now();
+            let mut limits = self.limits();
+            limits
+                .new_chats
+                .check(source, now)
+                .map_err(|r| AppError::RateLimited {
+                    retry_after_secs: r.secs,
+                })?;
+            limits.new_chats.record_failure(source, now);
         }
         let flow_id = widget
             .widget
@@ -220,6 +240,19 @@ impl App {
         if client_id.is_empty() || client_id.len() > 64 || client_id.chars().any(|c| c.is_control())
         {
             return Err(AppError::field("id", "a message id of 1–64 characters"));
+        }
+        {
+            // Per conversation, however many connections resume it.
+            let now = self.now();
+            let key = conversation.to_string();
+            let mut limits = self.limits();
+            limits
+                .chat_messages
+                .check(&key, now)
+                .map_err(|r| AppError::RateLimited {
+                    retry_after_secs: r.secs,
+                })?;
+            limits.chat_messages.record_failure(&key, now);
         }
         let trimmed = text.trim();
         let input = if !trimmed.is_empty()

@@ -40,12 +40,28 @@ pub enum AppError {
     /// The object exists already (for example a taken username).
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// The request does not fit the object's current state, with a stable code a client can
+    /// act on (`already-taken`, `offer-expired`, …) and a sentence for people.
+    #[error("{detail}")]
+    Refused {
+        /// A stable, kebab-case code.
+        code: &'static str,
+        /// What happened, for people.
+        detail: &'static str,
+    },
     /// Input broke a rule; every problem is listed.
     #[error("invalid input")]
     Validation(Vec<FieldError>),
     /// A flow document has errors; all of them are listed.
     #[error("the flow has errors")]
     InvalidFlow(Vec<flow::Diagnostic>),
+    /// An object's stored data does not decrypt: its key was erased (retention, erasure) or
+    /// the stored value was altered or moved. Only this object is affected.
+    #[error("the {what}'s stored data cannot be decrypted")]
+    Unreadable {
+        /// The kind of object (`conversation`, `user`, `recording`).
+        what: &'static str,
+    },
     /// Anything else; logged with its cause chain, never shown to clients.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -69,6 +85,10 @@ impl From<store::StoreError> for AppError {
             // a lookup that found nothing. (`WrongTenant` is different: a record the app
             // built names another tenant, which is a bug and stays internal.)
             store::StoreError::NotFound { .. } => AppError::NotFound,
+            store::StoreError::Undecryptable { what, object } => {
+                tracing::warn!(what, object = %object, "stored data does not decrypt");
+                AppError::Unreadable { what }
+            }
             other => {
                 AppError::Internal(anyhow::Error::new(other).context("store operation failed"))
             }

@@ -4,13 +4,16 @@
 //!
 //! The `App` is cheap to clone and shared by every request handler.
 
+mod at_rest;
 mod audit;
 mod auth;
 mod bootstrap;
 mod calls;
 mod chat;
 mod clock;
+mod contact;
 mod conversation;
+mod destinations;
 mod error;
 mod flows;
 mod keys;
@@ -27,21 +30,29 @@ use domain::{AuditEvent, RequestId, TenantId, Timestamp};
 use security::ratelimit::Limiter;
 use store::Store;
 
-pub use audit::{AuditPage, ChainReport};
+pub use at_rest::{RECORDING_EXTENSION, new_root_key, recording_id, recording_reference};
+pub use audit::{AuditPage, ChainReport, Refusal, new_audit_key};
 pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SecondFactor, SessionInfo};
 pub use bootstrap::{Bootstrapped, DEMO_FLOW_DE, DEMO_FLOW_EN};
 pub use calls::{CallRoute, CallSession};
 pub use chat::{ChatSession, ChatWidget};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use contact::{
+    AgentProfile, AgentView, CallBack, CannedSpec, ContactSettings, ConversationView,
+    DEFAULT_SIP_REALM, Desk, DeskEvent, HandOverReason, KpiInterval, KpiRow,
+    MAX_CALL_BACK_ATTEMPTS, QueueConfig, QueueView, ServiceLevelVariant, SipAccount,
+    SipAccountView, TaskRecord, TaskView, builtin_crisis_text, call_back_number,
+};
 pub use conversation::{CallCommand, ChatMessage, ConversationEvent, MAX_MESSAGE_BYTES};
+pub use destinations::{MAX_DESTINATIONS, normalize_destination};
 pub use error::{AppError, AppResult, FieldError};
 pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
 pub use keys::CreatedApiKey;
 pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{
-    AsrError, Grammar, HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, Prompt,
-    PromptText, PromptWarmer, Recognition, RecognitionStream, Recognizer, Synthesizer, TtsError,
-    VadEvent, Voice,
+    AsrError, CallBackDialer, CallBackOrder, Grammar, HttpClient, OutboundOutcome, OutboundRequest,
+    OutboundResponse, PrivateAccess, Prompt, PromptText, PromptWarmer, Recognition,
+    RecognitionStream, Recognizer, Synthesizer, TtsError, VadEvent, Voice,
 };
 pub use principal::{Principal, PrincipalKind};
 pub use prompts::{flow_phrases, flow_prompts};
@@ -74,6 +85,15 @@ pub struct AuthPolicy {
     pub totp_window_ms: i64,
     /// The issuer shown in authenticator apps.
     pub totp_issuer: String,
+    /// New web-chat conversations one source address may open within `chat_new_window_ms`.
+    pub chat_new_per_source: u32,
+    /// The window for new chats per source.
+    pub chat_new_window_ms: i64,
+    /// Messages one chat conversation may receive within `chat_message_window_ms`, over all
+    /// its connections together.
+    pub chat_messages_per_conversation: u32,
+    /// The window for chat messages.
+    pub chat_message_window_ms: i64,
 }
 
 impl Default for AuthPolicy {
@@ -89,6 +109,10 @@ impl Default for AuthPolicy {
             totp_max_failures: 5,
             totp_window_ms: 15 * 60 * 1000,
             totp_issuer: "Hotline".to_owned(),
+            chat_new_per_source: 20,
+            chat_new_window_ms: 60 * 1000,
+            chat_messages_per_conversation: 10,
+            chat_message_window_ms: 10 * 1000,
         }
     }
 }
@@ -107,6 +131,12 @@ struct Limits {
     per_account: Limiter,
     per_ip: Limiter,
     per_user_totp: Limiter,
+    /// New chat conversations per source address.
+    new_chats: Limiter,
+    /// Messages per chat conversation.
+    chat_messages: Limiter,
+    /// Audited refusals per caller and kind (one a minute).
+    refusals: Limiter,
 }
 
 #[derive(Debug)]
@@ -117,9 +147,14 @@ struct Inner {
     limits: Mutex<Limits>,
     conversations: conversation::ConversationRuntime,
     calls: calls::CallRuntime,
+    contact: contact::ContactRuntime,
     prompts: prompts::PromptRuntime,
     /// Set once at start-up when `nlu.encoder_dir` is configured (see `understanding`).
     sentence_encoder: std::sync::OnceLock<nlu::SharedEmbedder>,
+    /// The digest realm of agents' phones (`sip.realm`), set once at start-up.
+    sip_realm: std::sync::OnceLock<String>,
+    /// The key that signs audit chain heads, set once at start-up (see `audit`).
+    audit_key: std::sync::OnceLock<Vec<u8>>,
 }
 
 /// The application: the store, the clock and the policy, shared by all requests.
@@ -135,6 +170,12 @@ impl App {
             per_account: Limiter::new(policy.account_max_failures, policy.account_window_ms),
             per_ip: Limiter::new(policy.ip_max_failures, policy.ip_window_ms),
             per_user_totp: Limiter::new(policy.totp_max_failures, policy.totp_window_ms),
+            new_chats: Limiter::new(policy.chat_new_per_source, policy.chat_new_window_ms),
+            chat_messages: Limiter::new(
+                policy.chat_messages_per_conversation,
+                policy.chat_message_window_ms,
+            ),
+            refusals: Limiter::new(1, 60 * 1000),
         };
         Self {
             inner: Arc::new(Inner {
@@ -144,8 +185,11 @@ impl App {
                 limits: Mutex::new(limits),
                 conversations: conversation::ConversationRuntime::default(),
                 calls: calls::CallRuntime::default(),
+                contact: contact::ContactRuntime::default(),
                 prompts: prompts::PromptRuntime::default(),
                 sentence_encoder: std::sync::OnceLock::new(),
+                sip_realm: std::sync::OnceLock::new(),
+                audit_key: std::sync::OnceLock::new(),
             }),
         }
     }

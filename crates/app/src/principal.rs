@@ -21,6 +21,9 @@ pub enum PrincipalKind {
     ApiKey {
         /// The key.
         key_id: ApiKeyId,
+        /// The current role of the user who created the key (`None` for a key made on the
+        /// command line): the key never does more than its creator may do now.
+        creator_role: Option<Role>,
     },
 }
 
@@ -40,9 +43,17 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// Refuses with `Forbidden` unless the role allows `permission`.
+    /// Refuses with `Forbidden` unless the role allows `permission` (and, for an API key, its
+    /// creator's current role too).
     pub fn require(&self, permission: Permission) -> AppResult<()> {
-        if rbac::allows(self.role, permission) {
+        let ceiling = match &self.kind {
+            PrincipalKind::ApiKey {
+                creator_role: Some(creator),
+                ..
+            } => rbac::allows(*creator, permission),
+            _ => true,
+        };
+        if ceiling && rbac::allows(self.role, permission) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -62,7 +73,7 @@ impl Principal {
     pub fn event(&self, action: AuditAction, object_id: String, outcome: Outcome) -> AuditEvent {
         let (actor_kind, actor_id) = match &self.kind {
             PrincipalKind::User { user_id, .. } => (ActorKind::User, user_id.to_string()),
-            PrincipalKind::ApiKey { key_id } => (ActorKind::ApiKey, key_id.to_string()),
+            PrincipalKind::ApiKey { key_id, .. } => (ActorKind::ApiKey, key_id.to_string()),
         };
         AuditEvent {
             actor_kind,

@@ -1,6 +1,6 @@
 //! The HTTP client flows use. Operators point `http_request` nodes at their CRM or booking
-//! system, so the URL is tenant-controlled input: unless the tenant is allowed private
-//! networks, every address the host resolves to must be public (no loopback, private,
+//! system, so the URL is tenant-controlled input: unless an admin opened the destination
+//! (`host:port`) for the tenant, every address the host resolves to must be public (no loopback, private,
 //! link-local, carrier-grade NAT, multicast or unspecified address), the request goes to
 //! exactly the checked address (no second DNS lookup), and redirects are not followed.
 //!
@@ -11,7 +11,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use app::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse};
+use app::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, PrivateAccess};
 
 /// Largest response body kept.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -47,6 +47,41 @@ pub fn is_public_ip(ip: IpAddr) -> bool {
                 || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
         }
     }
+}
+
+/// A URL's destination as `host:port`, in the form destinations are opened in (host in lower
+/// case, IPv6 in brackets, the port always written). Read from the parsed URL, so what is
+/// checked is what the request goes to.
+pub fn destination(url: &reqwest::Url) -> Option<String> {
+    // The parser has already lower-cased names, written IPv4 in dotted form and put IPv6 in
+    // brackets.
+    Some(format!(
+        "{}:{}",
+        url.host_str()?.to_ascii_lowercase(),
+        url.port_or_known_default()?
+    ))
+}
+
+/// Whether `access` opens the URL's destination to private addresses: an admin opened it, or
+/// it is one of this server's own demo endpoints (the path as parsed, so `..` cannot climb
+/// out of `/demo/api/`).
+fn opened(url: &reqwest::Url, access: &PrivateAccess) -> bool {
+    if let Some(d) = destination(url)
+        && access.destinations.contains(&d)
+    {
+        return true;
+    }
+    access
+        .own_demo_base
+        .as_deref()
+        .and_then(|b| reqwest::Url::parse(b).ok())
+        .is_some_and(|base| {
+            base.scheme() == url.scheme()
+                && destination(&base) == destination(url)
+                && url.path().starts_with("/demo/api/")
+                && url.username().is_empty()
+                && url.password().is_none()
+        })
 }
 
 /// The flows' HTTP client.
@@ -93,7 +128,7 @@ impl FlowHttpClient {
 
 #[async_trait::async_trait]
 impl HttpClient for FlowHttpClient {
-    async fn send(&self, request: OutboundRequest, allow_private: bool) -> OutboundResponse {
+    async fn send(&self, request: OutboundRequest, access: &PrivateAccess) -> OutboundResponse {
         let Ok(url) = reqwest::Url::parse(&request.url) else {
             return failed("invalid URL");
         };
@@ -104,7 +139,7 @@ impl HttpClient for FlowHttpClient {
             Ok(a) => a,
             Err(reason) => return failed(reason),
         };
-        if !allow_private && !addrs.iter().all(|a| is_public_ip(a.ip())) {
+        if !addrs.iter().all(|a| is_public_ip(a.ip())) && !opened(&url, access) {
             return refused("the host resolves to a private or loopback address");
         }
         let timeout = Duration::from_millis(request.timeout_ms.clamp(100, 30_000));

@@ -3,4 +3,4 @@
 
 mod http_client;
 
-pub use http_client::{FlowHttpClient, is_public_ip};
+pub use http_client::{FlowHttpClient, destination, is_public_ip};

@@ -70,6 +70,12 @@ text_enum!(
         AuthLogoutAll => "auth.logout_all",
         /// A tenant was created.
         TenantCreate => "tenant.create",
+        /// A tenant was disabled (its staff, keys, widgets and numbers stop working).
+        TenantDisable => "tenant.disable",
+        /// A disabled tenant was enabled again.
+        TenantEnable => "tenant.enable",
+        /// A tenant's key was rotated (its data keys re-wrapped under a new version).
+        TenantKeyRotate => "tenant.rotate_key",
         /// A user was created.
         UserCreate => "user.create",
         /// A user's profile changed.
@@ -100,6 +106,33 @@ text_enum!(
         PhoneNumberPut => "phone_number.put",
         /// A phone number was removed.
         PhoneNumberDelete => "phone_number.delete",
+        /// A conversation's transcript was opened (by an agent or a supervisor).
+        TranscriptRead => "conversation.transcript_read",
+        /// A queue was created or changed.
+        QueuePut => "queue.put",
+        /// A queue was removed.
+        QueueDelete => "queue.delete",
+        /// An agent's profile (skills, languages, capacity) was changed.
+        AgentUpdate => "user.agent_profile",
+        /// An agent's SIP account (the phone's username and password) was set or replaced.
+        AgentSipAccountSet => "user.sip_account_set",
+        /// An agent's SIP account was removed.
+        AgentSipAccountRemove => "user.sip_account_remove",
+        /// A supervisor moved a task to another queue or agent.
+        TaskMove => "task.move",
+        /// The contact-centre settings (crisis text, crisis terms) were changed.
+        ContactCentreSettings => "tenant.contact_centre_settings",
+        /// A destination (`host:port`) was opened for the tenant's flows to reach private
+        /// addresses.
+        HttpDestinationAllow => "http_destination.allow",
+        /// A destination was closed again.
+        HttpDestinationRevoke => "http_destination.revoke",
+        /// A signed-in caller was refused a route their role does not allow (at most one
+        /// entry per caller and minute; the object is the route).
+        RouteDenied => "route.denied",
+        /// A signed-in caller's state change was refused by the CSRF check (at most one entry
+        /// per caller and minute).
+        RouteCsrfRefused => "route.csrf_refused",
     }
 );
 
@@ -120,11 +153,18 @@ impl AuditAction {
             | A::UserRoleChange
             | A::UserPasswordChange
             | A::UserSessionsEnd => "user",
-            A::TenantCreate => "tenant",
+            A::TenantCreate | A::TenantDisable | A::TenantEnable | A::TenantKeyRotate => "tenant",
             A::ApiKeyCreate | A::ApiKeyRevoke => "api_key",
             A::FlowCreate | A::FlowUpdate | A::FlowPublish | A::FlowActivate => "flow",
             A::WidgetCreate | A::WidgetUpdate => "widget",
             A::PhoneNumberPut | A::PhoneNumberDelete => "phone_number",
+            A::TranscriptRead => "conversation",
+            A::QueuePut | A::QueueDelete => "queue",
+            A::AgentUpdate | A::AgentSipAccountSet | A::AgentSipAccountRemove => "user",
+            A::TaskMove => "task",
+            A::ContactCentreSettings => "tenant",
+            A::HttpDestinationAllow | A::HttpDestinationRevoke => "http_destination",
+            A::RouteDenied | A::RouteCsrfRefused => "route",
         }
     }
 }
@@ -178,12 +218,19 @@ mod tests {
     use super::AuditAction;
 
     /// The object type an entry records is the one the action's text names, except that a
-    /// login step acts on the user: the same texts the log held before actions were an enum.
+    /// login step and an agent's settings act on the user and the contact-centre settings on the
+    /// tenant: the same texts the log held before actions were an enum.
     #[test]
     fn an_action_acts_on_the_object_its_text_names() {
         for &action in AuditAction::ALL {
             let (prefix, _) = action.as_str().split_once('.').unwrap();
-            let expected = if prefix == "auth" { "user" } else { prefix };
+            // A login step acts on the user, and so does a change to an agent (an agent is a
+            // user who handles conversations); the contact-centre settings are the tenant's.
+            let expected = match prefix {
+                "auth" | "agent" => "user",
+                "contact_centre" => "tenant",
+                other => other,
+            };
             assert_eq!(action.object_type(), expected, "{action}");
         }
     }

@@ -34,6 +34,11 @@ text_enum!(
         Active => "active",
         /// Waiting in a human queue.
         Queued => "queued",
+        /// A human agent holds the conversation; the bot does not answer.
+        WithAgent => "with_agent",
+        /// The caller asked to be called back and hung up: they keep their place in the queue,
+        /// and Hotline calls them when an agent accepts. Nothing runs meanwhile.
+        CallBack => "call_back",
         /// Over.
         Ended => "ended",
     }

@@ -83,12 +83,34 @@ fn free_text(raw: &str, max: usize) -> Result<String, NameError> {
     if len > max {
         return Err(NameError::TooLong { max });
     }
-    if text.chars().any(char::is_control) {
+    if text
+        .chars()
+        .any(|c| c.is_control() || is_invisible_format(c))
+    {
         return Err(NameError::BadCharacter {
-            allowed: "printable characters, no control characters",
+            allowed: "printable characters, no control, bidirectional-override or zero-width characters",
         });
     }
     Ok(text.to_owned())
+}
+
+/// Invisible formatting characters that make a name look like another or reorder what follows
+/// it on screen: bidirectional marks, embeddings, overrides and isolates, zero-width characters,
+/// the soft hyphen, the byte-order mark and the tag characters.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
 }
 
 macro_rules! free_text_name {
@@ -176,6 +198,23 @@ mod tests {
             "Jürgen Groß"
         );
         assert!(DisplayName::parse("a\u{0}b").is_err());
+        // The probe's names: a right-to-left override that shows "admin" reversed text after
+        // it, and zero-width characters that make two names look alike.
+        for sneaky in [
+            "Maria\u{202E}nimda",
+            "Ma\u{200B}ria",
+            "Maria\u{2066}x\u{2069}",
+            "\u{FEFF}Maria",
+            "Ma\u{00AD}ria",
+            "Maria\u{200F}",
+        ] {
+            assert!(DisplayName::parse(sneaky).is_err(), "{sneaky:?}");
+            assert!(TenantName::parse(sneaky).is_err(), "{sneaky:?}");
+        }
+        assert!(
+            DisplayName::parse("محمد علي").is_ok(),
+            "right-to-left scripts are names"
+        );
         assert_eq!(
             DisplayName::parse("   "),
             Err(NameError::TooShort { min: 1 })

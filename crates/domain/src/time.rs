@@ -62,6 +62,13 @@ impl Timestamp {
             .unwrap_or_else(|| format!("@{}ms", self.0))
     }
 
+    /// Parses RFC 3339 text (any offset), truncating below a millisecond.
+    pub fn parse_rfc3339(text: &str) -> Option<Self> {
+        OffsetDateTime::parse(text, &Rfc3339)
+            .ok()
+            .map(Self::from_offset_date_time)
+    }
+
     /// Converts from a `time` value, truncating below a millisecond.
     pub fn from_offset_date_time(t: OffsetDateTime) -> Self {
         let ms = t.unix_timestamp_nanos().div_euclid(1_000_000);

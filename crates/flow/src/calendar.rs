@@ -188,3 +188,24 @@ mod tests {
         assert!(parse_date("2026-1-05").is_none());
     }
 }
+
+/// A [`Calendar`] checked and compiled for use outside flows (a contact-centre queue's
+/// business hours): the same rules and diagnostics as a flow's calendars.
+#[derive(Debug, Clone)]
+pub struct BusinessHours(CompiledCalendar);
+
+impl BusinessHours {
+    /// Compiles `cal`; every problem is returned as a diagnostic.
+    pub fn compile(cal: &Calendar) -> Result<Self, Vec<Diagnostic>> {
+        let mut out = Vec::new();
+        match CompiledCalendar::compile("business_hours", cal, &mut out) {
+            Some(c) if out.iter().all(|d| d.severity != crate::Severity::Error) => Ok(Self(c)),
+            _ => Err(out),
+        }
+    }
+
+    /// Whether the calendar is open at `now_ms` (Unix milliseconds).
+    pub fn is_open(&self, now_ms: i64) -> bool {
+        self.0.is_open(now_ms)
+    }
+}

@@ -72,6 +72,18 @@ pub enum Input {
     TransferFailed,
     /// The caller hung up or closed the chat.
     Hangup,
+    /// Hotline hands the conversation to a human without the flow asking (the caller is in
+    /// crisis, asked for a person, or was not understood twice). The engine goes to the
+    /// flow's `fallback` when that is an `enqueue` node, and otherwise queues the
+    /// conversation in `queue` itself; `reason` is kept in the variable `handover.reason`.
+    /// Ignored when the conversation already waits in a queue, has not started, is being
+    /// transferred or is over.
+    HandOver {
+        /// Why (`crisis`, `asked_for_human`, `out_of_scope`).
+        reason: String,
+        /// The queue to use when the flow's fallback is not an `enqueue` node.
+        queue: String,
+    },
 }
 
 /// Something the shell must do.

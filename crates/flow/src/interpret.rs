@@ -192,6 +192,15 @@ impl Engine<'_> {
             (Wait::Queue(Some(timer)), Input::TimerFired { timer: fired }) if fired == timer => {
                 self.at_current(run, |run, _, node, c| nodes::queue_timeout(run, node, c));
             }
+            (
+                Wait::Input(_) | Wait::Http(_) | Wait::Recording,
+                Input::HandOver { reason, queue },
+            ) => {
+                if let Wait::Input(timer) = wait {
+                    run.effects.push(Effect::CancelTimer { id: timer });
+                }
+                self.hand_over(run, &reason, queue);
+            }
             (Wait::Transfer, Input::TransferFailed) => {
                 self.at_current(run, |run, _, node, c| nodes::transfer_failed(run, node, c));
             }
@@ -275,6 +284,33 @@ impl Engine<'_> {
     }
 
     /// Enters nodes from `i` until one waits.
+    /// Goes to the flow's fallback when it is an `enqueue` node (the author's queue, texts and
+    /// timeout), else queues the conversation in `queue` directly: a hand-over never ends up
+    /// anywhere but with a human.
+    fn hand_over(&self, run: &mut Run<'_>, reason: &str, queue: String) {
+        run.set_var("handover.reason", reason);
+        run.state.stack.clear();
+        let resolved = self.flow.resolved();
+        let fallback = resolved.fallback().filter(|&f| {
+            matches!(
+                resolved.doc.nodes.get(f as usize),
+                Some(crate::format::Node::Enqueue(_))
+            )
+        });
+        if let Some(f) = fallback {
+            self.run_from(run, f);
+            return;
+        }
+        let mut context = std::collections::BTreeMap::new();
+        context.insert("handover.reason".to_owned(), reason.to_owned());
+        run.effects.push(Effect::Enqueue {
+            queue: queue.clone(),
+            priority: 0,
+            context,
+        });
+        run.state.waiting = Waiting::Queue { queue, timer: None };
+    }
+
     fn run_from(&self, run: &mut Run<'_>, mut i: u32) {
         let flow = self.flow;
         loop {

@@ -26,6 +26,7 @@ pub mod template;
 pub mod testing;
 pub mod validate;
 
+pub use calendar::BusinessHours;
 pub use compile::Flow;
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::*;

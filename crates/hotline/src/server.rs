@@ -70,10 +70,152 @@ pub async fn open_store(settings: &Settings) -> anyhow::Result<store::Store> {
     Ok(store)
 }
 
+/// Reads the audit key from `audit_key_file` (default `DATA_DIR/audit.key`) and installs it.
+/// Without the file: with `create`, a new key is written (owner-only) and the chain heads
+/// written before it are signed once their chains verify; without `create` (verification),
+/// it is an error, since signatures cannot be checked without the server's key.
+pub async fn install_audit_key(settings: &Settings, app: &App, create: bool) -> anyhow::Result<()> {
+    let path = settings
+        .audit_key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("audit.key"));
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let key = security::audit::key_from_text(&text).with_context(|| {
+                format!(
+                    "the audit key file {} must hold at least 64 hex characters",
+                    path.display()
+                )
+            })?;
+            app.set_audit_key(key);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("creating {}", dir.display()))?;
+            }
+            let key = app::new_audit_key().map_err(|e| anyhow::anyhow!("{e}"))?;
+            write_secret(&path, &security::audit::key_to_text(&key))?;
+            app.set_audit_key(key);
+            let signed = app
+                .adopt_audit_heads()
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            tracing::info!(path = %path.display(), signed, "audit key created; existing chain heads signed");
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => anyhow::bail!(
+            "no audit key at {}: point audit_key_file (HOTLINE_AUDIT_KEY_FILE) at the server's key",
+            path.display()
+        ),
+        Err(e) => Err(e).with_context(|| format!("reading the audit key file {}", path.display())),
+    }
+}
+
+/// Unlocks callers' data at rest with the root key: `root_key` (`HOTLINE_ROOT_KEY`), else the
+/// file `root_key_file` (default `DATA_DIR/root.key`). A database set up without one gets a
+/// new key file when `create` (first start, or the upgrade of a database from before
+/// encryption at rest), and what an older version stored in clear is sealed. Fails closed:
+/// a database whose data is encrypted is never opened without its key, and a wrong key is
+/// refused before anything is read or written.
+pub async fn install_root_key(
+    settings: &Settings,
+    store: &store::Store,
+    create: bool,
+    now: domain::Timestamp,
+) -> anyhow::Result<()> {
+    let path = settings
+        .root_key_file
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.join("root.key"));
+    let key = if let Some(text) = &settings.root_key {
+        security::crypto::Key::from_text(text)
+            .context("the root key (root_key, HOTLINE_ROOT_KEY) must be 64 hex characters")?
+    } else {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => security::crypto::Key::from_text(&text).with_context(|| {
+                format!(
+                    "the root key file {} must hold 64 hex characters",
+                    path.display()
+                )
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if store.has_root_key_check().await? {
+                    anyhow::bail!(
+                        "no root key at {}: this database's callers' data is encrypted and \
+                         cannot be opened without the root key it was set up with; point \
+                         root_key_file (HOTLINE_ROOT_KEY_FILE) at that key or set \
+                         HOTLINE_ROOT_KEY",
+                        path.display()
+                    );
+                }
+                if !create {
+                    anyhow::bail!(
+                        "no root key at {}: point root_key_file (HOTLINE_ROOT_KEY_FILE) at the \
+                         server's key",
+                        path.display()
+                    );
+                }
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("creating {}", dir.display()))?;
+                }
+                let key = app::new_root_key().map_err(|e| anyhow::anyhow!("{e}"))?;
+                write_secret(&path, &key.to_text())?;
+                tracing::info!(path = %path.display(), "root key for data at rest created");
+                key
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("reading the root key file {}", path.display()));
+            }
+        }
+    };
+    match store.unlock(key).await {
+        Ok(_) => {}
+        Err(store::StoreError::WrongRootKey) => anyhow::bail!(
+            "the root key does not open this database: its data was encrypted under another \
+             root key (check root_key_file / HOTLINE_ROOT_KEY); nothing was read or written"
+        ),
+        Err(e) => return Err(e).context("unlocking the database's keys"),
+    }
+    let sealed = store
+        .seal_plaintext(now)
+        .await
+        .context("encrypting data stored in clear by an older version")?;
+    if sealed > 0 {
+        tracing::info!(
+            values = sealed,
+            "data stored in clear by an older version is now encrypted"
+        );
+    }
+    Ok(())
+}
+
+/// Writes a new secret file readable by its owner only; an existing file is never replaced.
+fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("creating the key file {}", path.display()))?;
+    file.write_all(text.as_bytes())?;
+    file.sync_all()?;
+    Ok(())
+}
+
 /// Starts the server in the background with the given clock.
 pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Running> {
     let store = open_store(settings).await?;
+    install_root_key(settings, &store, true, clock.now()).await?;
     let app = App::new(store.clone(), clock.clone(), settings.auth.policy());
+    // Before anything is audited: every head from here on is signed.
+    install_audit_key(settings, &app, true).await?;
+    app.set_sip_realm(settings.sip.realm.clone());
     if let Some(dir) = &settings.nlu.encoder_dir {
         // Loaded before anything compiles a flow, so every model can combine it.
         let encoder = crate::encoder::load_encoder(dir)?;
@@ -169,6 +311,16 @@ async fn start_sip(
     config.invite_burst = sip.invite_burst;
     config.media_timeout = Duration::from_secs(sip.media_timeout_secs.max(5));
     config.answer_delay = Duration::from_millis(sip.answer_delay_ms.min(10_000));
+    config.realm.clone_from(&sip.realm);
+    config.agent_ring = Duration::from_secs(sip.agent_ring_secs.clamp(1, 300));
+    if let Some(trunk) = &sip.call_back_trunk {
+        let resolved: SocketAddr = tokio::net::lookup_host(trunk.as_str())
+            .await
+            .with_context(|| format!("resolving sip.call_back_trunk {trunk}"))?
+            .next()
+            .context("sip.call_back_trunk resolves to no address")?;
+        config.call_back_trunk = Some(resolved);
+    }
     if let (Some(user), Some(file)) = (&sip.auth_user, &sip.auth_password_file) {
         config.credentials = Some(sip_proto::auth::Credentials {
             username: user.clone(),
@@ -229,7 +381,9 @@ const TIMER_CHECK_MS: i64 = 250;
 
 /// The background jobs until shutdown: conversation timers (no-input timeouts, queue waits,
 /// HTTP watchdogs) live in the store and this loop fires the due ones, so they survive
-/// restarts; and housekeeping now and then.
+/// restarts; the contact centre's routers are restored at start and their timers (offer
+/// timeouts, wrap-ups, maximum waits, business hours) fired with the same cadence; and
+/// housekeeping now and then.
 ///
 /// The timer check waits on the app's clock, not on tokio's: with the system clock that is
 /// every 250 ms, and a test on a `ManualClock` that moves time past a timer's due time
@@ -239,6 +393,16 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
     // The first check is right away: timers that fell due while the server was down fire
     // at start.
     let mut next_check = clock.sleep_until(clock.now());
+    // Waiting callers are queued again after a restart, in their order; offers that were
+    // open are made again.
+    match app.restore_contact_centres().await {
+        Ok(n) if n > 0 => tracing::info!(tasks = n, "contact centre restored"),
+        Ok(_) => {}
+        Err(e) => {
+            let error = format!("{:#}", anyhow::Error::new(e));
+            tracing::warn!(error, "restoring the contact centre failed");
+        }
+    }
     loop {
         tokio::select! {
             _ = housekeeping_tick.tick() => housekeeping(&app).await,
@@ -246,6 +410,10 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
                 if let Err(e) = app.fire_due_timers().await {
                     let error = format!("{:#}", anyhow::Error::new(e));
                     tracing::warn!(error, "firing conversation timers failed");
+                }
+                if let Err(e) = app.fire_contact_timers().await {
+                    let error = format!("{:#}", anyhow::Error::new(e));
+                    tracing::warn!(error, "firing contact-centre timers failed");
                 }
                 next_check = clock.sleep_until(clock.now().plus_millis(TIMER_CHECK_MS));
             }

@@ -36,6 +36,9 @@ pub struct AuthSettings {
     pub ip_max_failures: u32,
     /// The window for login failures.
     pub failure_window_secs: i64,
+    /// New web-chat conversations one source address may open per minute (resuming one is
+    /// free). Raise it for a site whose visitors share one address (a large NAT).
+    pub chat_new_per_source_per_minute: u32,
 }
 
 impl Default for AuthSettings {
@@ -47,6 +50,7 @@ impl Default for AuthSettings {
             account_max_failures: policy.account_max_failures,
             ip_max_failures: policy.ip_max_failures,
             failure_window_secs: policy.account_window_ms / 1000,
+            chat_new_per_source_per_minute: policy.chat_new_per_source,
         }
     }
 }
@@ -61,6 +65,8 @@ impl AuthSettings {
             account_window_ms: self.failure_window_secs.saturating_mul(1000),
             ip_max_failures: self.ip_max_failures,
             ip_window_ms: self.failure_window_secs.saturating_mul(1000),
+            chat_new_per_source: self.chat_new_per_source_per_minute,
+            chat_new_window_ms: 60 * 1000,
             ..app::AuthPolicy::default()
         }
     }
@@ -114,6 +120,14 @@ pub struct SipSettings {
     pub media_timeout_secs: u64,
     /// How long a call rings before it is answered, milliseconds.
     pub answer_delay_ms: u64,
+    /// The digest realm: of the challenge to trunks that must authenticate, and of agents'
+    /// phones (changing it invalidates the agents' SIP passwords, whose hash names it).
+    pub realm: String,
+    /// How long an agent's phone may ring before the caller goes back to the queue, seconds.
+    pub agent_ring_secs: u64,
+    /// The trunk (`host:port`) that takes Hotline's outgoing calls: call-backs to callers who
+    /// asked for one. Unset: callers are not offered call-backs.
+    pub call_back_trunk: Option<String>,
 }
 
 impl Default for SipSettings {
@@ -139,6 +153,9 @@ impl Default for SipSettings {
             speech_recognition: true,
             media_timeout_secs: 60,
             answer_delay_ms: 500,
+            realm: app::DEFAULT_SIP_REALM.to_owned(),
+            agent_ring_secs: 20,
+            call_back_trunk: None,
         }
     }
 }
@@ -182,6 +199,17 @@ pub struct Settings {
     pub sip: SipSettings,
     /// Natural-language understanding.
     pub nlu: NluSettings,
+    /// The file holding the key that signs the audit chain (64 hex characters; made on first
+    /// start if missing). Default: `audit.key` in `data_dir`. Keep it outside the database
+    /// and give every server of an installation the same file.
+    pub audit_key_file: Option<PathBuf>,
+    /// The file holding the root key that encrypts callers' data at rest (64 hex characters;
+    /// made on first start if missing). Default: `root.key` in `data_dir`. Keep it outside
+    /// the database and its backups, and give every server of an installation the same key.
+    pub root_key_file: Option<PathBuf>,
+    /// The root key itself (secret; 64 hex characters), instead of `root_key_file`.
+    #[serde(skip_serializing)]
+    pub root_key: Option<String>,
     /// The database URL (secret). Default: SQLite in `data_dir`.
     #[serde(skip_serializing)]
     pub database_url: Option<String>,
@@ -196,6 +224,9 @@ impl Default for Settings {
             log_level: "info".to_owned(),
             body_limit_bytes: 1024 * 1024,
             auth: AuthSettings::default(),
+            audit_key_file: None,
+            root_key_file: None,
+            root_key: None,
             sip: SipSettings::default(),
             nlu: NluSettings::default(),
             database_url: None,
@@ -213,6 +244,9 @@ const SETTING_KEYS: &[&str] = &[
     "auth",
     "sip",
     "nlu",
+    "audit_key_file",
+    "root_key_file",
+    "root_key",
     "database_url",
 ];
 

@@ -1,6 +1,7 @@
 //! Hotline's natural-language understanding core: normalisation, language identification,
-//! intent classification with calibrated confidence and out-of-scope detection, and entity
-//! extraction for German and English.
+//! intent classification with calibrated confidence and out-of-scope detection, entity
+//! extraction for German and English, and crisis detection on every caller message
+//! ([`CrisisDetector`], [`asks_for_human`]).
 //!
 //! The crate is pure: it reads no files, opens no sockets, reads no clock and uses no global
 //! random source. Data comes in as strings and structs; training is deterministic given
@@ -10,6 +11,7 @@
 //! loads), the model adds the utterance's embedding to its sparse features: stronger on
 //! few-shot data and out-of-scope, and it understands German callers from English examples.
 
+mod crisis;
 mod data;
 mod embed;
 pub mod entities;
@@ -21,6 +23,10 @@ mod normalize;
 mod rng;
 mod train;
 
+pub use crisis::{
+    CrisisCategory, CrisisDetector, CrisisHit, CrisisSource, CrisisTermError,
+    MAX_CRISIS_TERM_CHARS, MAX_CRISIS_TERMS, asks_for_human,
+};
 pub use data::{DataError, Example, parse_jsonl};
 pub use embed::{SentenceEmbedder, SharedEmbedder};
 pub use entities::{DateTimeGrain, Entity, EntityKind, EntityList, EntityValue, extract_entities};

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::embed::{SharedEmbedder, append_dense};
-use crate::features::{CHAR_BIT, FeatureConfig, extract};
+use crate::features::{CHAR_BIT, FeatureConfig, extract, extract_normalized};
 use crate::lang::{Lang, detect_language};
 use crate::normalize::normalize;
 
@@ -348,6 +348,27 @@ impl Model {
         add_scores_q(&self.weights, &self.row_scale, x, &mut scores);
         softmax(&mut scores, self.meta.temperature);
         scores
+    }
+
+    /// All classes the classifier scores (in-scope intents and the out-of-scope class),
+    /// sorted; the order of [`Model::probabilities_of_normalized`].
+    pub(crate) fn classes(&self) -> &[String] {
+        &self.meta.classes
+    }
+
+    /// Calibrated probabilities of every class for text that is already normalised, from
+    /// the sparse features alone, for in-crate users that weigh the whole distribution
+    /// (the crisis classifier).
+    pub(crate) fn probabilities_of_normalized(&self, normalized: &str) -> Vec<f32> {
+        let mut raw = Vec::with_capacity(256);
+        extract_normalized(normalized, &self.meta.features, &mut raw);
+        let x = vectorize(
+            &self.keys,
+            &self.idf,
+            &mut raw,
+            self.meta.features.char_weight,
+        );
+        self.probabilities(&x)
     }
 
     /// Classifies one utterance.

@@ -203,11 +203,20 @@ pub fn train_with_embedder(
         char_weight: config.char_weight,
     };
 
-    let raw: Vec<Vec<u64>> = examples
+    // Each utterance's feature keys, extracted once: with repetitions for the vectors,
+    // deduplicated for the document frequencies.
+    let mut extracted: Vec<Vec<u64>> = examples
         .iter()
         .map(|e| {
             let mut keys = Vec::new();
             extract(&e.text, &features, &mut keys);
+            keys
+        })
+        .collect();
+    let raw: Vec<Vec<u64>> = extracted
+        .iter()
+        .map(|keys| {
+            let mut keys = keys.clone();
             keys.sort_unstable();
             keys.dedup();
             keys
@@ -224,13 +233,9 @@ pub fn train_with_embedder(
         Some(embedder) => examples.iter().map(|e| embedder.embed(&e.text)).collect(),
         None => Vec::new(),
     };
-    let sparse: Vec<SparseVec> = examples
-        .iter()
-        .map(|e| {
-            let mut k = Vec::new();
-            extract(&e.text, &features, &mut k);
-            vectorize(&keys, &idf, &mut k, features.char_weight)
-        })
+    let sparse: Vec<SparseVec> = extracted
+        .iter_mut()
+        .map(|k| vectorize(&keys, &idf, k, features.char_weight))
         .collect();
     let ys: Vec<usize> = examples
         .iter()

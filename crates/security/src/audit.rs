@@ -36,8 +36,18 @@
 //! | 14 | outcome | UTF-8 of its stable name (`success`, `failure`, `denied`) |
 //!
 //! Changing any of this needs a new version tag; old entries keep verifying under the old one.
+//!
+//! # The signed head
+//!
+//! Hashes alone do not stop someone who can write the database: they can edit an entry and
+//! recompute every hash after it and the head. So the head is also signed, `mac =
+//! lower-hex(HMAC-SHA256(key, canonical head))` with a key kept outside the database
+//! ([`head_mac`]; the canonical head is the fields `hotline-audit-head-v1`, tenant id, seq and
+//! hash, written as above). Recomputing the chain without the key leaves a head whose
+//! signature does not match ([`ChainBreak::HeadSignature`]).
 
 use domain::{AuditEntry, AuditEntryId, AuditEvent, TenantId, Timestamp};
+use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 /// `prev_hash` of the first entry in every chain.
@@ -114,6 +124,54 @@ pub fn entry_hash(prev_hash: &str, canonical: &[u8]) -> String {
     hasher.update(prev_hash.as_bytes());
     hasher.update(canonical);
     data_encoding::HEXLOWER.encode(&hasher.finalize())
+}
+
+/// The canonical form of a chain head, as signed.
+fn canonical_head(tenant_id: TenantId, seq: i64, hash: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128);
+    put(&mut out, b"hotline-audit-head-v1");
+    put(&mut out, tenant_id.as_uuid().as_bytes());
+    put(&mut out, &seq.to_be_bytes());
+    put(&mut out, hash.as_bytes());
+    out
+}
+
+fn head_hmac(key: &[u8], tenant_id: TenantId, seq: i64, hash: &str) -> hmac::Hmac<Sha256> {
+    // HMAC takes a key of any length.
+    let mut mac = <hmac::Hmac<Sha256> as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
+    mac.update(&canonical_head(tenant_id, seq, hash));
+    mac
+}
+
+/// The signature of a chain head `(seq, hash)` under `key` (see the module docs).
+pub fn head_mac(key: &[u8], tenant_id: TenantId, seq: i64, hash: &str) -> String {
+    data_encoding::HEXLOWER.encode(&head_hmac(key, tenant_id, seq, hash).finalize().into_bytes())
+}
+
+/// Whether `mac` signs the head `(seq, hash)` under `key`, compared in constant time.
+pub fn head_mac_matches(key: &[u8], tenant_id: TenantId, seq: i64, hash: &str, mac: &str) -> bool {
+    data_encoding::HEXLOWER
+        .decode(mac.as_bytes())
+        .is_ok_and(|bytes| {
+            head_hmac(key, tenant_id, seq, hash)
+                .verify_slice(&bytes)
+                .is_ok()
+        })
+}
+
+/// An audit key as its file holds it: lower-case hex.
+pub fn key_to_text(key: &[u8]) -> String {
+    data_encoding::HEXLOWER.encode(key)
+}
+
+/// The key in an audit key file's text: at least 32 bytes as hex (surrounding white space
+/// ignored); `None` for anything else.
+pub fn key_from_text(text: &str) -> Option<Vec<u8>> {
+    data_encoding::HEXLOWER_PERMISSIVE
+        .decode(text.trim().as_bytes())
+        .ok()
+        .filter(|k| k.len() >= 32)
 }
 
 /// Builds the complete entry at position `seq`, linked to `prev_hash` (the hash of entry
@@ -195,6 +253,16 @@ pub enum ChainBreak {
         expected_seq: i64,
         /// The last sequence number actually found (0 for an empty chain).
         found_seq: i64,
+    },
+    /// The chain and its head agree, but the head's signature is missing or does not match
+    /// the audit key: the chain was recomputed by someone without the key (or the key is not
+    /// the one the server signs with).
+    #[error(
+        "the audit chain's head (entry {seq}) is not signed by the audit key: the chain was recomputed without the key, or this is not the server's key"
+    )]
+    HeadSignature {
+        /// The head's sequence number.
+        seq: i64,
     },
 }
 

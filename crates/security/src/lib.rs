@@ -11,6 +11,7 @@
 pub mod alphabet;
 pub mod audit;
 pub mod backup_codes;
+pub mod crypto;
 pub mod password;
 pub mod ratelimit;
 pub mod rbac;

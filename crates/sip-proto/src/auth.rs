@@ -51,7 +51,10 @@ fn token(name: &str, value: &str) -> Param {
     }
 }
 
-fn ha1(user: &str, realm: &str, password: &str) -> String {
+/// HA1 of RFC 2617 §3.2.2.2: `MD5(username:realm:password)` in lower-case hex. A registrar
+/// stores this instead of the password; it is as good as the password for this realm, so it
+/// is a secret too.
+pub fn ha1(user: &str, realm: &str, password: &str) -> String {
     hex_digest(format!("{user}:{realm}:{password}").as_bytes())
 }
 
@@ -153,26 +156,44 @@ pub fn verify(
     nonce: &str,
     creds: &Credentials,
 ) -> Result<(), AuthError> {
+    let h1 = ha1(&creds.username, expected_realm, &creds.password);
+    verify_ha1(
+        authorization,
+        method,
+        expected_realm,
+        nonce,
+        &creds.username,
+        &h1,
+    )
+}
+
+/// Verifies credentials against a stored HA1 (see [`ha1`]) instead of a password, as a
+/// registrar does. `nonce` is the one we issued; the caller checks its freshness and the
+/// nonce count ([`nonce_count`]).
+pub fn verify_ha1(
+    authorization: &AuthHeader,
+    method: &str,
+    expected_realm: &str,
+    nonce: &str,
+    username: &str,
+    ha1: &str,
+) -> Result<(), AuthError> {
     if !authorization.scheme.eq_ignore_ascii_case("Digest") {
         return Err(AuthError::NotDigest);
     }
     check_algorithm(authorization)?;
     let get = |name: &'static str| authorization.param(name).ok_or(AuthError::Missing(name));
-    if get("username")? != creds.username
-        || get("realm")? != expected_realm
-        || get("nonce")? != nonce
-    {
+    if get("username")? != username || get("realm")? != expected_realm || get("nonce")? != nonce {
         return Err(AuthError::Mismatch);
     }
     let uri = get("uri")?;
-    let h1 = ha1(&creds.username, expected_realm, &creds.password);
     let h2 = hex_digest(format!("{method}:{uri}").as_bytes());
     let qop = match authorization.param("qop") {
         None => None,
         Some("auth") => Some((get("nc")?, get("cnonce")?, "auth")),
         Some(_) => return Err(AuthError::Unsupported),
     };
-    let expected = response_hash(&h1, nonce, qop, &h2);
+    let expected = response_hash(&ha1.to_ascii_lowercase(), nonce, qop, &h2);
     // Constant-time comparison: the response is a secret-derived value.
     let given = get("response")?.to_ascii_lowercase();
     let diff = expected
@@ -184,4 +205,10 @@ pub fn verify(
     } else {
         Err(AuthError::Mismatch)
     }
+}
+
+/// The nonce count (`nc`, hexadecimal) of credentials with `qop=auth`; `None` without qop or
+/// when it does not parse. A registrar refuses a count it has seen for the nonce (a replay).
+pub fn nonce_count(authorization: &AuthHeader) -> Option<u32> {
+    u32::from_str_radix(authorization.param("nc")?, 16).ok()
 }

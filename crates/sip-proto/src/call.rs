@@ -1,13 +1,15 @@
-//! The state of one inbound call (the UAS side of an INVITE dialog) and the events a shell sees.
-//! The [`UserAgent`](crate::ua::UserAgent) drives these; this module holds the data, the states
-//! and the small parsers for what arrives inside a call (DTMF by SIP INFO).
+//! The state of one call (the UAS side of an INVITE dialog we answer, or the UAC side of one we
+//! place) and the events a shell sees. The [`UserAgent`](crate::ua::UserAgent) drives these;
+//! this module holds the data, the states and the small parsers for what arrives inside a call
+//! (DTMF by SIP INFO).
 
 use std::net::SocketAddr;
 
 use crate::dialog::Dialog;
 use crate::endpoint::TransactionId;
-use crate::message::Response;
+use crate::message::{Request, Response};
 use crate::register::RegistrationId;
+use crate::registrar::RegisterRequest;
 use crate::sdp::{Answer, LocalMedia, SessionDescription};
 use crate::typed::{AuthHeader, NameAddr, Transport};
 use crate::uri::Uri;
@@ -29,6 +31,11 @@ pub enum CallState {
     Confirmed,
     /// Our BYE is in flight.
     Terminating,
+    /// A call we placed: INVITE sent, no final response yet.
+    Calling,
+    /// A call we placed and gave up on: CANCEL sent (or waiting for a provisional response to
+    /// send it, RFC 3261 §9.1).
+    Cancelling,
     Terminated,
 }
 
@@ -113,6 +120,26 @@ pub enum UaEvent {
     Unregistered {
         registration: RegistrationId,
     },
+    /// A REGISTER for us as the registrar; answer it with
+    /// [`UserAgent::answer_register`](crate::ua::UserAgent::answer_register).
+    Register(Box<RegisterRequest>),
+    /// A call we placed rings (180 or 183), once.
+    Ringing {
+        call: CallId,
+    },
+    /// A call we placed was answered (2xx) and acknowledged: media may flow. `media` is what
+    /// the answer agreed (`None` when it could not be understood; the call is up anyway and
+    /// the shell decides).
+    Answered {
+        call: CallId,
+        media: Option<Answer>,
+    },
+    /// A call we placed was refused (its final status), not answered in time (408), or could
+    /// not be sent (503). Cancelling it ends here too (487).
+    Failed {
+        call: CallId,
+        status: u16,
+    },
     /// A REFER was accepted with 202; the shell carries out the transfer.
     Transfer {
         call: CallId,
@@ -141,6 +168,19 @@ pub(crate) struct Pending2xx {
     pub(crate) give_up: u64,
 }
 
+/// What the UAC side of a call keeps beyond its dialog.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    /// Our INVITE (for the CANCEL, which copies it).
+    pub(crate) invite: Request,
+    /// The ACK we sent for the 2xx, sent again for each retransmitted 2xx.
+    pub(crate) ack: Option<Request>,
+    /// A provisional response arrived: a CANCEL may be sent.
+    pub(crate) provisional: bool,
+    pub(crate) cancel_sent: bool,
+    pub(crate) rang: bool,
+}
+
 /// One call's state.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
@@ -156,6 +196,8 @@ pub(crate) struct Call {
     /// Our REFER in flight.
     pub(crate) refer_tx: Option<TransactionId>,
     pub(crate) hangup_after_ack: bool,
+    /// Set for a call we placed (the UAC side).
+    pub(crate) outgoing: Option<Outgoing>,
 }
 
 /// A DTMF digit carried in an INFO body.

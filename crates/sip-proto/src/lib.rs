@@ -4,8 +4,9 @@
 //!
 //! Layers, bottom up: [`parse`] and the message model ([`message`], [`headers`], [`typed`],
 //! [`uri`]); [`sdp`] offer/answer; [`transaction`] state machines owned by an [`Endpoint`];
-//! [`dialog`] state; the UAS [`ua::UserAgent`] whose [`call`]s a shell drives; and [`auth`]
-//! digest helpers. Every layer with timers has the same run loop: `handle_datagram` /
+//! [`dialog`] state; the [`ua::UserAgent`] whose [`call`]s a shell drives (answered, or placed
+//! by [`outgoing`]), which also answers REGISTER as a [`registrar`]; and [`auth`] digest
+//! helpers. Every layer with timers has the same run loop: `handle_datagram` /
 //! `handle_timeout` in, `poll_transmit` / `poll_event` / `poll_timeout` out.
 
 pub mod auth;
@@ -17,8 +18,10 @@ pub mod headers;
 pub mod md5;
 pub mod message;
 pub mod method;
+pub mod outgoing;
 mod parser;
 pub mod register;
+pub mod registrar;
 mod scan;
 pub mod sdp;
 pub mod transaction;

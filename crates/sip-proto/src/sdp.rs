@@ -487,7 +487,19 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Answer, 
     })
 }
 
-/// An offer of our codecs (used when an INVITE arrives without SDP).
+/// Reads the answer to our [`offer`] (RFC 3264 §5): the codec is the answer's first one we
+/// support, telephone-event as answered, the direction ours given the answer's, and where to
+/// send. The returned `sdp` is our offer, as sent.
+pub fn accept(answer_sdp: &SessionDescription, local: &LocalMedia) -> Result<Answer, SdpError> {
+    // The answerer's choice read like an offer gives exactly what both sides agreed.
+    let agreed = answer(answer_sdp, local)?;
+    Ok(Answer {
+        sdp: offer(local, Direction::SendRecv),
+        ..agreed
+    })
+}
+
+/// An offer of our codecs (used when an INVITE arrives without SDP, and for calls we place).
 pub fn offer(local: &LocalMedia, direction: Direction) -> SessionDescription {
     let mut formats: Vec<String> = local
         .codecs

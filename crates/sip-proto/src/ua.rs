@@ -1,6 +1,8 @@
-//! The UAS user agent: an [`Endpoint`] plus the calls it carries, with the same run loop
+//! The user agent: an [`Endpoint`] plus the calls it carries, with the same run loop
 //! (`handle_datagram`, `handle_timeout`, `poll_transmit`, `poll_event`, `poll_timeout`) and the
-//! commands a call shell issues (`ring`, `answer`, `reject`, `hangup`). Random tags and branches
+//! commands a call shell issues (`ring`, `answer`, `reject`, `hangup`). Calls arrive here (the
+//! UAS side); calls we place (`invite`, the UAC side) live in [`crate::outgoing`], and the
+//! REGISTER requests we answer as a registrar in [`crate::registrar`]. Random tags and branches
 //! come from a caller-supplied seed, so runs are reproducible.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -14,13 +16,15 @@ use crate::endpoint::{Endpoint, EndpointError, Event, TransactionId, Transmit};
 use crate::message::{Message, Request, Response};
 use crate::method::Method;
 use crate::register::{Outcome, Registration, RegistrationConfig, RegistrationId};
+use crate::registrar::{ContactBinding, RegisterAnswer, RegisterRequest};
+use crate::scan::Param;
 use crate::sdp::{self, Answer, LocalMedia, SdpError, SessionDescription};
 use crate::transaction::Timers;
 use crate::typed::{MAGIC_COOKIE, Transport};
 use crate::uri::Uri;
 
 /// Methods we handle, for Allow headers.
-pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY";
+pub const ALLOW: &str = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, REFER, NOTIFY, REGISTER";
 
 /// Settings of a user agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +42,8 @@ pub enum CallError {
     UnknownCall,
     #[error("no such registration")]
     UnknownRegistration,
+    #[error("the call's target or address of record cannot be written in a header")]
+    InvalidTarget,
     #[error("the call is in state {0:?}, which does not allow this")]
     InvalidState(CallState),
     /// The offer could not be answered; 488 (or 400) was sent and the call ended.
@@ -50,13 +56,13 @@ pub enum CallError {
 /// A user agent server carrying many calls.
 #[derive(Debug)]
 pub struct UserAgent {
-    config: UaConfig,
-    endpoint: Endpoint,
+    pub(crate) config: UaConfig,
+    pub(crate) endpoint: Endpoint,
     rng: u64,
-    next_call: u64,
-    calls: BTreeMap<CallId, Call>,
-    by_dialog: HashMap<(String, String), CallId>,
-    events: VecDeque<UaEvent>,
+    pub(crate) next_call: u64,
+    pub(crate) calls: BTreeMap<CallId, Call>,
+    pub(crate) by_dialog: HashMap<(String, String), CallId>,
+    pub(crate) events: VecDeque<UaEvent>,
     registrations: BTreeMap<RegistrationId, Registration>,
     next_registration: u64,
 }
@@ -86,7 +92,7 @@ impl UserAgent {
     }
 
     /// A random token (splitmix64) for tags and branches.
-    fn token(&mut self) -> String {
+    pub(crate) fn token(&mut self) -> String {
         self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.rng;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -206,6 +212,16 @@ impl UserAgent {
                 {
                     self.on_register_failure(tx, now)
                 }
+                Event::Response { tx, response } if self.outgoing_of(tx).is_some() => {
+                    self.on_invite_response(tx, response, now)
+                }
+                Event::Timeout { tx } if self.outgoing_of(tx).is_some() => {
+                    self.on_invite_failure(tx, 408)
+                }
+                Event::TransportError { tx } if self.outgoing_of(tx).is_some() => {
+                    self.on_invite_failure(tx, 503)
+                }
+                Event::StrayResponse { response, .. } => self.on_stray_response(&response),
                 Event::Response { tx, response } if self.refer_of(tx).is_some() => {
                     self.on_refer_done(tx, response.status)
                 }
@@ -216,10 +232,7 @@ impl UserAgent {
                 }
                 Event::Response { tx, response } if response.status >= 200 => self.on_bye_done(tx),
                 Event::Timeout { tx } | Event::TransportError { tx } => self.on_bye_done(tx),
-                Event::Response { .. }
-                | Event::StrayResponse { .. }
-                | Event::Dropped { .. }
-                | Event::Rejected { .. } => {}
+                Event::Response { .. } | Event::Dropped { .. } | Event::Rejected { .. } => {}
             }
         }
     }
@@ -317,7 +330,13 @@ impl UserAgent {
         }
     }
 
-    fn reply(&mut self, tx: TransactionId, status: u16, now: u64, extra: &[(&str, &str)]) {
+    pub(crate) fn reply(
+        &mut self,
+        tx: TransactionId,
+        status: u16,
+        now: u64,
+        extra: &[(&str, &str)],
+    ) {
         let tag = self.token();
         let Some(req) = self.endpoint.server_request(tx) else {
             return;
@@ -360,6 +379,7 @@ impl UserAgent {
                 now,
                 &[("Allow", ALLOW), ("Accept", "application/sdp")],
             ),
+            Method::Register => self.on_register_request(tx, &req, source, now),
             Method::Bye | Method::Info | Method::Refer => self.reply(tx, 481, now, &[]),
             Method::Other(_) => self.reply(tx, 501, now, &[("Allow", ALLOW)]),
             _ => self.reply(tx, 405, now, &[("Allow", ALLOW)]),
@@ -416,6 +436,7 @@ impl UserAgent {
             bye_tx: None,
             refer_tx: None,
             hangup_after_ack: false,
+            outgoing: None,
         };
         self.calls.insert(id, call);
         self.events
@@ -611,13 +632,13 @@ impl UserAgent {
         }
     }
 
-    fn finish(&mut self, id: CallId, reason: HangupReason) {
+    pub(crate) fn finish(&mut self, id: CallId, reason: HangupReason) {
         if self.remove(id) {
             self.events.push_back(UaEvent::Hangup { call: id, reason });
         }
     }
 
-    fn remove(&mut self, id: CallId) -> bool {
+    pub(crate) fn remove(&mut self, id: CallId) -> bool {
         match self.calls.remove(&id) {
             Some(call) => {
                 self.by_dialog
@@ -729,11 +750,13 @@ impl UserAgent {
     }
 
     /// Ends a call: rejects it with 480 before answer, sends BYE after (waiting for the ACK
-    /// first when the 200 is still unacknowledged).
+    /// first when the 200 is still unacknowledged). A call we placed is cancelled while it
+    /// rings ([`UserAgent::cancel`]).
     pub fn hangup(&mut self, id: CallId, now: u64) -> Result<(), CallError> {
         let call = self.calls.get_mut(&id).ok_or(CallError::UnknownCall)?;
         match call.state {
             CallState::Incoming | CallState::Ringing => self.reject(id, 480, now),
+            CallState::Calling | CallState::Cancelling => self.cancel(id, now),
             CallState::Answered => {
                 call.hangup_after_ack = true;
                 Ok(())
@@ -770,7 +793,7 @@ impl UserAgent {
         Ok(())
     }
 
-    fn send_bye(&mut self, id: CallId, now: u64) {
+    pub(crate) fn send_bye(&mut self, id: CallId, now: u64) {
         let branch = format!("{MAGIC_COOKIE}{}", self.token());
         let local = self.config.local.clone();
         let Some(call) = self.calls.get_mut(&id) else {
@@ -781,5 +804,98 @@ impl UserAgent {
         if let Ok(tx) = self.endpoint.send_request(bye, peer, transport, now) {
             call.bye_tx = Some(tx);
         }
+    }
+}
+
+/// The registrar's side: REGISTER in as an event, the shell's answer out.
+impl UserAgent {
+    pub(crate) fn on_register_request(
+        &mut self,
+        tx: TransactionId,
+        req: &Request,
+        source: SocketAddr,
+        now: u64,
+    ) {
+        let parsed = (|| {
+            let aor = req.headers.to().ok()?.uri;
+            let contacts = req.headers.contacts().ok()?.map(|list| {
+                list.into_iter()
+                    .map(|c| ContactBinding {
+                        expires: c
+                            .params
+                            .value("expires")
+                            .and_then(|e| e.trim().parse().ok()),
+                        uri: c.uri,
+                    })
+                    .collect()
+            });
+            let expires = req.headers.expires().ok()?;
+            let authorization = req.headers.authorization().ok()?;
+            let transport = req.headers.top_via().ok()?.transport;
+            Some(RegisterRequest {
+                tx,
+                aor,
+                contacts,
+                expires,
+                authorization,
+                source,
+                transport,
+            })
+        })();
+        match parsed {
+            Some(request) => self.events.push_back(UaEvent::Register(Box::new(request))),
+            None => self.reply(tx, 400, now, &[]),
+        }
+    }
+
+    /// Answers a REGISTER handed out as [`UaEvent::Register`].
+    pub fn answer_register(
+        &mut self,
+        tx: TransactionId,
+        answer: RegisterAnswer,
+        now: u64,
+    ) -> Result<(), CallError> {
+        let tag = self.token();
+        let req = self
+            .endpoint
+            .server_request(tx)
+            .ok_or(CallError::UnknownCall)?;
+        let resp = match answer {
+            RegisterAnswer::Challenge {
+                realm,
+                nonce,
+                stale,
+            } => {
+                let mut challenge = crate::auth::challenge(&realm, &nonce, None);
+                if stale {
+                    challenge.params.0.push(Param {
+                        name: "stale".to_owned(),
+                        value: Some("true".to_owned()),
+                        quoted: false,
+                    });
+                }
+                let mut resp = Response::to_request(req, 401, Some(&tag));
+                resp.headers.push("WWW-Authenticate", challenge.to_string());
+                resp
+            }
+            RegisterAnswer::Bindings(bindings) => {
+                let mut resp = Response::to_request(req, 200, Some(&tag));
+                for (uri, expires) in bindings {
+                    resp.headers
+                        .push("Contact", format!("<{uri}>;expires={expires}"));
+                }
+                resp
+            }
+            RegisterAnswer::IntervalTooBrief { min_expires } => {
+                let mut resp = Response::to_request(req, 423, Some(&tag));
+                resp.headers.push("Min-Expires", min_expires.to_string());
+                resp
+            }
+            RegisterAnswer::Refuse(status) => {
+                Response::to_request(req, status.clamp(300, 699), Some(&tag))
+            }
+        };
+        self.endpoint.respond(tx, resp, now)?;
+        Ok(())
     }
 }

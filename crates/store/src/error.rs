@@ -37,6 +37,28 @@ pub enum StoreError {
         #[source]
         source: Option<ReadError>,
     },
+    /// Personal data is encrypted and the store has not been unlocked with the root key.
+    #[error("the store is locked: personal data cannot be read or written without the root key")]
+    Locked,
+    /// The root key given does not open this database's keys.
+    #[error(
+        "the root key does not match this database (its keys were made under another root key)"
+    )]
+    WrongRootKey,
+    /// An object's sealed data did not decrypt: its key was erased, or the stored value was
+    /// altered or moved from another row. Only this object is affected.
+    #[error(
+        "the {what} {object} cannot be decrypted (its key was erased, or the stored value was altered or moved)"
+    )]
+    Undecryptable {
+        /// The kind of object.
+        what: &'static str,
+        /// Its id (never personal data).
+        object: String,
+    },
+    /// The system's random source failed (no key or nonce could be made).
+    #[error("the system's random source failed")]
+    Random,
     /// The database URL is not one we support.
     #[error("unsupported database URL: expected sqlite:… or postgres://…")]
     UnsupportedUrl,

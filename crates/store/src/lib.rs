@@ -11,6 +11,7 @@
 mod error;
 mod model;
 mod sql;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -22,8 +23,9 @@ use domain::{
 pub use domain::ConversationStatus;
 pub use error::{ReadError, StoreError};
 pub use model::{
-    ApiKey, BackupCode, Conversation, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber,
-    QueueEntry, Session, SessionStage, StepWrite, Tenant, User, UserChanges, Widget,
+    ApiKey, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue, CcTask,
+    CcWrite, Conversation, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber, QueueEntry,
+    Session, SessionStage, SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
     PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema, sqlite_url_for_dir,
@@ -224,13 +226,88 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// The recorded head of the tenant's chain (sequence number and hash), if any entry exists.
     async fn audit_head(&self, tenant: TenantId) -> Result<Option<(i64, String)>>;
 
+    /// The recorded head with its signature (`None` until a key signed it), if any entry
+    /// exists.
+    async fn audit_head_signed(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<(i64, String, Option<String>)>>;
+
+    /// Signs a head that has no signature yet, if it is still `(seq, hash)` (when the audit
+    /// key is first made, after the chain verified); whether it was signed.
+    async fn sign_audit_head(&self, tenant: TenantId, seq: i64, hash: &str) -> Result<bool>;
+
+    /// Sets the key that signs every chain head from now on (installation-level: the server
+    /// reads it from outside the database at start-up).
+    fn set_audit_key(&self, key: Vec<u8>);
+
+    // ---- keys for data at rest (installation-level: the root key comes from outside) ----
+
+    /// Whether the database was set up with a root key (it holds a root-key check): a server
+    /// without its root key must then refuse to start rather than write anything in clear.
+    async fn has_root_key_check(&self) -> Result<bool>;
+
+    /// Unlocks personal data with the root key: checks it against the database's root-key
+    /// check ([`StoreError::WrongRootKey`] if it does not match), writing the check on a
+    /// database that has none (`Ok(true)`). Until then every read or write of personal data
+    /// fails with [`StoreError::Locked`].
+    async fn unlock(&self, root: security::crypto::Key) -> Result<bool>;
+
+    /// Seals every value still stored in clear (written before encryption at rest existed),
+    /// each under its object's data key; how many values were sealed. Run at start-up after
+    /// [`Repository::unlock`]; finds nothing to do on a database that was always encrypted.
+    async fn seal_plaintext(&self, now: Timestamp) -> Result<u64>;
+
+    /// Rotates the tenant's key: a new version wraps every data key, no sealed value is
+    /// rewritten, unused old versions are deleted. Returns the new version and how many data
+    /// keys were re-wrapped.
+    async fn rotate_tenant_key(&self, tenant: TenantId, now: Timestamp) -> Result<(i64, u64)>;
+
+    /// The versions of the tenant's key that exist, oldest first.
+    async fn tenant_key_versions(&self, tenant: TenantId) -> Result<Vec<i64>>;
+
+    /// Seals bytes (a file's content, such as a recording) under the object's data key, made
+    /// if the object has none. `kind` is one of [`vault::kind`].
+    async fn seal_object_bytes(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        object: &str,
+        plaintext: &[u8],
+        now: Timestamp,
+    ) -> Result<Vec<u8>>;
+
+    /// Opens bytes sealed by [`Repository::seal_object_bytes`]; [`StoreError::Undecryptable`]
+    /// if the object's key was erased or the bytes altered or taken from another object.
+    async fn open_object_bytes(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        object: &str,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>>;
+
+    /// Deletes the object's data key, so that whatever was sealed under it can never be read
+    /// again (crypto-shredding); whether it had one.
+    async fn shred(&self, tenant: TenantId, kind: &'static str, object: &str) -> Result<bool>;
+
     // ---- tenant settings ----
 
-    /// Whether the tenant's flows may call private and loopback addresses.
-    async fn tenant_allows_private_http(&self, tenant: TenantId) -> Result<bool>;
+    /// Disables the tenant (`Some(when)`) or enables it again (`None`); whether it exists.
+    async fn set_tenant_disabled(&self, tenant: TenantId, at: Option<Timestamp>) -> Result<bool>;
 
-    /// Sets whether the tenant's flows may call private and loopback addresses.
-    async fn set_tenant_allows_private_http(&self, tenant: TenantId, allow: bool) -> Result<()>;
+    /// The destinations (`host:port`) where the tenant's flows may reach loopback and private
+    /// addresses, in order; none unless an admin opened them.
+    async fn private_http_destinations(&self, tenant: TenantId) -> Result<Vec<String>>;
+
+    /// Opens (`allow`) or closes a destination for the tenant's flows; whether anything changed.
+    async fn set_private_http_destination(
+        &self,
+        tenant: TenantId,
+        destination: &str,
+        allow: bool,
+        at: Timestamp,
+    ) -> Result<bool>;
 
     // ---- flows ----
 
@@ -320,6 +397,23 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// Removes a number; false if the tenant has no such number.
     async fn delete_phone_number(&self, tenant: TenantId, number: &str) -> Result<bool>;
 
+    // ---- agents' SIP accounts ----
+
+    /// Finds the account a REGISTER names. Installation-level: this is how an agent's phone
+    /// finds its tenant (a REGISTER carries no tenant); everything after it is tenant-scoped.
+    async fn resolve_sip_account(&self, username: &str) -> Result<Option<SipAccount>>;
+
+    /// Creates or replaces the agent's account (one per agent; a new username replaces the
+    /// old one). A username another agent has (in any tenant) gives
+    /// [`StoreError::Conflict`]; an account naming another tenant, [`StoreError::WrongTenant`].
+    async fn put_sip_account(&self, tenant: TenantId, account: &SipAccount) -> Result<()>;
+
+    /// The agent's account.
+    async fn get_sip_account(&self, tenant: TenantId, user: UserId) -> Result<Option<SipAccount>>;
+
+    /// Removes the agent's account; false if there is none.
+    async fn delete_sip_account(&self, tenant: TenantId, user: UserId) -> Result<bool>;
+
     // ---- conversations ----
 
     /// Stores a new conversation (before its first step).
@@ -383,4 +477,72 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// Entries of a queue, in service order (priority, then waiting time).
     async fn list_queue(&self, tenant: TenantId, queue: &str) -> Result<Vec<QueueEntry>>;
+    // ---- contact centre ----
+
+    /// Creates or replaces a queue's configuration.
+    async fn put_cc_queue(&self, tenant: TenantId, queue: &CcQueue) -> Result<()>;
+
+    /// Removes a queue's configuration; `false` when there was none.
+    async fn delete_cc_queue(&self, tenant: TenantId, name: &str) -> Result<bool>;
+
+    /// The tenant's configured queues, by name.
+    async fn list_cc_queues(&self, tenant: TenantId) -> Result<Vec<CcQueue>>;
+
+    /// The tenant's agents (profiles and presence).
+    async fn list_cc_agents(&self, tenant: TenantId) -> Result<Vec<CcAgent>>;
+
+    /// Writes one contact-centre operation's changes (tasks, agents, presence log) atomically.
+    async fn save_cc(&self, tenant: TenantId, write: &CcWrite) -> Result<()>;
+
+    /// Tasks not yet in a final state, oldest first.
+    async fn list_live_cc_tasks(&self, tenant: TenantId) -> Result<Vec<CcTask>>;
+
+    /// Tasks created in `[from, to)`, oldest first (for KPIs).
+    async fn list_cc_tasks_between(
+        &self,
+        tenant: TenantId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<CcTask>>;
+
+    /// Every task of one conversation, oldest first.
+    async fn cc_tasks_of_conversation(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<CcTask>>;
+
+    /// Presence changes in `[from, to)`, in order (for occupancy).
+    async fn list_cc_presence(
+        &self,
+        tenant: TenantId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<CcPresenceChange>>;
+
+    /// Adds an internal note.
+    async fn insert_cc_note(&self, tenant: TenantId, note: &CcNote) -> Result<()>;
+
+    /// A conversation's internal notes, oldest first.
+    async fn list_cc_notes(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<CcNote>>;
+
+    /// Creates or replaces a canned answer.
+    async fn put_canned(&self, tenant: TenantId, canned: &CannedResponse) -> Result<()>;
+
+    /// Removes a canned answer; `false` when there was none.
+    async fn delete_canned(&self, tenant: TenantId, id: &str) -> Result<bool>;
+
+    /// The tenant's canned answers, by title.
+    async fn list_canned(&self, tenant: TenantId) -> Result<Vec<CannedResponse>>;
+
+    /// The tenant's contact-centre settings (JSON), if set.
+    async fn get_cc_settings(&self, tenant: TenantId) -> Result<Option<String>>;
+
+    /// Replaces the tenant's contact-centre settings.
+    async fn put_cc_settings(&self, tenant: TenantId, settings: &str, now: Timestamp)
+    -> Result<()>;
 }

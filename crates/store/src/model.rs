@@ -16,6 +16,8 @@ pub struct Tenant {
     pub name: TenantName,
     /// When it was created.
     pub created_at: Timestamp,
+    /// When it was disabled; a disabled tenant's staff, keys, widgets and numbers do nothing.
+    pub disabled_at: Option<Timestamp>,
 }
 
 /// A staff account.
@@ -242,6 +244,38 @@ pub struct Widget {
     pub updated_at: Timestamp,
 }
 
+/// An agent's SIP account: the username the agent's phone registers with and the digest
+/// secret to check it by. The password is never stored; `ha1` (RFC 2617's
+/// `MD5(username:realm:password)`) is as good as the password for this realm, so it is never
+/// logged (`Debug` leaves it out).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SipAccount {
+    /// The agent's tenant.
+    pub tenant_id: TenantId,
+    /// The agent.
+    pub user_id: UserId,
+    /// The SIP username, unique across the installation.
+    pub username: String,
+    /// Lower-case hex `MD5(username:realm:password)`.
+    pub ha1: String,
+    /// The digest realm `ha1` was computed for.
+    pub realm: String,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change (of the password or the username).
+    pub updated_at: Timestamp,
+}
+
+impl std::fmt::Debug for SipAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipAccount")
+            .field("tenant_id", &self.tenant_id)
+            .field("user_id", &self.user_id)
+            .field("realm", &self.realm)
+            .finish_non_exhaustive()
+    }
+}
+
 /// A number (or SIP request-URI user) that calls arrive on, bound to a flow of its tenant.
 /// It is the hotline's own number, not a caller's.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -381,4 +415,128 @@ pub struct DueTimer {
     pub timer_id: i64,
     /// When it was due.
     pub due_at: Timestamp,
+}
+
+/// A contact-centre queue as configured; `config` is the app's JSON.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CcQueue {
+    /// The queue's name (as `enqueue` nodes name it).
+    pub name: String,
+    /// The configuration (JSON object).
+    pub config: String,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// An agent's contact-centre profile and presence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CcAgent {
+    /// The user.
+    pub user_id: UserId,
+    /// Skills, languages and capacity (JSON object).
+    pub profile: String,
+    /// The presence (JSON: the router's presence).
+    pub presence: String,
+    /// Since when.
+    pub presence_since: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// One task: a contact waiting for, or handled by, a human. `record` is the app's JSON of
+/// the whole task (routing state, context, times); the other columns are for lookups.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CcTask {
+    /// The task's id.
+    pub id: String,
+    /// The conversation it is for.
+    pub conversation_id: domain::ConversationId,
+    /// The queue it is in (or was in last).
+    pub queue: String,
+    /// Its state's name (`pending`, `offered`, `assigned`, `wrap_up`, `completed`, …).
+    pub state: String,
+    /// The agent holding it, if any.
+    pub agent_id: Option<UserId>,
+    /// Whether it is still live (not in a final state).
+    pub live: bool,
+    /// The whole record (JSON; holds the hand-over context, which is personal data).
+    pub record: domain::Redacted<String>,
+    /// When the task was created.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+impl std::fmt::Debug for CcTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CcTask")
+            .field("id", &self.id)
+            .field("queue", &self.queue)
+            .field("state", &self.state)
+            .field("live", &self.live)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One presence change of an agent, for occupancy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CcPresenceChange {
+    /// The agent.
+    pub user_id: UserId,
+    /// The new presence's name.
+    pub presence: String,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// What one contact-centre operation changes, written in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CcWrite {
+    /// Queues to insert or replace.
+    pub queues: Vec<CcQueue>,
+    /// Tasks to insert or replace.
+    pub tasks: Vec<CcTask>,
+    /// Agents to insert or replace.
+    pub agents: Vec<CcAgent>,
+    /// Presence changes to append.
+    pub presence: Vec<CcPresenceChange>,
+}
+
+/// An internal note on a conversation: for agents and supervisors, never for the caller.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CcNote {
+    /// The note's id.
+    pub id: String,
+    /// The conversation.
+    pub conversation_id: domain::ConversationId,
+    /// Who wrote it.
+    pub author_id: UserId,
+    /// The text (personal data: never logged).
+    pub body: domain::Redacted<String>,
+    /// When.
+    pub at: Timestamp,
+}
+
+impl std::fmt::Debug for CcNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CcNote")
+            .field("id", &self.id)
+            .field("body", &self.body)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A canned answer agents can insert.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CannedResponse {
+    /// Its id (a short name).
+    pub id: String,
+    /// A title shown in the list.
+    pub title: String,
+    /// The text inserted.
+    pub body: String,
+    /// The language it is written in, if one.
+    pub language: Option<String>,
+    /// Last change.
+    pub updated_at: Timestamp,
 }

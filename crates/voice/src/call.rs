@@ -9,6 +9,12 @@
 //! carries out the script's actions: synthesis, recognition, reports to the app, recordings
 //! written to disk, REFER and BYE.
 //!
+//! When an agent takes the call on the desk, the driver rings the agent's registered phone
+//! from Hotline on a second RTP port ([`agent`]) and, once it answers, relays media both ways:
+//! the caller's audio and RFC 4733 keys into the agent's stream as they arrive, the agent's
+//! audio to the script, which plays it to the caller in place of the hold music. Hang-up on
+//! either side ends both legs.
+//!
 //! RTP is symmetric: packets go to where the caller's packets come from (which may differ from
 //! the SDP behind a NAT).
 
@@ -24,12 +30,17 @@ use sip_proto::uri::Uri;
 use tokio::net::UdpSocket;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use self::agent::{AgentInput, AgentLeg};
+pub use self::call_back::CALL_BACK_RING;
+pub(crate) use self::call_back::TrunkDialer;
 pub(crate) use self::link::{CallSignal, DriverContext, UaCommand};
 use self::rtp::{RtpIn, RtpOut};
 use self::script::{Action, CallScript, FRAME_MS, Frame, HangupReason, PromptId, ScriptConfig};
 use crate::asr::{Grammar, RecognitionStream, Recognizer, VadEvent};
 use crate::tts::{FRAME_SAMPLES, Prompt, SAMPLE_RATE_HZ, Synthesizer};
 
+mod agent;
+mod call_back;
 mod link;
 mod rtp;
 pub mod script;
@@ -84,8 +95,8 @@ async fn run(
 ) -> Result<(), u16> {
     let call = incoming.call;
     let app = &ctx.deps.app;
-    let number = dialled(incoming).ok_or(404u16)?;
-    let route: CallRoute = match app.call_route(&number).await {
+    let number_called = dialled(incoming).ok_or(404u16)?;
+    let route: CallRoute = match app.call_route(&number_called).await {
         Ok(r) => r,
         Err(app::AppError::NotFound) => return Err(404),
         Err(e) => {
@@ -145,9 +156,43 @@ async fn run(
     };
     tracing::info!(call = call.0, conversation = %session.conversation, "call answered");
     ctx.stats.add(&ctx.stats.calls_answered, 1);
-    let mut driver = Driver::new(ctx.clone(), socket, answer, &session, ua.clone(), call);
+    // The caller id, only when a call-back could go to it: held in memory for this call.
+    let call_back = ctx
+        .deps
+        .app
+        .call_backs_offered()
+        .then(|| caller_id(incoming))
+        .flatten()
+        .map(|number| CallBackFrom {
+            number: domain::Redacted::new(number),
+            via: number_called.clone(),
+        });
+    let mut driver = Driver::new(
+        ctx.clone(),
+        socket,
+        answer,
+        &session,
+        ua.clone(),
+        call,
+        call_back,
+    );
     driver.media_loop(signals, session.events).await;
     Ok(())
+}
+
+/// The caller's number from the From header's user part, when it is one a call-back can go
+/// to (not withheld, not a name).
+fn caller_id(incoming: &IncomingCall) -> Option<String> {
+    match &incoming.from.uri {
+        Uri::Sip(s) => s.user_unescaped().and_then(|u| app::call_back_number(&u)),
+        _ => None,
+    }
+}
+
+/// Where a call-back of this call goes, and the number it is shown from.
+pub(crate) struct CallBackFrom {
+    number: domain::Redacted<String>,
+    via: String,
 }
 
 fn random_u32() -> u32 {
@@ -180,6 +225,8 @@ enum Input {
     Conversation(ConversationEvent),
     /// Background work finished.
     Done(DriverResult),
+    /// From the leg to an agent's phone.
+    Agent(AgentInput),
 }
 
 /// Results of work the driver started in the background.
@@ -187,6 +234,15 @@ enum DriverResult {
     Prompt(PromptId, Option<Prompt>),
     Speech(Option<(String, f32)>),
     Position(Option<usize>),
+    CallBackRefused,
+}
+
+/// The next input from the agent's leg; never, while there is none.
+async fn agent_input(leg: &mut Option<AgentLeg>, buf: &mut [u8]) -> AgentInput {
+    match leg {
+        Some(leg) => leg.next(buf).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// The thin loop around a [`CallScript`]: sockets, timers, the app and background work in (as
@@ -207,6 +263,10 @@ struct Driver {
     clock_ms: u64,
     results: mpsc::UnboundedSender<DriverResult>,
     results_rx: mpsc::UnboundedReceiver<DriverResult>,
+    /// The leg to an agent's phone, while it rings or talks.
+    agent: Option<AgentLeg>,
+    /// Where a call-back would go, when the caller may ask for one.
+    call_back: Option<CallBackFrom>,
 }
 
 impl Driver {
@@ -217,6 +277,7 @@ impl Driver {
         session: &app::CallSession,
         ua: mpsc::UnboundedSender<UaCommand>,
         call: sip_proto::call::CallId,
+        call_back: Option<CallBackFrom>,
     ) -> Self {
         let (results, results_rx) = mpsc::unbounded_channel();
         let script = CallScript::new(ScriptConfig {
@@ -224,6 +285,8 @@ impl Driver {
             host: ctx.host.clone(),
             can_recognise: ctx.deps.recognizer.is_some(),
             media_timeout_ms: u64::try_from(ctx.media_timeout.as_millis()).unwrap_or(u64::MAX),
+            agent_ring_ms: u64::try_from(ctx.agent_ring.as_millis()).unwrap_or(u64::MAX),
+            call_back: call_back.is_some(),
         });
         let mut d = Driver {
             ctx,
@@ -241,6 +304,8 @@ impl Driver {
             clock_ms: 0,
             results,
             results_rx,
+            agent: None,
+            call_back,
         };
         if let Some(a) = answer {
             d.apply_answer(&a);
@@ -270,6 +335,7 @@ impl Driver {
         // prompt by the time lost and never catch up.
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
         let mut buf = vec![0u8; 2048];
+        let mut agent_buf = vec![0u8; 2048];
         loop {
             let input = tokio::select! {
                 _ = tick.tick() => Input::Tick,
@@ -290,6 +356,7 @@ impl Driver {
                     }
                 },
                 Some(r) = self.results_rx.recv() => Input::Done(r),
+                a = agent_input(&mut self.agent, &mut agent_buf) => Input::Agent(a),
             };
             self.handle(input).await;
             while let Some(action) = self.script.poll_action() {
@@ -313,13 +380,17 @@ impl Driver {
                     None => self.out.skip(),
                 }
             }
-            Input::Datagram(bytes, from) => self.on_rtp(&bytes, from),
+            Input::Datagram(bytes, from) => self.on_rtp(&bytes, from).await,
             Input::Signal(Some(CallSignal::Ended) | None) => self.script.handle_remote_hangup(),
             Input::Signal(Some(CallSignal::Established)) => {}
             Input::Signal(Some(CallSignal::Media(a))) => self.apply_answer(&a),
             Input::Signal(Some(CallSignal::Digit(d))) => self.digit(d),
             Input::Signal(Some(CallSignal::TransferAccepted)) => self.script.handle_transfer(true),
             Input::Signal(Some(CallSignal::TransferFailed)) => self.script.handle_transfer(false),
+            // Only the agent's leg rings, answers or fails.
+            Input::Signal(Some(
+                CallSignal::Ringing | CallSignal::Answered(_) | CallSignal::Failed(_),
+            )) => {}
             Input::Conversation(ConversationEvent::Call(commands)) => {
                 self.script.handle_commands(now, commands);
             }
@@ -335,6 +406,112 @@ impl Driver {
             Input::Done(DriverResult::Speech(heard)) => self.script.handle_recognised(heard),
             Input::Done(DriverResult::Position(position)) => {
                 self.script.handle_queue_position(position);
+            }
+            Input::Done(DriverResult::CallBackRefused) => self.script.handle_call_back_refused(),
+            Input::Agent(input) => self.on_agent(input),
+        }
+    }
+
+    /// What happened on the agent's leg.
+    fn on_agent(&mut self, input: AgentInput) {
+        let Some(leg) = self.agent.as_mut() else {
+            return;
+        };
+        match input {
+            AgentInput::Datagram(bytes, from) => {
+                let audio = leg.receive(&bytes, from);
+                if !audio.is_empty() && self.script.is_bridged() {
+                    self.script.handle_agent_audio(&audio);
+                    self.ctx.stats.count(&self.ctx.stats.relayed_to_caller, 1);
+                }
+            }
+            AgentInput::Signal(Some(CallSignal::Answered(media))) => {
+                leg.answered(media.as_ref());
+                self.ctx.stats.add(&self.ctx.stats.agent_calls_answered, 1);
+                tracing::info!(call = self.call.0, agent = %leg.agent, "the agent's phone answered; bridged");
+                self.script.handle_agent_answered();
+            }
+            // A re-INVITE of the agent's phone (hold, a new address).
+            AgentInput::Signal(Some(CallSignal::Media(answer))) => leg.answered(Some(&answer)),
+            AgentInput::Signal(Some(CallSignal::Failed(status))) => {
+                tracing::info!(
+                    call = self.call.0,
+                    status,
+                    "the agent's phone did not take the call"
+                );
+                self.drop_agent();
+                self.script.handle_agent_failed();
+            }
+            AgentInput::Signal(Some(CallSignal::Ended) | None) => {
+                self.drop_agent();
+                self.script.handle_agent_hangup();
+            }
+            AgentInput::Signal(Some(
+                CallSignal::Ringing
+                | CallSignal::Established
+                | CallSignal::Digit(_)
+                | CallSignal::TransferAccepted
+                | CallSignal::TransferFailed,
+            )) => {}
+        }
+    }
+
+    /// Forgets the agent's leg (the SIP task ends it when told to hang up).
+    fn drop_agent(&mut self) -> Option<sip_proto::call::CallId> {
+        let leg = self.agent.take()?;
+        let _ = self.ua.send(UaCommand::Done(leg.call));
+        Some(leg.call)
+    }
+
+    /// Rings the agent's registered phone with an offer of our own port (unless the agent's
+    /// SIP account is gone: a registration may outlive it until it runs out).
+    async fn call_agent(&mut self, agent: domain::UserId) {
+        if let Some(call) = self.drop_agent() {
+            let _ = self.ua.send(UaCommand::Hangup(call));
+        }
+        let app = &self.ctx.deps.app;
+        if !app
+            .agent_has_phone_account(self.tenant, agent)
+            .await
+            .unwrap_or(false)
+        {
+            tracing::info!(call = self.call.0, agent = %agent, "the agent has no SIP account");
+            return self.script.handle_agent_failed();
+        }
+        let socket = match self.ctx.bind_rtp().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(call = self.call.0, error = %e, "no RTP port for an agent's leg");
+                return self.script.handle_agent_failed();
+            }
+        };
+        let port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
+        let media = LocalMedia {
+            address: self.ctx.host.clone(),
+            port,
+            codecs: vec![Codec::Pcmu, Codec::Pcma],
+            telephone_event: true,
+            session_id: u64::from(random_u32()),
+            session_version: 1,
+        };
+        let (signals_tx, signals) = mpsc::unbounded_channel();
+        let (reply, placed) = oneshot::channel();
+        let _ = self.ua.send(UaCommand::CallAgent {
+            tenant: self.tenant,
+            agent,
+            media,
+            signals: signals_tx,
+            reply,
+        });
+        match placed.await {
+            Ok(Some(call)) => {
+                self.ctx.stats.add(&self.ctx.stats.agent_calls, 1);
+                let out = RtpOut::new(random_u32() as u16, random_u32(), random_u32());
+                self.agent = Some(AgentLeg::new(call, agent, socket, signals, out));
+            }
+            _ => {
+                tracing::info!(call = self.call.0, agent = %agent, "the agent has no phone registered");
+                self.script.handle_agent_failed();
             }
         }
     }
@@ -391,13 +568,35 @@ impl Driver {
                 self.spawn_app(|app, t, c| async move { app.call_transfer_failed(t, c).await });
             }
             Action::LookUpPosition { queue } => self.look_up_position(queue),
+            Action::CallAgent { agent } => self.call_agent(agent).await,
+            Action::HangUpAgent => {
+                if let Some(call) = self.drop_agent() {
+                    let _ = self.ua.send(UaCommand::Hangup(call));
+                }
+            }
+            Action::AgentUnreachable { agent } => {
+                self.ctx.stats.add(&self.ctx.stats.agent_calls_failed, 1);
+                self.spawn_app(
+                    move |app, t, c| async move { app.agent_leg_failed(t, c, agent).await },
+                );
+            }
+            Action::RequestCallBack => self.request_call_back(),
             Action::Hangup(reason) => {
-                if reason == HangupReason::NoMedia {
-                    tracing::info!(call = self.call.0, "no media from the caller; hanging up");
+                match reason {
+                    HangupReason::NoMedia => {
+                        tracing::info!(call = self.call.0, "no media from the caller; hanging up");
+                    }
+                    HangupReason::AgentHungUp => {
+                        tracing::info!(call = self.call.0, "the agent hung up; hanging up");
+                    }
+                    _ => {}
                 }
                 let _ = self.ua.send(UaCommand::Hangup(self.call));
             }
             Action::End => {
+                if let Some(call) = self.drop_agent() {
+                    let _ = self.ua.send(UaCommand::Hangup(call));
+                }
                 // The conversation ends (if the flow has not ended it already).
                 if let Err(e) = self
                     .ctx
@@ -429,6 +628,26 @@ impl Driver {
         });
     }
 
+    /// Asks the app to call the caller back; on refusal the script says so.
+    fn request_call_back(&self) {
+        let Some(from) = &self.call_back else {
+            return;
+        };
+        let (number, via) = (from.number.clone(), from.via.clone());
+        let app = self.ctx.deps.app.clone();
+        let (tenant, conversation, call) = (self.tenant, self.conversation, self.call.0);
+        let results = self.results.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app
+                .call_back_requested(tenant, conversation, &number, &via)
+                .await
+            {
+                tracing::info!(call, %conversation, error = %e, "call-back refused");
+                let _ = results.send(DriverResult::CallBackRefused);
+            }
+        });
+    }
+
     fn look_up_position(&self, queue: String) {
         let app = self.ctx.deps.app.clone();
         let (tenant, conversation) = (self.tenant, self.conversation);
@@ -448,22 +667,31 @@ impl Driver {
         });
     }
 
-    /// Writes a recording as a WAV file under the tenant's folder and tells the flow where it is (an empty
-    /// reference for a recording without audio, or one that could not be stored).
+    /// Writes a recording as a WAV file, sealed under a data key of its own, under the
+    /// tenant's folder and tells the flow where it is (an empty reference for a recording
+    /// without audio, or one that could not be stored). Nothing is written in clear.
     fn save_recording(&self, samples: Vec<i16>, at_ms: u64) {
         let dir = self.ctx.recordings_dir.join(self.tenant.to_string());
-        let name = format!("{}-{at_ms}.wav", self.conversation);
-        let reference = format!("{}/{name}", self.tenant);
+        let id = format!("{}-{at_ms}", self.conversation);
+        let reference = app::recording_reference(self.tenant, &id);
+        let name = format!("{id}.{}", app::RECORDING_EXTENSION);
         self.spawn_app(move |app, t, c| async move {
-            let path = dir.join(&name);
-            let written = async {
-                tokio::fs::create_dir_all(&dir).await?;
-                tokio::fs::write(&path, media::wav::encode_pcm16(&samples, SAMPLE_RATE_HZ)).await
+            if samples.is_empty() {
+                return app.call_recording_done(t, c, "").await;
             }
-            .await;
+            let path = dir.join(&name);
+            let wav = media::wav::encode_pcm16(&samples, SAMPLE_RATE_HZ);
+            let written = match app.seal_recording(t, &id, &wav).await {
+                Ok(sealed) => async {
+                    tokio::fs::create_dir_all(&dir).await?;
+                    tokio::fs::write(&path, sealed).await
+                }
+                .await
+                .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
             let reference = match written {
-                Ok(()) if !samples.is_empty() => reference,
-                Ok(()) => String::new(),
+                Ok(()) => reference,
                 Err(e) => {
                     tracing::warn!(conversation = %c, error = %e, "recording could not be stored");
                     String::new()
@@ -488,12 +716,17 @@ impl Driver {
         self.script.handle_digit(self.clock_ms, d);
     }
 
-    fn on_rtp(&mut self, bytes: &[u8], from: SocketAddr) {
+    async fn on_rtp(&mut self, bytes: &[u8], from: SocketAddr) {
         let Some(received) = self.incoming.receive(bytes) else {
             return;
         };
         // Symmetric RTP: answer where the media comes from.
         self.remote = Some(from);
+        if self.script.is_bridged()
+            && let Some(leg) = self.agent.as_mut()
+        {
+            leg.relay(&received, &self.ctx.stats).await;
+        }
         self.script.handle_media(self.clock_ms);
         for d in received.digits {
             self.digit(d);

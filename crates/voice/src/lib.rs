@@ -4,8 +4,10 @@
 //! child processes and timers:
 //!
 //! - [`sip`]: the SIP transport (UDP and TCP) around the sans-IO user agent, with the admission of
-//!   callers (allow list, digest, per-source throttling by `throttle`) and outbound registration;
-//! - [`call`]: one driver task per call — RTP, DTMF, prompts paced at 20 ms, speech input —
+//!   callers (allow list, digest, per-source throttling by `throttle`), outbound registration, and
+//!   the registrar of agents' phones (bookkeeping in `registrar`);
+//! - [`call`]: one driver task per call — RTP, DTMF, prompts paced at 20 ms, speech input, the
+//!   bridge to an agent's phone —
 //!   around the call's pure script ([`call::script`]: prompt queue, digits, barge-in,
 //!   recordings, hold music, hang-up order), carrying out what the flow asks through the app;
 //! - [`tts`]: prompt texts to 8 kHz audio; [`asr`]: speech to text;
@@ -14,6 +16,7 @@
 pub mod asr;
 pub mod call;
 pub mod prompts;
+mod registrar;
 pub mod sip;
 mod stats;
 mod throttle;

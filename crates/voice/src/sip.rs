@@ -7,8 +7,15 @@
 //! sources on the allow list (the trunk's addresses) may; others must answer a digest
 //! challenge when credentials are configured and are refused otherwise. New INVITEs are
 //! throttled per source IP with a token bucket (`throttle`) on the app's clock, so a
-//! flood from one source does not starve other callers. Nothing here logs a number or an
-//! address of a caller.
+//! flood from one source does not starve other callers.
+//!
+//! The task is also the registrar of agents' phones: a REGISTER is challenged (401, a nonce
+//! from the OS), its digest checked against the agent's stored HA1 (looked up through the app
+//! off the task), and the binding kept in memory ([`crate::registrar`]). A wrong password and
+//! an unknown user get the same 403, and a source that fails too often is refused for a
+//! while. A call driver whose caller an agent accepted asks the task to ring that agent's
+//! phone ([`UaCommand::CallAgent`]). Nothing here logs a number or an address of a caller or
+//! a phone, or a credential.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -17,10 +24,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
+use domain::{TenantId, UserId};
 use sip_proto::auth::Credentials;
 use sip_proto::call::{CallId, IncomingCall, UaEvent};
 use sip_proto::dialog::LocalAddr;
+use sip_proto::outgoing::OutgoingCall;
 use sip_proto::register::RegistrationConfig;
+use sip_proto::registrar::{RegisterAnswer, RegisterRequest};
 use sip_proto::transaction::Timers;
 use sip_proto::{Message, Transport, UaConfig, UserAgent};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -29,6 +39,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
 use crate::call::{CallDeps, CallSignal, DriverContext, UaCommand};
+use crate::registrar::{self, Binding, NonceCheck, Registrar};
 use crate::stats::VoiceStats;
 use crate::throttle::Throttle;
 
@@ -62,6 +73,10 @@ pub struct VoiceConfig {
     pub media_timeout: Duration,
     /// How long a call rings (180) before it is answered.
     pub answer_delay: Duration,
+    /// How long an agent's phone may ring before the caller goes back to the queue.
+    pub agent_ring: Duration,
+    /// The trunk that takes Hotline's outgoing calls (call-backs); `None`: no call-backs.
+    pub call_back_trunk: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for VoiceConfig {
@@ -96,6 +111,8 @@ impl VoiceConfig {
             seed: 0,
             media_timeout: Duration::from_secs(60),
             answer_delay: Duration::from_millis(500),
+            agent_ring: Duration::from_secs(20),
+            call_back_trunk: None,
         }
     }
 }
@@ -123,6 +140,7 @@ impl SipServer {
         });
         let stats = Arc::new(VoiceStats::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
+        let (lookups, lookups_rx) = mpsc::unbounded_channel();
         let shell = Shell {
             ua: UserAgent::new(UaConfig {
                 local: LocalAddr {
@@ -138,6 +156,9 @@ impl SipServer {
             calls: HashMap::new(),
             throttle: Throttle::new(config.invites_per_second, config.invite_burst),
             nonces: HashMap::new(),
+            registrar: Registrar::new(),
+            lookups,
+            registrar_pruned_ms: 0,
             started: Instant::now(),
             stats: stats.clone(),
             deps: Arc::new(DriverContext {
@@ -148,11 +169,25 @@ impl SipServer {
                 recordings_dir: config.recordings_dir.clone(),
                 media_timeout: config.media_timeout,
                 answer_delay: config.answer_delay,
+                agent_ring: config.agent_ring,
                 stats: stats.clone(),
             }),
             config,
         };
-        let task = tokio::spawn(shell.run(tcp, shutdown_rx));
+        let commands = mpsc::unbounded_channel::<UaCommand>();
+        if let Some(trunk) = shell.config.call_back_trunk {
+            // Call-backs are offered only where they can be placed.
+            shell
+                .deps
+                .deps
+                .app
+                .set_call_back_dialer(Arc::new(crate::call::TrunkDialer::new(
+                    shell.deps.clone(),
+                    commands.0.clone(),
+                    trunk,
+                )));
+        }
+        let task = tokio::spawn(shell.run(tcp, shutdown_rx, lookups_rx, commands));
         Ok(SipServer {
             local_addr,
             stats,
@@ -225,11 +260,23 @@ struct Shell {
     tcp_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     calls: HashMap<CallId, mpsc::UnboundedSender<CallSignal>>,
     throttle: Throttle,
-    /// Nonces we issued, with when they were issued.
+    /// Nonces we issued (to trunks calling in), with when they were issued.
     nonces: HashMap<String, u64>,
+    /// Agents' phones: nonces, bindings, failures.
+    registrar: Registrar<(TenantId, UserId)>,
+    /// Where the account look-ups of REGISTERs report.
+    lookups: mpsc::UnboundedSender<Lookup>,
+    /// When the registrar last forgot what expired (app clock, ms).
+    registrar_pruned_ms: u64,
     started: Instant,
     stats: Arc<VoiceStats>,
     deps: Arc<DriverContext>,
+}
+
+/// A REGISTER with fresh credentials and the account it names, looked up off the task.
+struct Lookup {
+    request: Box<RegisterRequest>,
+    account: Option<app::SipAccount>,
 }
 
 /// What the TCP readers hand to the shell.
@@ -246,8 +293,16 @@ impl Shell {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
-    async fn run(mut self, tcp: TcpListener, mut shutdown: watch::Receiver<bool>) {
-        let (cmd_tx, mut cmd_rx) = mpsc::unbounded_channel::<UaCommand>();
+    async fn run(
+        mut self,
+        tcp: TcpListener,
+        mut shutdown: watch::Receiver<bool>,
+        mut lookups: mpsc::UnboundedReceiver<Lookup>,
+        (cmd_tx, mut cmd_rx): (
+            mpsc::UnboundedSender<UaCommand>,
+            mpsc::UnboundedReceiver<UaCommand>,
+        ),
+    ) {
         let (tcp_tx, mut tcp_rx) = mpsc::channel::<TcpEvent>(1024);
         let accept = tokio::spawn(accept_tcp(tcp, tcp_tx));
         if let Some(reg) = self.config.register.clone() {
@@ -277,6 +332,7 @@ impl Shell {
                     }
                 },
                 Some(cmd) = cmd_rx.recv() => self.command(cmd),
+                Some(lookup) = lookups.recv() => self.registered(lookup),
                 _ = tokio::time::sleep_until(deadline) => {
                     let now = self.now();
                     self.ua.handle_timeout(now);
@@ -361,14 +417,235 @@ impl Shell {
                     let _ = tx.send(CallSignal::TransferFailed);
                 }
             }
+            UaCommand::CallAgent {
+                tenant,
+                agent,
+                media,
+                signals,
+                reply,
+            } => {
+                let app_now = self.app_ms();
+                let placed = self
+                    .registrar
+                    .binding(&(tenant, agent), app_now)
+                    .map(|b| OutgoingCall {
+                        target: b.contact.clone(),
+                        to: b.aor.clone(),
+                        from_user: "hotline".to_owned(),
+                        destination: b.destination,
+                        transport: b.transport.clone(),
+                        media,
+                    })
+                    .and_then(|call| self.ua.invite(call, now).ok());
+                if let Some(id) = placed {
+                    self.calls.insert(id, signals);
+                }
+                let _ = reply.send(placed);
+            }
+            UaCommand::CallOut {
+                call,
+                signals,
+                reply,
+            } => {
+                let placed = self.ua.invite(*call, now).ok();
+                if let Some(id) = placed {
+                    self.calls.insert(id, signals);
+                }
+                let _ = reply.send(placed);
+            }
             UaCommand::Done(call) => {
                 self.calls.remove(&call);
             }
         }
     }
 
-    /// Sends what the user agent wants sent and hands out its events.
+    /// The app's clock in milliseconds: the registrar's time, like the throttle's.
+    fn app_ms(&self) -> u64 {
+        u64::try_from(self.deps.deps.app.now().millis()).unwrap_or(0)
+    }
+
+    fn answer_register(&mut self, request: &RegisterRequest, answer: RegisterAnswer) {
+        let refused = matches!(answer, RegisterAnswer::Refuse(403));
+        let now = self.now();
+        let _ = self.ua.answer_register(request.tx, answer, now);
+        if refused {
+            self.stats.add(&self.stats.phone_registrations_refused, 1);
+        }
+    }
+
+    /// A REGISTER of an agent's phone: a source that failed too often is refused; credentials
+    /// with a nonce of ours that is still good are checked (after the account is looked up);
+    /// anything else is challenged.
+    fn register(&mut self, request: RegisterRequest) {
+        let now = self.app_ms();
+        if now.saturating_sub(self.registrar_pruned_ms) >= 60_000 {
+            self.registrar.prune(now);
+            self.registrar_pruned_ms = now;
+        }
+        let ip = request.source.ip();
+        if self.registrar.blocked(ip, now) {
+            return self.answer_register(&request, RegisterAnswer::Refuse(403));
+        }
+        let Some(user) = request.user() else {
+            return self.answer_register(&request, RegisterAnswer::Refuse(400));
+        };
+        let check = request.authorization.as_ref().and_then(|auth| {
+            let nonce = auth.param("nonce")?;
+            let nc = sip_proto::auth::nonce_count(auth);
+            Some(self.registrar.check_nonce(nonce, nc, now))
+        });
+        match check {
+            Some(NonceCheck::Fresh) => {
+                let (app, lookups) = (self.deps.deps.app.clone(), self.lookups.clone());
+                tokio::spawn(async move {
+                    let account = match app.sip_account(&user).await {
+                        Ok(account) => account,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "looking up a phone's SIP account failed");
+                            None
+                        }
+                    };
+                    let request = Box::new(request);
+                    let _ = lookups.send(Lookup { request, account });
+                });
+            }
+            Some(NonceCheck::Stale) => self.challenge_register(&request, true),
+            Some(NonceCheck::Unknown) | None => self.challenge_register(&request, false),
+        }
+    }
+
+    fn challenge_register(&mut self, request: &RegisterRequest, stale: bool) {
+        let nonce = format!("{:016x}{:016x}", random_u64(), random_u64());
+        let answer = if self.registrar.issue_nonce(nonce.clone(), self.app_ms()) {
+            RegisterAnswer::Challenge {
+                realm: self.deps.deps.app.sip_realm().to_owned(),
+                nonce,
+                stale,
+            }
+        } else {
+            RegisterAnswer::Refuse(503)
+        };
+        self.answer_register(request, answer);
+    }
+
+    /// The account of a REGISTER was looked up: its digest is checked, then the binding is
+    /// made, refreshed or removed. A wrong password and an unknown user get the same 403.
+    fn registered(&mut self, lookup: Lookup) {
+        let Lookup { request, account } = lookup;
+        let now = self.app_ms();
+        let Some(auth) = request.authorization.clone() else {
+            return;
+        };
+        let nonce = auth.param("nonce").unwrap_or_default().to_owned();
+        let nc = sip_proto::auth::nonce_count(&auth);
+        // The nonce may have expired, or its count been used, during the look-up.
+        match self.registrar.check_nonce(&nonce, nc, now) {
+            NonceCheck::Fresh => {}
+            NonceCheck::Stale => return self.challenge_register(&request, true),
+            NonceCheck::Unknown => return self.challenge_register(&request, false),
+        }
+        let realm = self.deps.deps.app.sip_realm().to_owned();
+        let account = account.filter(|a| {
+            request.user().as_deref() == Some(a.username.as_str())
+                && sip_proto::auth::verify_ha1(
+                    &auth,
+                    "REGISTER",
+                    &realm,
+                    &nonce,
+                    &a.username,
+                    a.ha1(),
+                )
+                .is_ok()
+        });
+        let Some(account) = account else {
+            self.registrar.record_failure(request.source.ip(), now);
+            tracing::info!("a phone's registration was refused (wrong or unknown credentials)");
+            return self.answer_register(&request, RegisterAnswer::Refuse(403));
+        };
+        self.registrar.accept_nonce_count(&nonce, nc);
+        let key = (account.tenant, account.user);
+        let answer = match &request.contacts {
+            None if request.expires == Some(0) => {
+                self.registrar.unbind(&key, None);
+                RegisterAnswer::Bindings(Vec::new())
+            }
+            // `Contact: *` is only allowed with `Expires: 0` (RFC 3261 §10.2.2).
+            None => RegisterAnswer::Refuse(400),
+            Some(contacts) => match contacts.first() {
+                // No Contact: the phone asks what is bound.
+                None => RegisterAnswer::Bindings(self.bindings_of(&key, now)),
+                // One phone per agent: the first Contact counts.
+                Some(contact) => {
+                    let asked = request.expires_of(contact, registrar::DEFAULT_EXPIRES_SECS);
+                    match registrar::granted_expires(asked) {
+                        None => RegisterAnswer::IntervalTooBrief {
+                            min_expires: registrar::MIN_EXPIRES_SECS,
+                        },
+                        Some(0) => {
+                            self.registrar.unbind(&key, Some(&contact.uri));
+                            RegisterAnswer::Bindings(self.bindings_of(&key, now))
+                        }
+                        Some(secs) => {
+                            self.registrar.bind(
+                                key,
+                                Binding {
+                                    contact: contact.uri.clone(),
+                                    aor: request.aor.clone(),
+                                    destination: registrar::destination(
+                                        &contact.uri,
+                                        request.source,
+                                    ),
+                                    transport: request.transport.clone(),
+                                    expires_at_ms: now + u64::from(secs) * 1000,
+                                },
+                            );
+                            RegisterAnswer::Bindings(self.bindings_of(&key, now))
+                        }
+                    }
+                }
+            },
+        };
+        if let RegisterAnswer::Bindings(b) = &answer {
+            self.stats.add(&self.stats.phone_registrations, 1);
+            tracing::info!(
+                tenant = %account.tenant,
+                agent = %account.user,
+                bound = !b.is_empty(),
+                "an agent's phone registered"
+            );
+        }
+        self.answer_register(&request, answer);
+    }
+
+    /// The agent's binding, with its remaining lifetime in seconds.
+    fn bindings_of(&self, key: &(TenantId, UserId), now: u64) -> Vec<(sip_proto::Uri, u32)> {
+        self.registrar
+            .binding(key, now)
+            .map(|b| {
+                let secs = b.expires_at_ms.saturating_sub(now).div_ceil(1000);
+                vec![(b.contact.clone(), u32::try_from(secs).unwrap_or(u32::MAX))]
+            })
+            .unwrap_or_default()
+    }
+
+    /// Sends what the user agent wants sent and hands out its events, until neither is left.
     async fn flush(&mut self, cmd_tx: &mpsc::UnboundedSender<UaCommand>) {
+        // What handling an event sends (a challenge, a refusal) goes out in the same turn,
+        // not when something next wakes the task.
+        loop {
+            self.send_transmits().await;
+            let mut handled = false;
+            while let Some(event) = self.ua.poll_event() {
+                handled = true;
+                self.event(event, cmd_tx);
+            }
+            if !handled {
+                break;
+            }
+        }
+    }
+
+    async fn send_transmits(&mut self) {
         while let Some(t) = self.ua.poll_transmit() {
             match t.transport {
                 Transport::Tcp => {
@@ -384,9 +661,6 @@ impl Shell {
                 }
             }
         }
-        while let Some(event) = self.ua.poll_event() {
-            self.event(event, cmd_tx);
-        }
     }
 
     fn event(&mut self, event: UaEvent, cmd_tx: &mpsc::UnboundedSender<UaCommand>) {
@@ -399,6 +673,10 @@ impl Shell {
             UaEvent::TransferAccepted { call } => (call, CallSignal::TransferAccepted),
             UaEvent::TransferFailed { call, .. } => (call, CallSignal::TransferFailed),
             UaEvent::Transfer { .. } => return,
+            UaEvent::Register(request) => return self.register(*request),
+            UaEvent::Ringing { call } => (call, CallSignal::Ringing),
+            UaEvent::Answered { call, media } => (call, CallSignal::Answered(media)),
+            UaEvent::Failed { call, status } => (call, CallSignal::Failed(status)),
             UaEvent::Registered { expires, .. } => {
                 self.stats.add(&self.stats.registrations, 1);
                 tracing::info!(expires, "registered with the SIP provider");

@@ -27,6 +27,26 @@ pub struct VoiceStats {
     pub registration_failures: AtomicU64,
     /// Calls answered (their conversation exists).
     pub calls_answered: AtomicU64,
+    /// REGISTERs of agents' phones accepted (new bindings, refreshes and removals).
+    pub phone_registrations: AtomicU64,
+    /// REGISTERs of agents' phones refused (wrong credentials, unknown user, a blocked source).
+    pub phone_registrations_refused: AtomicU64,
+    /// Legs placed to agents' phones.
+    pub agent_calls: AtomicU64,
+    /// Agents' phones that answered (the call was bridged).
+    pub agent_calls_answered: AtomicU64,
+    /// Agents' phones that could not be reached (none registered, busy, refused, no answer).
+    pub agent_calls_failed: AtomicU64,
+    /// RTP packets relayed from callers to agents (counted without a change event: one per packet).
+    pub relayed_to_agent: AtomicU64,
+    /// RTP packets relayed from agents to callers (their audio, as frames the caller's stream carries).
+    pub relayed_to_caller: AtomicU64,
+    /// Call-backs placed through the trunk (each attempt).
+    pub call_backs: AtomicU64,
+    /// Call-backs the caller answered.
+    pub call_backs_answered: AtomicU64,
+    /// Call-backs not answered (busy, refused, no answer in time, unreachable).
+    pub call_backs_failed: AtomicU64,
     changes: watch::Sender<()>,
 }
 
@@ -42,6 +62,16 @@ impl Default for VoiceStats {
             registrations: AtomicU64::new(0),
             registration_failures: AtomicU64::new(0),
             calls_answered: AtomicU64::new(0),
+            phone_registrations: AtomicU64::new(0),
+            phone_registrations_refused: AtomicU64::new(0),
+            agent_calls: AtomicU64::new(0),
+            agent_calls_answered: AtomicU64::new(0),
+            agent_calls_failed: AtomicU64::new(0),
+            relayed_to_agent: AtomicU64::new(0),
+            relayed_to_caller: AtomicU64::new(0),
+            call_backs: AtomicU64::new(0),
+            call_backs_answered: AtomicU64::new(0),
+            call_backs_failed: AtomicU64::new(0),
             changes: watch::Sender::new(()),
         }
     }
@@ -56,7 +86,13 @@ impl VoiceStats {
         }
     }
 
-    /// A receiver that sees every later change of a counter.
+    /// Adds `n` to a per-packet counter, without announcing it (a change event per packet would cost more
+    /// than the packet).
+    pub(crate) fn count(&self, counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// A receiver that sees every later change of a counter (except the per-packet ones).
     pub fn subscribe(&self) -> watch::Receiver<()> {
         self.changes.subscribe()
     }

@@ -49,7 +49,14 @@ pub(crate) struct StepResponse {
 }
 
 fn step_response(state: &ApiState, outcome: LoginOutcome) -> Response {
-    let max_age = state.app.policy().absolute_timeout_ms / 1000;
+    // The cookie lives as long as the server keeps its session: a half-finished login ends
+    // after the partial timeout (10 minutes), a full session at the absolute timeout.
+    let policy = state.app.policy();
+    let max_age = if matches!(outcome.next, NextStep::Done) {
+        policy.absolute_timeout_ms / 1000
+    } else {
+        policy.partial_timeout_ms / 1000
+    };
     let body = StepResponse {
         next: outcome.next.as_str(),
         csrf_token: outcome.csrf_token,

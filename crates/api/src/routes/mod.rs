@@ -3,7 +3,9 @@
 pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod auth;
+pub(crate) mod contact;
 pub(crate) mod flows;
 pub(crate) mod phone_numbers;
+pub(crate) mod phones;
 pub(crate) mod tenant;
 pub(crate) mod users;

@@ -109,4 +109,11 @@ pub enum CallCommand {
     },
     /// The flow is over: hang up once everything before this has been played.
     Hangup,
+    /// An agent took the call on the desk: ring the agent's registered phone and, once it
+    /// answers, bridge the two (the hold music stops). When the phone cannot be reached, feed
+    /// [`crate::App::agent_leg_failed`]; the task goes back to its queue.
+    ConnectAgent {
+        /// The agent who accepted.
+        agent: domain::UserId,
+    },
 }

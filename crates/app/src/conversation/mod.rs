@@ -14,6 +14,7 @@
 
 mod compiled;
 mod events;
+mod handover;
 mod plan;
 mod timers;
 
@@ -31,6 +32,8 @@ pub(crate) use plan::status_of;
 
 use crate::ports::HttpClient;
 use crate::{App, AppError, AppResult};
+pub use handover::HandOverReason;
+pub(crate) use handover::{FollowUp, HandOverCheck, Understood};
 use plan::{StepInput, StepPlan, plan_step};
 
 /// Longest user message, in bytes of UTF-8.
@@ -141,7 +144,10 @@ impl App {
         Ok(())
     }
 
-    fn conversation_lock(&self, conversation: ConversationId) -> Arc<tokio::sync::Mutex<()>> {
+    pub(crate) fn conversation_lock(
+        &self,
+        conversation: ConversationId,
+    ) -> Arc<tokio::sync::Mutex<()>> {
         lock(&self.conversations().locks)
             .entry(conversation)
             .or_insert_with(|| Arc::new(tokio::sync::Mutex::new(())))
@@ -162,6 +168,15 @@ impl App {
             .step_locked(tenant, conversation, input, user, create)
             .await;
         drop(guard);
+        // The contact centre is told after the conversation's lock is released: its
+        // decisions change conversations (this one included) under their own locks.
+        let result = match result {
+            Ok((seq, follow)) => {
+                self.follow_up(tenant, conversation, follow).await;
+                Ok(seq)
+            }
+            Err(e) => Err(e),
+        };
         {
             let mut locks = lock(&self.conversations().locks);
             if locks
@@ -174,8 +189,8 @@ impl App {
         result
     }
 
-    /// One step under the conversation's lock: load → dedup → compile → engine → plan →
-    /// persist → publish.
+    /// One step under the conversation's lock: load → dedup → hand-over checks → compile →
+    /// engine → plan → persist → publish.
     async fn step_locked(
         &self,
         tenant: TenantId,
@@ -183,7 +198,7 @@ impl App {
         input: Input,
         user: Option<UserMessage>,
         create: Option<Conversation>,
-    ) -> AppResult<Option<i64>> {
+    ) -> AppResult<(Option<i64>, FollowUp)> {
         let creating = create.is_some();
         let conv = match create {
             Some(c) => c,
@@ -196,7 +211,18 @@ impl App {
         if let Some(u) = &user
             && let Some(seq) = self.already_stored(&conv, u).await?
         {
-            return Ok(Some(seq));
+            return Ok((Some(seq), FollowUp::default()));
+        }
+        // Every caller message, in every state of every flow, is checked for a crisis and
+        // for a request for a person before the flow sees it.
+        let check = self.hand_over_check(tenant, &input).await;
+        if conv.status == ConversationStatus::WithAgent {
+            return self.step_with_agent(&conv, input, user, check).await;
+        }
+        if conv.status == ConversationStatus::CallBack {
+            // The caller hung up to be called back: nothing runs until an agent calls (the
+            // flow's timers, a late HTTP result and the call's own hang-up change nothing).
+            return Ok((None, FollowUp::default()));
         }
         let compiled = self
             .compiled(tenant, conv.flow_id, conv.flow_version)
@@ -204,11 +230,31 @@ impl App {
         let mut state = self.engine_state(&conv)?;
         let before = status_of(&state);
         let now = self.now();
-        let effects = Engine::new(&compiled.flow, compiled.matcher.as_ref()).handle(
-            &mut state,
-            input,
-            now.millis(),
-        );
+        let engine = Engine::new(&compiled.flow, compiled.matcher.as_ref());
+        let turn = handover::Turn {
+            check,
+            queued: before.0 == ConversationStatus::Queued,
+            handover_queue: if check.crisis || check.human {
+                self.handover_queue(tenant).await
+            } else {
+                String::new()
+            },
+            crisis_text: if check.crisis {
+                Some(self.crisis_text(tenant, &state.language).await)
+            } else {
+                None
+            },
+        };
+        let hangup = matches!(input, Input::Hangup);
+        let (effects, reason) = handover::run_turn(&engine, &mut state, input, now.millis(), &turn);
+        let follow = FollowUp {
+            crisis: check.crisis,
+            reason,
+            channel: conv.channel,
+            hangup,
+            ..FollowUp::default()
+        };
+        let was_queued = before.0 == ConversationStatus::Queued;
         let plan = plan_step(StepInput {
             conversation: &conv,
             create: creating,
@@ -223,7 +269,17 @@ impl App {
         self.store()
             .save_step(tenant, conversation_id, &plan.write)
             .await?;
-        Ok(self.carry_out(tenant, conversation_id, plan))
+        let follow = FollowUp {
+            enqueue: plan
+                .write
+                .enqueue
+                .clone()
+                .map(|e| (e, Understood::from_state(&state))),
+            left_queue: was_queued
+                && (plan.write.dequeue || plan.write.status == ConversationStatus::Ended),
+            ..follow
+        };
+        Ok((self.carry_out(tenant, conversation_id, plan), follow))
     }
 
     /// The seq a retried message (or one racing its original) was stored under, checked

@@ -58,13 +58,18 @@ impl App {
     ) {
         let app = self.clone();
         tokio::spawn(async move {
-            let allow_private = app
-                .store()
-                .tenant_allows_private_http(tenant)
-                .await
-                .unwrap_or(false);
+            // Nothing private is reachable unless an admin opened the destination; a store
+            // error opens nothing.
+            let access = crate::PrivateAccess {
+                destinations: app
+                    .store()
+                    .private_http_destinations(tenant)
+                    .await
+                    .unwrap_or_default(),
+                own_demo_base: app.conversations().base_url.get().cloned(),
+            };
             let response = match app.conversations().http.get() {
-                Some(client) => client.send(request, allow_private).await,
+                Some(client) => client.send(request, &access).await,
                 None => OutboundResponse::unanswered(OutboundOutcome::Failed),
             };
             // Only the first of the response and the watchdog may feed the result.

@@ -66,9 +66,21 @@ pub enum OutboundOutcome {
     Failed,
 }
 
+/// Where a tenant's flows may reach loopback and private addresses: nowhere by default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PrivateAccess {
+    /// `host:port` destinations an admin opened for the tenant (host in lower case, an IPv6
+    /// address in brackets, the port always written).
+    pub destinations: Vec<String>,
+    /// This server's own base URL: its `/demo/api/` endpoints (which the demo flows call) are
+    /// reachable there, and nothing else of it.
+    pub own_demo_base: Option<String>,
+}
+
 /// The port through which flows make HTTP requests; implemented by the `channels` crate.
 #[async_trait::async_trait]
 pub trait HttpClient: Send + Sync + std::fmt::Debug {
-    /// Performs the request. `allow_private` permits loopback and private addresses.
-    async fn send(&self, request: OutboundRequest, allow_private: bool) -> OutboundResponse;
+    /// Performs the request. Loopback, private, link-local and other non-public addresses are
+    /// refused unless `access` opens the destination the URL names.
+    async fn send(&self, request: OutboundRequest, access: &PrivateAccess) -> OutboundResponse;
 }

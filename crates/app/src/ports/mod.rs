@@ -5,16 +5,19 @@
 //! - [`PromptWarmer`] (`prompts`): the call shell (`voice`), to synthesise a flow's prompts
 //!   ahead of the first call;
 //! - [`Synthesizer`] and [`Recognizer`] (`speech`): the call shell, with espeak-ng and
-//!   pocketsphinx as child processes, or an operator's engine of choice.
+//!   pocketsphinx as child processes, or an operator's engine of choice;
+//! - [`CallBackDialer`] (`dialer`): the call shell, which places call-backs through the trunk.
 //!
 //! A port carries nothing of its implementations: no HTTP types, and audio as plain PCM
 //! samples, so `app` depends on neither an HTTP crate nor `media`.
 
+mod dialer;
 mod http;
 mod prompts;
 mod speech;
 
-pub use http::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse};
+pub use dialer::{CallBackDialer, CallBackOrder};
+pub use http::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, PrivateAccess};
 pub use prompts::{PromptText, PromptWarmer};
 pub use speech::{
     AsrError, Grammar, Prompt, Recognition, RecognitionStream, Recognizer, Synthesizer, TtsError,

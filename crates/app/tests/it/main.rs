@@ -17,6 +17,10 @@ async fn setup() -> (App, Arc<ManualClock>, Arc<SqliteStore>, tempfile::TempDir)
             .unwrap(),
     );
     sqlite.migrate().await.unwrap();
+    sqlite
+        .unlock(security::crypto::Key::from_bytes([7; 32]))
+        .await
+        .unwrap();
     let clock = Arc::new(ManualClock::new(SystemClock.now()));
     let app = App::new(sqlite.clone(), clock.clone(), AuthPolicy::default());
     (app, clock, sqlite, dir)

@@ -662,3 +662,69 @@ fn runaway_guard_stops_after_max_steps() {
         "{transcript}"
     );
 }
+
+#[test]
+fn hand_over() {
+    let ask = r#"
+        - {id: m, type: ask, prompt: "Your name?", save_as: name, next: one}
+        - {id: one, type: end, text: "One."}
+        - {id: human, type: enqueue, queue: counselling, priority: 3, text: "Connecting you."}
+    "#;
+    run_table(&[
+        Case {
+            name: "to the fallback when it is an enqueue node, cancelling the input timer",
+            top: "fallback: human",
+            nodes: ask,
+            script: "
+                start
+                handover crisis default
+                ?vars
+                handover crisis default",
+            expect: r#"
+                > start
+                  say "Your name?"
+                  gather digits,speech,text
+                  timer 1 @+10000
+                  = input m timer=1
+                > handover crisis default
+                  cancel 1
+                  say "Connecting you."
+                  enqueue counselling p=3
+                  = queue counselling
+                ? vars handover.reason=crisis
+                > handover crisis default
+                  = queue counselling"#,
+        },
+        Case {
+            name: "without an enqueue fallback: queued in the given queue; ignored before the start and after the end",
+            top: "fallback: one",
+            nodes: r#"
+                - {id: m, type: ask, prompt: "Your name?", save_as: name, next: one}
+                - {id: one, type: end, text: "One."}
+            "#,
+            script: "
+                handover asked_for_human beratung
+                start
+                handover asked_for_human beratung
+                hangup
+                handover crisis beratung",
+            expect: r#"
+                > handover asked_for_human beratung
+                  = not started
+                > start
+                  say "Your name?"
+                  gather digits,speech,text
+                  timer 1 @+10000
+                  = input m timer=1
+                > handover asked_for_human beratung
+                  cancel 1
+                  enqueue beratung p=0 {handover.reason=asked_for_human}
+                  = queue beratung
+                > hangup
+                  end hangup
+                  = ended hangup
+                > handover crisis beratung
+                  = ended hangup"#,
+        },
+    ]);
+}

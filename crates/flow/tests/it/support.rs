@@ -143,6 +143,13 @@ fn parse_input(line: &str) -> Input {
         },
         "transfer-failed" => Input::TransferFailed,
         "hangup" => Input::Hangup,
+        "handover" => {
+            let (reason, queue) = rest.split_once(' ').unwrap_or((rest, "default"));
+            Input::HandOver {
+                reason: reason.to_owned(),
+                queue: queue.to_owned(),
+            }
+        }
         other => panic!("unknown script input {other:?}"),
     }
 }

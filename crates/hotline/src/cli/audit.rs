@@ -10,7 +10,7 @@ use clap::Subcommand;
 use domain::TenantId;
 
 use super::output::{app_error, out};
-use super::store::{StoreArgs, open_app};
+use super::store::{StoreArgs, open_app_with_key};
 
 /// `hotline audit …`
 #[derive(Debug, Subcommand)]
@@ -30,7 +30,7 @@ pub enum AuditCommand {
 pub(super) async fn run(config: Option<&Path>, command: AuditCommand) -> anyhow::Result<ExitCode> {
     let AuditCommand::Verify { store, tenant } = command;
     let settings = store.settings(config)?;
-    let app = open_app(&settings).await?;
+    let app = open_app_with_key(&settings, false).await?;
     let tenants = match tenant {
         Some(t) => vec![t.parse::<TenantId>().context("invalid --tenant")?],
         None => app

@@ -1,4 +1,4 @@
-//! `hotline bench flow`: how fast the flow engine and the web chat are on this machine.
+//! `hotline bench flow` (and `hotline bench desk`, in `bench_desk`): how fast the flow engine and the web chat are on this machine.
 //!
 //! Part one runs the sans-IO interpreter on the German demo flow in a loop on one core and
 //! reports inputs handled per second and the size of a conversation's state, next to a
@@ -31,6 +31,9 @@ pub enum BenchCommand {
     /// The flow engine (inputs per second, state size) and the web chat (round trips and
     /// memory per session over loopback).
     Flow(FlowBench),
+    /// The contact centre end to end: agents on the desk socket, callers asking for a person
+    /// in the web chat; from the caller's message to the offer on an agent's socket.
+    Desk(super::bench_desk::DeskBench),
 }
 
 /// Options of `hotline bench flow`.
@@ -245,7 +248,7 @@ async fn open_session(base: &str) -> anyhow::Result<Ws> {
 
 async fn chat_bench(opts: &FlowBench) -> anyhow::Result<()> {
     let dir = tempfile_dir()?;
-    let settings = Settings::load(
+    let mut settings = Settings::load(
         None,
         &Overrides {
             data_dir: Some(dir.clone()),
@@ -254,6 +257,8 @@ async fn chat_bench(opts: &FlowBench) -> anyhow::Result<()> {
             sip_addr: Some("127.0.0.1:0".parse()?),
         },
     )?;
+    // Every simulated caller comes from loopback; real callers come from many addresses.
+    settings.auth.chat_new_per_source_per_minute = u32::MAX;
     let running = server::start(&settings, Arc::new(app::SystemClock)).await?;
     let base = format!("http://{}", running.http_addr);
     let rss_before = rss_kib();
@@ -375,10 +380,14 @@ fn slot_channels(
 
 /// Runs a `hotline bench` command.
 pub(super) async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
-    let BenchCommand::Flow(opts) = command;
-    engine_bench(opts.engine_secs, opts.runs)?;
-    if opts.sessions > 0 {
-        chat_bench(&opts).await?;
+    match command {
+        BenchCommand::Flow(opts) => {
+            engine_bench(opts.engine_secs, opts.runs)?;
+            if opts.sessions > 0 {
+                chat_bench(&opts).await?;
+            }
+        }
+        BenchCommand::Desk(opts) => super::bench_desk::run(&opts).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -49,6 +49,11 @@ pub enum FlowCommand {
         /// Variables to start with, `name=value` (repeatable), e.g. `system.base_url=http://127.0.0.1:8080`.
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
+        /// A `host:port` on a private network or loopback the flow may call (repeatable);
+        /// as on the server, nothing private is reachable otherwise, except the demo
+        /// endpoints under `system.base_url`.
+        #[arg(long = "allow-private", value_name = "HOST:PORT")]
+        allow_private: Vec<String>,
     },
 }
 
@@ -144,7 +149,8 @@ pub(super) async fn run(command: FlowCommand) -> ExitCode {
             lang,
             channel,
             vars,
-        } => simulate(&file, lang, &channel, &vars).await,
+            allow_private,
+        } => simulate(&file, lang, &channel, &vars, &allow_private).await,
     }
 }
 
@@ -191,7 +197,25 @@ fn show(effects: &[Effect], timer: &mut Option<u32>, http: &mut Vec<Effect>) -> 
     ended
 }
 
-async fn simulate(file: &Path, lang: Option<String>, channel: &str, vars: &[String]) -> ExitCode {
+async fn simulate(
+    file: &Path,
+    lang: Option<String>,
+    channel: &str,
+    vars: &[String],
+    allow_private: &[String],
+) -> ExitCode {
+    let mut destinations = Vec::new();
+    for raw in allow_private {
+        match app::normalize_destination(raw) {
+            Some(d) => destinations.push(d),
+            None => {
+                out(&format!(
+                    "error: --allow-private {raw:?}: expected host:port, such as 10.0.0.5:8080"
+                ));
+                return ExitCode::from(2);
+            }
+        }
+    }
     let doc = match load(file) {
         Err(code) => return code,
         Ok(Err(parse)) => return report(file, &parse),
@@ -228,6 +252,10 @@ async fn simulate(file: &Path, lang: Option<String>, channel: &str, vars: &[Stri
         .unwrap_or_else(|| compiled.document().language.clone());
     let mut state = ConversationState::new(channel, &language);
     let http_client = channels::FlowHttpClient::new();
+    let access = app::PrivateAccess {
+        destinations,
+        own_demo_base: variables.get("system.base_url").cloned(),
+    };
     out(
         "Type a message, #123 for keypad digits, /silence to let the input time out, /quit to stop.",
     );
@@ -266,7 +294,7 @@ async fn simulate(file: &Path, lang: Option<String>, channel: &str, vars: &[Stri
                         body,
                         timeout_ms,
                     },
-                    true,
+                    &access,
                 )
                 .await;
             out(&format!("     (HTTP status {})", response.status));

@@ -5,8 +5,10 @@
 //! `output` (how the CLI prints) and `store` (the store options and opening the app over
 //! them); none of them imports this module or another group, so there are no cycles.
 
+mod api_key;
 mod audit;
 mod bench;
+mod bench_desk;
 mod config;
 mod flow;
 mod migrate;
@@ -14,6 +16,7 @@ mod nlu;
 mod output;
 mod serve;
 mod store;
+mod tenant;
 mod user;
 
 use std::net::SocketAddr;
@@ -23,12 +26,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 // `self::` because `flow`, `nlu` and `store` are also the names of crates.
+pub use self::api_key::ApiKeyCommand;
 pub use self::audit::AuditCommand;
 pub use self::bench::{BenchCommand, FlowBench};
 pub use self::config::ConfigCommand;
 pub use self::flow::FlowCommand;
 pub use self::nlu::NluCommand;
 pub use self::store::StoreArgs;
+pub use self::tenant::TenantCommand;
 pub use self::user::UserCommand;
 
 /// Hotline: crisis and customer hotlines on phone, chat, SMS and WhatsApp, in one binary.
@@ -66,11 +71,23 @@ pub enum Command {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Create, list, disable and enable tenants (hotlines sharing one installation).
+    Tenant {
+        /// The tenant command.
+        #[command(subcommand)]
+        command: TenantCommand,
+    },
     /// Manage staff accounts.
     User {
         /// The user command.
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Create API keys for scripts and monitoring.
+    ApiKey {
+        /// The api-key command.
+        #[command(subcommand)]
+        command: ApiKeyCommand,
     },
     /// Inspect the audit log.
     Audit {
@@ -114,7 +131,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             sip_addr,
         } => serve::run(config, &store, http_addr, sip_addr).await,
         Command::Migrate { store } => migrate::run(config, &store).await,
+        Command::Tenant { command } => tenant::run(config, command).await,
         Command::User { command } => user::run(config, command).await,
+        Command::ApiKey { command } => api_key::run(config, command).await,
         Command::Audit { command } => audit::run(config, command).await,
         Command::Flow { command } => Ok(flow::run(command).await),
         Command::Nlu { command } => nlu::run(command).await,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use clap::Args;
 
-use app::{App, SystemClock};
+use app::{App, Clock, SystemClock};
 
 use crate::server;
 use crate::settings::{Overrides, Settings};
@@ -47,12 +47,20 @@ impl StoreArgs {
     }
 }
 
-/// The application over the configured (and migrated) store, on the system clock.
+/// The application over the configured (and migrated) store, on the system clock, with the
+/// audit key installed (made if missing).
 pub(super) async fn open_app(settings: &Settings) -> anyhow::Result<App> {
+    open_app_with_key(settings, true).await
+}
+
+/// [`open_app`]; without `create_key`, a missing audit key is an error (verification).
+pub(super) async fn open_app_with_key(
+    settings: &Settings,
+    create_key: bool,
+) -> anyhow::Result<App> {
     let store = server::open_store(settings).await?;
-    Ok(App::new(
-        store,
-        Arc::new(SystemClock),
-        settings.auth.policy(),
-    ))
+    server::install_root_key(settings, &store, create_key, SystemClock.now()).await?;
+    let app = App::new(store, Arc::new(SystemClock), settings.auth.policy());
+    server::install_audit_key(settings, &app, create_key).await?;
+    Ok(app)
 }

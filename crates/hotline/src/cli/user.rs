@@ -66,7 +66,7 @@ pub(super) async fn run(config: Option<&Path>, command: UserCommand) -> anyhow::
 }
 
 /// The tenant named by `--tenant`, or the only one there is.
-async fn pick_tenant(app: &App, given: Option<&str>) -> anyhow::Result<TenantId> {
+pub(super) async fn pick_tenant(app: &App, given: Option<&str>) -> anyhow::Result<TenantId> {
     if let Some(t) = given {
         return t.parse().context("invalid --tenant");
     }

@@ -114,3 +114,62 @@ async fn api_keys_are_scoped_by_role_and_stop_working_when_revoked() {
     );
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_key_acts_with_at_most_its_creators_current_role_and_dies_with_the_account() {
+    // The probe's attack: a disabled admin's key still created a new admin user.
+    let t = spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    let (id, otp) = t.create_user(&mut admin, "second.admin", "admin").await;
+    let (mut second, _) = t
+        .first_login("second.admin", &otp, "second admin passphrase")
+        .await;
+    let r = second
+        .post("/api/v1/api-keys", json!({"name": "ops", "role": "admin"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let mut key = t.client().with_bearer(r.body["token"].as_str().unwrap());
+    let new_user = |name: &str| json!({"username": name, "display_name": "k", "role": "admin"});
+    assert_eq!(
+        key.post("/api/v1/users", new_user("made-by-key"))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+
+    // Demoted to agent: the admin key can do no more than an agent.
+    let r = admin
+        .patch(&format!("/api/v1/users/{id}"), json!({"role": "agent"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        key.post("/api/v1/users", new_user("after-demotion"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(key.get("/api/v1/users").await.status, StatusCode::FORBIDDEN);
+
+    // Disabled: the key authenticates nothing, even restored to admin.
+    let r = admin
+        .patch(
+            &format!("/api/v1/users/{id}"),
+            json!({"role": "admin", "disabled": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        key.get("/api/v1/tenant").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        key.post("/api/v1/users", new_user("after-disabling"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    let users = admin.get("/api/v1/users").await.body.to_string();
+    assert!(users.contains("made-by-key"));
+    assert!(!users.contains("after-demotion") && !users.contains("after-disabling"));
+    t.stop().await;
+}

@@ -97,3 +97,73 @@ async fn logins_and_changes_are_audited_with_ids_only() {
     assert_eq!(verify["count"].as_u64().unwrap() as usize, seqs.len());
     t.stop().await;
 }
+
+#[tokio::test]
+async fn refusals_are_audited_once_a_minute_per_caller_with_the_route() {
+    // The probe: authorization failures and CSRF refusals were not audited. Audited one by
+    // one they would let an attacker flood the log, so they are aggregated.
+    let t = spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    let (agent_id, otp) = t.create_user(&mut admin, "curious.agent", "agent").await;
+    let (mut agent, _) = t
+        .first_login("curious.agent", &otp, "curious agent passphrase")
+        .await;
+    for _ in 0..50 {
+        assert_eq!(
+            agent.get("/api/v1/users").await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    let mut no_token = agent.clone();
+    no_token.csrf = None;
+    for _ in 0..20 {
+        let r = no_token.post("/api/v1/auth/logout", json!({})).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+    let refusals = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["object_type"] == "route")
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["object_id"].as_str().unwrap().to_owned(),
+                    e["actor_id"].as_str().unwrap().to_owned(),
+                    e["outcome"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let audit = admin.get("/api/v1/audit?limit=200").await.body;
+    assert_eq!(
+        refusals(&audit),
+        [
+            (
+                "route.csrf_refused".to_owned(),
+                "/api/v1/auth/logout".to_owned(),
+                agent_id.clone(),
+                "denied".to_owned()
+            ),
+            (
+                "route.denied".to_owned(),
+                "/api/v1/users".to_owned(),
+                agent_id.clone(),
+                "denied".to_owned()
+            ),
+        ],
+        "newest first, one of each"
+    );
+    // A minute later the next refusal is audited again.
+    t.clock.advance_secs(61);
+    assert_eq!(
+        agent.get("/api/v1/audit").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let audit = admin.get("/api/v1/audit?limit=200").await.body;
+    let again = refusals(&audit);
+    assert_eq!(again.len(), 3, "{again:?}");
+    assert_eq!(again[0].1, "/api/v1/audit");
+    t.stop().await;
+}

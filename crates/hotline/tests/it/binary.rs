@@ -11,7 +11,7 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_hotline");
 
-fn hotline() -> Command {
+pub(crate) fn hotline() -> Command {
     let mut cmd = Command::new(BIN);
     // The tests' own environment must not leak settings into the child.
     for (key, _) in std::env::vars() {
@@ -27,6 +27,17 @@ struct Server {
     child: Child,
     lines: mpsc::Receiver<String>,
     stdout: Vec<String>,
+    /// Everything the server logged, read as it comes: a pipe left unread fills up (64 KiB)
+    /// and blocks the server mid-write, which at debug level happens within one call.
+    stderr: Option<std::thread::JoinHandle<String>>,
+}
+
+impl Drop for Server {
+    /// A failing test leaves no server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Server {
@@ -60,10 +71,17 @@ impl Server {
                 }
             }
         });
+        let mut err = child.stderr.take().unwrap();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut err, &mut text).unwrap();
+            text
+        });
         let mut server = Server {
             child,
             lines,
             stdout: Vec::new(),
+            stderr: Some(stderr),
         };
         server.wait_for("listening on");
         server
@@ -98,13 +116,25 @@ impl Server {
         let pid = self.child.id().to_string();
         let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(killed.success());
-        let status = self.child.wait().unwrap();
+        // A server that does not stop within a minute fails the test rather than hang the suite.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                self.child.kill().unwrap();
+                self.child.wait().unwrap();
+                let stderr = self.stderr.take().unwrap().join().unwrap();
+                panic!("the server did not stop within 60 s of SIGTERM; stderr: {stderr}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
         while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(200)) {
             self.stdout.push(line);
         }
-        let mut stderr = String::new();
-        std::io::Read::read_to_string(self.child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
-        (status, self.stdout, stderr)
+        let stderr = self.stderr.take().unwrap().join().unwrap();
+        (status, std::mem::take(&mut self.stdout), stderr)
     }
 }
 
@@ -193,6 +223,13 @@ fn every_command_has_help() {
         vec!["migrate", "--help"],
         vec!["user", "--help"],
         vec!["user", "create", "--help"],
+        vec!["tenant", "--help"],
+        vec!["tenant", "create", "--help"],
+        vec!["tenant", "list", "--help"],
+        vec!["tenant", "disable", "--help"],
+        vec!["tenant", "enable", "--help"],
+        vec!["api-key", "--help"],
+        vec!["api-key", "create", "--help"],
         vec!["audit", "--help"],
         vec!["audit", "verify", "--help"],
         vec!["config", "--help"],
@@ -304,6 +341,223 @@ fn user_create_prints_a_one_time_password() {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already taken"));
 }
 
+/// Runs `hotline tenant ARGS --data-dir DIR`; its stdout (the command must succeed).
+fn tenant_cli(dir: &Path, args: &[&str]) -> String {
+    let out = hotline()
+        .arg("tenant")
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "tenant {args:?}: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    text
+}
+
+#[tokio::test]
+async fn tenants_are_created_listed_disabled_and_enabled_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    Server::start(dir.path(), &[]).terminate();
+    let created = tenant_cli(
+        dir.path(),
+        &[
+            "create",
+            "--name",
+            "Krisendienst Nord",
+            "--admin",
+            "nord.admin",
+        ],
+    );
+    let id = created
+        .lines()
+        .find_map(|l| l.strip_prefix("created tenant "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{created}"))
+        .to_owned();
+    let otp = created
+        .lines()
+        .find_map(|l| l.strip_prefix("admin nord.admin one-time password: "))
+        .unwrap_or_else(|| panic!("{created}"))
+        .trim()
+        .to_owned();
+    let listed = tenant_cli(dir.path(), &["list"]);
+    assert_eq!(
+        listed.lines().count(),
+        2,
+        "the demo tenant and the new one: {listed}"
+    );
+    assert!(
+        listed.contains(&id) && listed.contains("Krisendienst Nord"),
+        "{listed}"
+    );
+    // A taken admin name changes nothing.
+    let taken = hotline()
+        .args([
+            "tenant",
+            "create",
+            "--name",
+            "Zwei",
+            "--admin",
+            "nord.admin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!taken.status.success());
+    assert_eq!(tenant_cli(dir.path(), &["list"]).lines().count(), 2);
+
+    let server = Server::start(dir.path(), &[]);
+    let http = reqwest::Client::new();
+    let url = server.url();
+    let login = |password: String| {
+        let req = http
+            .post(format!("{url}/api/v1/auth/login"))
+            .json(&serde_json::json!({"username": "nord.admin", "password": password}));
+        async move { req.send().await.unwrap() }
+    };
+    let first = login(otp.clone()).await;
+    assert_eq!(first.status(), reqwest::StatusCode::OK);
+    let cookie = first.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let session = || {
+        let req = http
+            .get(format!("{url}/api/v1/auth/session"))
+            .header("cookie", cookie.clone());
+        async move { req.send().await.unwrap().status() }
+    };
+    assert_eq!(session().await, reqwest::StatusCode::OK);
+
+    // Disabled while the server runs: the session ends and sign-in is refused.
+    let out = tenant_cli(dir.path(), &["disable", "--tenant", &id]);
+    assert!(out.contains("disabled"), "{out}");
+    assert_eq!(session().await, reqwest::StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        login(otp.clone()).await.status(),
+        reqwest::StatusCode::UNAUTHORIZED
+    );
+    let listed = tenant_cli(dir.path(), &["list"]);
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains(&id) && l.contains("disabled")),
+        "{listed}"
+    );
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("enabled") && l.contains("Demo")),
+        "the demo tenant is untouched: {listed}"
+    );
+
+    // Enabled again: the admin signs in.
+    tenant_cli(dir.path(), &["enable", "--tenant", &id]);
+    assert_eq!(login(otp).await.status(), reqwest::StatusCode::OK);
+    let unknown = hotline()
+        .args([
+            "tenant",
+            "disable",
+            "--tenant",
+            "00000000-0000-4000-8000-000000000000",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success(), "an unknown tenant is an error");
+    let (status, _, _) = server.terminate();
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn api_key_create_prints_a_token_once_that_works_and_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    Server::start(dir.path(), &[]).terminate();
+    let out = hotline()
+        .args([
+            "api-key",
+            "create",
+            "--name",
+            "monitoring",
+            "--role",
+            "admin",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = text
+        .lines()
+        .find_map(|l| l.strip_prefix("token (shown once; send it as `Authorization: Bearer …`): "))
+        .unwrap_or_else(|| panic!("no token line: {text}"))
+        .trim()
+        .to_owned();
+    assert!(token.starts_with("hlk_"), "{token}");
+    let bad = hotline()
+        .args([
+            "api-key",
+            "create",
+            "--name",
+            "x",
+            "--role",
+            "king",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--role"));
+
+    let server = Server::start(dir.path(), &[]);
+    let http = reqwest::Client::new();
+    let queues = http
+        .get(format!("{}/api/v1/queues", server.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queues.status(), reqwest::StatusCode::OK);
+    let audit: serde_json::Value = http
+        .get(format!("{}/api/v1/audit?limit=20", server.url()))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let created = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "api_key.create")
+        .unwrap_or_else(|| panic!("{audit}"))
+        .clone();
+    assert_eq!(created["actor_kind"], "system", "{created}");
+    assert!(
+        !audit.to_string().contains(&token),
+        "the token is never stored or shown again"
+    );
+    server.terminate();
+}
+
 /// Runs `hotline audit verify` and returns (exit code, stdout).
 fn verify(store_args: &[String]) -> (i32, String) {
     let out = hotline()
@@ -319,6 +573,7 @@ fn verify(store_args: &[String]) -> (i32, String) {
 
 async fn tamper_checks<DB: sqlx::Database>(
     pool: &sqlx::Pool<DB>,
+    db_url: &str,
     store_args: &[String],
     drop_triggers: &[&'static str],
 ) where
@@ -389,6 +644,82 @@ async fn tamper_checks<DB: sqlx::Database>(
         .unwrap();
     assert_eq!(verify(store_args).0, 0);
 
+    // The probe's attack: edit an entry, then recompute every hash after it and the head, as
+    // anyone with write access to the database can. Only the head's signature, made with the
+    // key outside the database, gives it away.
+    let store = store::connect(db_url).await.unwrap();
+    let tenant = store.list_tenants().await.unwrap()[0].id;
+    let original = store.audit_page_ascending(tenant, 0, 1000).await.unwrap();
+    store.close().await;
+    let mut prev = original[1].hash.clone();
+    let mut forged = Vec::new();
+    for entry in &original[2..] {
+        let mut event = entry.event.clone();
+        if entry.seq == 3 {
+            event.outcome = domain::Outcome::Failure;
+        }
+        let sealed = security::audit::seal(tenant, entry.seq, entry.id, entry.at, event, prev);
+        prev = sealed.hash.clone();
+        forged.push(sealed);
+    }
+    let rewrite = |entries: &[domain::AuditEntry]| {
+        let mut statements: Vec<String> = entries
+            .iter()
+            .map(|e| {
+                format!(
+                    "UPDATE audit_log SET outcome = '{}', prev_hash = '{}', hash = '{}' WHERE seq = {}",
+                    e.event.outcome.as_str(),
+                    e.prev_hash,
+                    e.hash,
+                    e.seq
+                )
+            })
+            .collect();
+        let last = entries.last().unwrap();
+        statements.push(format!(
+            "UPDATE audit_heads SET hash = '{}' WHERE seq = {}",
+            last.hash, last.seq
+        ));
+        statements
+    };
+    for stmt in rewrite(&forged) {
+        sqlx::query(sqlx::AssertSqlSafe(stmt))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    let (code, out) = verify(store_args);
+    assert_eq!(code, 1, "a recomputed chain passed: {out}");
+    assert!(out.contains("not signed by the audit key"), "{out}");
+    for stmt in rewrite(&original[2..]) {
+        sqlx::query(sqlx::AssertSqlSafe(stmt))
+            .execute(pool)
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        verify(store_args).0,
+        0,
+        "the original chain and its head verify"
+    );
+
+    // Without the server's key nothing can be vouched for.
+    let empty = tempfile::tempdir().unwrap();
+    let out = hotline()
+        .args(["audit", "verify"])
+        .args(store_args)
+        .env("HOTLINE_AUDIT_KEY_FILE", empty.path().join("audit.key"))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains("no audit key"), "{text}");
+    assert!(
+        !empty.path().join("audit.key").exists(),
+        "verification never makes a key"
+    );
+
     // Deleted in the middle.
     sqlx::query("DELETE FROM audit_log WHERE seq = 2")
         .execute(pool)
@@ -427,8 +758,10 @@ async fn audit_verify_catches_edit_delete_and_reorder_on_sqlite() {
         );
     }
     let pool = open_database(dir.path()).await;
+    let url = format!("sqlite://{}", dir.path().join("hotline.db").display());
     tamper_checks(
         &pool,
+        &url,
         &args,
         &[
             "DROP TRIGGER audit_log_no_update",
@@ -450,9 +783,15 @@ async fn audit_verify_catches_edit_delete_and_reorder_on_postgres() {
         .unwrap();
     let sep = if base.contains('?') { '&' } else { '?' };
     let url = format!("{base}{sep}options[search_path]={schema}");
-    let args = vec!["--database-url".to_owned(), url.clone()];
-
     let dir = tempfile::tempdir().unwrap();
+    // The data directory holds the audit key every command of the installation shares.
+    let args = vec![
+        "--database-url".to_owned(),
+        url.clone(),
+        "--data-dir".to_owned(),
+        dir.path().display().to_string(),
+    ];
+
     let server = Server::start(dir.path(), &["--database-url", &url]);
     server.terminate();
     assert!(
@@ -474,6 +813,7 @@ async fn audit_verify_catches_edit_delete_and_reorder_on_postgres() {
     let pool = sqlx::PgPool::connect(&url).await.unwrap();
     tamper_checks(
         &pool,
+        &url,
         &args,
         &["DROP TRIGGER audit_log_append_only ON audit_log"],
     )

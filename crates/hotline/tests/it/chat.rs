@@ -204,13 +204,24 @@ async fn the_german_demo_flow_ends_waiting_in_the_queue() {
     let context: Value = serde_json::from_str(&queue[0].context).unwrap();
     assert_eq!(context["postleitzahl"], "10115");
 
-    // Messages while queued are stored for the human; the bot stays silent.
+    // Messages while queued are stored for the human and acknowledged, never answered by
+    // the flow.
     let before = chat.messages.len();
     chat.say("m-4", "Hallo?").await;
     // The server sends every message of a step before the step's ack, so whatever the bot
     // said in reply has arrived by now; no waiting needed.
-    assert!(chat.messages[before..].iter().any(|m| m["id"] == "m-4"));
-    assert!(chat.messages[before..].iter().all(|m| m["from"] == "user"));
+    let after = &chat.messages[before..];
+    assert!(after.iter().any(|m| m["id"] == "m-4"));
+    let replies: Vec<&str> = after
+        .iter()
+        .filter(|m| m["from"] != "user")
+        .map(|m| m["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        replies,
+        ["Danke, Ihre Nachricht wird der Beraterin oder dem Berater gezeigt."],
+        "{after:?}"
+    );
     chat.close().await;
     t.stop().await;
 }
@@ -390,6 +401,80 @@ async fn a_session_may_send_ten_messages_in_ten_seconds() {
     assert_eq!(ids.len(), 11, "{ids:?}");
     assert!(ids.contains(&"b-12") && !ids.contains(&"b-10") && !ids.contains(&"b-11"));
     chat.close().await;
+    t.stop().await;
+}
+
+/// Opens a socket and says hello without a session: the server's first answer.
+async fn hello_frame(t: &TestApp) -> Value {
+    let mut socket = connect_raw(t, "demo-de", &t.base).await.expect("handshake");
+    let hello = json!({"type": "hello", "session": null, "last_seq": 0, "lang": "de"});
+    socket
+        .send(WsMessage::Text(hello.to_string().into()))
+        .await
+        .unwrap();
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("socket open")
+            .expect("frame");
+        if let WsMessage::Text(text) = msg {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_message_limit_holds_per_conversation_and_new_chats_are_limited_per_source() {
+    // The probe: ten sockets resuming one conversation got 100 messages through in 4 s, and
+    // 300 hellos from one address stored 300 conversations.
+    let t = spawn_app().await;
+    let mut first = Chat::open(&t, "demo-de", None, 0).await;
+    first.bot_says("Wobei kann ich helfen?").await;
+    let session = first.session.clone();
+    let mut sockets = vec![first];
+    for _ in 0..9 {
+        sockets.push(Chat::open(&t, "demo-de", Some(&session), 0).await);
+    }
+    let (mut acked, mut limited) = (0, 0);
+    for (i, chat) in sockets.iter_mut().enumerate() {
+        for j in 0..3 {
+            let f = answer(chat, &format!("p-{i}-{j}")).await;
+            if f["type"] == "ack" {
+                acked += 1;
+            } else {
+                assert_eq!(f["code"], "rate_limited", "{f}");
+                limited += 1;
+            }
+        }
+    }
+    assert_eq!(
+        (acked, limited),
+        (10, 20),
+        "ten per conversation, not per socket"
+    );
+    for chat in sockets {
+        chat.close().await;
+    }
+
+    // New conversations: twenty a minute from one address (the first above was one).
+    for i in 1..20 {
+        let f = hello_frame(&t).await;
+        assert_eq!(f["type"], "welcome", "new chat {i}: {f}");
+    }
+    let refused = hello_frame(&t).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["code"], "rate_limited");
+    // Resuming is not a new conversation: still allowed.
+    let mut resumed = Chat::open(&t, "demo-de", Some(&session), 0).await;
+    assert_eq!(resumed.session, session);
+    resumed
+        .until("the replay", |f| f["type"] == "message")
+        .await;
+    resumed.close().await;
+    // A minute later the address may start again.
+    t.clock.advance_secs(61);
+    assert_eq!(hello_frame(&t).await["type"], "welcome");
     t.stop().await;
 }
 

@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::support::{ADMIN_PASSWORD, spawn_app};
 
@@ -34,6 +34,8 @@ async fn first_start_admin_changes_password_and_enrols_totp() {
         "Secure",
         "HttpOnly",
         "SameSite=Strict",
+        // A half-finished login's cookie lives as long as the server keeps it: 10 minutes.
+        "Max-Age=600",
     ] {
         assert!(
             set_cookie.contains(attribute),
@@ -114,6 +116,8 @@ async fn first_start_admin_changes_password_and_enrols_totp() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(r.body["next"], "done");
+    let full_cookie = r.headers["set-cookie"].to_str().unwrap();
+    assert!(full_cookie.contains("Max-Age=43200"), "{full_cookie}");
     let codes = r.body["backup_codes"].as_array().unwrap();
     assert_eq!(codes.len(), 10);
     assert_ne!(
@@ -324,6 +328,62 @@ async fn unknown_user_and_wrong_password_look_the_same() {
 }
 
 #[tokio::test]
+async fn a_throttled_login_writes_no_audit_entry_and_looks_up_nothing() {
+    // The probe's attack: each 429 for an existing name wrote an audit row (1,000 requests,
+    // 1,000 rows) and answered slower than for an unknown name.
+    let t = spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    t.create_user(&mut admin, "victim", "agent").await;
+    let login_entries = |body: &Value| {
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "auth.login")
+            .map(|e| e["outcome"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let before = login_entries(&admin.get("/api/v1/audit?limit=500").await.body);
+    for user in ["victim", "nobody-here"] {
+        for _ in 0..5 {
+            let r = t
+                .client()
+                .post(
+                    "/api/v1/auth/login",
+                    json!({"username": user, "password": "not the password"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        }
+        for _ in 0..100 {
+            let r = t
+                .client()
+                .post(
+                    "/api/v1/auth/login",
+                    json!({"username": user, "password": "not the password"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+        }
+    }
+    let after = login_entries(&admin.get("/api/v1/audit?limit=500").await.body);
+    // Five failures and the one entry saying the throttle started; the 100 refusals wrote
+    // nothing (and the unknown name nothing at all).
+    let new: Vec<&str> = after[..after.len() - before.len()]
+        .iter()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        new,
+        [
+            "denied", "failure", "failure", "failure", "failure", "failure"
+        ],
+        "newest first"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn repeated_failures_get_429_with_retry_after_and_never_a_permanent_lock() {
     let t = spawn_app().await;
     t.admin().await;
@@ -410,6 +470,30 @@ async fn wrong_totp_codes_are_rate_limited() {
     let r = c.post("/api/v1/auth/totp", json!({"code": right})).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.headers.contains_key("retry-after"));
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_through_a_session_is_throttled() {
+    // The probe's attack: a stolen session guessed the current password at ~30 per second.
+    let t = spawn_app().await;
+    let (mut c, _) = t.admin().await;
+    let guess = |n: usize| json!({"current_password": format!("wrong guess number {n}"), "new_password": "another long passphrase"});
+    for n in 0..5 {
+        let r = c.post("/api/v1/auth/password", guess(n)).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    }
+    // From now on even the right password is refused until the window has passed.
+    let right =
+        json!({"current_password": ADMIN_PASSWORD, "new_password": "another long passphrase"});
+    let r = c.post("/api/v1/auth/password", guess(5)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    let r = c.post("/api/v1/auth/password", right.clone()).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.body);
+    // After the 15-minute window (the session's 30-minute idle time has not passed).
+    t.clock.advance_secs(16 * 60);
+    let r = c.post("/api/v1/auth/password", right).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     t.stop().await;
 }
 

@@ -4,16 +4,21 @@
 
 mod support;
 
+mod agent_phone;
 mod api_keys;
+mod at_rest;
 mod audit;
 mod bad_input;
 mod baresip;
 mod binary;
+mod call_back;
 mod calls;
 mod chat;
+mod contact_centre;
 mod flows;
 mod login;
 mod platform;
 mod sessions;
+mod ssrf;
 mod tenancy;
 mod voice;

@@ -26,6 +26,47 @@ async fn health_readiness_and_metrics_answer() {
 }
 
 #[tokio::test]
+async fn made_up_http_methods_do_not_grow_the_metrics() {
+    // The probe's attack: every random method became a label, and /metrics grew without bound.
+    let t = spawn_app().await;
+    let size = |text: &str| text.len();
+    let send = |method: String| {
+        let req = t.http.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            t.url("/api/v1/users"),
+        );
+        async move { req.send().await.unwrap() }
+    };
+    for i in 0..20 {
+        send(format!("PROBE{i}")).await;
+    }
+    let before = t.http.get(t.url("/metrics")).send().await.unwrap();
+    let before = size(&before.text().await.unwrap());
+    for i in 20..220 {
+        send(format!("XMETHOD{i}")).await;
+    }
+    let text = t
+        .http
+        .get(t.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("method=\"OTHER\""), "{text}");
+    assert!(!text.contains("XMETHOD"), "a made-up method became a label");
+    // 200 more odd requests only count up; the exposition keeps its size (the counters' digits
+    // and the /metrics request itself aside).
+    assert!(
+        size(&text) < before + 2_000,
+        "grew from {before} to {} bytes",
+        size(&text)
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() {
     let t = spawn_app().await;
     t.app().store().close().await;
@@ -74,6 +115,9 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/audit", "get"),
         ("/api/v1/audit/verify", "get"),
         ("/api/v1/tenant", "get"),
+        ("/api/v1/tenant/http-destinations", "get"),
+        ("/api/v1/tenant/http-destinations", "post"),
+        ("/api/v1/tenant/http-destinations/{destination}", "delete"),
         ("/api/v1/flows/schema", "get"),
         ("/api/v1/flows/check", "post"),
         ("/api/v1/flows", "get"),

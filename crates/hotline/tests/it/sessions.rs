@@ -148,14 +148,34 @@ async fn cookie_authenticated_changes_need_the_csrf_token_and_our_origin() {
         .header("origin", "https://evil.example")
         .json(&body);
     assert_eq!(c.finish(req).await.status, StatusCode::FORBIDDEN);
-
+    // Our host and port under another scheme is another origin (the probe's finding).
+    let host = t.base.trim_start_matches("http://").to_owned();
+    for origin in [
+        format!("https://{host}"),
+        format!("ftp://{host}"),
+        host.clone(),
+    ] {
+        let req = c
+            .request(Method::POST, "/api/v1/users")
+            .header("origin", origin.as_str())
+            .json(&body);
+        assert_eq!(
+            c.finish(req).await.status,
+            StatusCode::FORBIDDEN,
+            "{origin}"
+        );
+    }
     // Reads need no token; nothing was created.
     let r = no_token.get("/api/v1/users").await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["items"].as_array().unwrap().len(), 1);
 
-    let r = c.post("/api/v1/users", body).await;
-    assert_eq!(r.status, StatusCode::CREATED);
+    // Our own origin, as a browser sends it, with the token: created.
+    let req = c
+        .request(Method::POST, "/api/v1/users")
+        .header("origin", format!("http://{host}"))
+        .json(&body);
+    assert_eq!(c.finish(req).await.status, StatusCode::CREATED);
     t.stop().await;
 }
 

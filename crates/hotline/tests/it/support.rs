@@ -224,6 +224,14 @@ pub(crate) struct Client {
 }
 
 impl Client {
+    /// The same session against another server (the same data directory after a restart).
+    pub(crate) fn on(&self, t: &TestApp) -> Client {
+        Client {
+            base: t.base.clone(),
+            ..self.clone()
+        }
+    }
+
     pub(crate) fn with_bearer(mut self, token: &str) -> Self {
         self.bearer = Some(token.to_owned());
         self

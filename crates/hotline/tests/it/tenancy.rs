@@ -20,6 +20,8 @@ struct OnB {
     user: String,
     key: String,
     flow: String,
+    task: String,
+    conversation: String,
 }
 
 /// One request of A's at something of B's, and the status A must get.
@@ -54,13 +56,156 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
     // A body naming B's flow gets what a body naming no flow at all gets.
     const NO_SUCH_FLOW: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
     let (user, key, flow) = (&b.user, &b.key, &b.flow);
+    let (task, conversation) = (&b.task, &b.conversation);
+    let to_queue = json!({"queue": "beratung"});
     let widget = json!({"name": "x", "title": "x", "primary_color": "#000000", "greeting": "x",
         "allowed_origins": ["*"]});
     let mut widget_on_b_flow = widget.clone();
     widget_on_b_flow["flow_id"] = json!(flow);
     let mut new_widget_on_b_flow = widget_on_b_flow.clone();
     new_widget_on_b_flow["id"] = json!("a-widget");
+    let task_cases = ["accept", "decline", "end", "transfer", "move", "wrap-up"].map(|verb| {
+        let body = match verb {
+            "transfer" | "move" => Some(to_queue.clone()),
+            _ => Some(json!({})),
+        };
+        attempt(format!("/api/v1/tasks/{task}/{verb}"), body, NOT_FOUND)
+    });
+    let [accept, decline, end, transfer, move_task, wrap_up] = task_cases;
     vec![
+        (
+            Method::GET,
+            "/api/v1/desk",
+            Exempt("the caller's own desk: their own offers and tasks"),
+        ),
+        (Method::GET, "/api/v1/agents", Listing),
+        (
+            Method::PUT,
+            "/api/v1/agents/{user_id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/agents/{user}"),
+                Some(json!({"capacity": {"voice": 1, "chat": 3}})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/agents/{user_id}/sip",
+            Attempts(vec![attempt(
+                format!("/api/v1/agents/{user}/sip"),
+                Some(json!({"username": "b-phone", "password": "a long phone password"})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/agents/{user_id}/sip",
+            Attempts(vec![attempt(
+                format!("/api/v1/agents/{user}/sip"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/agents/{user_id}/presence",
+            Attempts(vec![attempt(
+                format!("/api/v1/agents/{user}/presence"),
+                Some(json!({"presence": "offline"})),
+                NOT_FOUND,
+            )]),
+        ),
+        (Method::GET, "/api/v1/tasks", Listing),
+        (
+            Method::POST,
+            "/api/v1/tasks/{id}/accept",
+            Attempts(vec![accept]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/tasks/{id}/decline",
+            Attempts(vec![decline]),
+        ),
+        (Method::POST, "/api/v1/tasks/{id}/end", Attempts(vec![end])),
+        (
+            Method::POST,
+            "/api/v1/tasks/{id}/transfer",
+            Attempts(vec![transfer]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/tasks/{id}/move",
+            Attempts(vec![move_task]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/tasks/{id}/wrap-up",
+            Attempts(vec![wrap_up]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/conversations/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/conversations/{conversation}"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/conversations/{id}/messages",
+            Attempts(vec![attempt(
+                format!("/api/v1/conversations/{conversation}/messages"),
+                Some(json!({"text": "hello"})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/conversations/{id}/notes",
+            Attempts(vec![attempt(
+                format!("/api/v1/conversations/{conversation}/notes"),
+                Some(json!({"text": "note"})),
+                NOT_FOUND,
+            )]),
+        ),
+        (Method::GET, "/api/v1/canned-responses", Listing),
+        (
+            Method::PUT,
+            "/api/v1/canned-responses/{id}",
+            Exempt("writes the caller's tenant's own answer; ids are per tenant"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/canned-responses/{id}",
+            Attempts(vec![attempt(
+                "/api/v1/canned-responses/b-canned",
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (Method::GET, "/api/v1/queues", Listing),
+        (
+            Method::PUT,
+            "/api/v1/queues/{name}",
+            Exempt("writes the caller's tenant's own queue; names are per tenant"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/queues/{name}",
+            Attempts(vec![attempt("/api/v1/queues/b-queue", None, NOT_FOUND)]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/contact-centre/settings",
+            Exempt("the caller's own tenant's settings"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/contact-centre/settings",
+            Exempt("the caller's own tenant's settings"),
+        ),
+        (Method::GET, "/api/v1/kpis", Listing),
         (Method::GET, "/api/v1/api-keys", Listing),
         (
             Method::POST,
@@ -230,6 +375,21 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             )]),
         ),
         (Method::GET, "/api/v1/tenant", Listing),
+        (Method::GET, "/api/v1/tenant/http-destinations", Listing),
+        (
+            Method::POST,
+            "/api/v1/tenant/http-destinations",
+            Exempt("opens a destination for the caller's own tenant; names no object"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/tenant/http-destinations/{destination}",
+            Attempts(vec![attempt(
+                "/api/v1/tenant/http-destinations/b.internal:80",
+                None,
+                NOT_FOUND,
+            )]),
+        ),
         (Method::GET, "/api/v1/users", Listing),
         (
             Method::POST,
@@ -406,16 +566,69 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     )
     .await
     .unwrap();
+    // B's agent has a phone.
+    app.set_agent_sip_account(
+        &b_principal,
+        b_user.id,
+        "b-phone",
+        "b's long phone password",
+    )
+    .await
+    .unwrap();
+    // B's contact centre: a queue, a canned answer, and a caller waiting for a person.
+    app.put_queue(&b_principal, "b-queue", app::QueueConfig::default())
+        .await
+        .unwrap();
+    // B opened a destination on its private network.
+    app.allow_private_http_destination(&b_principal, "b.internal:80")
+        .await
+        .unwrap();
+    app.put_canned_response(
+        &b_principal,
+        "b-canned",
+        app::CannedSpec {
+            title: "B canned".to_owned(),
+            text: "B text".to_owned(),
+            language: None,
+        },
+    )
+    .await
+    .unwrap();
+    let b_chat_widget = app.chat_widget("b-widget", None).await.unwrap();
+    let b_chat = app
+        .chat_open(&b_chat_widget, None, None, None)
+        .await
+        .unwrap();
+    app.chat_user_message(
+        b.tenant.id,
+        b_chat.conversation,
+        "b-1",
+        "Ich möchte mit einem Menschen sprechen",
+        None,
+    )
+    .await
+    .unwrap();
+    let b_task = app.store().list_live_cc_tasks(b.tenant.id).await.unwrap();
+    assert_eq!(b_task.len(), 1, "B's caller waits for a person");
+    let b_tasks_before = b_task.clone();
     let b_numbers_before = app.list_phone_numbers(&b_principal).await.unwrap();
     let b_widget_before = app.get_widget(&b_principal, "b-widget").await.unwrap();
     let b_flow_before = app.get_flow(&b_principal, b_flow.id).await.unwrap().flow;
     let b_user_before = app.get_user(&b_principal, b_user.id).await.unwrap();
     let b_audit_before = app.store().audit_head(b.tenant.id).await.unwrap();
+    let b_phone_before = app
+        .store()
+        .get_sip_account(b.tenant.id, b_user.id)
+        .await
+        .unwrap();
+    assert!(b_phone_before.is_some());
 
     let on_b = OnB {
         user: b_user.id.to_string(),
         key: b_key.key.id.to_string(),
         flow: b_flow.id.to_string(),
+        task: b_task[0].id.clone(),
+        conversation: b_chat.conversation.to_string(),
     };
     let table = coverage(&on_b);
 
@@ -453,6 +666,12 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
         on_b.user.as_str(),
         on_b.key.as_str(),
         on_b.flow.as_str(),
+        on_b.task.as_str(),
+        on_b.conversation.as_str(),
+        "b-queue",
+        "b-canned",
+        "b-phone",
+        "b.internal",
     ];
     for (who, client) in [
         ("A's admin session", &mut a_admin),
@@ -513,6 +732,18 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
         app.get_widget(&b_principal, "b-widget").await.unwrap(),
         b_widget_before
     );
+    let b_tasks_after = app.store().list_live_cc_tasks(b.tenant.id).await.unwrap();
+    assert_eq!(
+        b_tasks_after
+            .iter()
+            .map(|t| (&t.id, &t.state))
+            .collect::<Vec<_>>(),
+        b_tasks_before
+            .iter()
+            .map(|t| (&t.id, &t.state))
+            .collect::<Vec<_>>(),
+        "B's task is untouched"
+    );
     assert_eq!(
         app.get_flow(&b_principal, b_flow.id).await.unwrap().flow,
         b_flow_before
@@ -520,6 +751,19 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     assert_eq!(
         app.list_phone_numbers(&b_principal).await.unwrap(),
         b_numbers_before
+    );
+    assert_eq!(
+        app.store()
+            .get_sip_account(b.tenant.id, b_user.id)
+            .await
+            .unwrap(),
+        b_phone_before,
+        "B's phone account is untouched"
+    );
+    assert_eq!(
+        app.private_http_destinations(&b_principal).await.unwrap(),
+        ["b.internal:80"],
+        "B's destination is still open"
     );
     // B's key works on B and sees B.
     let r = t

@@ -16,14 +16,14 @@ use crate::calls::{
 };
 use crate::support::{TestApp, spawn_app, spawn_with};
 
-fn scenario(name: &str) -> PathBuf {
+pub(crate) fn scenario(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/sipp")
         .join(name)
 }
 
 /// A free UDP port (bound and released; sipp binds it right after).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     UdpSocket::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -635,7 +635,17 @@ async fn a_queued_caller_whose_wait_times_out_leaves_a_voicemail() {
         .as_str()
         .expect("the recording's reference is saved in the flow's variable")
         .to_owned();
-    let wav = std::fs::read(app.data_dir().join("recordings").join(&reference)).unwrap();
+    let sealed = std::fs::read(app.data_dir().join("recordings").join(&reference)).unwrap();
+    assert!(
+        !sealed.starts_with(b"RIFF"),
+        "the recording is stored sealed, not as a WAV file"
+    );
+    let wav = app
+        .app()
+        .open_recording(tenant(&app), &reference, &sealed)
+        .await
+        .unwrap();
+    assert!(wav.starts_with(b"RIFF"), "it opens to the WAV file");
     let samples = (wav.len() - 44) / 2;
     assert!(
         (8000 * 2..=8000 * 6).contains(&samples),

@@ -144,3 +144,23 @@ fn canonical_form_separates_fields() {
     assert_ne!(enc(&a), enc(&b));
     assert!(enc(&a).starts_with(b"\x01\x00\x00\x00\x10hotline-audit-v1"));
 }
+
+#[test]
+fn a_head_signature_needs_the_key_and_covers_tenant_seq_and_hash() {
+    use security::audit::{head_mac, head_mac_matches};
+    let tenant = TenantId::from_random_bytes([1; 16]);
+    let other = TenantId::from_random_bytes([2; 16]);
+    let key = b"a key kept outside the database";
+    let hash = "ab".repeat(32);
+    let mac = head_mac(key, tenant, 7, &hash);
+    assert_eq!(mac.len(), 64);
+    assert_eq!(mac, head_mac(key, tenant, 7, &hash), "deterministic");
+    assert!(head_mac_matches(key, tenant, 7, &hash, &mac));
+    // Someone without the key cannot sign a recomputed head; nothing else matches either.
+    assert!(!head_mac_matches(b"another key", tenant, 7, &hash, &mac));
+    assert!(!head_mac_matches(key, other, 7, &hash, &mac));
+    assert!(!head_mac_matches(key, tenant, 8, &hash, &mac));
+    assert!(!head_mac_matches(key, tenant, 7, &"cd".repeat(32), &mac));
+    assert!(!head_mac_matches(key, tenant, 7, &hash, "not hex"));
+    assert!(!head_mac_matches(key, tenant, 7, &hash, ""));
+}

@@ -5,6 +5,7 @@ mod auth;
 mod calls;
 mod features;
 mod messages;
+mod outgoing;
 mod props;
 mod register;
 mod sdp;

@@ -110,9 +110,13 @@ impl Sql<'_> {
             .bind(entry.hash.clone())
             .execute(&mut *tx)
             .await?;
-            sqlx::query("UPDATE audit_heads SET hash = $2 WHERE tenant_id = $1")
+            let mac = self
+                .audit_key
+                .map(|key| security::audit::head_mac(key, tenant, entry.seq, &entry.hash));
+            sqlx::query("UPDATE audit_heads SET hash = $2, mac = $3 WHERE tenant_id = $1")
                 .bind(tenant.to_string())
                 .bind(entry.hash.clone())
+                .bind(mac)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -174,6 +178,45 @@ impl Sql<'_> {
                 .fetch_optional(pool)
                 .await?,
             )
+        })
+    }
+
+    pub(super) async fn audit_head_signed(
+        self,
+        tenant: TenantId,
+    ) -> Result<Option<(i64, String, Option<String>)>> {
+        on_backend!(self.db, pool, {
+            Ok(sqlx::query_as(
+                "SELECT seq, hash, mac FROM audit_heads WHERE tenant_id = $1 AND seq > 0",
+            )
+            .bind(tenant.to_string())
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    pub(super) async fn sign_audit_head(
+        self,
+        tenant: TenantId,
+        seq: i64,
+        hash: &str,
+    ) -> Result<bool> {
+        let Some(key) = self.audit_key else {
+            return Ok(false);
+        };
+        let mac = security::audit::head_mac(key, tenant, seq, hash);
+        on_backend!(self.db, pool, {
+            let done = sqlx::query(
+                "UPDATE audit_heads SET mac = $4 WHERE tenant_id = $1 AND seq = $2 AND hash = $3 \
+                 AND mac IS NULL",
+            )
+            .bind(tenant.to_string())
+            .bind(seq)
+            .bind(hash.to_owned())
+            .bind(mac)
+            .execute(pool)
+            .await?;
+            Ok(done.rows_affected() > 0)
         })
     }
 }

@@ -4,8 +4,15 @@
 use domain::{ConversationId, FlowId, TenantId, Timestamp};
 use sqlx::FromRow;
 
+use super::keys::insert_data_key_query;
 use super::{Sql, limit_i64, parse};
-use crate::{Conversation, Message, Result};
+use crate::vault::kind;
+use crate::{Conversation, Message, Result, StoreError};
+
+/// The sealed field of a message: its place in the conversation.
+pub(super) fn message_field(seq: i64) -> String {
+    format!("message:{seq}")
+}
 
 #[derive(FromRow)]
 struct ConversationRow {
@@ -69,6 +76,7 @@ impl MessageRow {
 /// step of a new conversation, use the same statement).
 pub(super) fn insert_conversation_query<'q, DB>(
     c: &'q Conversation,
+    sealed_state: String,
 ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
 where
     DB: sqlx::Database,
@@ -89,7 +97,7 @@ where
     .bind(c.flow_id.to_string())
     .bind(c.flow_version)
     .bind(c.session_hash.clone())
-    .bind(c.state.clone())
+    .bind(sealed_state)
     .bind(c.status.as_str())
     .bind(c.last_seq)
     .bind(c.created_at.millis())
@@ -101,10 +109,35 @@ const CONVERSATION_COLUMNS: &str = "tenant_id, id, channel, widget_id, flow_id, 
 
 impl Sql<'_> {
     pub(super) async fn insert_conversation(self, c: &Conversation) -> Result<()> {
+        let new_key = self
+            .new_data_key(
+                c.tenant_id,
+                kind::CONVERSATION,
+                &c.id.to_string(),
+                c.created_at,
+            )
+            .await?;
+        let state = new_key.key.seal("state", &c.state)?;
+        let _writer = self.writer().await?;
         on_backend!(self.db, pool, {
-            insert_conversation_query(c).execute(pool).await?;
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            insert_data_key_query(&new_key).execute(&mut *tx).await?;
+            insert_conversation_query(c, state)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
             Ok(())
         })
+    }
+
+    /// Opens a conversation row's sealed state.
+    async fn open_conversation(self, row: ConversationRow) -> Result<Conversation> {
+        let mut c = row.into_conversation()?;
+        let key = self
+            .existing_object_key(c.tenant_id, kind::CONVERSATION, &c.id.to_string())
+            .await?;
+        c.state = key.open("state", &c.state)?;
+        Ok(c)
     }
 
     pub(super) async fn get_conversation(
@@ -112,7 +145,7 @@ impl Sql<'_> {
         tenant: TenantId,
         id: ConversationId,
     ) -> Result<Option<Conversation>> {
-        on_backend!(self.db, pool, {
+        let row = on_backend!(self.db, pool, {
             sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND id = $2"
             )))
@@ -120,9 +153,11 @@ impl Sql<'_> {
             .bind(id.to_string())
             .fetch_optional(pool)
             .await?
-            .map(ConversationRow::into_conversation)
-            .transpose()
-        })
+        });
+        match row {
+            Some(row) => Ok(Some(self.open_conversation(row).await?)),
+            None => Ok(None),
+        }
     }
 
     pub(super) async fn recent_conversations(
@@ -130,7 +165,7 @@ impl Sql<'_> {
         tenant: TenantId,
         limit: i64,
     ) -> Result<Vec<Conversation>> {
-        on_backend!(self.db, pool, {
+        let rows = on_backend!(self.db, pool, {
             sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 ORDER BY \
                  created_at DESC, id LIMIT $2"
@@ -139,10 +174,21 @@ impl Sql<'_> {
             .bind(limit.clamp(0, 1000))
             .fetch_all(pool)
             .await?
-            .into_iter()
-            .map(ConversationRow::into_conversation)
-            .collect()
-        })
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = row.id.clone();
+            match self.open_conversation(row).await {
+                Ok(c) => out.push(c),
+                // One conversation that cannot be read (erased key, altered row) does not
+                // hide the others.
+                Err(e @ StoreError::Undecryptable { .. }) => {
+                    tracing::warn!(conversation = %id, error = %e, "conversation skipped in a list");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     pub(super) async fn find_conversation_by_session(
@@ -150,7 +196,7 @@ impl Sql<'_> {
         tenant: TenantId,
         session_hash: &str,
     ) -> Result<Option<Conversation>> {
-        on_backend!(self.db, pool, {
+        let row = on_backend!(self.db, pool, {
             sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 AND \
                  session_hash = $2"
@@ -159,9 +205,11 @@ impl Sql<'_> {
             .bind(session_hash.to_owned())
             .fetch_optional(pool)
             .await?
-            .map(ConversationRow::into_conversation)
-            .transpose()
-        })
+        });
+        match row {
+            Some(row) => Ok(Some(self.open_conversation(row).await?)),
+            None => Ok(None),
+        }
     }
 
     pub(super) async fn messages_after(
@@ -171,7 +219,7 @@ impl Sql<'_> {
         after: i64,
         limit: u32,
     ) -> Result<Vec<Message>> {
-        on_backend!(self.db, pool, {
+        let rows = on_backend!(self.db, pool, {
             sqlx::query_as::<_, MessageRow>(
                 "SELECT seq, sender, body, choices, client_id, at FROM messages WHERE tenant_id = \
                  $1 AND conversation_id = $2 AND seq > $3 ORDER BY seq LIMIT $4",
@@ -182,10 +230,19 @@ impl Sql<'_> {
             .bind(limit_i64(limit))
             .fetch_all(pool)
             .await?
-            .into_iter()
-            .map(MessageRow::into_message)
+        });
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let key = self
+            .existing_object_key(tenant, kind::CONVERSATION, &conversation.to_string())
+            .await?;
+        rows.into_iter()
+            .map(|mut row| {
+                row.body = key.open(&message_field(row.seq), &row.body)?;
+                row.into_message()
+            })
             .collect()
-        })
     }
 
     pub(super) async fn find_client_message(

@@ -18,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Pool, Postgres, Sqlite, SqlitePool};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+use crate::vault::Vault;
 use crate::{Result, Store, StoreError};
 
 /// Runs `$body` on whichever backend `$db` (a `&DbPool`) holds, with `$pool` bound to its
@@ -35,12 +36,16 @@ macro_rules! on_backend {
 mod api_keys;
 mod audit;
 mod backup_codes;
+mod contact_centre;
 mod conversations;
 mod flows;
+mod keys;
 mod phone_numbers;
 mod repository;
 mod sessions;
+mod sip_accounts;
 mod steps;
+mod sweep;
 mod tenants;
 mod timers;
 mod users;
@@ -59,6 +64,11 @@ pub struct SqlStore<DB: sqlx::Database> {
     /// (seconds of latency under a call load). PostgreSQL serialises conflicting writers
     /// itself; its gate lets every writer through.
     write_gate: Arc<Semaphore>,
+    /// The key that signs audit chain heads, once the server has set it.
+    audit_key: Arc<std::sync::OnceLock<Vec<u8>>>,
+    /// The root key and the tenant keys, once the server has unlocked the store: personal
+    /// data is neither read nor written before.
+    vault: Arc<std::sync::OnceLock<Vault>>,
 }
 
 /// The SQLite store (embedded default).
@@ -81,6 +91,8 @@ impl<DB: sqlx::Database> Clone for SqlStore<DB> {
             pool: self.pool.clone(),
             db: self.db.clone(),
             write_gate: Arc::clone(&self.write_gate),
+            audit_key: Arc::clone(&self.audit_key),
+            vault: Arc::clone(&self.vault),
         }
     }
 }
@@ -92,10 +104,26 @@ impl<DB: sqlx::Database> SqlStore<DB> {
     }
 
     /// The handle the statements run through.
+    /// Sets the key that signs audit chain heads (once; later calls change nothing).
+    pub(crate) fn set_audit_key(&self, key: Vec<u8>) {
+        let _ = self.audit_key.set(key);
+    }
+
+    /// Unlocks the store with the root key: checks it against the database's root-key check
+    /// (writing the check on a database that has none) and keeps it. `Ok(true)`: the check
+    /// was written now. A second unlock changes nothing.
+    pub(crate) async fn unlock(&self, root: security::crypto::Key) -> Result<bool> {
+        let first = self.sql().check_root_key(&root).await?;
+        let _ = self.vault.set(Vault::new(root));
+        Ok(first)
+    }
+
     fn sql(&self) -> Sql<'_> {
         Sql {
             db: &self.db,
             write_gate: &self.write_gate,
+            audit_key: self.audit_key.get().map(Vec::as_slice),
+            vault: self.vault.get(),
         }
     }
 }
@@ -120,6 +148,8 @@ impl SqlStore<Sqlite> {
             db: DbPool::Sqlite(pool.clone()),
             pool,
             write_gate: Arc::new(Semaphore::new(1)),
+            audit_key: Arc::default(),
+            vault: Arc::default(),
         })
     }
 }
@@ -136,6 +166,8 @@ impl SqlStore<Postgres> {
             db: DbPool::Postgres(pool.clone()),
             pool,
             write_gate: Arc::new(Semaphore::new(Semaphore::MAX_PERMITS)),
+            audit_key: Arc::default(),
+            vault: Arc::default(),
         })
     }
 }
@@ -179,6 +211,8 @@ enum DbPool {
 struct Sql<'a> {
     db: &'a DbPool,
     write_gate: &'a Semaphore,
+    audit_key: Option<&'a [u8]>,
+    vault: Option<&'a Vault>,
 }
 
 impl<'a> Sql<'a> {

@@ -8,8 +8,9 @@ use domain::{
 
 use super::{DbPool, SqlStore};
 use crate::{
-    ApiKey, Backend, BackupCode, Conversation, DueTimer, FlowRecord, FlowVersion, Message,
-    PhoneNumber, QueueEntry, Repository, Result, Session, StepWrite, Tenant, User, UserChanges,
+    ApiKey, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
+    CcTask, CcWrite, Conversation, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber,
+    QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant, User, UserChanges,
     Widget,
 };
 
@@ -240,13 +241,88 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         self.sql().audit_head(tenant).await
     }
 
-    async fn tenant_allows_private_http(&self, tenant: TenantId) -> Result<bool> {
-        self.sql().tenant_allows_private_http(tenant).await
+    async fn audit_head_signed(
+        &self,
+        tenant: TenantId,
+    ) -> Result<Option<(i64, String, Option<String>)>> {
+        self.sql().audit_head_signed(tenant).await
     }
 
-    async fn set_tenant_allows_private_http(&self, tenant: TenantId, allow: bool) -> Result<()> {
+    async fn sign_audit_head(&self, tenant: TenantId, seq: i64, hash: &str) -> Result<bool> {
+        self.sql().sign_audit_head(tenant, seq, hash).await
+    }
+
+    fn set_audit_key(&self, key: Vec<u8>) {
+        SqlStore::set_audit_key(self, key);
+    }
+
+    async fn has_root_key_check(&self) -> Result<bool> {
+        Ok(self.sql().root_check().await?.is_some())
+    }
+
+    async fn unlock(&self, root: security::crypto::Key) -> Result<bool> {
+        SqlStore::unlock(self, root).await
+    }
+
+    async fn seal_plaintext(&self, now: Timestamp) -> Result<u64> {
+        self.sql().seal_plaintext(now).await
+    }
+
+    async fn rotate_tenant_key(&self, tenant: TenantId, now: Timestamp) -> Result<(i64, u64)> {
+        self.sql().rotate_tenant_key(tenant, now).await
+    }
+
+    async fn tenant_key_versions(&self, tenant: TenantId) -> Result<Vec<i64>> {
+        self.sql().tenant_key_versions(tenant).await
+    }
+
+    async fn seal_object_bytes(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        object: &str,
+        plaintext: &[u8],
+        now: Timestamp,
+    ) -> Result<Vec<u8>> {
+        let key = self
+            .sql()
+            .object_key_or_create(tenant, kind, object, now)
+            .await?;
+        key.seal_bytes("content", plaintext)
+    }
+
+    async fn open_object_bytes(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        object: &str,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>> {
+        let key = self.sql().existing_object_key(tenant, kind, object).await?;
+        key.open_bytes("content", sealed)
+    }
+
+    async fn shred(&self, tenant: TenantId, kind: &'static str, object: &str) -> Result<bool> {
+        self.sql().shred(tenant, kind, object).await
+    }
+
+    async fn set_tenant_disabled(&self, tenant: TenantId, at: Option<Timestamp>) -> Result<bool> {
+        self.sql().set_tenant_disabled(tenant, at).await
+    }
+
+    async fn private_http_destinations(&self, tenant: TenantId) -> Result<Vec<String>> {
+        self.sql().private_http_destinations(tenant).await
+    }
+
+    async fn set_private_http_destination(
+        &self,
+        tenant: TenantId,
+        destination: &str,
+        allow: bool,
+        at: Timestamp,
+    ) -> Result<bool> {
         self.sql()
-            .set_tenant_allows_private_http(tenant, allow)
+            .set_private_http_destination(tenant, destination, allow, at)
             .await
     }
 
@@ -353,6 +429,22 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         self.sql().delete_phone_number(tenant, number).await
     }
 
+    async fn resolve_sip_account(&self, username: &str) -> Result<Option<SipAccount>> {
+        self.sql().resolve_sip_account(username).await
+    }
+
+    async fn put_sip_account(&self, tenant: TenantId, account: &SipAccount) -> Result<()> {
+        self.sql().put_sip_account(tenant, account).await
+    }
+
+    async fn get_sip_account(&self, tenant: TenantId, user: UserId) -> Result<Option<SipAccount>> {
+        self.sql().get_sip_account(tenant, user).await
+    }
+
+    async fn delete_sip_account(&self, tenant: TenantId, user: UserId) -> Result<bool> {
+        self.sql().delete_sip_account(tenant, user).await
+    }
+
     async fn insert_conversation(&self, conversation: &Conversation) -> Result<()> {
         self.sql().insert_conversation(conversation).await
     }
@@ -430,5 +522,94 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
 
     async fn list_queue(&self, tenant: TenantId, queue: &str) -> Result<Vec<QueueEntry>> {
         self.sql().list_queue(tenant, queue).await
+    }
+
+    async fn put_cc_queue(&self, tenant: TenantId, queue: &CcQueue) -> Result<()> {
+        self.sql().put_cc_queue(tenant, queue).await
+    }
+
+    async fn delete_cc_queue(&self, tenant: TenantId, name: &str) -> Result<bool> {
+        self.sql().delete_cc_queue(tenant, name).await
+    }
+
+    async fn list_cc_queues(&self, tenant: TenantId) -> Result<Vec<CcQueue>> {
+        self.sql().list_cc_queues(tenant).await
+    }
+
+    async fn list_cc_agents(&self, tenant: TenantId) -> Result<Vec<CcAgent>> {
+        self.sql().list_cc_agents(tenant).await
+    }
+
+    async fn save_cc(&self, tenant: TenantId, write: &CcWrite) -> Result<()> {
+        self.sql().save_cc(tenant, write).await
+    }
+
+    async fn list_live_cc_tasks(&self, tenant: TenantId) -> Result<Vec<CcTask>> {
+        self.sql().list_live_cc_tasks(tenant).await
+    }
+
+    async fn list_cc_tasks_between(
+        &self,
+        tenant: TenantId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<CcTask>> {
+        self.sql().list_cc_tasks_between(tenant, from, to).await
+    }
+
+    async fn cc_tasks_of_conversation(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<CcTask>> {
+        self.sql()
+            .cc_tasks_of_conversation(tenant, conversation)
+            .await
+    }
+
+    async fn list_cc_presence(
+        &self,
+        tenant: TenantId,
+        from: Timestamp,
+        to: Timestamp,
+    ) -> Result<Vec<CcPresenceChange>> {
+        self.sql().list_cc_presence(tenant, from, to).await
+    }
+
+    async fn insert_cc_note(&self, tenant: TenantId, note: &CcNote) -> Result<()> {
+        self.sql().insert_cc_note(tenant, note).await
+    }
+
+    async fn list_cc_notes(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<CcNote>> {
+        self.sql().list_cc_notes(tenant, conversation).await
+    }
+
+    async fn put_canned(&self, tenant: TenantId, canned: &CannedResponse) -> Result<()> {
+        self.sql().put_canned(tenant, canned).await
+    }
+
+    async fn delete_canned(&self, tenant: TenantId, id: &str) -> Result<bool> {
+        self.sql().delete_canned(tenant, id).await
+    }
+
+    async fn list_canned(&self, tenant: TenantId) -> Result<Vec<CannedResponse>> {
+        self.sql().list_canned(tenant).await
+    }
+
+    async fn get_cc_settings(&self, tenant: TenantId) -> Result<Option<String>> {
+        self.sql().get_cc_settings(tenant).await
+    }
+
+    async fn put_cc_settings(
+        &self,
+        tenant: TenantId,
+        settings: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.sql().put_cc_settings(tenant, settings, now).await
     }
 }

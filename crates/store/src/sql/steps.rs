@@ -4,7 +4,9 @@
 use domain::{ConversationId, TenantId};
 
 use super::Sql;
-use super::conversations::insert_conversation_query;
+use super::conversations::{insert_conversation_query, message_field};
+use super::keys::insert_data_key_query;
+use crate::vault::kind;
 use crate::{ConversationStatus, Result, StepWrite, StoreError};
 
 impl Sql<'_> {
@@ -26,11 +28,44 @@ impl Sql<'_> {
                 ));
             }
         }
+        // Everything personal is sealed under the conversation's data key before the
+        // transaction: a new conversation's key is inserted with its first row.
+        let object = conversation.to_string();
+        let (key, new_key) = if step.create.is_some() {
+            let new = self
+                .new_data_key(tenant, kind::CONVERSATION, &object, step.at)
+                .await?;
+            (new.key.clone(), Some(new))
+        } else {
+            let key = self
+                .object_key_or_create(tenant, kind::CONVERSATION, &object, step.at)
+                .await?;
+            (key, None)
+        };
+        let state = key.seal("state", &step.state)?;
+        let created_state = match &step.create {
+            Some(c) => Some(key.seal("state", &c.state)?),
+            None => None,
+        };
+        let mut bodies = Vec::with_capacity(step.messages.len());
+        for (i, m) in step.messages.iter().enumerate() {
+            let seq = step.expected_last_seq + 1 + i64::try_from(i).unwrap_or(0);
+            bodies.push((seq, key.seal(&message_field(seq), m.body.expose())?));
+        }
+        let context = match &step.enqueue {
+            Some(entry) => Some(key.seal("context", &entry.context)?),
+            None => None,
+        };
         let _writer = self.writer().await?;
         on_backend!(self.db, pool, {
             let mut tx = pool.begin_with(self.begin_write()).await?;
-            if let Some(c) = &step.create {
-                insert_conversation_query(c).execute(&mut *tx).await?;
+            if let (Some(c), Some(new_key), Some(created_state)) =
+                (&step.create, &new_key, &created_state)
+            {
+                insert_data_key_query(new_key).execute(&mut *tx).await?;
+                insert_conversation_query(c, created_state.clone())
+                    .execute(&mut *tx)
+                    .await?;
             }
             let new_last =
                 step.expected_last_seq + i64::try_from(step.messages.len()).unwrap_or(i64::MAX);
@@ -40,7 +75,7 @@ impl Sql<'_> {
             )
             .bind(tenant.to_string())
             .bind(conversation.to_string())
-            .bind(step.state.clone())
+            .bind(state.clone())
             .bind(step.status.as_str())
             .bind(new_last)
             .bind(step.at.millis())
@@ -51,16 +86,16 @@ impl Sql<'_> {
             if n != 1 {
                 return Err(StoreError::Conflict("conversation step"));
             }
-            for (i, m) in step.messages.iter().enumerate() {
+            for (m, (seq, body)) in step.messages.iter().zip(&bodies) {
                 sqlx::query(
                     "INSERT INTO messages (tenant_id, conversation_id, seq, sender, body, choices, \
                      client_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
                 .bind(tenant.to_string())
                 .bind(conversation.to_string())
-                .bind(step.expected_last_seq + 1 + i64::try_from(i).unwrap_or(0))
+                .bind(*seq)
                 .bind(m.sender.as_str())
-                .bind(m.body.expose().clone())
+                .bind(body.clone())
                 .bind(m.choices.clone())
                 .bind(m.client_id.clone())
                 .bind(m.at.millis())
@@ -112,7 +147,7 @@ impl Sql<'_> {
                 .bind(conversation.to_string())
                 .bind(entry.queue.clone())
                 .bind(entry.priority)
-                .bind(entry.context.clone())
+                .bind(context.clone())
                 .bind(entry.enqueued_at.millis())
                 .execute(&mut *tx)
                 .await?;

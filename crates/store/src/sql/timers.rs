@@ -5,7 +5,8 @@ use domain::{ConversationId, TenantId, Timestamp};
 use sqlx::FromRow;
 
 use super::{Sql, limit_i64, parse};
-use crate::{DueTimer, QueueEntry, Result};
+use crate::vault::kind;
+use crate::{DueTimer, QueueEntry, Result, StoreError};
 
 #[derive(FromRow)]
 struct QueueRow {
@@ -75,7 +76,7 @@ impl Sql<'_> {
     }
 
     pub(super) async fn list_queue(self, tenant: TenantId, queue: &str) -> Result<Vec<QueueEntry>> {
-        on_backend!(self.db, pool, {
+        let rows = on_backend!(self.db, pool, {
             sqlx::query_as::<_, QueueRow>(
                 "SELECT conversation_id, queue, priority, context, enqueued_at FROM queue_entries \
                  WHERE tenant_id = $1 AND queue = $2 ORDER BY priority DESC, enqueued_at, \
@@ -85,9 +86,31 @@ impl Sql<'_> {
             .bind(queue.to_owned())
             .fetch_all(pool)
             .await?
-            .into_iter()
-            .map(QueueRow::into_entry)
-            .collect()
-        })
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for mut row in rows {
+            let opened = self
+                .open_field(
+                    tenant,
+                    kind::CONVERSATION,
+                    &row.conversation_id,
+                    "context",
+                    &row.context,
+                )
+                .await;
+            match opened {
+                Ok(context) => {
+                    row.context = context;
+                    out.push(row.into_entry()?);
+                }
+                // A waiting caller whose context cannot be read is still listed elsewhere
+                // (the routing record); this list skips it rather than hide the others.
+                Err(e @ StoreError::Undecryptable { .. }) => {
+                    tracing::warn!(conversation = %row.conversation_id, error = %e, "queue entry skipped");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 }

@@ -5,6 +5,7 @@ use domain::{DisplayName, Role, TenantId, Timestamp, UserId, Username};
 use sqlx::FromRow;
 
 use super::{Sql, parse};
+use crate::vault::kind;
 use crate::{Result, StoreError, User, UserChanges};
 
 #[derive(FromRow)]
@@ -46,6 +47,9 @@ impl UserRow {
     }
 }
 
+/// The sealed field of a user's TOTP seed.
+const TOTP_FIELD: &str = "totp_secret";
+
 const USER_COLUMNS: &str = "tenant_id, id, username, display_name, role, password_hash, \
     must_change_password, totp_secret, totp_enrolled, totp_last_step, disabled, created_at, \
     updated_at";
@@ -54,6 +58,7 @@ const USER_COLUMNS: &str = "tenant_id, id, username, display_name, role, passwor
 /// admin, use the same statement).
 pub(super) fn insert_user_query<'q, DB>(
     user: &'q User,
+    sealed_totp: Option<String>,
 ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
 where
     DB: sqlx::Database,
@@ -76,7 +81,7 @@ where
     .bind(user.role.as_str())
     .bind(user.password_hash.as_str())
     .bind(user.must_change_password)
-    .bind(user.totp_secret.clone())
+    .bind(sealed_totp)
     .bind(user.totp_enrolled)
     .bind(user.totp_last_step)
     .bind(user.disabled)
@@ -104,8 +109,16 @@ impl Sql<'_> {
         if user.tenant_id != tenant {
             return Err(StoreError::WrongTenant { what: "user" });
         }
+        let sealed_totp = self
+            .seal_totp(
+                tenant,
+                user.id,
+                user.totp_secret.as_deref(),
+                user.created_at,
+            )
+            .await?;
         on_backend!(self.db, pool, {
-            insert_user_query(user)
+            insert_user_query(user, sealed_totp)
                 .execute(pool)
                 .await
                 .map_err(|e| match StoreError::from(e) {
@@ -116,8 +129,43 @@ impl Sql<'_> {
         })
     }
 
+    /// Seals a TOTP seed under the user's data key (made if the user has none).
+    pub(super) async fn seal_totp(
+        self,
+        tenant: TenantId,
+        user: UserId,
+        secret: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        let Some(secret) = secret else {
+            return Ok(None);
+        };
+        let key = self
+            .object_key_or_create(tenant, kind::USER, &user.to_string(), now)
+            .await?;
+        Ok(Some(key.seal(TOTP_FIELD, secret)?))
+    }
+
+    /// Opens a user row's sealed TOTP seed.
+    async fn open_user(self, row: UserRow) -> Result<User> {
+        let mut user = row.into_user()?;
+        if let Some(sealed) = &user.totp_secret {
+            let secret = self
+                .open_field(
+                    user.tenant_id,
+                    kind::USER,
+                    &user.id.to_string(),
+                    TOTP_FIELD,
+                    sealed,
+                )
+                .await?;
+            user.totp_secret = Some(secret);
+        }
+        Ok(user)
+    }
+
     pub(super) async fn get_user(self, tenant: TenantId, user: UserId) -> Result<Option<User>> {
-        on_backend!(self.db, pool, {
+        let row = on_backend!(self.db, pool, {
             sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 AND id = $2"
             )))
@@ -125,13 +173,15 @@ impl Sql<'_> {
             .bind(user.to_string())
             .fetch_optional(pool)
             .await?
-            .map(UserRow::into_user)
-            .transpose()
-        })
+        });
+        match row {
+            Some(row) => Ok(Some(self.open_user(row).await?)),
+            None => Ok(None),
+        }
     }
 
     pub(super) async fn list_users(self, tenant: TenantId) -> Result<Vec<User>> {
-        on_backend!(self.db, pool, {
+        let rows = on_backend!(self.db, pool, {
             sqlx::query_as::<_, UserRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {USER_COLUMNS} FROM users WHERE tenant_id = $1 ORDER BY {}",
                 self.username_order()
@@ -139,10 +189,12 @@ impl Sql<'_> {
             .bind(tenant.to_string())
             .fetch_all(pool)
             .await?
-            .into_iter()
-            .map(UserRow::into_user)
-            .collect()
-        })
+        });
+        let mut users = Vec::with_capacity(rows.len());
+        for row in rows {
+            users.push(self.open_user(row).await?);
+        }
+        Ok(users)
     }
 
     pub(super) async fn update_user(
@@ -206,6 +258,7 @@ impl Sql<'_> {
         secret: Option<&str>,
         now: Timestamp,
     ) -> Result<bool> {
+        let sealed = self.seal_totp(tenant, user, secret, now).await?;
         on_backend!(self.db, pool, {
             let n = sqlx::query(
                 "UPDATE users SET totp_secret = $3, totp_enrolled = $4, totp_last_step = NULL, \
@@ -213,7 +266,7 @@ impl Sql<'_> {
             )
             .bind(tenant.to_string())
             .bind(user.to_string())
-            .bind(secret.map(str::to_owned))
+            .bind(sealed)
             .bind(false)
             .bind(now.millis())
             .execute(pool)

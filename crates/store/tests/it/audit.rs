@@ -153,6 +153,53 @@ async fn audit_head_follows_the_newest_entry(store: Store) {
     }
 }
 
+async fn heads_are_signed_once_a_key_is_set(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    // Before the key: unsigned, and nothing can sign it.
+    let first = append_events(&store, tenant.id, 1).await.remove(0);
+    assert_eq!(
+        store.audit_head_signed(tenant.id).await.unwrap(),
+        Some((1, first.hash.clone(), None))
+    );
+    assert!(
+        !store
+            .sign_audit_head(tenant.id, 1, &first.hash)
+            .await
+            .unwrap()
+    );
+    let key = b"a key of thirty-two bytes or more".to_vec();
+    store.set_audit_key(key.clone());
+    // The old head is signed once (and only as it is); new heads are signed as written.
+    assert!(!store.sign_audit_head(tenant.id, 1, "f00").await.unwrap());
+    assert!(
+        store
+            .sign_audit_head(tenant.id, 1, &first.hash)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .sign_audit_head(tenant.id, 1, &first.hash)
+            .await
+            .unwrap()
+    );
+    let (_, _, mac) = store.audit_head_signed(tenant.id).await.unwrap().unwrap();
+    assert_eq!(
+        mac.as_deref(),
+        Some(security::audit::head_mac(&key, tenant.id, 1, &first.hash).as_str())
+    );
+    let second = append_events(&store, tenant.id, 1).await.remove(0);
+    let (seq, hash, mac) = store.audit_head_signed(tenant.id).await.unwrap().unwrap();
+    assert_eq!((seq, &hash), (2, &second.hash));
+    assert!(security::audit::head_mac_matches(
+        &key,
+        tenant.id,
+        2,
+        &hash,
+        &mac.unwrap()
+    ));
+}
+
 /// Starts `count` appends to `tenant` together and returns the sequence numbers they got.
 async fn append_concurrently(store: &Store, tenant: TenantId, count: usize) -> Vec<i64> {
     let barrier = Arc::new(tokio::sync::Barrier::new(count));
@@ -214,6 +261,7 @@ on_both_backends!(
     list_audit_pages_newest_first,
     audit_page_ascending_pages_oldest_first,
     audit_head_follows_the_newest_entry,
+    heads_are_signed_once_a_key_is_set,
     concurrent_appends_form_one_gap_free_chain,
     concurrent_appends_to_two_tenants_stay_apart,
 );

@@ -398,16 +398,67 @@ async fn queue_entries_follow_priority_then_waiting_time(store: Store) {
     assert_eq!(ended.status, ConversationStatus::Ended);
 }
 
-async fn tenant_settings_default_to_no_private_http(store: Store) {
-    let (tenant, _) = create_tenant(&store, "North", "admin").await;
-    assert!(!store.tenant_allows_private_http(tenant.id).await.unwrap());
-    store
-        .set_tenant_allows_private_http(tenant.id, true)
-        .await
-        .unwrap();
-    assert!(store.tenant_allows_private_http(tenant.id).await.unwrap());
+async fn private_http_destinations_are_none_by_default_and_per_tenant(store: Store) {
+    let (north, _) = create_tenant(&store, "North", "admin").await;
+    let (south, _) = create_tenant(&store, "South", "admin-s").await;
+    let at = domain::Timestamp::from_millis(1_000);
+    assert!(
+        store
+            .private_http_destinations(north.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    for d in ["crm.internal:8443", "10.0.0.5:80"] {
+        assert!(
+            store
+                .set_private_http_destination(north.id, d, true, at)
+                .await
+                .unwrap()
+        );
+    }
+    // Opening twice changes nothing; the other tenant sees none of it.
+    assert!(
+        !store
+            .set_private_http_destination(north.id, "10.0.0.5:80", true, at)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.private_http_destinations(north.id).await.unwrap(),
+        ["10.0.0.5:80", "crm.internal:8443"]
+    );
+    assert!(
+        store
+            .private_http_destinations(south.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !store
+            .set_private_http_destination(south.id, "10.0.0.5:80", false, at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_private_http_destination(north.id, "10.0.0.5:80", false, at)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.private_http_destinations(north.id).await.unwrap(),
+        ["crm.internal:8443"]
+    );
     let unknown = TenantId::from_random_bytes([9; 16]);
-    assert!(!store.tenant_allows_private_http(unknown).await.unwrap());
+    assert!(
+        store
+            .private_http_destinations(unknown)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn another_tenant_sees_none_of_it(store: Store) {
@@ -510,7 +561,7 @@ on_both_backends!(
     recent_conversations_are_newest_first_and_the_tenants_own,
     a_step_is_atomic_and_ordered,
     queue_entries_follow_priority_then_waiting_time,
-    tenant_settings_default_to_no_private_http,
+    private_http_destinations_are_none_by_default_and_per_tenant,
     another_tenant_sees_none_of_it,
 );
 

@@ -24,6 +24,21 @@ macro_rules! on_both_backends {
             }
         )+
     };
+    (reopen: $($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    crate::support::Db::sqlite().await.run_reopen(super::$case).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    crate::support::Db::postgres().await.run_reopen(super::$case).await;
+                }
+            }
+        )+
+    };
     ($($case:ident),+ $(,)?) => {
         $(
             mod $case {
@@ -42,11 +57,14 @@ macro_rules! on_both_backends {
 }
 
 mod api_keys;
+mod at_rest;
 mod audit;
 mod audit_tamper;
 mod backup_codes;
+mod contact_centre;
 mod conversations;
 mod sessions;
+mod sip_accounts;
 mod support;
 mod tenancy;
 mod users;

@@ -50,6 +50,11 @@ enum Place {
     Postgres(PgSchema),
 }
 
+/// The root key every test store is unlocked with.
+pub(crate) fn test_root_key() -> security::crypto::Key {
+    security::crypto::Key::from_bytes([0x5a; 32])
+}
+
 impl Db {
     /// A fresh SQLite file in a temporary directory.
     pub(crate) async fn sqlite() -> Self {
@@ -59,6 +64,7 @@ impl Db {
         let raw = Raw::Sqlite(concrete.pool().clone());
         let store: Store = Arc::new(concrete);
         store.migrate().await.expect("migrate SQLite");
+        store.unlock(test_root_key()).await.expect("unlock SQLite");
         assert_eq!(store.backend(), Backend::Sqlite);
         Self {
             store,
@@ -76,6 +82,10 @@ impl Db {
         let raw = Raw::Postgres(concrete.pool().clone());
         let store: Store = Arc::new(concrete);
         store.migrate().await.expect("migrate PostgreSQL");
+        store
+            .unlock(test_root_key())
+            .await
+            .expect("unlock PostgreSQL");
         assert_eq!(store.backend(), Backend::Postgres);
         Self {
             store,
@@ -104,12 +114,47 @@ impl Db {
         self.finish().await;
     }
 
+    /// Runs a case that also opens second handles on the same database (a restarted server).
+    pub(crate) async fn run_reopen<F, Fut>(self, case: F)
+    where
+        F: FnOnce(Store, Raw, Reopen) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let reopen = match &self.place {
+            Place::Sqlite(dir) => Reopen::Sqlite(format!("sqlite://{}/t.db", dir.path().display())),
+            Place::Postgres(schema) => Reopen::Postgres(schema.url.clone(), schema.name.clone()),
+        };
+        case(self.store.clone(), self.raw.clone(), reopen).await;
+        self.finish().await;
+    }
+
     /// Reached only when the case passed: a failed test leaves its schema behind to look at.
     async fn finish(self) {
         self.store.close().await;
         match self.place {
             Place::Sqlite(_dir) => {}
             Place::Postgres(schema) => schema.drop().await,
+        }
+    }
+}
+
+/// How to open another handle on a test's database: what a restarted server does.
+#[derive(Debug, Clone)]
+pub(crate) enum Reopen {
+    Sqlite(String),
+    Postgres(String, String),
+}
+
+impl Reopen {
+    /// A new, still locked handle on the same database.
+    pub(crate) async fn open(&self) -> Store {
+        match self {
+            Reopen::Sqlite(url) => Arc::new(SqliteStore::open(url).await.expect("reopen SQLite")),
+            Reopen::Postgres(url, schema) => Arc::new(
+                store::connect_postgres_in_schema(url, schema)
+                    .await
+                    .expect("reopen PostgreSQL"),
+            ),
         }
     }
 }
@@ -189,6 +234,18 @@ impl Raw {
             .rows_affected()))
     }
 
+    /// The text values of a one-column query whose only parameter, `$1`, is the tenant id.
+    pub(crate) async fn texts(&self, sql: &'static str, tenant: TenantId) -> Vec<String> {
+        with_pool!(self, |pool| sqlx::query_as::<_, (String,)>(sql)
+            .bind(tenant.to_string())
+            .fetch_all(pool)
+            .await
+            .expect("raw query")
+            .into_iter()
+            .map(|(t,)| t)
+            .collect())
+    }
+
     /// What an attacker with database access does first: removes the append-only guard.
     pub(crate) async fn drop_audit_triggers(&self) {
         match self {
@@ -246,6 +303,7 @@ pub(crate) fn tenant(name: &str) -> Tenant {
         id: TenantId::from_random_bytes(random_bytes()),
         name: TenantName::parse(name).expect("valid tenant name"),
         created_at: T0,
+        disabled_at: None,
     }
 }
 
@@ -287,6 +345,20 @@ pub(crate) async fn add_user(store: &Store, tenant: TenantId, username: &str, ro
 }
 
 /// A full session of `user`, created and last seen at [`T0`], ending eight hours later.
+/// An agent's SIP account named `sip-{name}` (its HA1 is a placeholder: the store does not
+/// compute it).
+pub(crate) fn sip_account(tenant: TenantId, user: UserId, name: &str) -> store::SipAccount {
+    store::SipAccount {
+        tenant_id: tenant,
+        user_id: user,
+        username: format!("sip-{name}"),
+        ha1: format!("{:032x}", name.len()),
+        realm: "hotline".to_owned(),
+        created_at: T0,
+        updated_at: T0,
+    }
+}
+
 pub(crate) fn session(user: &User, token_hash: &str) -> Session {
     Session {
         tenant_id: user.tenant_id,

@@ -9,8 +9,8 @@ use domain::{ApiKeyId, AuditEntryId, DisplayName, Role, TenantId, UserId};
 use store::{Store, StoreError, UserChanges};
 
 use crate::support::{
-    HOUR, T0, add_user, api_key, append_events, create_tenant, entry_id, event, session, tenant,
-    user,
+    HOUR, T0, add_user, api_key, append_events, create_tenant, entry_id, event, session,
+    sip_account, tenant, user,
 };
 
 async fn creating_a_tenant_stores_it_with_its_admin(store: Store) {
@@ -84,7 +84,29 @@ async fn tenants_are_listed_oldest_first(store: Store) {
             .unwrap();
     }
 
-    assert_eq!(store.list_tenants().await.unwrap(), vec![earlier, later]);
+    assert_eq!(
+        store.list_tenants().await.unwrap(),
+        vec![earlier.clone(), later.clone()]
+    );
+
+    // Disabling is recorded with its time, and undone.
+    let at = T0.plus_secs(120);
+    assert!(store.set_tenant_disabled(later.id, Some(at)).await.unwrap());
+    let got = store.get_tenant(later.id).await.unwrap().unwrap();
+    assert_eq!(got.disabled_at, Some(at));
+    assert_eq!(
+        store
+            .get_tenant(earlier.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .disabled_at,
+        None
+    );
+    assert!(store.set_tenant_disabled(later.id, None).await.unwrap());
+    assert_eq!(store.get_tenant(later.id).await.unwrap(), Some(later));
+    let unknown = TenantId::from_random_bytes([7; 16]);
+    assert!(!store.set_tenant_disabled(unknown, Some(at)).await.unwrap());
 }
 
 async fn an_unknown_tenant_is_none(store: Store) {
@@ -176,6 +198,17 @@ impl World {
         let key = api_key(tenant.id, &format!("key {name}"), Some(user.id), T0);
         store.insert_api_key(&key).await.unwrap();
 
+        store
+            .put_sip_account(tenant.id, &sip_account(tenant.id, user.id, name))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .set_private_http_destination(tenant.id, &format!("{name}.internal:80"), true, T0)
+                .await
+                .unwrap()
+        );
+
         let entries = append_events(store, tenant.id, 3).await;
         Side {
             tenant: tenant.id,
@@ -200,6 +233,8 @@ struct Snapshot {
     keys: Vec<store::ApiKey>,
     audit: Vec<domain::AuditEntry>,
     audit_head: Option<(i64, String)>,
+    sip_account: Option<store::SipAccount>,
+    destinations: Vec<String>,
 }
 
 async fn snapshot(store: &Store, side: &Side) -> Snapshot {
@@ -214,6 +249,8 @@ async fn snapshot(store: &Store, side: &Side) -> Snapshot {
         keys: store.list_api_keys(t).await.unwrap(),
         audit: store.audit_page_ascending(t, 0, 1000).await.unwrap(),
         audit_head: store.audit_head(t).await.unwrap(),
+        sip_account: store.get_sip_account(t, side.user).await.unwrap(),
+        destinations: store.private_http_destinations(t).await.unwrap(),
     }
 }
 
@@ -234,8 +271,9 @@ fn refused(result: store::Result<()>) -> store::Result<()> {
 
 /// Every tenant-scoped method of `Repository`. When a method is added to the trait, add a row
 /// here: the test runs each probe and then checks that B's data is exactly as it was.
-/// Installation-level methods (`create_tenant_with_admin`, `list_tenants`, `find_login`) and
-/// the lifecycle (`migrate`, `ping`, `close`, `backend`) have no tenant to cross.
+/// Installation-level methods (`create_tenant_with_admin`, `list_tenants`, `find_login`,
+/// `resolve_sip_account`) and the lifecycle (`migrate`, `ping`, `close`, `backend`) have no
+/// tenant to cross.
 fn probes() -> Vec<(&'static str, Probe)> {
     vec![
         ("get_tenant", |s, w| {
@@ -451,6 +489,69 @@ fn probes() -> Vec<(&'static str, Probe)> {
                     .map(|e| format!("{e:?}")))
             })
         }),
+        ("put_sip_account", |s, w| {
+            Box::pin(async move {
+                // B's user given a SIP account under A's id, and an account claiming to be
+                // B's, inserted under A's id.
+                let mut foreign = sip_account(w.a.tenant, w.b.user, "b-by-a");
+                refused(s.put_sip_account(w.a.tenant, &foreign).await)?;
+                foreign.tenant_id = w.b.tenant;
+                refused(s.put_sip_account(w.a.tenant, &foreign).await)?;
+                Ok(None)
+            })
+        }),
+        ("get_sip_account", |s, w| {
+            Box::pin(async move {
+                let a = s.get_sip_account(w.a.tenant, w.b.user).await?;
+                Ok(a.map(|a| format!("{a:?}")))
+            })
+        }),
+        ("delete_sip_account", |s, w| {
+            Box::pin(async move {
+                let gone = s.delete_sip_account(w.a.tenant, w.b.user).await?;
+                Ok(gone.then(|| "B's SIP account deleted".to_owned()))
+            })
+        }),
+        ("set_tenant_disabled", |s, w| {
+            Box::pin(async move {
+                // Disabling A (and enabling it again) changes nothing of B's.
+                s.set_tenant_disabled(w.a.tenant, Some(T0)).await?;
+                s.set_tenant_disabled(w.a.tenant, None).await?;
+                Ok(None)
+            })
+        }),
+        ("private_http_destinations", |s, w| {
+            Box::pin(async move {
+                let d = s.private_http_destinations(w.a.tenant).await?;
+                Ok(d.into_iter().find(|d| d.starts_with("b.")))
+            })
+        }),
+        ("set_private_http_destination", |s, w| {
+            Box::pin(async move {
+                // Closing B's destination through A's id closes nothing of B's.
+                let closed = s
+                    .set_private_http_destination(w.a.tenant, "b.internal:80", false, T0)
+                    .await?;
+                Ok(closed.then(|| "B's destination closed".to_owned()))
+            })
+        }),
+        ("audit_head_signed", |s, w| {
+            Box::pin(async move {
+                let head = s.audit_head_signed(w.a.tenant).await?;
+                Ok(head
+                    .filter(|(_, hash, _)| *hash == w.b.audit_head_hash)
+                    .map(|h| format!("{h:?}")))
+            })
+        }),
+        ("sign_audit_head", |s, w| {
+            Box::pin(async move {
+                // B's head under A's id: nothing to sign (and no key is set here).
+                let signed = s
+                    .sign_audit_head(w.a.tenant, 3, &w.b.audit_head_hash)
+                    .await?;
+                Ok(signed.then(|| "B's head signed through A".to_owned()))
+            })
+        }),
         ("audit_head", |s, w| {
             Box::pin(async move {
                 let head = s.audit_head(w.a.tenant).await?;
@@ -470,6 +571,8 @@ async fn no_tenant_scoped_method_reaches_another_tenant(store: Store) {
     assert_eq!(b_before.backup_codes.len(), 3);
     assert!(b_before.session.is_some() && b_before.key.is_some());
     assert_eq!(b_before.audit.len(), 3);
+    assert!(b_before.sip_account.is_some());
+    assert!(!b_before.destinations.is_empty());
 
     let mut leaks = Vec::new();
     let probes = probes();

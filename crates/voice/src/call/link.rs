@@ -9,22 +9,32 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use domain::{TenantId, UserId};
 use sip_proto::call::CallId;
+use sip_proto::outgoing::OutgoingCall;
 use sip_proto::sdp::{Answer, LocalMedia};
 use sip_proto::ua::CallError;
 use tokio::net::UdpSocket;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 
 use super::CallDeps;
 use crate::stats::VoiceStats;
 
-/// What the SIP task tells a call's driver.
+/// What the SIP task tells a call's driver, about the caller's leg or (on the agent leg's own channel) about the
+/// leg to an agent's phone.
 #[derive(Debug)]
 pub(crate) enum CallSignal {
     /// The ACK arrived.
     Established,
-    /// The caller hung up, cancelled, or our BYE completed.
+    /// The other side hung up, cancelled, or our BYE completed.
     Ended,
+    /// The agent's phone rings.
+    Ringing,
+    /// The agent's phone answered, with the media its answer agreed (`None`: not understood).
+    Answered(Option<Answer>),
+    /// The agent's phone refused (busy, declined: the status), did not answer in time (408) or could not be
+    /// reached (503).
+    Failed(u16),
     /// A re-INVITE changed the media (hold, resume, new address).
     Media(Answer),
     /// A digit by SIP INFO.
@@ -51,6 +61,22 @@ pub(crate) enum UaCommand {
         call: CallId,
         target: String,
     },
+    /// Ring an agent's registered phone from Hotline with `media`; the leg's signals go to `signals`. The
+    /// reply is the new leg, or `None` when the agent has no phone registered (or the INVITE cannot be sent).
+    CallAgent {
+        tenant: TenantId,
+        agent: UserId,
+        media: LocalMedia,
+        signals: mpsc::UnboundedSender<CallSignal>,
+        reply: oneshot::Sender<Option<CallId>>,
+    },
+    /// Place a call through the trunk (a call-back); the call's signals go to `signals`. The
+    /// reply is the new call, or `None` when the INVITE cannot be sent.
+    CallOut {
+        call: Box<OutgoingCall>,
+        signals: mpsc::UnboundedSender<CallSignal>,
+        reply: oneshot::Sender<Option<CallId>>,
+    },
     /// The driver is gone; forget its channel.
     Done(CallId),
 }
@@ -65,6 +91,8 @@ pub(crate) struct DriverContext {
     pub(crate) recordings_dir: PathBuf,
     pub(crate) media_timeout: Duration,
     pub(crate) answer_delay: Duration,
+    /// How long an agent's phone may ring.
+    pub(crate) agent_ring: Duration,
     pub(crate) stats: Arc<VoiceStats>,
 }
 

@@ -1,5 +1,6 @@
 //! A call's RTP stream, both ways, as values: [`RtpOut`] turns the script's frames into packets, [`RtpIn`] turns
-//! the caller's packets into keys and audio. No sockets here; the driver sends and receives.
+//! the caller's packets into keys and audio, and [`Relay`] carries one leg's audio and RFC 4733 events into the
+//! other leg's stream when a call is bridged to an agent's phone. No sockets here; the driver sends and receives.
 //!
 //! Keys arrive as RFC 4733 events or as tones in the audio. The in-band detector only runs until the first
 //! event packet: a peer that sends events usually leaves the tones in the audio too, and would count twice.
@@ -62,6 +63,30 @@ impl RtpOut {
         written.then_some(out)
     }
 
+    /// The RTP timestamp the next frame will carry.
+    pub(crate) fn timestamp(&self) -> u32 {
+        self.timestamp
+    }
+
+    /// A packet carrying an RFC 4733 event with `payload_type`, stamped `timestamp` (the event's start, the
+    /// same for all its packets); the sequence number moves on, the clock does not.
+    pub(crate) fn event_packet(
+        &mut self,
+        payload_type: u8,
+        timestamp: u32,
+        marker: bool,
+        event: &TelephoneEvent,
+    ) -> Option<Vec<u8>> {
+        let payload = event.to_bytes().ok()?;
+        let mut header = RtpHeader::new(payload_type, self.seq, timestamp, self.ssrc);
+        header.marker = marker;
+        self.first_packet = false;
+        self.seq = self.seq.wrapping_add(1);
+        let mut out = Vec::with_capacity(12 + payload.len());
+        media::rtp::write_packet(&header, &payload, 0, &mut out).ok()?;
+        Some(out)
+    }
+
     /// A frame's time passes without a packet (nowhere to send, or the caller holds the call).
     pub(crate) fn skip(&mut self) {
         self.seq = self.seq.wrapping_add(1);
@@ -76,6 +101,8 @@ pub(crate) struct Received {
     pub(crate) digits: Vec<char>,
     /// Decoded audio (empty for event packets).
     pub(crate) audio: Vec<i16>,
+    /// An RFC 4733 event packet as it came, with its RTP timestamp (to relay it).
+    pub(crate) event: Option<(u32, TelephoneEvent)>,
 }
 
 /// The receiving half: RFC 4733 events and the in-band detector.
@@ -115,6 +142,7 @@ impl RtpIn {
                         received.digits.push(d);
                     }
                 }
+                received.event = Some((packet.header.timestamp, ev));
             }
             return Some(received);
         }
@@ -134,6 +162,65 @@ impl RtpIn {
             );
         }
         Some(received)
+    }
+}
+
+/// One direction of a bridge: audio decoded from one leg goes out in the other leg's stream as 20 ms packets of
+/// that leg's codec (whatever the packet size it came in), and RFC 4733 events keep their start time, duration
+/// and end mark but get the other stream's payload type and clock. Hotline relays rather than pointing the
+/// phones at each other, so neither side learns the other's address.
+#[derive(Debug)]
+pub(crate) struct Relay {
+    out: RtpOut,
+    /// The payload type the other leg agreed for telephone events (`None`: events are not relayed).
+    event_pt: Option<u8>,
+    /// Samples short of a whole frame.
+    pending: Vec<i16>,
+    /// The event being relayed: its timestamp as it came, and as it goes out.
+    event: Option<(u32, u32)>,
+}
+
+impl Relay {
+    pub(crate) fn new(out: RtpOut) -> Self {
+        Self {
+            out,
+            event_pt: None,
+            pending: Vec::new(),
+            event: None,
+        }
+    }
+
+    /// Sends in the codec and with the event payload type the other leg's SDP agreed.
+    pub(crate) fn set_codec(&mut self, codec: Codec, payload_type: u8, event_pt: Option<u8>) {
+        self.out.set_codec(codec, payload_type);
+        self.event_pt = event_pt;
+    }
+
+    /// The packets carrying `pcm` (none until a whole frame is there).
+    pub(crate) fn audio(&mut self, pcm: &[i16]) -> Vec<Vec<u8>> {
+        self.pending.extend_from_slice(pcm);
+        let mut packets = Vec::new();
+        while self.pending.len() >= FRAME_SAMPLES {
+            let mut frame = [0i16; FRAME_SAMPLES];
+            frame.copy_from_slice(&self.pending[..FRAME_SAMPLES]);
+            self.pending.drain(..FRAME_SAMPLES);
+            packets.extend(self.out.packet(&Frame::Audio(frame)));
+        }
+        packets
+    }
+
+    /// The packet carrying an event that arrived stamped `timestamp`; `None` when the other leg takes no events.
+    pub(crate) fn event(&mut self, timestamp: u32, event: &TelephoneEvent) -> Option<Vec<u8>> {
+        let pt = self.event_pt?;
+        let (start, marker) = match self.event {
+            Some((came, went)) if came == timestamp => (went, false),
+            _ => {
+                let went = self.out.timestamp();
+                self.event = Some((timestamp, went));
+                (went, true)
+            }
+        };
+        self.out.event_packet(pt, start, marker, event)
     }
 }
 
@@ -219,5 +306,43 @@ mod tests {
         let audio = rx.receive(&tone_packets('1', 200)[0]).unwrap().audio;
         assert_eq!(audio.len(), FRAME_SAMPLES, "the audio is still decoded");
         assert!(rx.receive(b"not rtp").is_none());
+    }
+
+    #[test]
+    fn a_relay_reframes_audio_into_the_other_codec_and_restamps_events() {
+        let mut relay = Relay::new(RtpOut::new(100, 8_000, 9));
+        relay.set_codec(Codec::Pcma, 8, Some(96));
+        // 30 ms in, then 10 ms: one 20 ms packet, then another.
+        let first = relay.audio(&[1000; 240]);
+        assert_eq!(first.len(), 1);
+        let second = relay.audio(&[1000; 80]);
+        assert_eq!(second.len(), 1);
+        let a = RtpPacket::parse(&first[0]).unwrap();
+        let b = RtpPacket::parse(&second[0]).unwrap();
+        assert_eq!((a.header.payload_type, a.header.ssrc), (8, 9));
+        assert_eq!(a.payload, [Law::Alaw.encode(1000); FRAME_SAMPLES]);
+        assert_eq!(b.header.timestamp, a.header.timestamp + 160);
+        // An event keeps its start for all its packets and is marked once.
+        let ev = |end| TelephoneEvent {
+            event: event_code('5').unwrap(),
+            end,
+            volume: 10,
+            duration: 400,
+        };
+        let start = relay.event(123_456, &ev(false)).unwrap();
+        let end = relay.event(123_456, &ev(true)).unwrap();
+        let (start, end) = (
+            RtpPacket::parse(&start).unwrap(),
+            RtpPacket::parse(&end).unwrap(),
+        );
+        assert_eq!(start.header.payload_type, 96);
+        assert!(start.header.marker && !end.header.marker);
+        assert_eq!(start.header.timestamp, b.header.timestamp + 160);
+        assert_eq!(end.header.timestamp, start.header.timestamp);
+        assert_eq!(end.header.sequence, start.header.sequence.wrapping_add(1));
+        assert_eq!(TelephoneEvent::parse(end.payload).unwrap(), ev(true));
+        // Without an agreed payload type, events are not relayed.
+        let mut plain = Relay::new(RtpOut::new(0, 0, 1));
+        assert!(plain.event(1, &ev(false)).is_none());
     }
 }

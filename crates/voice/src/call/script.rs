@@ -2,9 +2,10 @@
 //!
 //! The script keeps the flow's work in order — prompts, recordings, transfers and the hang-up queue up and are
 //! carried out one after the other — and decides what the caller hears in each 20 ms frame: the next slice of
-//! the prompt playing, the beep that starts a recording, hold music while the call waits in a queue, or
-//! silence. It collects digits (keeping those typed ahead of a question), stops the prompts that lead up to a
-//! question when the caller answers early (barge-in), records, and ends the call in the right order.
+//! the prompt playing, the beep that starts a recording, hold music while the call waits in a queue (or while
+//! the agent's phone rings), the agent's voice once the two are bridged, or silence. It collects digits
+//! (keeping those typed ahead of a question), stops the prompts that lead up to a question when the caller
+//! answers early (barge-in), records, and ends the call in the right order — the agent's leg with it.
 //!
 //! It does no IO and reads no clock, in the manner of [`sip_proto::UserAgent`]: the driver task feeds it what
 //! happens through `handle_*` (those that depend on time take `now`, the milliseconds since the call was
@@ -19,6 +20,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use app::CallCommand;
+use domain::UserId;
 use flow::InputKind;
 use media::tone::HoldChime;
 
@@ -39,6 +41,9 @@ pub const TYPE_AHEAD: usize = 16;
 pub const MAX_CALL_MS: u64 = 4 * 60 * 60 * 1000;
 /// The longest recording, in seconds, whatever the flow asks.
 pub const MAX_RECORDING_SECS: u32 = 600;
+/// At most this much of the agent's audio (200 ms) waits to be played; older frames are dropped, so a burst from
+/// the agent's phone cannot delay the conversation for good.
+pub const AGENT_AUDIO_FRAMES: usize = 10;
 
 /// What a script needs to know about its call.
 #[derive(Debug, Clone)]
@@ -51,6 +56,11 @@ pub struct ScriptConfig {
     pub can_recognise: bool,
     /// The call hangs up after this long without media from the caller (unless the caller holds it).
     pub media_timeout_ms: u64,
+    /// How long an agent's phone may ring before the task goes back to its queue.
+    pub agent_ring_ms: u64,
+    /// Whether the caller may press 1 while waiting in a queue to be called back (a trunk
+    /// for outgoing calls is configured and the caller's number is known).
+    pub call_back: bool,
 }
 
 /// Names a prompt handed out for synthesis, so its audio finds its place in the queue.
@@ -111,6 +121,17 @@ pub enum Action {
     TransferFailed,
     /// Find the call's position in `queue`; report it to [`CallScript::handle_queue_position`].
     LookUpPosition { queue: String },
+    /// Ring the agent's registered phone (a second leg, from Hotline); report what becomes of it to
+    /// [`CallScript::handle_agent_answered`], [`CallScript::handle_agent_failed`] and
+    /// [`CallScript::handle_agent_hangup`].
+    CallAgent { agent: UserId },
+    /// End the agent's leg: CANCEL while it rings, BYE once answered.
+    HangUpAgent,
+    /// Tell the app the agent's phone could not be reached, so the task goes back to its queue.
+    AgentUnreachable { agent: UserId },
+    /// The waiting caller pressed 1: ask the app for a call-back (it then says so and hangs up);
+    /// report a refusal to [`CallScript::handle_call_back_refused`].
+    RequestCallBack,
     /// Hang up (SIP BYE).
     Hangup(HangupReason),
     /// The call is over: end its conversation and stop. Nothing follows.
@@ -128,6 +149,19 @@ pub enum HangupReason {
     NoMedia,
     /// The call reached [`MAX_CALL_MS`].
     TooLong,
+    /// The agent hung up the bridged call.
+    AgentHungUp,
+}
+
+/// The agent's leg of the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AgentLeg {
+    /// No agent's phone is involved.
+    None,
+    /// The agent's phone rings until `deadline_ms`; the caller hears the hold music meanwhile.
+    Ringing { agent: UserId, deadline_ms: u64 },
+    /// The agent answered: the two are bridged.
+    Bridged { agent: UserId },
 }
 
 /// One thing to do, in the flow's order.
@@ -218,10 +252,17 @@ pub struct CallScript {
     ended: bool,
     /// The caller holds the call (re-INVITE with sendonly/inactive): no media is expected.
     on_hold: bool,
+    /// The caller asked for a call-back and the app has not answered yet.
+    call_back_asked: bool,
     last_media_ms: u64,
     now_ms: u64,
     frame: Option<Frame>,
     actions: VecDeque<Action>,
+    agent: AgentLeg,
+    /// The agent's audio waiting to be played, one frame per tick.
+    agent_audio: VecDeque<[i16; FRAME_SAMPLES]>,
+    /// Samples of the agent's audio short of a whole frame.
+    agent_partial: Vec<i16>,
 }
 
 impl CallScript {
@@ -243,11 +284,21 @@ impl CallScript {
             hanging_up: false,
             ended: false,
             on_hold: false,
+            call_back_asked: false,
             last_media_ms: 0,
             now_ms: 0,
             frame: None,
             actions: VecDeque::new(),
+            agent: AgentLeg::None,
+            agent_audio: VecDeque::new(),
+            agent_partial: Vec::new(),
         }
+    }
+
+    /// Whether the caller and the agent are bridged: the caller's audio and keys go to the agent.
+    #[must_use]
+    pub fn is_bridged(&self) -> bool {
+        matches!(self.agent, AgentLeg::Bridged { .. })
     }
 
     /// Whether the call is over ([`Action::End`] has been handed out or is waiting).
@@ -282,6 +333,15 @@ impl CallScript {
         let has_gather = commands
             .iter()
             .any(|c| matches!(c, CallCommand::Gather { .. }));
+        if commands
+            .iter()
+            .any(|c| matches!(c, CallCommand::ConnectAgent { .. }))
+        {
+            // An agent took the call: what the caller was told while waiting (the queue's
+            // text, their position) is over; what this step says (who joined) is not.
+            self.queue
+                .retain(|i| !matches!(i, Item::Pending { .. } | Item::Playing { .. }));
+        }
         for command in commands {
             self.command(command, has_gather);
         }
@@ -330,6 +390,78 @@ impl CallScript {
             CallCommand::Transfer { to } => self.queue.push_back(Item::Transfer { to }),
             CallCommand::Queued { queue } => self.handle_queue_status(self.now_ms, Some(queue)),
             CallCommand::Hangup => self.queue.push_back(Item::Hangup),
+            CallCommand::ConnectAgent { agent } => self.connect_agent(agent),
+        }
+    }
+
+    /// Rings the agent's phone at once (while the caller still hears what comes before); another agent's leg
+    /// still up is ended first.
+    fn connect_agent(&mut self, agent: UserId) {
+        match self.agent {
+            AgentLeg::Ringing { agent: a, .. } | AgentLeg::Bridged { agent: a } if a == agent => {
+                return;
+            }
+            AgentLeg::None => {}
+            _ => self.actions.push_back(Action::HangUpAgent),
+        }
+        self.agent = AgentLeg::Ringing {
+            agent,
+            deadline_ms: self.now_ms + self.config.agent_ring_ms,
+        };
+        self.queued = None;
+        self.actions.push_back(Action::CallAgent { agent });
+    }
+
+    /// The agent's phone answered: the caller hears the agent from now on (after the prompts already queued).
+    pub fn handle_agent_answered(&mut self) {
+        if let AgentLeg::Ringing { agent, .. } = self.agent
+            && !self.ended
+        {
+            self.agent = AgentLeg::Bridged { agent };
+            self.agent_audio.clear();
+            self.agent_partial.clear();
+        }
+    }
+
+    /// The agent's phone could not be reached (nothing registered, busy, refused): the app puts the task back.
+    pub fn handle_agent_failed(&mut self) {
+        if let AgentLeg::Ringing { agent, .. } = self.agent {
+            self.agent = AgentLeg::None;
+            if !self.ended {
+                self.actions.push_back(Action::AgentUnreachable { agent });
+            }
+        }
+    }
+
+    /// The agent hung up: once bridged, the caller's call ends too.
+    pub fn handle_agent_hangup(&mut self) {
+        match self.agent {
+            AgentLeg::Bridged { .. } => {
+                self.agent = AgentLeg::None;
+                if !self.ended {
+                    self.hang_up(HangupReason::AgentHungUp);
+                }
+            }
+            // A phone that ends the call before answering has refused it.
+            AgentLeg::Ringing { .. } => self.handle_agent_failed(),
+            AgentLeg::None => {}
+        }
+    }
+
+    /// Audio from the agent (8 kHz linear PCM), played to the caller frame by frame while bridged.
+    pub fn handle_agent_audio(&mut self, pcm: &[i16]) {
+        if !self.is_bridged() || self.ended {
+            return;
+        }
+        self.agent_partial.extend_from_slice(pcm);
+        while self.agent_partial.len() >= FRAME_SAMPLES {
+            let mut frame = [0i16; FRAME_SAMPLES];
+            frame.copy_from_slice(&self.agent_partial[..FRAME_SAMPLES]);
+            self.agent_partial.drain(..FRAME_SAMPLES);
+            if self.agent_audio.len() == AGENT_AUDIO_FRAMES {
+                self.agent_audio.pop_front();
+            }
+            self.agent_audio.push_back(frame);
         }
     }
 
@@ -365,12 +497,17 @@ impl CallScript {
         }
     }
 
-    /// The conversation's queue status: waiting in `queue`, or (`None`) not waiting.
+    /// The conversation's queue status: waiting in `queue`, or (`None`) not waiting. Back in a queue, an agent's
+    /// leg still up is ended (the task left the agent).
     pub fn handle_queue_status(&mut self, now: u64, queue: Option<String>) {
         if self.ended {
             return;
         }
         self.now_ms = self.now_ms.max(now);
+        if queue.is_some() && self.agent != AgentLeg::None {
+            self.agent = AgentLeg::None;
+            self.actions.push_back(Action::HangUpAgent);
+        }
         self.queued = queue;
         if self.queued.is_some() {
             self.next_position_ms = self.now_ms + FIRST_POSITION_MS;
@@ -384,7 +521,31 @@ impl CallScript {
             return;
         }
         let language = self.config.language.clone();
-        let text = (Language::from_tag(&language).texts().queue_position)(position);
+        let texts = Language::from_tag(&language).texts();
+        let mut text = (texts.queue_position)(position);
+        if self.config.call_back {
+            text.push(' ');
+            text.push_str(texts.call_back_hint);
+        }
+        let voice = Voice {
+            language,
+            name: None,
+        };
+        self.synthesize(text, voice, false);
+    }
+
+    /// The app would not arrange the call-back the caller asked for: they hear why and keep
+    /// waiting (and may ask again).
+    pub fn handle_call_back_refused(&mut self) {
+        self.call_back_asked = false;
+        if self.ended {
+            return;
+        }
+        let language = self.config.language.clone();
+        let text = Language::from_tag(&language)
+            .texts()
+            .call_back_refused
+            .to_owned();
         let voice = Voice {
             language,
             name: None,
@@ -401,6 +562,18 @@ impl CallScript {
         if self.recording.is_some() {
             // Any key ends a recording.
             self.finish_recording();
+            return;
+        }
+        if digit == '1'
+            && self.config.call_back
+            && self.queued.is_some()
+            && self.agent == AgentLeg::None
+            && self.gather.is_none()
+        {
+            if !self.call_back_asked {
+                self.call_back_asked = true;
+                self.actions.push_back(Action::RequestCallBack);
+            }
             return;
         }
         if self.gather.as_ref().is_some_and(|g| g.digits) {
@@ -623,6 +796,26 @@ impl CallScript {
         {
             self.finish_recording();
         }
+        match self.agent {
+            AgentLeg::Bridged { .. } if !have_audio && self.queue.is_empty() => {
+                if let Some(agent) = self.agent_audio.pop_front() {
+                    frame = agent;
+                    have_audio = true;
+                }
+            }
+            AgentLeg::Ringing { .. } if !have_audio && self.queue.is_empty() => {
+                self.hold.fill(&mut frame);
+                have_audio = true;
+            }
+            _ => {}
+        }
+        if let AgentLeg::Ringing { agent, deadline_ms } = self.agent
+            && self.now_ms >= deadline_ms
+        {
+            self.agent = AgentLeg::None;
+            self.actions.push_back(Action::HangUpAgent);
+            self.actions.push_back(Action::AgentUnreachable { agent });
+        }
         if !have_audio
             && self.queue.is_empty()
             && let Some(queue) = &self.queued
@@ -682,6 +875,10 @@ impl CallScript {
 
     fn end(&mut self) {
         self.finish_recording();
+        if self.agent != AgentLeg::None {
+            self.agent = AgentLeg::None;
+            self.actions.push_back(Action::HangUpAgent);
+        }
         self.actions.push_back(Action::End);
         self.ended = true;
         self.queue.clear();

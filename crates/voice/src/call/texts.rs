@@ -19,18 +19,26 @@ pub enum Language {
 pub struct Texts {
     /// Told every 30 seconds while a caller waits in a queue: their position, counting from 1.
     pub queue_position: fn(usize) -> String,
+    /// Said after the position where the caller may ask for a call-back.
+    pub call_back_hint: &'static str,
+    /// Said when a call-back cannot be arranged (an agent is already taking the call, say).
+    pub call_back_refused: &'static str,
 }
 
 const GERMAN: Texts = Texts {
     queue_position: |position| {
         format!("Sie sind an Position {position}. Bitte bleiben Sie in der Leitung.")
     },
+    call_back_hint: "Oder drücken Sie die 1, dann rufen wir Sie zurück und Sie behalten Ihren Platz.",
+    call_back_refused: "Ein Rückruf ist gerade nicht möglich. Bitte bleiben Sie in der Leitung.",
 };
 
 const ENGLISH: Texts = Texts {
     queue_position: |position| {
         format!("You are number {position} in the queue. Please stay on the line.")
     },
+    call_back_hint: "Or press 1 and we will call you back; you keep your place.",
+    call_back_refused: "A call-back is not possible right now. Please stay on the line.",
 };
 
 impl Language {

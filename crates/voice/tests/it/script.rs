@@ -14,6 +14,9 @@ use voice::call::script::{
 use voice::call::texts::Language;
 use voice::tts::{FRAME_SAMPLES, Prompt};
 
+/// The sample value of the agent's audio in the bridge tests.
+const AGENT_VOICE: i16 = 4242;
+
 /// One simulated call. Prompts are synthesised at once (unless `hold_synthesis`): a prompt lasts one frame per
 /// word and every sample of it is a value that names it, so a frame tells which prompt was heard.
 struct Sim {
@@ -40,6 +43,8 @@ fn config(language: &str) -> ScriptConfig {
         host: "pbx.example".to_owned(),
         can_recognise: true,
         media_timeout_ms: 10_000,
+        agent_ring_ms: 20_000,
+        call_back: false,
     }
 }
 
@@ -123,6 +128,9 @@ impl Sim {
         }
         if samples[2] == 8000 {
             return "beep".to_owned();
+        }
+        if samples[0] == AGENT_VOICE {
+            return "agent".to_owned();
         }
         "hold".to_owned()
     }
@@ -498,6 +506,53 @@ fn the_position_is_announced_in_the_conversations_language() {
 }
 
 #[test]
+fn a_waiting_caller_who_may_be_called_back_hears_how_and_key_1_asks_once() {
+    let mut call = Sim::with(ScriptConfig {
+        call_back: true,
+        ..config("en")
+    });
+    let texts = Language::English.texts();
+    // Before the call waits in a queue, 1 is an ordinary key (typed ahead for the flow).
+    call.digits("1");
+    assert!(call.take().is_empty());
+    call.script.handle_queue_status(0, Some("sales".to_owned()));
+    call.script.handle_queue_position(Some(2));
+    call.drain();
+    let told = format!("{} {}", (texts.queue_position)(2), texts.call_back_hint);
+    assert_eq!(call.take(), [format!("0 synthesize '{told}' (en)")]);
+    // 1 asks for the call-back; pressing it again while the app decides asks nothing more;
+    // other keys are not a request.
+    call.digits("1");
+    call.digits("1");
+    call.digits("2");
+    assert_eq!(call.take(), ["0 RequestCallBack"]);
+    // Refused: the caller hears so, keeps waiting, and may ask again.
+    call.script.handle_call_back_refused();
+    call.drain();
+    assert_eq!(
+        call.take(),
+        [format!("0 synthesize '{}' (en)", texts.call_back_refused)]
+    );
+    call.digits("1");
+    assert_eq!(call.take(), ["0 RequestCallBack"]);
+}
+
+#[test]
+fn without_call_backs_key_1_in_a_queue_asks_for_nothing() {
+    let mut call = Sim::new();
+    call.script.handle_queue_status(0, Some("sales".to_owned()));
+    call.script.handle_queue_position(Some(1));
+    call.digits("1");
+    assert_eq!(
+        call.take(),
+        [format!(
+            "0 synthesize '{}' (en)",
+            (Language::English.texts().queue_position)(1)
+        )]
+    );
+}
+
+#[test]
 fn hang_up_waits_for_the_prompts_before_it_and_nothing_follows() {
     let mut call = Sim::new();
     call.commands(vec![play("Goodbye and thanks"), CallCommand::Hangup]);
@@ -595,6 +650,196 @@ fn a_transfer_ends_the_call_when_accepted_and_goes_back_to_the_flow_when_not() {
             "40 Refer { target: \"tel:+4930123\" }",
             "40 Hangup(Transferred)",
             "40 End",
+        ]
+    );
+}
+
+fn maria() -> domain::UserId {
+    domain::UserId::from_random_bytes([0x11; 16])
+}
+
+/// A call waiting in a queue, then taken by Maria on the desk: the app says who joined and asks
+/// for her phone.
+fn taken_by_maria() -> Sim {
+    let mut call = Sim::new();
+    call.commands(vec![CallCommand::Queued {
+        queue: "sales".to_owned(),
+    }]);
+    call.run(100);
+    call.script.handle_queue_status(call.now, None);
+    call.commands(vec![
+        play("Maria is with you"),
+        CallCommand::ConnectAgent { agent: maria() },
+    ]);
+    call
+}
+
+#[test]
+fn the_agents_phone_rings_at_once_and_the_caller_hears_the_agent_once_it_answers() {
+    let mut call = taken_by_maria();
+    call.run(200);
+    call.script.handle_agent_answered();
+    assert!(call.script.is_bridged());
+    // 30 ms of the agent's voice arrive, then 10 ms more: two frames, played one per tick.
+    call.script.handle_agent_audio(&[AGENT_VOICE; 240]);
+    call.script.handle_agent_audio(&[AGENT_VOICE; 80]);
+    call.run(100);
+    assert_eq!(
+        call.take(),
+        [
+            "20 hold x5".to_owned(),
+            "100 synthesize 'Maria is with you' (en)".to_owned(),
+            format!("100 CallAgent {{ agent: {:?} }}", maria()),
+            "120 'Maria is with you' x4".to_owned(),
+            "200 hold x6".to_owned(),
+            "320 agent x2".to_owned(),
+            "360 silence x3".to_owned(),
+        ]
+    );
+}
+
+#[test]
+fn the_agents_audio_waits_for_the_prompt_and_a_backlog_is_cut_to_200_ms() {
+    let mut call = taken_by_maria();
+    call.script.handle_agent_answered();
+    call.script
+        .handle_agent_audio(&[AGENT_VOICE; 20 * FRAME_SAMPLES]);
+    call.run(400);
+    let log = call.take();
+    assert_eq!(
+        log[3..],
+        [
+            "120 'Maria is with you' x4",
+            "200 agent x10",
+            "400 silence x6"
+        ]
+    );
+}
+
+#[test]
+fn a_phone_that_does_not_answer_in_time_is_hung_up_and_reported() {
+    let mut call = taken_by_maria();
+    call.run(20_000);
+    let log = call.take();
+    assert_eq!(
+        log[log.len() - 3..],
+        [
+            "200 hold x996".to_owned(),
+            "20100 HangUpAgent".to_owned(),
+            format!("20100 AgentUnreachable {{ agent: {:?} }}", maria()),
+        ]
+    );
+    // Back in the queue (the app put the task back): the music goes on, nothing more to end.
+    call.script
+        .handle_queue_status(call.now, Some("sales".to_owned()));
+    call.run(100);
+    assert!(call.take().iter().all(|l| l.contains("hold")));
+}
+
+#[test]
+fn a_phone_that_refuses_is_reported_once() {
+    let mut call = taken_by_maria();
+    call.run(100);
+    call.script.handle_agent_failed();
+    call.script.handle_agent_failed();
+    call.drain();
+    let log = call.take();
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.contains("AgentUnreachable"))
+            .count(),
+        1,
+        "{log:?}"
+    );
+    assert!(!log.iter().any(|l| l.contains("HangUpAgent")), "{log:?}");
+}
+
+#[test]
+fn the_agent_hanging_up_ends_the_call() {
+    let mut call = taken_by_maria();
+    call.script.handle_agent_answered();
+    call.run(100);
+    call.take();
+    call.script.handle_agent_hangup();
+    call.drain();
+    assert_eq!(call.take(), ["200 Hangup(AgentHungUp)", "200 End"]);
+}
+
+#[test]
+fn the_caller_hanging_up_ends_the_agents_leg() {
+    for answered in [false, true] {
+        let mut call = taken_by_maria();
+        if answered {
+            call.script.handle_agent_answered();
+        }
+        call.run(100);
+        call.take();
+        call.script.handle_remote_hangup();
+        call.drain();
+        assert_eq!(call.take(), ["200 HangUpAgent", "200 End"], "{answered}");
+    }
+}
+
+#[test]
+fn the_flow_hanging_up_ends_both_legs() {
+    // The agent ended the task on the desk: the caller is told, then both legs end.
+    let mut call = taken_by_maria();
+    call.script.handle_agent_answered();
+    call.run(100);
+    call.commands(vec![play("Goodbye"), CallCommand::Hangup]);
+    call.run(100);
+    let log = call.take();
+    assert_eq!(
+        log[log.len() - 5..],
+        [
+            "220 'Goodbye' x1",
+            "240 - x1",
+            "240 Hangup(Flow)",
+            "240 HangUpAgent",
+            "240 End"
+        ]
+    );
+}
+
+#[test]
+fn going_back_to_the_queue_ends_the_agents_leg_and_the_music_plays_again() {
+    let mut call = taken_by_maria();
+    call.script.handle_agent_answered();
+    call.run(100);
+    call.take();
+    call.script
+        .handle_queue_status(call.now, Some("sales".to_owned()));
+    call.drain();
+    call.run(60);
+    assert_eq!(call.take(), ["200 HangUpAgent", "220 hold x3"]);
+    assert!(!call.script.is_bridged());
+}
+
+#[test]
+fn what_the_caller_was_told_while_waiting_stops_when_an_agent_takes_the_call() {
+    let mut call = Sim::new();
+    call.commands(vec![
+        play("All counsellors are busy, please hold the line"),
+        CallCommand::Queued {
+            queue: "sales".to_owned(),
+        },
+    ]);
+    call.run(40);
+    call.script.handle_queue_status(call.now, None);
+    call.commands(vec![
+        play("Maria is with you"),
+        CallCommand::ConnectAgent { agent: maria() },
+    ]);
+    call.run(100);
+    assert_eq!(
+        call.take(),
+        [
+            "0 synthesize 'All counsellors are busy, please hold the line' (en)".to_owned(),
+            "20 'All counsellors are busy, please hold the line' x2".to_owned(),
+            "40 synthesize 'Maria is with you' (en)".to_owned(),
+            format!("40 CallAgent {{ agent: {:?} }}", maria()),
+            "60 'Maria is with you' x4".to_owned(),
+            "140 hold x1".to_owned(),
         ]
     );
 }
