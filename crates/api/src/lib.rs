@@ -73,6 +73,7 @@ impl Default for ApiOptions {
         (name = "flows", description = "Flows, versions and web chat widgets"),
         (name = "voice", description = "Phone numbers that calls arrive on"),
         (name = "contact-centre", description = "Agents, queues, the desk, tasks, transcripts and KPIs"),
+        (name = "privacy", description = "Retention, data-subject export and erasure, the Art. 30 record"),
     )
 )]
 struct ApiDoc;
@@ -88,6 +89,7 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::phone_numbers::router())
         .merge(routes::contact::router())
         .merge(routes::phones::router())
+        .merge(routes::privacy::router())
 }
 
 /// The OpenAPI 3.1 document of every route.

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use domain::{ConversationId, FlowId, TenantId};
+use domain::{ConversationId, FlowId, Redacted, TenantId};
 use flow::{ConversationState, Input};
 use store::{Conversation, ConversationStatus};
 use tokio::sync::broadcast;
@@ -42,6 +42,8 @@ pub struct CallRoute {
     pub version: i64,
     /// The conversation language.
     pub language: String,
+    /// What the call keeps of the caller's number.
+    pub caller_id: domain::CallerIdMode,
 }
 
 /// An open call's conversation.
@@ -149,12 +151,18 @@ impl App {
             flow_id,
             version,
             language,
+            caller_id: bound.caller_id,
         })
     }
 
     /// Opens a call's conversation and runs the flow to its first question; the commands
-    /// of that first step are already waiting in the returned session's `events`.
-    pub async fn call_open(&self, route: &CallRoute) -> AppResult<CallSession> {
+    /// of that first step are already waiting in the returned session's `events`. `caller`
+    /// is the caller's address (the From user), kept as the number's caller-ID mode says.
+    pub async fn call_open(
+        &self,
+        route: &CallRoute,
+        caller: Option<&Redacted<String>>,
+    ) -> AppResult<CallSession> {
         let now = self.now();
         let state = ConversationState::new(flow::Channel::Voice, &route.language);
         let conversation = Conversation {
@@ -186,6 +194,15 @@ impl App {
         };
         let id = conversation.id;
         self.start_conversation(conversation, input).await?;
+        if let Some(caller) = caller {
+            // The call goes on without it: a caller is never dropped for bookkeeping.
+            if let Err(e) = self
+                .record_caller(route.tenant, id, route.caller_id, caller)
+                .await
+            {
+                tracing::warn!(conversation = %id, error = %e, "the caller's contact could not be recorded");
+            }
+        }
         Ok(CallSession {
             tenant: route.tenant,
             conversation: id,

@@ -20,6 +20,7 @@ mod keys;
 mod phone_numbers;
 mod ports;
 mod principal;
+mod privacy;
 mod prompts;
 mod understanding;
 mod users;
@@ -52,9 +53,10 @@ pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{
     AsrError, CallBackDialer, CallBackOrder, Grammar, HttpClient, OutboundOutcome, OutboundRequest,
     OutboundResponse, PrivateAccess, Prompt, PromptText, PromptWarmer, Recognition,
-    RecognitionStream, Recognizer, Synthesizer, TtsError, VadEvent, Voice,
+    RecognitionStream, Recognizer, RecordingFiles, Synthesizer, TtsError, VadEvent, Voice,
 };
 pub use principal::{Principal, PrincipalKind};
+pub use privacy::{ContactExport, ErasureReport, ExpiryReport, ProcessingRecord, Subject};
 pub use prompts::{flow_phrases, flow_prompts};
 /// A conversation's status travels in [`ConversationEvent::Status`]; shells without a store
 /// dependency (the call shell) name it through here.
@@ -155,6 +157,8 @@ struct Inner {
     sip_realm: std::sync::OnceLock<String>,
     /// The key that signs audit chain heads, set once at start-up (see `audit`).
     audit_key: std::sync::OnceLock<Vec<u8>>,
+    /// Where recording files live, set once at start-up (see `privacy`).
+    recording_files: std::sync::OnceLock<Arc<dyn ports::RecordingFiles>>,
 }
 
 /// The application: the store, the clock and the policy, shared by all requests.
@@ -190,6 +194,7 @@ impl App {
                 sentence_encoder: std::sync::OnceLock::new(),
                 sip_realm: std::sync::OnceLock::new(),
                 audit_key: std::sync::OnceLock::new(),
+                recording_files: std::sync::OnceLock::new(),
             }),
         }
     }
@@ -215,7 +220,12 @@ impl App {
     }
 
     /// Appends to a tenant's audit chain. A failure to audit is an error of the action.
-    pub(crate) async fn audit(&self, tenant: TenantId, event: AuditEvent) -> AppResult<()> {
+    /// The source address is kept as the tenant's privacy settings say (itself, a pseudonym,
+    /// or nothing).
+    pub(crate) async fn audit(&self, tenant: TenantId, mut event: AuditEvent) -> AppResult<()> {
+        if let Some(ip) = event.source_ip.take() {
+            event.source_ip = self.audit_source(tenant, ip).await?;
+        }
         let id = domain::AuditEntryId::from_random_bytes(random_bytes()?);
         self.inner
             .store

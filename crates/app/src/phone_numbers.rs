@@ -1,7 +1,8 @@
-//! Phone numbers: which flow answers a number, in which language. Administered per tenant
+//! Phone numbers: which flow answers a number, in which language, and what its calls keep of
+//! the caller's number. Administered per tenant
 //! through the API; every change forgets the cached call routes so the next call sees it.
 
-use domain::{FlowId, TenantId, Timestamp};
+use domain::{CallerIdMode, FlowId, TenantId, Timestamp};
 use store::PhoneNumber;
 
 use crate::{App, AppError, AppResult, Principal};
@@ -15,6 +16,9 @@ pub struct PhoneNumberSpec {
     pub flow_id: Option<FlowId>,
     /// The language; `None` for the flow's default.
     pub language: Option<String>,
+    /// What calls keep of the caller's number; `None` keeps the number's mode (pseudonymised
+    /// for a new number).
+    pub caller_id: Option<CallerIdMode>,
 }
 
 /// Longest number or SIP user accepted.
@@ -70,6 +74,7 @@ impl App {
             tenant_id: who.tenant_id,
             flow_id: spec.flow_id,
             language: spec.language,
+            caller_id: spec.caller_id.unwrap_or_default(),
             created_at: now,
             updated_at: now,
         };
@@ -82,6 +87,7 @@ impl App {
         match existing {
             Some(old) => {
                 number.created_at = old.created_at;
+                number.caller_id = spec.caller_id.unwrap_or(old.caller_id);
                 self.store().update_phone_number(&number).await?;
             }
             None => self
@@ -133,6 +139,7 @@ impl App {
                 tenant_id: tenant,
                 flow_id: Some(flow_id),
                 language: Some(language.to_owned()),
+                caller_id: CallerIdMode::default(),
                 created_at: now,
                 updated_at: now,
             })

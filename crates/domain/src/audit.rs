@@ -133,6 +133,15 @@ text_enum!(
         /// A signed-in caller's state change was refused by the CSRF check (at most one entry
         /// per caller and minute).
         RouteCsrfRefused => "route.csrf_refused",
+        /// The tenant's privacy settings (retention, audit source addresses) were changed.
+        PrivacySettingsPut => "tenant.privacy_settings",
+        /// Expired personal data was deleted (the retention job; the object is the tenant).
+        DataExpire => "tenant.data_expire",
+        /// Everything about one contact was exported (a data-subject access request; the
+        /// object is the contact's pseudonym or the conversation).
+        ContactExport => "contact.export",
+        /// Everything about one contact was erased (a data-subject erasure request).
+        ContactErase => "contact.erase",
     }
 );
 
@@ -162,7 +171,8 @@ impl AuditAction {
             A::QueuePut | A::QueueDelete => "queue",
             A::AgentUpdate | A::AgentSipAccountSet | A::AgentSipAccountRemove => "user",
             A::TaskMove => "task",
-            A::ContactCentreSettings => "tenant",
+            A::ContactCentreSettings | A::PrivacySettingsPut | A::DataExpire => "tenant",
+            A::ContactExport | A::ContactErase => "contact",
             A::HttpDestinationAllow | A::HttpDestinationRevoke => "http_destination",
             A::RouteDenied | A::RouteCsrfRefused => "route",
         }

@@ -9,6 +9,7 @@ mod conversation;
 mod ids;
 mod names;
 mod pii;
+mod privacy;
 mod role;
 mod text_enum;
 mod time;
@@ -20,6 +21,7 @@ pub use ids::{
 };
 pub use names::{DisplayName, NameError, TenantName, Username};
 pub use pii::Redacted;
+pub use privacy::{CallerIdMode, DataClass, MAX_RETENTION_DAYS, PrivacySettings, Retention};
 pub use role::{Role, RoleParseError};
 pub use text_enum::UnknownValue;
 pub use time::Timestamp;

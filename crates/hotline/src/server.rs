@@ -231,6 +231,10 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     app.set_prompt_warmer(Arc::new(voice::prompts::SynthesizingWarmer::new(
         synthesizer.clone(),
     )));
+    // Exports, erasure and retention reach the call shell's recordings here.
+    app.set_recording_files(Arc::new(voice::recordings::RecordingDir::new(
+        settings.data_dir.join("recordings"),
+    )));
     // `context` keeps the cause chain (down to the database's own message), which `main`
     // prints and a log line shows with `{:#}`.
     let bootstrapped = app
@@ -379,11 +383,15 @@ async fn start_sip(
 /// most this late.
 const TIMER_CHECK_MS: i64 = 250;
 
+/// How often the retention job looks for expired personal data (by the app's clock).
+const RETENTION_EVERY_MS: i64 = 60 * 60 * 1000;
+
 /// The background jobs until shutdown: conversation timers (no-input timeouts, queue waits,
 /// HTTP watchdogs) live in the store and this loop fires the due ones, so they survive
 /// restarts; the contact centre's routers are restored at start and their timers (offer
 /// timeouts, wrap-ups, maximum waits, business hours) fired with the same cadence; and
-/// housekeeping now and then.
+/// housekeeping now and then; and the retention job at start and then hourly, which deletes
+/// personal data older than each tenant's periods.
 ///
 /// The timer check waits on the app's clock, not on tokio's: with the system clock that is
 /// every 250 ms, and a test on a `ManualClock` that moves time past a timer's due time
@@ -393,6 +401,7 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
     // The first check is right away: timers that fell due while the server was down fire
     // at start.
     let mut next_check = clock.sleep_until(clock.now());
+    let mut next_retention = clock.sleep_until(clock.now());
     // Waiting callers are queued again after a restart, in their order; offers that were
     // open are made again.
     match app.restore_contact_centres().await {
@@ -416,6 +425,13 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
                     tracing::warn!(error, "firing contact-centre timers failed");
                 }
                 next_check = clock.sleep_until(clock.now().plus_millis(TIMER_CHECK_MS));
+            }
+            () = &mut next_retention => {
+                if let Err(e) = app.expire_personal_data_everywhere().await {
+                    let error = format!("{:#}", anyhow::Error::new(e));
+                    tracing::warn!(error, "the retention job failed");
+                }
+                next_retention = clock.sleep_until(clock.now().plus_millis(RETENTION_EVERY_MS));
             }
             _ = shutdown.changed() => break,
         }

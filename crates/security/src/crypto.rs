@@ -252,12 +252,45 @@ pub fn root_check_matches(root: &Key, check: &[u8]) -> bool {
 
 const ROOT_CHECK_TEXT: &[u8] = b"hotline root key check";
 
+/// How a pseudonym begins.
+pub const PSEUDONYM_PREFIX: &str = "p_";
+
+/// A stable keyed pseudonym of `value` for `purpose` (such as `caller` or `source_ip`):
+/// HMAC-SHA256 under `key` over the length-prefixed purpose and value, the first 16 bytes as
+/// lowercase base32 after [`PSEUDONYM_PREFIX`]. The same value gives the same pseudonym under
+/// the same key; without the key it can be neither reversed nor recomputed from a guess.
+pub fn pseudonym(key: &Key, purpose: &str, value: &str) -> String {
+    use aws_lc_rs::hmac;
+    let mac_key = hmac::Key::new(hmac::HMAC_SHA256, &key.0);
+    let mut ctx = hmac::Context::with_key(&mac_key);
+    for part in [purpose, value] {
+        ctx.update(&(part.len() as u64).to_be_bytes());
+        ctx.update(part.as_bytes());
+    }
+    let tag = ctx.sign();
+    let text = data_encoding::BASE32_NOPAD.encode(&tag.as_ref()[..16]);
+    format!("{PSEUDONYM_PREFIX}{}", text.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn key(b: u8) -> Key {
         Key::from_bytes([b; KEY_LEN])
+    }
+
+    #[test]
+    fn a_pseudonym_is_stable_per_key_and_purpose_and_shows_nothing_of_the_value() {
+        let p = pseudonym(&key(1), "caller", "+4930123456");
+        assert_eq!(p, pseudonym(&key(1), "caller", "+4930123456"));
+        assert!(p.starts_with(PSEUDONYM_PREFIX) && p.len() == 2 + 26, "{p}");
+        assert!(!p.contains("30123456"));
+        assert_ne!(p, pseudonym(&key(2), "caller", "+4930123456"));
+        assert_ne!(p, pseudonym(&key(1), "source_ip", "+4930123456"));
+        assert_ne!(p, pseudonym(&key(1), "caller", "+4930123457"));
+        // The parts are length-prefixed: moving a character between them changes the result.
+        assert_ne!(pseudonym(&key(1), "ab", "c"), pseudonym(&key(1), "a", "bc"));
     }
 
     #[test]

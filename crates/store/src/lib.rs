@@ -16,8 +16,8 @@ pub mod vault;
 use std::sync::Arc;
 
 use domain::{
-    ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, ConversationId, FlowId, TenantId, Timestamp,
-    UserId, Username,
+    ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, ConversationId, FlowId, PrivacySettings,
+    TenantId, Timestamp, UserId, Username,
 };
 
 pub use domain::ConversationStatus;
@@ -28,7 +28,8 @@ pub use model::{
     Session, SessionStage, SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
-    PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema, sqlite_url_for_dir,
+    Erased, PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema,
+    sqlite_url_for_dir,
 };
 
 /// A shared handle to whichever backend is configured.
@@ -207,7 +208,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         event: &AuditEvent,
     ) -> Result<AuditEntry>;
 
-    /// Entries newest first, strictly before `before_seq` when given.
+    /// Entries newest first, strictly before `before_seq` when given, with their source
+    /// addresses opened (none where the month's key has expired).
     async fn list_audit(
         &self,
         tenant: TenantId,
@@ -215,7 +217,8 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         limit: u32,
     ) -> Result<Vec<AuditEntry>>;
 
-    /// Entries oldest first, strictly after `after_seq`, for verification in pages.
+    /// Entries oldest first, strictly after `after_seq`, for verification in pages: as
+    /// stored (source addresses sealed), which is what the chain covers.
     async fn audit_page_ascending(
         &self,
         tenant: TenantId,
@@ -378,6 +381,84 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// Replaces a widget's settings; false if there is no such widget.
     async fn update_widget(&self, widget: &Widget) -> Result<bool>;
+
+    // ---- privacy ----
+
+    /// The tenant's privacy settings (the defaults until set).
+    async fn privacy_settings(&self, tenant: TenantId) -> Result<PrivacySettings>;
+
+    /// Replaces the tenant's privacy settings.
+    async fn put_privacy_settings(
+        &self,
+        tenant: TenantId,
+        settings: &PrivacySettings,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// The tenant's stable keyed pseudonym of `value` for `purpose` (`caller`, `source_ip`).
+    async fn pseudonym(
+        &self,
+        tenant: TenantId,
+        purpose: &str,
+        value: &str,
+        now: Timestamp,
+    ) -> Result<String>;
+
+    /// Records the contact behind a conversation: its pseudonym and, under the identified
+    /// mode, its address (sealed under the conversation's key).
+    async fn record_contact(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        contact: &str,
+        address: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()>;
+
+    /// The contact behind a conversation: pseudonym and, while kept, address.
+    async fn conversation_contact(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Option<(String, Option<String>)>>;
+
+    /// The conversations of a contact (by pseudonym), oldest first.
+    async fn conversations_of_contact(
+        &self,
+        tenant: TenantId,
+        contact: &str,
+    ) -> Result<Vec<ConversationId>>;
+
+    /// Deletes a conversation with everything of it and shreds its keys (its recordings'
+    /// too, whose ids are returned so their files can be removed).
+    async fn erase_conversation(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Erased>;
+
+    /// Ended conversations last changed before `before`, oldest first, at most `limit`.
+    async fn ended_conversations_before(
+        &self,
+        tenant: TenantId,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ConversationId>>;
+
+    /// Forgets callers' addresses recorded before `before`; how many.
+    async fn expire_addresses(&self, tenant: TenantId, before: Timestamp) -> Result<u64>;
+
+    /// Deletes up to `limit` data keys of `kind` made before `before`; their objects' ids.
+    async fn expire_keys(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<String>>;
+
+    /// Deletes the audit-month keys of the months before `month` (`YYYY-MM`); the months.
+    async fn expire_audit_months(&self, tenant: TenantId, month: &str) -> Result<Vec<String>>;
 
     // ---- phone numbers ----
 

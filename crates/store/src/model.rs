@@ -288,6 +288,8 @@ pub struct PhoneNumber {
     pub flow_id: Option<domain::FlowId>,
     /// The conversation language; `None` uses the flow's default.
     pub language: Option<String>,
+    /// What calls to it keep of the caller's number.
+    pub caller_id: domain::CallerIdMode,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last change.

@@ -13,6 +13,11 @@
 //! | `cc_notes.body` | `conversation` | conversation id | `note:ID` |
 //! | `users.totp_secret` | `user` | user id | `totp_secret` |
 //! | recording files (app) | `recording` | recording id | `content` |
+//! | `conversation_contacts.address` | `conversation` | conversation id | `address` |
+//! | `audit_log.source_ip` | `audit` | the entry's month, `YYYY-MM` | `source_ip:ENTRY ID` |
+//!
+//! Pseudonyms (`conversation_contacts.contact`, and source addresses under the pseudonymised
+//! mode) are HMACs under the tenant's `pseudonym` key.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -29,7 +34,17 @@ pub mod kind {
     pub const USER: &str = "user";
     /// A recording (voicemail): the audio.
     pub const RECORDING: &str = "recording";
+    /// The tenant's pseudonym key (object [`PSEUDONYMS`](super::PSEUDONYMS)): the HMAC key of
+    /// callers' and source addresses' pseudonyms. Rotation re-wraps it, so pseudonyms stay
+    /// stable.
+    pub const PSEUDONYM: &str = "pseudonym";
+    /// A month of the audit log (object `YYYY-MM`): the entries' source addresses. Deleting it
+    /// when the audit-metadata retention ends shreds them; the entries and their chain stay.
+    pub const AUDIT: &str = "audit";
 }
+
+/// The object id of a tenant's one pseudonym key.
+pub const PSEUDONYMS: &str = "pseudonyms";
 
 /// The root key and the tenant keys unwrapped with it.
 pub(crate) struct Vault {

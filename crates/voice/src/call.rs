@@ -126,7 +126,8 @@ async fn run(
     let local_port = socket.local_addr().map_err(|_| 503u16)?.port();
     // The conversation exists before the call is answered: if it cannot start, the caller
     // gets 503 rather than an answered call that drops.
-    let session = match app.call_open(&route).await {
+    let caller = caller_address(incoming).map(domain::Redacted::new);
+    let session = match app.call_open(&route, caller.as_ref()).await {
         Ok(s) => s,
         Err(e) => {
             tracing::warn!(call = call.0, error = %e, "conversation could not start");
@@ -185,6 +186,17 @@ async fn run(
 fn caller_id(incoming: &IncomingCall) -> Option<String> {
     match &incoming.from.uri {
         Uri::Sip(s) => s.user_unescaped().and_then(|u| app::call_back_number(&u)),
+        _ => None,
+    }
+}
+
+/// Who is calling, as the From header's user part says (a number or a SIP user); none when
+/// withheld (`anonymous`) or absent. What is kept of it is the number's caller-ID mode's call.
+fn caller_address(incoming: &IncomingCall) -> Option<String> {
+    match &incoming.from.uri {
+        Uri::Sip(s) => s
+            .user_unescaped()
+            .filter(|u| !u.is_empty() && !u.eq_ignore_ascii_case("anonymous")),
         _ => None,
     }
 }

@@ -16,6 +16,7 @@
 pub mod asr;
 pub mod call;
 pub mod prompts;
+pub mod recordings;
 mod registrar;
 pub mod sip;
 mod stats;

@@ -1,5 +1,6 @@
 //! `/api/v1/phone-numbers`: the numbers (or SIP users) that calls arrive on, each bound to a
-//! flow. `PUT` creates or rebinds a number, so a script can apply the same binding twice.
+//! flow, with what its calls keep of the caller's number. `PUT` creates or rebinds a number, so
+//! a script can apply the same binding twice.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -30,6 +31,9 @@ pub(crate) struct PhoneNumberDto {
     flow_id: Option<String>,
     /// The conversation language (`de`, `en`); none uses the flow's default.
     language: Option<String>,
+    /// What calls keep of the caller's number: `identified` (the number, sealed, and a
+    /// pseudonym), `pseudonymised` (only a stable keyed pseudonym) or `anonymous` (nothing).
+    caller_id: String,
     created_at: String,
     updated_at: String,
 }
@@ -39,6 +43,7 @@ fn dto(n: PhoneNumber) -> PhoneNumberDto {
         number: n.number,
         flow_id: n.flow_id.map(|f| f.to_string()),
         language: n.language,
+        caller_id: n.caller_id.as_str().to_owned(),
         created_at: n.created_at.to_rfc3339(),
         updated_at: n.updated_at.to_rfc3339(),
     }
@@ -58,6 +63,10 @@ pub(crate) struct PhoneNumberRequest {
     flow_id: Option<String>,
     /// `de` or `en`; none uses the flow's default.
     language: Option<String>,
+    /// `identified`, `pseudonymised` or `anonymous`; none keeps the number's mode
+    /// (`pseudonymised` for a new number).
+    #[schema(value_type = Option<String>)]
+    caller_id: Option<domain::CallerIdMode>,
 }
 
 /// The tenant's numbers.
@@ -99,6 +108,7 @@ async fn put_number(
                 number,
                 flow_id,
                 language: body.language,
+                caller_id: body.caller_id,
             },
         )
         .await?;

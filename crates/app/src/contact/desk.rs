@@ -378,6 +378,30 @@ impl App {
         .await
     }
 
+    /// Drops the personal part of a conversation's live task (what the flow collected, the
+    /// intent, a call-back number) before the conversation is erased: a task still in its
+    /// agent's wrap-up keeps only its routing times until it completes.
+    pub(crate) async fn forget_task_context(
+        &self,
+        tenant: domain::TenantId,
+        conversation: ConversationId,
+    ) -> AppResult<()> {
+        self.with_centre(tenant, |c, _| {
+            let Some(id) = c.by_conversation.get(&conversation).cloned() else {
+                return Ok(());
+            };
+            if let Some(r) = c.tasks.get_mut(&id) {
+                r.variables.clear();
+                r.intent = None;
+                r.confidence = None;
+                r.call_back = None;
+                c.touched.insert(id);
+            }
+            Ok(())
+        })
+        .await
+    }
+
     /// The call could not reach the agent's phone (nothing registered, busy, refused, no
     /// answer): the task goes back to its queue, as when an agent goes away, and the caller
     /// waits again with the hold music. Only a task that `agent` still holds moves; one the

@@ -6,7 +6,9 @@
 //!   ahead of the first call;
 //! - [`Synthesizer`] and [`Recognizer`] (`speech`): the call shell, with espeak-ng and
 //!   pocketsphinx as child processes, or an operator's engine of choice;
-//! - [`CallBackDialer`] (`dialer`): the call shell, which places call-backs through the trunk.
+//! - [`CallBackDialer`] (`dialer`): the call shell, which places call-backs through the trunk;
+//! - [`RecordingFiles`] (`recordings`): the call shell, whose folder holds the sealed
+//!   recordings that exports, erasure and retention read and delete.
 //!
 //! A port carries nothing of its implementations: no HTTP types, and audio as plain PCM
 //! samples, so `app` depends on neither an HTTP crate nor `media`.
@@ -14,11 +16,13 @@
 mod dialer;
 mod http;
 mod prompts;
+mod recordings;
 mod speech;
 
 pub use dialer::{CallBackDialer, CallBackOrder};
 pub use http::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, PrivateAccess};
 pub use prompts::{PromptText, PromptWarmer};
+pub use recordings::RecordingFiles;
 pub use speech::{
     AsrError, Grammar, Prompt, Recognition, RecognitionStream, Recognizer, Synthesizer, TtsError,
     VadEvent, Voice,

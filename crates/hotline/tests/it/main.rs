@@ -18,6 +18,7 @@ mod contact_centre;
 mod flows;
 mod login;
 mod platform;
+mod privacy;
 mod sessions;
 mod ssrf;
 mod tenancy;

@@ -562,6 +562,7 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
             number: "b-number".to_owned(),
             flow_id: Some(b_flow.id),
             language: None,
+            caller_id: None,
         },
     )
     .await

@@ -37,7 +37,11 @@ fn sipp(target: SocketAddr, scenario_name: &str, service: &str) -> (bool, String
     sipp_with(target, &scenario(scenario_name), service)
 }
 
-fn sipp_with(target: SocketAddr, scenario: &std::path::Path, service: &str) -> (bool, String) {
+pub(crate) fn sipp_with(
+    target: SocketAddr,
+    scenario: &std::path::Path,
+    service: &str,
+) -> (bool, String) {
     sipp_args(target, scenario, service, &[])
 }
 
@@ -87,7 +91,7 @@ fn sipp_args(
 /// Waits until the call is in the queue: the first call's conversation, once answered, is
 /// watched through its live events (subscribed before its stored status is read, so the
 /// change cannot fall in between).
-async fn queued_call(app: &TestApp) -> Conversation {
+pub(crate) async fn queued_call(app: &TestApp) -> Conversation {
     let s = stats(app);
     wait_for(&s, "the call to be answered", |s| {
         s.calls_answered.load(std::sync::atomic::Ordering::Relaxed) > 0
@@ -119,7 +123,7 @@ async fn queued_call(app: &TestApp) -> Conversation {
 
 /// Waits until the bot says something containing `needle` in the conversation whose live
 /// `events` these are.
-async fn bot_says(events: &mut broadcast::Receiver<ConversationEvent>, needle: &str) {
+pub(crate) async fn bot_says(events: &mut broadcast::Receiver<ConversationEvent>, needle: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let event = tokio::time::timeout_at(deadline, events.recv())
@@ -527,7 +531,7 @@ async fn numbers_are_bound_to_flows_through_the_api() {
 }
 
 /// `secs` seconds of a 440 Hz tone at about −12 dBm0.
-fn tone(secs: u32) -> Vec<i16> {
+pub(crate) fn tone(secs: u32) -> Vec<i16> {
     (0..secs * 8000)
         .map(|n| {
             let t = f64::from(n) / 8000.0;
@@ -538,7 +542,7 @@ fn tone(secs: u32) -> Vec<i16> {
 
 /// A pcap (Ethernet, IPv4, UDP) of RTP carrying `samples` (8 kHz) as PCMU, 20 ms per
 /// packet — what sipp's `play_pcap_audio` sends as the caller's voice.
-fn pcm_pcap(samples: &[i16]) -> Vec<u8> {
+pub(crate) fn pcm_pcap(samples: &[i16]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     out.extend_from_slice(&2u16.to_le_bytes());

@@ -9,6 +9,17 @@ use sqlx::FromRow;
 
 use super::{Sql, limit_i64, parse};
 use crate::Result;
+use crate::vault::kind;
+
+/// The audit month (`YYYY-MM`, UTC) whose key seals an entry's source address.
+pub(super) fn audit_month(at: Timestamp) -> String {
+    at.to_rfc3339().chars().take(7).collect()
+}
+
+/// The sealed field of an entry's source address.
+fn source_ip_field(id: AuditEntryId) -> String {
+    format!("source_ip:{id}")
+}
 
 #[derive(FromRow)]
 struct AuditRow {
@@ -68,6 +79,20 @@ impl Sql<'_> {
         at: Timestamp,
         event: &AuditEvent,
     ) -> Result<AuditEntry> {
+        // The source address is personal data: sealed under the month's key, so that the
+        // audit-metadata retention can shred it while the entry and its chain stay. The hash
+        // covers the sealed text. A locked store keeps no address at all.
+        let mut stored = event.clone();
+        stored.source_ip = match (&event.source_ip, self.vault()) {
+            (Some(ip), Ok(_)) => Some(
+                self.object_key_or_create(tenant, kind::AUDIT, &audit_month(at), at)
+                    .await?
+                    .seal(&source_ip_field(id), ip)?,
+            ),
+            _ => None,
+        };
+        let source_ip = event.source_ip.clone();
+        let event = &stored;
         let _writer = self.writer().await?;
         on_backend!(self.db, pool, {
             let mut tx = pool.begin_with(self.begin_write()).await?;
@@ -122,6 +147,30 @@ impl Sql<'_> {
             tx.commit().await?;
             Ok(entry)
         })
+        .map(|mut entry: AuditEntry| {
+            entry.event.source_ip.clone_from(&source_ip);
+            entry
+        })
+    }
+
+    /// Opens the source addresses of entries for display: an address whose month's key has
+    /// expired (or that does not open) shows as none.
+    async fn open_source_ips(self, mut entries: Vec<AuditEntry>) -> Result<Vec<AuditEntry>> {
+        let mut keys = std::collections::HashMap::new();
+        for e in &mut entries {
+            let Some(sealed) = e.event.source_ip.take() else {
+                continue;
+            };
+            let month = audit_month(e.at);
+            if !keys.contains_key(&month) {
+                let key = self.object_key(e.tenant_id, kind::AUDIT, &month).await?;
+                keys.insert(month.clone(), key);
+            }
+            e.event.source_ip = keys[&month]
+                .as_ref()
+                .and_then(|k| k.open(&source_ip_field(e.id), &sealed).ok());
+        }
+        Ok(entries)
     }
 
     pub(super) async fn list_audit(
@@ -130,7 +179,7 @@ impl Sql<'_> {
         before_seq: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AuditEntry>> {
-        on_backend!(self.db, pool, {
+        let entries = on_backend!(self.db, pool, {
             sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(format!(
                 "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND seq < $2 ORDER BY \
                  seq DESC LIMIT $3"
@@ -142,8 +191,9 @@ impl Sql<'_> {
             .await?
             .into_iter()
             .map(AuditRow::into_entry)
-            .collect()
-        })
+            .collect::<Result<Vec<_>>>()?
+        });
+        self.open_source_ips(entries).await
     }
 
     pub(super) async fn audit_page_ascending(

@@ -1,5 +1,5 @@
 //! Phone numbers: the number a call arrives on, which finds its tenant, and the flow and
-//! language it answers with.
+//! language it answers with, and what it keeps of who called.
 
 use domain::{FlowId, TenantId, Timestamp};
 use sqlx::FromRow;
@@ -13,6 +13,7 @@ struct PhoneNumberRow {
     tenant_id: String,
     flow_id: Option<String>,
     language: Option<String>,
+    caller_id: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -28,13 +29,15 @@ impl PhoneNumberRow {
                 .map(|s| parse::<FlowId>(s, "flow id"))
                 .transpose()?,
             language: self.language,
+            caller_id: parse(&self.caller_id, "caller-id mode")?,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
         })
     }
 }
 
-const PHONE_NUMBER_COLUMNS: &str = "number, tenant_id, flow_id, language, created_at, updated_at";
+const PHONE_NUMBER_COLUMNS: &str =
+    "number, tenant_id, flow_id, language, caller_id, created_at, updated_at";
 
 impl Sql<'_> {
     pub(super) async fn resolve_phone_number(self, number: &str) -> Result<Option<PhoneNumber>> {
@@ -53,13 +56,14 @@ impl Sql<'_> {
     pub(super) async fn insert_phone_number(self, n: &PhoneNumber) -> Result<()> {
         on_backend!(self.db, pool, {
             sqlx::query(
-                "INSERT INTO phone_numbers (number, tenant_id, flow_id, language, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO phone_numbers (number, tenant_id, flow_id, language, caller_id, \
+                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(n.number.clone())
             .bind(n.tenant_id.to_string())
             .bind(n.flow_id.map(|f| f.to_string()))
             .bind(n.language.clone())
+            .bind(n.caller_id.as_str())
             .bind(n.created_at.millis())
             .bind(n.updated_at.millis())
             .execute(pool)
@@ -85,14 +89,15 @@ impl Sql<'_> {
     pub(super) async fn update_phone_number(self, n: &PhoneNumber) -> Result<bool> {
         on_backend!(self.db, pool, {
             let count = sqlx::query(
-                "UPDATE phone_numbers SET flow_id = $3, language = $4, updated_at = $5 WHERE \
-                 tenant_id = $1 AND number = $2",
+                "UPDATE phone_numbers SET flow_id = $3, language = $4, updated_at = $5, caller_id = \
+                 $6 WHERE tenant_id = $1 AND number = $2",
             )
             .bind(n.tenant_id.to_string())
             .bind(n.number.clone())
             .bind(n.flow_id.map(|f| f.to_string()))
             .bind(n.language.clone())
             .bind(n.updated_at.millis())
+            .bind(n.caller_id.as_str())
             .execute(pool)
             .await?
             .rows_affected();

@@ -2,14 +2,14 @@
 //! in its aggregate's module, so the trait is implemented once for both backends.
 
 use domain::{
-    ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, ConversationId, FlowId, TenantId, Timestamp,
-    UserId, Username,
+    ApiKeyId, AuditEntry, AuditEntryId, AuditEvent, ConversationId, FlowId, PrivacySettings,
+    TenantId, Timestamp, UserId, Username,
 };
 
 use super::{DbPool, SqlStore};
 use crate::{
     ApiKey, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
-    CcTask, CcWrite, Conversation, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber,
+    CcTask, CcWrite, Conversation, DueTimer, Erased, FlowRecord, FlowVersion, Message, PhoneNumber,
     QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant, User, UserChanges,
     Widget,
 };
@@ -407,6 +407,95 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
 
     async fn update_widget(&self, widget: &Widget) -> Result<bool> {
         self.sql().update_widget(widget).await
+    }
+
+    async fn privacy_settings(&self, tenant: TenantId) -> Result<PrivacySettings> {
+        self.sql().privacy_settings(tenant).await
+    }
+
+    async fn put_privacy_settings(
+        &self,
+        tenant: TenantId,
+        settings: &PrivacySettings,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.sql().put_privacy_settings(tenant, settings, now).await
+    }
+
+    async fn pseudonym(
+        &self,
+        tenant: TenantId,
+        purpose: &str,
+        value: &str,
+        now: Timestamp,
+    ) -> Result<String> {
+        self.sql().pseudonym(tenant, purpose, value, now).await
+    }
+
+    async fn record_contact(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        contact: &str,
+        address: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.sql()
+            .record_contact(tenant, conversation, contact, address, now)
+            .await
+    }
+
+    async fn conversation_contact(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Option<(String, Option<String>)>> {
+        self.sql().conversation_contact(tenant, conversation).await
+    }
+
+    async fn conversations_of_contact(
+        &self,
+        tenant: TenantId,
+        contact: &str,
+    ) -> Result<Vec<ConversationId>> {
+        self.sql().conversations_of_contact(tenant, contact).await
+    }
+
+    async fn erase_conversation(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Erased> {
+        self.sql().erase_conversation(tenant, conversation).await
+    }
+
+    async fn ended_conversations_before(
+        &self,
+        tenant: TenantId,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ConversationId>> {
+        self.sql()
+            .ended_conversations_before(tenant, before, limit)
+            .await
+    }
+
+    async fn expire_addresses(&self, tenant: TenantId, before: Timestamp) -> Result<u64> {
+        self.sql().expire_addresses(tenant, before).await
+    }
+
+    async fn expire_keys(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        before: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        self.sql().expire_keys(tenant, kind, before, limit).await
+    }
+
+    async fn expire_audit_months(&self, tenant: TenantId, month: &str) -> Result<Vec<String>> {
+        self.sql().expire_audit_months(tenant, month).await
     }
 
     async fn resolve_phone_number(&self, number: &str) -> Result<Option<PhoneNumber>> {

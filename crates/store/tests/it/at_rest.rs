@@ -25,7 +25,7 @@ on_both_backends!(reopen:
 
 const WORDS: &str = "Ich will nicht mehr leben";
 
-async fn flow(store: &Store, tenant: TenantId) -> FlowId {
+pub(crate) async fn flow(store: &Store, tenant: TenantId) -> FlowId {
     let flow = FlowRecord {
         tenant_id: tenant,
         id: FlowId::from_random_bytes(uuid::Uuid::new_v4().into_bytes()),
@@ -41,7 +41,12 @@ async fn flow(store: &Store, tenant: TenantId) -> FlowId {
 
 /// A new conversation whose first step holds the caller's words, in its state, transcript
 /// and queue entry.
-async fn start(store: &Store, tenant: TenantId, flow: FlowId, words: &[&str]) -> ConversationId {
+pub(crate) async fn start(
+    store: &Store,
+    tenant: TenantId,
+    flow: FlowId,
+    words: &[&str],
+) -> ConversationId {
     let c = Conversation {
         tenant_id: tenant,
         id: ConversationId::from_random_bytes(uuid::Uuid::new_v4().into_bytes()),

@@ -730,6 +730,7 @@ async fn phone_numbers_resolve_to_their_tenant(store: Store) {
         tenant_id: north.id,
         flow_id: Some(flow.id),
         language: Some("de".to_owned()),
+        caller_id: domain::CallerIdMode::Identified,
         created_at: T0,
         updated_at: T0,
     };
@@ -763,6 +764,7 @@ async fn phone_numbers_resolve_to_their_tenant(store: Store) {
     let mut changed = n.clone();
     changed.flow_id = None;
     changed.language = None;
+    changed.caller_id = domain::CallerIdMode::Anonymous;
     assert!(store.update_phone_number(&changed).await.unwrap());
     assert_eq!(
         store.list_phone_numbers(north.id).await.unwrap(),
