@@ -24,7 +24,7 @@ use tokio::sync::watch;
 use crate::calls::{sip_addr, stats, wait_for};
 use crate::contact_centre::Live;
 use crate::support::{ADMIN_PASSWORD, Client, TestApp, spawn_app};
-use crate::voice::{free_port, scenario};
+use crate::voice::{free_media_port, free_port, scenario};
 
 /// Without spaces: sipp's authentication keyword splits at them.
 const PHONE_PASSWORD: &str = "a-long-phone-password-for-tests";
@@ -167,7 +167,8 @@ impl Drop for RtpPeer {
 
 /// A sipp running in the background.
 pub(crate) struct Sipp {
-    child: Child,
+    /// `None` once finished.
+    child: Option<Child>,
     dir: tempfile::TempDir,
 }
 
@@ -180,14 +181,7 @@ impl Sipp {
         args: &[&str],
     ) -> Sipp {
         let dir = tempfile::tempdir().unwrap();
-        // sipp binds a media port pair even when the test's sockets carry the media: an even
-        // port with the next one free, so that sipps running at once do not collide.
-        let media = loop {
-            let p = free_port();
-            if p.is_multiple_of(2) && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
-                break p;
-            }
-        };
+        let media = free_media_port();
         let mut cmd = Command::new("sipp");
         cmd.current_dir(dir.path())
             .arg("-sf")
@@ -203,13 +197,17 @@ impl Sipp {
             cmd.arg(target.to_string());
         }
         let child = cmd.spawn().expect("sipp runs (Debian package sip-tester)");
-        Sipp { child, dir }
+        Sipp {
+            child: Some(child),
+            dir,
+        }
     }
 
     /// Waits for sipp to finish: whether every step of its scenario went as written, and its
     /// error log.
-    pub(crate) async fn finish(self) -> (bool, String) {
-        let Sipp { child, dir } = self;
+    pub(crate) async fn finish(mut self) -> (bool, String) {
+        let child = self.child.take().expect("running");
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
         let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
             .await
             .unwrap();
@@ -224,6 +222,16 @@ impl Sipp {
             output.status.success(),
             format!("{log}\n{}", tail.join("\n")),
         )
+    }
+}
+
+impl Drop for Sipp {
+    /// A test that fails half-way leaves no sipp running (holding its ports) behind it.
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
@@ -394,6 +402,7 @@ pub(crate) async fn agent_and_phone_by(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_accepted_call_rings_the_agents_phone_bridges_both_ways_and_the_desk_ends_both_legs() {
+    let _turn = crate::support::realtime_turn().await;
     let t = spawn_app().await;
     let (mut maria, mut desk, phone, mut agent_peer) =
         agent_and_phone(&t, "agent_answers.xml", 0).await;
@@ -433,6 +442,7 @@ async fn an_accepted_call_rings_the_agents_phone_bridges_both_ways_and_the_desk_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agent_hanging_up_the_phone_ends_the_callers_call_and_the_task_goes_to_wrap_up() {
+    let _turn = crate::support::realtime_turn().await;
     let t = spawn_app().await;
     let (mut maria, mut desk, phone, mut agent_peer) =
         agent_and_phone(&t, "agent_hangs_up.xml", 8_000).await;
@@ -453,6 +463,7 @@ async fn the_agent_hanging_up_the_phone_ends_the_callers_call_and_the_task_goes_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_caller_hanging_up_ends_the_agents_leg_and_the_task_goes_to_wrap_up() {
+    let _turn = crate::support::realtime_turn().await;
     let t = spawn_app().await;
     let (mut maria, mut desk, phone, mut agent_peer) =
         agent_and_phone(&t, "agent_answers.xml", 0).await;

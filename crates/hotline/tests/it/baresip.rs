@@ -8,7 +8,6 @@
 //! kills it after [`HARD_LIMIT`] whatever happens.
 
 use std::fmt::Write as _;
-use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -24,17 +23,6 @@ use crate::support::spawn_app;
 
 /// No baresip run outlives this.
 const HARD_LIMIT: Duration = Duration::from_secs(30);
-
-/// A port free for both UDP and TCP on loopback (baresip listens on both).
-fn free_sip_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
 
 /// A baresip instance with its own config directory.
 struct Baresip {
@@ -68,7 +56,7 @@ impl Baresip {
              module sndfile.so\n\
              module_tmp account.so\n\
              module_app menu.so\n",
-            port = free_sip_port(),
+            port = crate::voice::free_port(),
             mic = mic.display(),
             dir = dir.path().display(),
         );
@@ -266,6 +254,7 @@ fn silence(ms: u32) -> Vec<i16> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn baresip_hears_the_greeting_prompt() {
+    let _turn = crate::support::realtime_turn().await;
     let app = spawn_app().await;
     let uri = format!("sip:demo-en@{}", sip_addr(&app));
     // A silent microphone; baresip hangs up after 12 s (about 11 s after the answer, inside
@@ -346,6 +335,7 @@ async fn baresip_hears_the_greeting_prompt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_band_dtmf_from_baresip_branches_the_flow_and_the_server_hangs_up() {
+    let _turn = crate::support::realtime_turn().await;
     let app = spawn_app().await;
     let uri = format!("sip:demo-en@{}", sip_addr(&app));
     // The keys as tones in the microphone's audio. baresip offers telephone-event (1.0.0 has

@@ -165,6 +165,7 @@ async fn stored_task_records(t: &TestApp) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caller_who_asks_to_be_called_back_is_called_through_the_trunk_and_bridged_to_the_agent()
 {
+    let _turn = crate::support::realtime_turn().await;
     let trunk_port = free_port();
     let t = with_trunk(trunk_port).await;
     let (mut admin, _) = t.admin().await;

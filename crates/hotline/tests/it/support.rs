@@ -299,3 +299,11 @@ impl Client {
         }
     }
 }
+
+/// Tests whose assertions depend on media arriving in real time (audio levels, packet
+/// pacing, relayed RTP) take turns, so that on a two-core machine two of them never starve
+/// each other's media of CPU. Hold the guard for the whole test.
+pub(crate) async fn realtime_turn() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
+}

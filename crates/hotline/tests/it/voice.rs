@@ -22,13 +22,45 @@ pub(crate) fn scenario(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// A free UDP port (bound and released; sipp binds it right after).
+/// The ports tests hand to peers (sipp, phones) come from a block the kernel never gives to
+/// `bind(0)` (Linux's ephemeral ports start at 32768) and the server's RTP range (from 16384)
+/// does not use: a port bound and released there cannot be taken by somebody's ephemeral
+/// socket before the peer binds it. Each test binary starts at its own offset, and every
+/// port is checked free before it is handed out.
+const PORT_BLOCK: std::ops::Range<u16> = 10_000..16_000;
+
+fn next_ports(step: u16) -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let span = PORT_BLOCK.end - PORT_BLOCK.start;
+    // A different starting point per process, so two test binaries (or a run beside
+    // another) do not walk the same ports in step.
+    let offset = (std::process::id() % u32::from(span / 4)) as u16 * 4;
+    let n = NEXT.fetch_add(step, Ordering::Relaxed);
+    PORT_BLOCK.start + (offset.wrapping_add(n) % (span - 4)) / 4 * 4
+}
+
+/// A UDP (and TCP) port free on loopback for a peer to bind right after.
 pub(crate) fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    loop {
+        let p = next_ports(4);
+        if UdpSocket::bind(("127.0.0.1", p)).is_ok()
+            && std::net::TcpListener::bind(("127.0.0.1", p)).is_ok()
+        {
+            return p;
+        }
+    }
+}
+
+/// An even port with the three after it free too: sipp's media ports (audio and video, RTP
+/// and RTCP), which it binds even when the test's own sockets carry the media.
+pub(crate) fn free_media_port() -> u16 {
+    loop {
+        let p = next_ports(4);
+        if (p..p + 4).all(|q| UdpSocket::bind(("127.0.0.1", q)).is_ok()) {
+            return p;
+        }
+    }
 }
 
 /// Runs one sipp call of `scenario` to `service` and returns whether it succeeded and its
@@ -53,13 +85,7 @@ fn sipp_args(
 ) -> (bool, String) {
     let dir = tempfile::tempdir().unwrap();
     let errors = dir.path().join("errors.log");
-    // The media port pair needs an even port with the next one free as well.
-    let media = loop {
-        let p = free_port();
-        if p.is_multiple_of(2) && UdpSocket::bind(("127.0.0.1", p + 1)).is_ok() {
-            break p;
-        }
-    };
+    let media = free_media_port();
     let output = Command::new("sipp")
         .current_dir(dir.path())
         .arg("-sf")
