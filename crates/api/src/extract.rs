@@ -168,14 +168,18 @@ fn check_csrf(parts: &Parts, expected: &str) -> Result<(), ApiError> {
         // Scheme, host and port must all be ours: `https://host` is another origin than
         // `http://host`. Behind a TLS-terminating proxy the proxy says which scheme the browser
         // used (a cross-site page cannot add that header to a form post).
-        let scheme = parts
-            .headers
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|p| matches!(*p, "http" | "https"))
-            .unwrap_or("http");
+        let scheme = if parts.extensions.get::<OverTls>().is_some() {
+            "https"
+        } else {
+            parts
+                .headers
+                .get("x-forwarded-proto")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .map(str::trim)
+                .filter(|p| matches!(*p, "http" | "https"))
+                .unwrap_or("http")
+        };
         let ours = origin
             .strip_prefix(scheme)
             .and_then(|rest| rest.strip_prefix("://"))
@@ -190,6 +194,10 @@ fn check_csrf(parts: &Parts, expected: &str) -> Result<(), ApiError> {
         _ => Err(ApiError::csrf()),
     }
 }
+
+/// Marks a request that arrived over the server's own TLS listener.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct OverTls;
 
 /// Who authenticated for this request and how a refusal would be read, filled in by the
 /// authenticating extractors so that the `audit_refusals` middleware can audit a 403 after

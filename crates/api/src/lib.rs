@@ -46,12 +46,16 @@ pub struct ApiState {
 pub struct ApiOptions {
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// The listener speaks HTTPS: responses carry HSTS, and the CSRF origin check expects
+    /// `https://`.
+    pub https: bool,
 }
 
 impl Default for ApiOptions {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
+            https: false,
         }
     }
 }
@@ -136,6 +140,25 @@ async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// On HTTPS: marks each request as having arrived over TLS (the CSRF origin check reads it)
+/// and tells browsers to use HTTPS only (HSTS, a year).
+async fn https_marks(
+    axum::extract::State(https): axum::extract::State<bool>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if !https {
+        return next.run(request).await;
+    }
+    request.extensions_mut().insert(extract::OverTls);
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    response
+}
+
 /// Builds the whole HTTP application.
 pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Router {
     let state = ApiState {
@@ -178,6 +201,7 @@ pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Rou
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(middleware::from_fn(problem::render_problems))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(options.https, https_marks))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
 }

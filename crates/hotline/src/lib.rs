@@ -6,3 +6,4 @@ pub mod encoder;
 pub mod server;
 pub mod settings;
 pub mod telemetry;
+pub mod tls;

@@ -22,6 +22,8 @@ use crate::settings::Settings;
 pub struct Running {
     /// The bound HTTP address (useful with port 0).
     pub http_addr: SocketAddr,
+    /// Whether it speaks HTTPS.
+    pub https: bool,
     /// The bound SIP address, when the voice channel is on.
     pub sip_addr: Option<SocketAddr>,
     /// The voice channel's counters, when it is on.
@@ -35,6 +37,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// The server's base URL, `https://ADDR` or `http://ADDR`.
+    pub fn base_url(&self) -> String {
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.http_addr)
+    }
+
     /// Asks the server to stop and waits until in-flight requests are done.
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(true);
@@ -194,7 +202,7 @@ pub async fn install_root_key(
 }
 
 /// Writes a new secret file readable by its owner only; an existing file is never replaced.
-fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+pub(crate) fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -246,11 +254,30 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         .await
         .with_context(|| format!("binding the HTTP address {}", settings.http_addr))?;
     let http_addr = listener.local_addr()?;
+    let tls = if settings.https() {
+        let tls = crate::tls::load_or_make(settings)?;
+        tracing::info!(
+            certificate = %tls.cert_file.display(),
+            fingerprint = %tls.fingerprint,
+            self_signed = tls.self_signed,
+            "HTTPS"
+        );
+        Some(tls)
+    } else {
+        if !settings.http_addr.ip().is_loopback() {
+            tracing::warn!(
+                "plain HTTP on a non-loopback address (https = \"off\"): only behind a proxy that terminates TLS"
+            );
+        }
+        None
+    };
     let metrics = Arc::new(api::Metrics::new());
     let options = api::ApiOptions {
         body_limit: settings.body_limit_bytes,
+        https: tls.is_some(),
     };
-    app.set_base_url(format!("http://{http_addr}"));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    app.set_base_url(format!("{scheme}://{http_addr}"));
     app.set_http_client(Arc::new(channels::FlowHttpClient::new()));
     let router = api::router(app.clone(), metrics, &options);
     let sip = if settings.sip.enabled {
@@ -267,14 +294,25 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let jobs = tokio::spawn(run_jobs(app.clone(), clock, jobs_shutdown));
 
     let task = tokio::spawn(async move {
-        let server = axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let stopping = async move {
             let _ = shutdown_rx.changed().await;
-        });
-        let result = server.await.context("HTTP server failed");
+        };
+        let result = match tls {
+            Some(tls) => {
+                use axum::serve::ListenerExt;
+                let listener = crate::tls::TlsListener::new(listener, tls.config)?.tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopping)
+                    .await
+            }
+            None => {
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(stopping)
+                    .await
+            }
+        }
+        .context("HTTP server failed");
         if let Some(sip) = sip {
             sip.stop().await;
         }
@@ -285,6 +323,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
 
     Ok(Running {
         http_addr,
+        https: scheme == "https",
         sip_addr,
         voice_stats,
         bootstrapped,

@@ -213,6 +213,38 @@ pub struct Settings {
     /// The database URL (secret). Default: SQLite in `data_dir`.
     #[serde(skip_serializing)]
     pub database_url: Option<String>,
+    /// HTTPS: `auto` (TLS on any address but loopback), `on` (always) or `off` (never: only
+    /// behind a reverse proxy that terminates TLS).
+    pub https: HttpsMode,
+    /// The certificate chain (PEM) HTTPS presents; with `tls_key_file`. Unset: a self-signed
+    /// certificate made on first start in `data_dir/tls/`.
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of `tls_cert_file`.
+    pub tls_key_file: Option<PathBuf>,
+}
+
+/// When the HTTP listener speaks TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum HttpsMode {
+    /// TLS unless the listen address is loopback.
+    #[default]
+    Auto,
+    /// Always TLS.
+    On,
+    /// Never TLS (a TLS-terminating proxy in front).
+    Off,
+}
+
+impl Settings {
+    /// Whether the HTTP listener speaks TLS.
+    pub fn https(&self) -> bool {
+        match self.https {
+            HttpsMode::On => true,
+            HttpsMode::Off => false,
+            HttpsMode::Auto => !self.http_addr.ip().is_loopback() || self.tls_cert_file.is_some(),
+        }
+    }
 }
 
 impl Default for Settings {
@@ -230,6 +262,9 @@ impl Default for Settings {
             sip: SipSettings::default(),
             nlu: NluSettings::default(),
             database_url: None,
+            https: HttpsMode::Auto,
+            tls_cert_file: None,
+            tls_key_file: None,
         }
     }
 }
@@ -248,6 +283,9 @@ const SETTING_KEYS: &[&str] = &[
     "root_key_file",
     "root_key",
     "database_url",
+    "https",
+    "tls_cert_file",
+    "tls_key_file",
 ];
 
 /// Overrides from the command line.

@@ -37,7 +37,7 @@ pub(super) async fn run(
 async fn serve(settings: &Settings) -> anyhow::Result<()> {
     let running = server::start(settings, Arc::new(SystemClock)).await?;
     let signal = server::shutdown_signal();
-    let url = format!("http://{}", running.http_addr);
+    let url = running.base_url();
     out(&format!(
         "hotline {} listening on {url}",
         env!("CARGO_PKG_VERSION")

@@ -16,6 +16,7 @@ mod calls;
 mod chat;
 mod contact_centre;
 mod flows;
+mod https;
 mod login;
 mod platform;
 mod privacy;

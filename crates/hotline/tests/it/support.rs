@@ -63,7 +63,7 @@ async fn spawn_configured(
         .map(|b| b.one_time_password.clone())
         .unwrap_or_default();
     TestApp {
-        base: format!("http://{}", running.http_addr),
+        base: running.base_url(),
         clock,
         running: Some(running),
         admin_otp,
