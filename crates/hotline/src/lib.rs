@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod encoder;
+mod files;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

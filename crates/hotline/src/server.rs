@@ -104,7 +104,7 @@ pub async fn install_audit_key(settings: &Settings, app: &App, create: bool) -> 
                     .with_context(|| format!("creating {}", dir.display()))?;
             }
             let key = app::new_audit_key().map_err(|e| anyhow::anyhow!("{e}"))?;
-            write_secret(&path, &security::audit::key_to_text(&key))?;
+            crate::files::write_secret(&path, &security::audit::key_to_text(&key))?;
             app.set_audit_key(key);
             let signed = app
                 .adopt_audit_heads()
@@ -170,7 +170,7 @@ pub async fn install_root_key(
                         .with_context(|| format!("creating {}", dir.display()))?;
                 }
                 let key = app::new_root_key().map_err(|e| anyhow::anyhow!("{e}"))?;
-                write_secret(&path, &key.to_text())?;
+                crate::files::write_secret(&path, &key.to_text())?;
                 tracing::info!(path = %path.display(), "root key for data at rest created");
                 key
             }
@@ -198,21 +198,6 @@ pub async fn install_root_key(
             "data stored in clear by an older version is now encrypted"
         );
     }
-    Ok(())
-}
-
-/// Writes a new secret file readable by its owner only; an existing file is never replaced.
-pub(crate) fn write_secret(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("creating the key file {}", path.display()))?;
-    file.write_all(text.as_bytes())?;
-    file.sync_all()?;
     Ok(())
 }
 

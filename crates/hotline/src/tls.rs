@@ -119,7 +119,7 @@ fn make_self_signed(
     if key.exists() {
         std::fs::remove_file(key).with_context(|| format!("replacing {}", key.display()))?;
     }
-    crate::server::write_secret(key, &made.signing_key.serialize_pem())?;
+    crate::files::write_secret(key, &made.signing_key.serialize_pem())?;
     std::fs::write(cert, made.cert.pem())
         .with_context(|| format!("writing the TLS certificate {}", cert.display()))?;
     Ok(())
