@@ -28,12 +28,21 @@ struct RouteLabels {
     route: String,
 }
 
+/// More exposition text from other parts of the process (the voice shell's counters).
+type Extra = Box<dyn Fn(&mut String) + Send + Sync>;
+
 /// The process's metrics.
-#[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     requests: Family<HttpLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
+    extra: std::sync::OnceLock<Extra>,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Metrics").finish_non_exhaustive()
+    }
 }
 
 impl Default for Metrics {
@@ -67,7 +76,14 @@ impl Metrics {
             registry,
             requests,
             latency,
+            extra: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Adds exposition text rendered by `render` to every scrape (set once; the voice shell's
+    /// counters). What it writes must follow the text format and carry no personal data.
+    pub fn set_extra(&self, render: impl Fn(&mut String) + Send + Sync + 'static) {
+        let _ = self.extra.set(Box::new(render));
     }
 
     /// The Prometheus text exposition.
@@ -75,6 +91,13 @@ impl Metrics {
         let mut out = String::new();
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();
+        }
+        if let Some(extra) = self.extra.get() {
+            // The registry's text ends with `# EOF`, which must stay last.
+            let eof = out.rfind("# EOF").unwrap_or(out.len());
+            let tail = out.split_off(eof);
+            extra(&mut out);
+            out.push_str(&tail);
         }
         out
     }

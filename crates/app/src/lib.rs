@@ -16,6 +16,7 @@ mod conversation;
 mod destinations;
 mod error;
 mod flows;
+mod fraud;
 mod keys;
 mod phone_numbers;
 mod ports;
@@ -48,6 +49,10 @@ pub use conversation::{CallCommand, ChatMessage, ConversationEvent, MAX_MESSAGE_
 pub use destinations::{MAX_DESTINATIONS, normalize_destination};
 pub use error::{AppError, AppResult, FieldError};
 pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
+pub use fraud::{
+    Destination, NumberClass, OutboundPolicy, Refusal as OutboundRefusal,
+    allowed as outbound_allowed, classify as classify_number,
+};
 pub use keys::CreatedApiKey;
 pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{

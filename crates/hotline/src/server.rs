@@ -264,7 +264,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let scheme = if tls.is_some() { "https" } else { "http" };
     app.set_base_url(format!("{scheme}://{http_addr}"));
     app.set_http_client(Arc::new(channels::FlowHttpClient::new()));
-    let router = api::router(app.clone(), metrics, &options);
+    let router = api::router(app.clone(), metrics.clone(), &options);
     let sip = if settings.sip.enabled {
         let server = start_sip(settings, &app, synthesizer).await?;
         Some(server)
@@ -273,6 +273,9 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     };
     let sip_addr = sip.as_ref().map(voice::SipServer::local_addr);
     let voice_stats = sip.as_ref().map(voice::SipServer::stats);
+    if let Some(stats) = voice_stats.clone() {
+        metrics.set_extra(move |out| stats.render_prometheus(out));
+    }
     let (shutdown, mut shutdown_rx) = watch::channel(false);
     let jobs_shutdown = shutdown.subscribe();
 

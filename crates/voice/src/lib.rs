@@ -18,6 +18,7 @@ pub mod call;
 pub mod prompts;
 pub mod recordings;
 mod registrar;
+pub mod scanner;
 pub mod sip;
 mod stats;
 mod throttle;

@@ -155,6 +155,7 @@ impl SipServer {
             tcp_conns: HashMap::new(),
             calls: HashMap::new(),
             throttle: Throttle::new(config.invites_per_second, config.invite_burst),
+            guard: crate::scanner::Guard::default(),
             nonces: HashMap::new(),
             registrar: Registrar::new(),
             lookups,
@@ -260,6 +261,8 @@ struct Shell {
     tcp_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     calls: HashMap<CallId, mpsc::UnboundedSender<CallSignal>>,
     throttle: Throttle,
+    /// Bans of scanners and of sources that keep failing authentication.
+    guard: crate::scanner::Guard,
     /// Nonces we issued (to trunks calling in), with when they were issued.
     nonces: HashMap<String, u64>,
     /// Agents' phones: nonces, bindings, failures.
@@ -325,6 +328,10 @@ impl Shell {
                     TcpEvent::Opened(peer, tx) => { self.tcp_conns.insert(peer, tx); }
                     TcpEvent::Closed(peer) => { self.tcp_conns.remove(&peer); }
                     TcpEvent::Message(msg, source) => {
+                        let user_agent = msg.headers().get("User-Agent").map(str::to_owned);
+                        if !self.admit(source.ip(), user_agent.as_deref()) {
+                            continue;
+                        }
                         if !opens_a_call(&msg) || self.take_token(source.ip()) {
                             let now = self.now();
                             self.ua.handle_message(msg, source, Transport::Tcp, now);
@@ -369,6 +376,9 @@ impl Shell {
     /// else (and what does not parse: the core answers 400 or drops and counts it) goes in as
     /// bytes.
     fn datagram(&mut self, bytes: &[u8], source: SocketAddr) {
+        if !self.admit(source.ip(), crate::scanner::user_agent(bytes)) {
+            return;
+        }
         let now = self.now();
         if bytes.starts_with(b"INVITE ")
             && let Ok(msg) = sip_proto::parse(bytes)
@@ -382,6 +392,49 @@ impl Shell {
         self.ua.handle_datagram(bytes, source, now);
         let dropped = self.ua.endpoint().dropped() - before;
         self.stats.add(&self.stats.datagrams_dropped, dropped);
+    }
+
+    /// Whether a message from `ip` is handled at all: a banned source, or one announcing a
+    /// scanner (banned from now on), gets no answer. The trunk's sources are never banned.
+    fn admit(&mut self, ip: IpAddr, user_agent: Option<&str>) -> bool {
+        let trusted = self.config.allow_from.contains(&ip);
+        let now = self.app_ms();
+        match self.guard.check(ip, user_agent, trusted, now) {
+            crate::scanner::Verdict::Pass => true,
+            crate::scanner::Verdict::Banned => {
+                self.stats.count(&self.stats.scanner_dropped, 1);
+                false
+            }
+            crate::scanner::Verdict::Scanner => {
+                self.stats.count(&self.stats.scanner_dropped, 1);
+                self.banned(now);
+                false
+            }
+        }
+    }
+
+    /// A source failed authentication (an unanswered INVITE challenge, a refused REGISTER);
+    /// too many in a minute ban it.
+    fn auth_failure(&mut self, ip: IpAddr) {
+        if self.config.allow_from.contains(&ip) {
+            return;
+        }
+        let now = self.app_ms();
+        if self.guard.failure(ip, now) {
+            self.banned(now);
+        }
+    }
+
+    /// Counts a new ban (the source's address is not logged).
+    fn banned(&mut self, now: u64) {
+        self.stats.add(&self.stats.sources_banned, 1);
+        self.stats.banned_now.store(
+            self.guard.active_bans(now) as u64,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        tracing::warn!(
+            "a SIP source was banned for an hour (scanner or repeated authentication failures)"
+        );
     }
 
     /// Whether a new call from `ip` is admitted now, by the app's clock (see [`Throttle`]).
@@ -470,6 +523,7 @@ impl Shell {
         let _ = self.ua.answer_register(request.tx, answer, now);
         if refused {
             self.stats.add(&self.stats.phone_registrations_refused, 1);
+            self.auth_failure(request.source.ip());
         }
     }
 
@@ -702,6 +756,7 @@ impl Shell {
         if !self.config.allow_from.contains(&call.source.ip()) {
             let Some(creds) = self.config.credentials.clone() else {
                 self.stats.add(&self.stats.calls_rejected, 1);
+                self.auth_failure(call.source.ip());
                 let _ = self.ua.reject(call.call, 403, now);
                 return;
             };
@@ -715,6 +770,9 @@ impl Shell {
                 })
             });
             if !valid {
+                // Every challenge counts: a peer that answers it correctly gets in on the next
+                // try; one that keeps trying without (or with wrong credentials) is banned.
+                self.auth_failure(call.source.ip());
                 if self.nonces.len() > 100_000 {
                     let _ = self.ua.reject(call.call, 503, now);
                     return;

@@ -47,6 +47,12 @@ pub struct VoiceStats {
     pub call_backs_answered: AtomicU64,
     /// Call-backs not answered (busy, refused, no answer in time, unreachable).
     pub call_backs_failed: AtomicU64,
+    /// SIP messages dropped unanswered: from banned sources or announcing a scanner.
+    pub scanner_dropped: AtomicU64,
+    /// Sources banned (scanners, repeated authentication failures).
+    pub sources_banned: AtomicU64,
+    /// Sources banned at the last ban (a gauge).
+    pub banned_now: AtomicU64,
     changes: watch::Sender<()>,
 }
 
@@ -72,6 +78,9 @@ impl Default for VoiceStats {
             call_backs: AtomicU64::new(0),
             call_backs_answered: AtomicU64::new(0),
             call_backs_failed: AtomicU64::new(0),
+            scanner_dropped: AtomicU64::new(0),
+            sources_banned: AtomicU64::new(0),
+            banned_now: AtomicU64::new(0),
             changes: watch::Sender::new(()),
         }
     }
@@ -95,6 +104,108 @@ impl VoiceStats {
     /// A receiver that sees every later change of a counter (except the per-packet ones).
     pub fn subscribe(&self) -> watch::Receiver<()> {
         self.changes.subscribe()
+    }
+
+    /// The counters as Prometheus exposition text (`hotline_sip_…`), for `/metrics`.
+    pub fn render_prometheus(&self, out: &mut String) {
+        use std::fmt::Write;
+        let counters: [(&str, &str, &AtomicU64); 17] = [
+            (
+                "calls_started",
+                "Calls offered to a flow",
+                &self.calls_started,
+            ),
+            ("calls_answered", "Calls answered", &self.calls_answered),
+            (
+                "calls_rejected",
+                "INVITEs refused before routing",
+                &self.calls_rejected,
+            ),
+            (
+                "invites_throttled",
+                "INVITEs dropped by the per-source throttle",
+                &self.invites_throttled,
+            ),
+            (
+                "datagrams_dropped",
+                "Datagrams that did not parse",
+                &self.datagrams_dropped,
+            ),
+            ("digits", "Digits received", &self.digits),
+            (
+                "registration_failures",
+                "Failed registrations with the provider",
+                &self.registration_failures,
+            ),
+            (
+                "phone_registrations",
+                "Agents' phone registrations accepted",
+                &self.phone_registrations,
+            ),
+            (
+                "phone_registrations_refused",
+                "Agents' phone registrations refused",
+                &self.phone_registrations_refused,
+            ),
+            (
+                "agent_calls",
+                "Legs placed to agents' phones",
+                &self.agent_calls,
+            ),
+            (
+                "agent_calls_failed",
+                "Agents' phones not reached",
+                &self.agent_calls_failed,
+            ),
+            ("call_backs", "Call-backs placed", &self.call_backs),
+            (
+                "call_backs_answered",
+                "Call-backs answered",
+                &self.call_backs_answered,
+            ),
+            (
+                "call_backs_failed",
+                "Call-backs not answered",
+                &self.call_backs_failed,
+            ),
+            (
+                "scanner_dropped",
+                "SIP messages dropped from banned sources and scanners",
+                &self.scanner_dropped,
+            ),
+            (
+                "sources_banned",
+                "SIP sources banned (scanners, repeated authentication failures)",
+                &self.sources_banned,
+            ),
+            (
+                "calls_ended",
+                "Calls whose driver finished",
+                &self.calls_ended,
+            ),
+        ];
+        for (name, help, value) in counters {
+            let _ = writeln!(out, "# HELP hotline_sip_{name} {help}.");
+            let _ = writeln!(out, "# TYPE hotline_sip_{name} counter");
+            let _ = writeln!(
+                out,
+                "hotline_sip_{name}_total {}",
+                value.load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(out, "# HELP hotline_sip_active_calls Calls in progress.");
+        let _ = writeln!(out, "# TYPE hotline_sip_active_calls gauge");
+        let _ = writeln!(out, "hotline_sip_active_calls {}", self.active_calls());
+        let _ = writeln!(
+            out,
+            "# HELP hotline_sip_banned_sources SIP sources banned at the last ban."
+        );
+        let _ = writeln!(out, "# TYPE hotline_sip_banned_sources gauge");
+        let _ = writeln!(
+            out,
+            "hotline_sip_banned_sources {}",
+            self.banned_now.load(Ordering::Relaxed)
+        );
     }
 
     /// Calls in progress.

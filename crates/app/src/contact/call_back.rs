@@ -12,7 +12,7 @@ use store::{ConversationStatus, Message, StepWrite};
 use super::centre::{agent_id, refused};
 use super::model::CallBack;
 use super::notify::{Notice, texts};
-use crate::conversation::{ChatMessage, ConversationEvent, stored_state};
+use crate::conversation::{ChatMessage, ConversationEvent, lock, stored_state};
 use crate::{App, AppError, AppResult, CallBackDialer, CallBackOrder, CallSession};
 
 /// Call-backs placed without an answer before the conversation ends.
@@ -59,6 +59,22 @@ impl App {
             return Err(AppError::Conflict(
                 "call-back (no trunk for outgoing calls is configured)",
             ));
+        }
+        // Toll fraud: only destinations the tenant allows, and so many per number range an
+        // hour. Refused changes nothing; the caller keeps waiting (no digits are logged).
+        let policy = self.contact_settings_of(tenant).await?.outbound_policy();
+        let refused = match crate::fraud::allowed(&number, &policy) {
+            Err(refusal) => Some(refusal),
+            Ok(destination) => {
+                let key = format!("{tenant}:{}", crate::fraud::range_of(&destination));
+                let now = self.now().millis();
+                (!lock(&self.contact().velocity).allow(&key, policy.per_range_per_hour, now))
+                    .then_some(crate::fraud::Refusal::Velocity)
+            }
+        };
+        if let Some(refusal) = refused {
+            tracing::warn!(%tenant, %conversation, reason = refusal.reason(), "call-back refused by the outbound policy");
+            return Err(AppError::field("caller_id", refusal.reason()));
         }
         let guard_arc = self.conversation_lock(conversation);
         let guard = guard_arc.lock().await;

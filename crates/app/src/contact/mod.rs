@@ -54,6 +54,8 @@ pub(crate) struct ContactRuntime {
     pub(crate) detectors: Mutex<HashMap<TenantId, Arc<nlu::CrisisDetector>>>,
     /// The call shell's dialer for call-backs, when calls are configured with a trunk.
     pub(crate) dialer: std::sync::OnceLock<Arc<dyn crate::CallBackDialer>>,
+    /// Call-backs per tenant and number range within the hour (toll-fraud velocity).
+    pub(crate) velocity: Mutex<crate::fraud::Velocity>,
 }
 
 impl std::fmt::Debug for ContactRuntime {

@@ -31,6 +31,16 @@ pub struct ContactSettings {
     pub crisis_terms: Vec<String>,
     /// The queue automatic hand-overs use when the flow's fallback is not an `enqueue`.
     pub handover_queue: String,
+    /// Where call-backs may go, and how often to one number range (admins change it). Left
+    /// out of a change, it stays as it is; reads always fill it in.
+    pub outbound: Option<crate::fraud::OutboundPolicy>,
+}
+
+impl ContactSettings {
+    /// The outbound policy in force.
+    pub fn outbound_policy(&self) -> crate::fraud::OutboundPolicy {
+        self.outbound.clone().unwrap_or_default()
+    }
 }
 
 impl Default for ContactSettings {
@@ -39,6 +49,7 @@ impl Default for ContactSettings {
             crisis_text: BTreeMap::new(),
             crisis_terms: Vec::new(),
             handover_queue: "default".to_owned(),
+            outbound: None,
         }
     }
 }
@@ -120,7 +131,9 @@ impl App {
     /// The contact-centre settings.
     pub async fn contact_settings(&self, who: &Principal) -> AppResult<ContactSettings> {
         who.require(Permission::QueuesSupervise)?;
-        self.contact_settings_of(who.tenant_id).await
+        let mut settings = self.contact_settings_of(who.tenant_id).await?;
+        settings.outbound = Some(settings.outbound_policy());
+        Ok(settings)
     }
 
     /// Replaces the contact-centre settings (audited). Crisis terms are validated by the
@@ -134,6 +147,22 @@ impl App {
         check_queue_name(&settings.handover_queue).map_err(|_| {
             AppError::field("handover_queue", "1 to 64 letters, digits, '-', '_' or '.'")
         })?;
+        let current = self
+            .contact_settings_of(who.tenant_id)
+            .await?
+            .outbound_policy();
+        let outbound = settings.outbound.clone().unwrap_or_else(|| current.clone());
+        if let Some((field, message)) = outbound.invalid() {
+            return Err(AppError::field(field, message));
+        }
+        // Where Hotline may call is a toll-fraud control: admins only.
+        if outbound != current {
+            who.require(Permission::ConfigManage)?;
+        }
+        let settings = ContactSettings {
+            outbound: Some(outbound),
+            ..settings
+        };
         if settings.crisis_terms.len() > MAX_CRISIS_TERMS {
             return Err(AppError::field("crisis_terms", "at most 500 terms"));
         }

@@ -289,3 +289,112 @@ async fn an_unanswered_call_back_goes_back_to_the_queue_and_ends_after_the_last_
     assert_eq!(live_task(&mut admin, &id).await["state"], "wrap_up");
     t.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_backs_to_premium_short_or_foreign_numbers_are_refused_until_an_admin_allows_them() {
+    let trunk_port = free_port();
+    let t = with_trunk(trunk_port).await;
+    let (mut admin, _) = t.admin().await;
+    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let caller = Sipp::start(
+        "caller_waits_for_an_agent.xml",
+        Some(sip_addr(&t)),
+        free_port(),
+        &[
+            "-s",
+            "demo-en",
+            "-key",
+            "caller_rtp_port",
+            &peer.port.to_string(),
+        ],
+    );
+    peer.until("Hotline's first audio", |h| h.hotline.is_some())
+        .await;
+    peer.press('0');
+    let queued = crate::voice::queued_call(&t).await;
+    let ask = |number: &str| {
+        let app = t.app().clone();
+        let (tenant, id) = (tenant(&t), queued.id);
+        let number = domain::Redacted::new(number.to_owned());
+        async move {
+            app.call_back_requested(tenant, id, &number, "demo-en")
+                .await
+        }
+    };
+    for (number, reason) in [
+        ("+49900123456", "premium-rate"),
+        ("0900123456", "premium-rate"),
+        ("+881612345678", "premium-rate"),
+        ("+43123456789", "in that country"),
+        ("+12125550100", "in that country"),
+    ] {
+        match ask(number).await {
+            Err(app::AppError::Validation(errors)) => {
+                assert!(errors[0].message.contains(reason), "{number}: {errors:?}");
+            }
+            other => panic!("{number}: {other:?}"),
+        }
+    }
+    let c = t
+        .app()
+        .store()
+        .get_conversation(tenant(&t), queued.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        c.status,
+        app::ConversationStatus::Queued,
+        "refusals change nothing"
+    );
+
+    // A supervisor cannot open other countries; an admin can, and bad policies are refused.
+    let mut settings = admin.get("/api/v1/contact-centre/settings").await.body;
+    assert_eq!(settings["outbound"]["home_country"], "49");
+    // What the GET adds for reading (the built-in texts) is not part of a change.
+    settings
+        .as_object_mut()
+        .unwrap()
+        .remove("builtin_crisis_text");
+    settings["outbound"]["allowed_countries"] = json!(["4x"]);
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/contact-centre/settings",
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(
+        r.body["errors"][0]["field"], "outbound.allowed_countries",
+        "{}",
+        r.body
+    );
+    let (_, otp) = t.create_user(&mut admin, "sven", "supervisor").await;
+    let (mut sven, _) = t
+        .first_login("sven", &otp, crate::support::ADMIN_PASSWORD)
+        .await;
+    settings["outbound"]["allowed_countries"] = json!(["43"]);
+    let r = sven
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/contact-centre/settings",
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/contact-centre/settings",
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // Premium stays closed; Austria is open now: the call-back is arranged, the caller hung up.
+    assert!(ask("+49900123456").await.is_err());
+    ask("+43123456789").await.unwrap();
+    let (ok, log) = caller.finish().await;
+    assert!(ok, "the caller was not hung up after the promise: {log}");
+    t.stop().await;
+}

@@ -205,6 +205,49 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             "/api/v1/contact-centre/settings",
             Exempt("the caller's own tenant's settings"),
         ),
+        (
+            Method::GET,
+            "/api/v1/privacy/settings",
+            Exempt("the caller's own tenant's settings"),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/privacy/settings",
+            Exempt("the caller's own tenant's settings"),
+        ),
+        (Method::GET, "/api/v1/privacy/record", Listing),
+        (
+            Method::POST,
+            "/api/v1/privacy/export",
+            Attempts(vec![
+                attempt(
+                    "/api/v1/privacy/export",
+                    Some(json!({"conversation_id": conversation})),
+                    NOT_FOUND,
+                ),
+                attempt(
+                    "/api/v1/privacy/export",
+                    Some(json!({"address": "b-caller"})),
+                    NOT_FOUND,
+                ),
+            ]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/privacy/erase",
+            Attempts(vec![
+                attempt(
+                    "/api/v1/privacy/erase",
+                    Some(json!({"conversation_id": conversation})),
+                    NOT_FOUND,
+                ),
+                attempt(
+                    "/api/v1/privacy/erase",
+                    Some(json!({"address": "b-caller"})),
+                    NOT_FOUND,
+                ),
+            ]),
+        ),
         (Method::GET, "/api/v1/kpis", Listing),
         (Method::GET, "/api/v1/api-keys", Listing),
         (

@@ -925,3 +925,99 @@ nodes:
         .unwrap();
     assert!(!templated.exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scanners_and_sources_that_keep_failing_authentication_are_banned_and_counted() {
+    let app = spawn_app().await;
+    let target = sip_addr(&app);
+    let with_agent = |msg: String, agent: &str| {
+        msg.replace(
+            "Max-Forwards: 70\r\n",
+            &format!("Max-Forwards: 70\r\nUser-Agent: {agent}\r\n"),
+        )
+    };
+    let report = tokio::task::spawn_blocking(move || {
+        // Sources off the trunk's allow list (127.0.0.1): other loopback addresses.
+        let phone = UdpSocket::bind("127.0.0.2:0").unwrap();
+        let scanner = UdpSocket::bind("127.0.0.3:0").unwrap();
+        let guesser = UdpSocket::bind("127.0.0.4:0").unwrap();
+        let (p, s, g) = (
+            phone.local_addr().unwrap(),
+            scanner.local_addr().unwrap(),
+            guesser.local_addr().unwrap(),
+        );
+        let phone_answer = exchange(
+            &phone,
+            target,
+            &with_agent(request("OPTIONS", "demo-en", target, p, 1), "Linphone/5.2"),
+        );
+        let scanner_answers = [
+            exchange(
+                &scanner,
+                target,
+                &with_agent(request("OPTIONS", "100", target, s, 2), "friendly-scanner"),
+            ),
+            exchange(
+                &scanner,
+                target,
+                &request("OPTIONS", "demo-en", target, s, 3),
+            ),
+        ];
+        // INVITEs from a source without credentials: each is refused, then the source is
+        // banned and hears nothing more.
+        let refusals: Vec<Option<String>> = (0..scanner_failures())
+            .map(|i| {
+                exchange(
+                    &guesser,
+                    target,
+                    &request("INVITE", "demo-en", target, g, 100 + i),
+                )
+            })
+            .collect();
+        let after = exchange(
+            &guesser,
+            target,
+            &request("OPTIONS", "demo-en", target, g, 999),
+        );
+        (phone_answer, scanner_answers, refusals, after)
+    })
+    .await
+    .unwrap();
+    let (phone_answer, scanner_answers, refusals, after) = report;
+    assert_eq!(phone_answer.as_deref(), Some("SIP/2.0 200 OK"));
+    assert_eq!(scanner_answers, [None, None], "a scanner hears nothing");
+    assert!(
+        refusals
+            .iter()
+            .all(|r| r.as_deref() == Some("SIP/2.0 403 Forbidden")),
+        "{refusals:?}"
+    );
+    assert_eq!(after, None, "banned after repeated failures");
+    // The bans are visible in /metrics.
+    let metrics = reqwest::get(format!("{}/metrics", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("hotline_sip_sources_banned_total 2"),
+        "{metrics}"
+    );
+    let dropped: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hotline_sip_scanner_dropped_total "))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(dropped >= 3, "{dropped}");
+    assert!(
+        metrics.trim_end().ends_with("# EOF"),
+        "the exposition still ends with EOF"
+    );
+}
+
+/// Failures that ban a source (the guard's threshold).
+fn scanner_failures() -> u32 {
+    voice::scanner::MAX_FAILURES as u32
+}
