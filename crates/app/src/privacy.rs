@@ -200,14 +200,24 @@ impl App {
             CallerIdMode::Pseudonymised => None,
             CallerIdMode::Identified => Some(caller.expose().as_str()),
         };
-        let contact = self
-            .store()
-            .pseudonym(tenant, CALLER, caller.expose(), now)
-            .await?;
+        let contact = self.caller_pseudonym(tenant, caller.expose()).await?;
         self.store()
             .record_contact(tenant, conversation, &contact, address, now)
             .await?;
         Ok(())
+    }
+
+    /// A caller's pseudonym: of the number in international form when it is one (so
+    /// `+4930…`, `004930…` and `030…` are one contact, national numbers read in the tenant's
+    /// country), of the address as given otherwise (a SIP user).
+    async fn caller_pseudonym(&self, tenant: TenantId, address: &str) -> AppResult<String> {
+        let policy = self.contact_settings_of(tenant).await?.outbound_policy();
+        let normalized = crate::fraud::classify(address, &policy)
+            .map_or_else(|| address.to_owned(), |d| d.international);
+        Ok(self
+            .store()
+            .pseudonym(tenant, CALLER, &normalized, self.now())
+            .await?)
     }
 
     /// What the audit log keeps of a source address under the tenant's setting.
@@ -275,11 +285,7 @@ impl App {
                 if text.is_empty() || text.len() > 64 {
                     return Err(AppError::field("address", "a phone number or SIP user"));
                 }
-                Some(
-                    self.store()
-                        .pseudonym(tenant, CALLER, text, self.now())
-                        .await?,
-                )
+                Some(self.caller_pseudonym(tenant, text).await?)
             }
             Subject::Contact(c) => {
                 if !c.starts_with(security::crypto::PSEUDONYM_PREFIX) || c.len() > 64 {

@@ -287,6 +287,19 @@ async fn an_unanswered_call_back_goes_back_to_the_queue_and_ends_after_the_last_
     );
     assert!(!stored_task_records(&t).await.contains(&CALLER[1..]));
     assert_eq!(live_task(&mut admin, &id).await["state"], "wrap_up");
+    // The caller can ask for their data with their number written any way: it is one
+    // contact (found by its pseudonym; the number itself was not kept).
+    let mut contacts = Vec::new();
+    for written in [CALLER, "004915112345678", "015112345678"] {
+        let r = admin
+            .post("/api/v1/privacy/export", json!({"address": written}))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{written}: {}", r.body);
+        assert_eq!(r.body["conversations"][0]["id"], task["conversation_id"]);
+        assert_eq!(r.body["conversations"][0]["address"], Value::Null);
+        contacts.push(r.body["contact"].clone());
+    }
+    assert!(contacts.windows(2).all(|w| w[0] == w[1]), "{contacts:?}");
     t.stop().await;
 }
 

@@ -174,3 +174,80 @@ async fn the_operators_certificate_is_served_and_bad_files_stop_the_start() {
         assert!(error.contains(expected), "{expected}: {error}");
     }
 }
+
+/// The `attr="value"` of one XML element's text.
+fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
+    let start = element.find(&format!(" {name}=\""))? + name.len() + 3;
+    let len = element[start..].find('"')?;
+    Some(&element[start..start + len])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sslscan_finds_only_tls_1_2_and_1_3_with_strong_ciphers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), |s| s.https = HttpsMode::On);
+    let running = start(&s).await.unwrap();
+    let target = running.http_addr.to_string();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("sslscan")
+            .args(["--no-colour", "--xml=-", &target])
+            .output()
+            .expect("sslscan runs (Debian package sslscan; scripts/test installs it)")
+    })
+    .await
+    .unwrap();
+    running.stop().await.unwrap();
+    let xml = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(output.status.success(), "{xml}");
+    let elements: Vec<&str> = xml.lines().map(str::trim).collect();
+    let protocols: Vec<(String, &str)> = elements
+        .iter()
+        .filter(|l| l.starts_with("<protocol "))
+        .map(|l| {
+            (
+                format!(
+                    "{} {}",
+                    attr(l, "type").unwrap(),
+                    attr(l, "version").unwrap()
+                ),
+                attr(l, "enabled").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(protocols.len(), 6, "{xml}");
+    for (protocol, enabled) in &protocols {
+        let wanted = if matches!(protocol.as_str(), "tls 1.2" | "tls 1.3") {
+            "1"
+        } else {
+            "0"
+        };
+        assert_eq!(*enabled, wanted, "{protocol}: {xml}");
+    }
+    let ciphers: Vec<&&str> = elements
+        .iter()
+        .filter(|l| l.starts_with("<cipher "))
+        .collect();
+    assert!(!ciphers.is_empty(), "{xml}");
+    for c in ciphers {
+        let strength = attr(c, "strength").unwrap();
+        assert!(
+            matches!(strength, "strong" | "acceptable"),
+            "a weak cipher: {c}"
+        );
+        assert!(
+            attr(c, "bits").unwrap().parse::<u32>().unwrap() >= 128,
+            "{c}"
+        );
+    }
+    for l in elements.iter().filter(|l| l.starts_with("<heartbleed ")) {
+        assert_eq!(attr(l, "vulnerable"), Some("0"), "{l}");
+    }
+    let renegotiation = elements
+        .iter()
+        .find(|l| l.starts_with("<renegotiation "))
+        .unwrap();
+    assert!(
+        attr(renegotiation, "supported") == Some("0") || attr(renegotiation, "secure") == Some("1"),
+        "insecure renegotiation: {renegotiation}"
+    );
+}
