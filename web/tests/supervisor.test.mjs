@@ -290,11 +290,18 @@ describe("supervisor view in Chromium", () => {
     await crisis.getByTestId("crisis-save").click();
     await crisis.getByTestId("crisis-status").getByText("Die Kriseneinstellungen wurden gespeichert.").waitFor();
     assert.equal(await crisis.getByTestId("crisis-terms").getAttribute("aria-invalid"), null, "the error is gone");
-    const { builtin_crisis_text: builtin, ...stored } = await apiGet(admin.context, "/contact-centre/settings");
+    const { builtin_crisis_text: builtin, outbound, ...stored } = await apiGet(admin.context, "/contact-centre/settings");
     assert.deepEqual(stored, {
       crisis_text: { de: CRISIS_TEXT },
       crisis_terms: ["alles sinnlos"],
       handover_queue: "default",
+    });
+    // The supervisor's save left the admins' outbound (toll-fraud) policy as it was.
+    assert.deepEqual(outbound, {
+      home_country: "49",
+      allowed_countries: [],
+      allow_premium: false,
+      per_range_per_hour: 5,
     });
     // The built-in texts are served beside the tenant's own (read-only), in both languages.
     assert.match(builtin.de, /112/);

@@ -287,6 +287,48 @@ impl App {
         Ok(())
     }
 
+    /// Whether a transfer may go to `target` (a `sip:`/`tel:` URI or a number). A phone
+    /// number — a `tel:` URI, or a SIP user of digits — must pass the tenant's outbound policy
+    /// like a call-back, and counts against the same hourly rate per number range; a SIP
+    /// address with a name is the operator's own endpoint and passes. A refusal is logged
+    /// without digits.
+    pub async fn transfer_allowed(&self, tenant: TenantId, target: &str) -> AppResult<()> {
+        let rest = ["sips:", "sip:", "tel:"]
+            .iter()
+            .find_map(|p| target.strip_prefix(p))
+            .unwrap_or(target);
+        let user = rest
+            .split(['@', ';', '?'])
+            .next()
+            .unwrap_or_default()
+            .replace(['-', '.', ' ', '(', ')'], "");
+        let digits = user.strip_prefix('+').unwrap_or(&user);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(());
+        }
+        let policy = self.contact_settings_of(tenant).await?.outbound_policy();
+        let refusal = match crate::fraud::allowed(&user, &policy) {
+            Err(refusal) => Some(refusal),
+            Ok(destination) => {
+                let key = format!("{tenant}:{}", crate::fraud::range_of(&destination));
+                let now = self.now().millis();
+                (!crate::conversation::lock(&self.inner.contact.velocity).allow(
+                    &key,
+                    policy.per_range_per_hour,
+                    now,
+                ))
+                .then_some(crate::fraud::Refusal::Velocity)
+            }
+        };
+        match refusal {
+            None => Ok(()),
+            Some(r) => {
+                tracing::warn!(%tenant, reason = r.reason(), "transfer refused by the outbound policy");
+                Err(AppError::field("to", r.reason()))
+            }
+        }
+    }
+
     /// The call is over (the caller hung up, or we did after the flow ended): the
     /// conversation ends and leaves any queue. Ending an ended conversation changes nothing.
     pub async fn call_ended(

@@ -571,10 +571,23 @@ impl Driver {
             }
             Action::SaveRecording { samples, at_ms } => self.save_recording(samples, at_ms),
             Action::Refer { target } => {
-                let _ = self.ua.send(UaCommand::Refer {
-                    call: self.call,
-                    target,
-                });
+                // Toll fraud: a number the tenant's outbound policy refuses is never referred
+                // to; the flow takes its failure path as for a failed transfer.
+                match self
+                    .ctx
+                    .deps
+                    .app
+                    .transfer_allowed(self.tenant, &target)
+                    .await
+                {
+                    Ok(()) => {
+                        let _ = self.ua.send(UaCommand::Refer {
+                            call: self.call,
+                            target,
+                        });
+                    }
+                    Err(_) => self.script.handle_transfer(false),
+                }
             }
             Action::TransferFailed => {
                 self.spawn_app(|app, t, c| async move { app.call_transfer_failed(t, c).await });

@@ -1021,3 +1021,37 @@ async fn scanners_and_sources_that_keep_failing_authentication_are_banned_and_co
 fn scanner_failures() -> u32 {
     voice::scanner::MAX_FAILURES as u32
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transfer_to_a_number_the_outbound_policy_refuses_takes_the_failure_path() {
+    let app = spawn_app().await;
+    let (mut admin, _) = app.admin().await;
+    // A tenant in Austria: the demo's German crisis line is abroad and not allowed.
+    let mut settings = admin.get("/api/v1/contact-centre/settings").await.body;
+    settings
+        .as_object_mut()
+        .unwrap()
+        .remove("builtin_crisis_text");
+    settings["outbound"]["home_country"] = serde_json::json!("43");
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/contact-centre/settings",
+            Some(settings),
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    let target = sip_addr(&app);
+    let (ok, log) =
+        tokio::task::spawn_blocking(move || sipp(target, "transfer_refused.xml", "demo-en"))
+            .await
+            .unwrap();
+    assert!(ok, "sipp call failed (a REFER would fail it): {log}");
+    let c = ended_call(&app).await;
+    let t = transcript(&app, &c).await;
+    assert!(
+        t.iter()
+            .any(|(s, b)| s == "bot" && b.contains("You can reach the crisis line")),
+        "the flow's failure path ran: {t:?}"
+    );
+}
