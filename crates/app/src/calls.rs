@@ -309,16 +309,14 @@ impl App {
         let policy = self.contact_settings_of(tenant).await?.outbound_policy();
         let refusal = match crate::fraud::allowed(&user, &policy) {
             Err(refusal) => Some(refusal),
-            Ok(destination) => {
-                let key = format!("{tenant}:{}", crate::fraud::range_of(&destination));
-                let now = self.now().millis();
-                (!crate::conversation::lock(&self.inner.contact.velocity).allow(
-                    &key,
-                    policy.per_range_per_hour,
-                    now,
-                ))
-                .then_some(crate::fraud::Refusal::Velocity)
-            }
+            Ok(destination) => crate::fraud::check_rates(
+                &mut crate::conversation::lock(&self.inner.contact.velocity),
+                &tenant.to_string(),
+                &destination,
+                &policy,
+                self.now().millis(),
+            )
+            .err(),
         };
         match refusal {
             None => Ok(()),

@@ -21,6 +21,9 @@ pub struct OutboundPolicy {
     pub allow_premium: bool,
     /// Call-backs to one number range (country code and the next four digits) per hour.
     pub per_range_per_hour: u32,
+    /// Calls placed (call-backs and transfers to numbers) per day, all destinations together:
+    /// the spend cap.
+    pub max_per_day: u32,
 }
 
 impl Default for OutboundPolicy {
@@ -30,6 +33,7 @@ impl Default for OutboundPolicy {
             allowed_countries: Vec::new(),
             allow_premium: false,
             per_range_per_hour: 5,
+            max_per_day: 500,
         }
     }
 }
@@ -49,6 +53,9 @@ impl OutboundPolicy {
         }
         if !(1..=1000).contains(&self.per_range_per_hour) {
             return Some(("outbound.per_range_per_hour", "1 to 1000"));
+        }
+        if !(1..=100_000).contains(&self.max_per_day) {
+            return Some(("outbound.max_per_day", "1 to 100000"));
         }
         None
     }
@@ -89,6 +96,8 @@ pub enum Refusal {
     Short,
     /// Too many call-backs to this number range within the hour.
     Velocity,
+    /// The tenant's calls for the day are used up.
+    DailyCap,
     /// Not a phone number.
     NotANumber,
 }
@@ -101,6 +110,7 @@ impl Refusal {
             Refusal::Premium => "premium-rate numbers are not allowed",
             Refusal::Short => "short and service numbers cannot be called",
             Refusal::Velocity => "too many calls to that number range in the last hour",
+            Refusal::DailyCap => "the calls allowed per day are used up",
             Refusal::NotANumber => "not a phone number",
         }
     }
@@ -199,7 +209,7 @@ pub(crate) fn range_of(d: &Destination) -> String {
     d.international.chars().take(cc + 4).collect()
 }
 
-/// Call-backs per number range within the last hour, per tenant.
+/// Calls placed per number range within the last hour, and per tenant within the last day.
 #[derive(Debug, Default)]
 pub(crate) struct Velocity {
     hits: HashMap<String, VecDeque<i64>>,
@@ -207,6 +217,30 @@ pub(crate) struct Velocity {
 
 /// An hour.
 const HOUR_MS: i64 = 60 * 60 * 1000;
+/// A day.
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+/// Checks and counts one call to `destination` by `tenant` against the policy's rates: the
+/// number range's hourly rate and the tenant's daily cap. Counted only when both allow it.
+pub(crate) fn check_rates(
+    velocity: &mut Velocity,
+    tenant: &str,
+    destination: &Destination,
+    policy: &OutboundPolicy,
+    now_ms: i64,
+) -> Result<(), Refusal> {
+    let range = format!("{tenant}:{}", range_of(destination));
+    let day = format!("{tenant}:day");
+    if !velocity.would_allow(&range, policy.per_range_per_hour, HOUR_MS, now_ms) {
+        return Err(Refusal::Velocity);
+    }
+    if !velocity.would_allow(&day, policy.max_per_day, DAY_MS, now_ms) {
+        return Err(Refusal::DailyCap);
+    }
+    velocity.allow(&range, policy.per_range_per_hour, now_ms);
+    velocity.allow_within(&day, policy.max_per_day, DAY_MS, now_ms);
+    Ok(())
+}
 /// Ranges tracked at most (the oldest are forgotten first when a flood invents ranges).
 const MAX_RANGES: usize = 10_000;
 
@@ -214,15 +248,29 @@ impl Velocity {
     /// Counts a call-back to `key` at `now` if fewer than `max` went there within the hour;
     /// `false` (and nothing counted) otherwise.
     pub(crate) fn allow(&mut self, key: &str, max: u32, now_ms: i64) -> bool {
+        self.allow_within(key, max, HOUR_MS, now_ms)
+    }
+
+    /// Whether [`Velocity::allow_within`] would count a call now (counts nothing).
+    fn would_allow(&self, key: &str, max: u32, window_ms: i64, now_ms: i64) -> bool {
+        let recent = self
+            .hits
+            .get(key)
+            .map_or(0, |h| h.iter().filter(|t| now_ms - **t < window_ms).count());
+        recent < max as usize
+    }
+
+    /// Counts a call to `key` at `now` if fewer than `max` went there within `window_ms`.
+    fn allow_within(&mut self, key: &str, max: u32, window_ms: i64, now_ms: i64) -> bool {
         if self.hits.len() >= MAX_RANGES && !self.hits.contains_key(key) {
             self.hits
-                .retain(|_, h| h.back().is_some_and(|t| now_ms - t < HOUR_MS));
+                .retain(|_, h| h.back().is_some_and(|t| now_ms - t < DAY_MS));
             if self.hits.len() >= MAX_RANGES {
                 return false;
             }
         }
         let hits = self.hits.entry(key.to_owned()).or_default();
-        while hits.front().is_some_and(|t| now_ms - t >= HOUR_MS) {
+        while hits.front().is_some_and(|t| now_ms - t >= window_ms) {
             hits.pop_front();
         }
         if hits.len() >= max as usize {
@@ -304,6 +352,37 @@ mod tests {
             "another range is counted apart"
         );
         assert!(v.allow(&range, 5, HOUR_MS + 1), "an hour after the first");
+    }
+
+    #[test]
+    fn the_daily_cap_holds_over_every_range_together() {
+        let p = OutboundPolicy {
+            max_per_day: 3,
+            ..policy()
+        };
+        let mut v = Velocity::default();
+        for (i, n) in ["+4930111111", "+4940222222", "+4989333333"]
+            .iter()
+            .enumerate()
+        {
+            let d = allowed(n, &p).unwrap();
+            assert_eq!(check_rates(&mut v, "t1", &d, &p, i as i64), Ok(()), "{n}");
+        }
+        let d = allowed("+4921144444", &p).unwrap();
+        assert_eq!(
+            check_rates(&mut v, "t1", &d, &p, 10),
+            Err(Refusal::DailyCap)
+        );
+        assert_eq!(
+            check_rates(&mut v, "t2", &d, &p, 10),
+            Ok(()),
+            "another tenant's own cap"
+        );
+        assert_eq!(
+            check_rates(&mut v, "t1", &d, &p, DAY_MS + 1),
+            Ok(()),
+            "a day later"
+        );
     }
 
     #[test]

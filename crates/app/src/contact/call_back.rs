@@ -65,12 +65,14 @@ impl App {
         let policy = self.contact_settings_of(tenant).await?.outbound_policy();
         let refused = match crate::fraud::allowed(&number, &policy) {
             Err(refusal) => Some(refusal),
-            Ok(destination) => {
-                let key = format!("{tenant}:{}", crate::fraud::range_of(&destination));
-                let now = self.now().millis();
-                (!lock(&self.contact().velocity).allow(&key, policy.per_range_per_hour, now))
-                    .then_some(crate::fraud::Refusal::Velocity)
-            }
+            Ok(destination) => crate::fraud::check_rates(
+                &mut lock(&self.contact().velocity),
+                &tenant.to_string(),
+                &destination,
+                &policy,
+                self.now().millis(),
+            )
+            .err(),
         };
         if let Some(refusal) = refused {
             tracing::warn!(%tenant, %conversation, reason = refusal.reason(), "call-back refused by the outbound policy");
