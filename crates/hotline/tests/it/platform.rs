@@ -155,12 +155,10 @@ async fn every_response_carries_a_request_id_and_security_headers() {
             .unwrap();
         assert_eq!(id.len(), 36, "{path}: {id}");
         assert_eq!(r.headers()["x-content-type-options"], "nosniff");
-        assert!(
-            r.headers()["content-security-policy"]
-                .to_str()
-                .unwrap()
-                .contains("default-src 'self'")
-        );
+        let csp = r.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        assert!(csp.contains("object-src 'none'"), "{csp}");
+        assert_eq!(r.headers()["x-xss-protection"], "0");
     }
     // A request id the client sends is kept.
     let r = t
