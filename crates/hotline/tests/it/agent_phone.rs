@@ -225,6 +225,42 @@ impl Sipp {
     }
 }
 
+impl Sipp {
+    /// Whether sipp still runs, and what its error log says so far: for a failure message.
+    pub(crate) fn describe(&mut self) -> String {
+        let log = std::fs::read_to_string(self.dir.path().join("errors.log")).unwrap_or_default();
+        let state = match self.child.as_mut().map(Child::try_wait) {
+            Some(Ok(Some(status))) => format!("sipp exited ({status})"),
+            Some(Ok(None)) => "sipp still runs".to_owned(),
+            Some(Err(e)) => format!("sipp's state is unknown: {e}"),
+            None => "sipp finished".to_owned(),
+        };
+        format!("{state}; its error log: {log:?}")
+    }
+}
+
+/// Waits (30 s at most) until a caller's RTP peer hears Hotline; on a timeout the message
+/// says whether the caller's sipp still runs, what it logged, and what the server counted.
+pub(crate) async fn first_audio(t: &TestApp, peer: &RtpPeer, caller: &mut Sipp) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while peer.heard.borrow().hotline.is_none() {
+        if tokio::time::Instant::now() >= deadline {
+            let s = stats(t);
+            panic!(
+                "the caller heard nothing from Hotline in 30 s; {}; the server counted {} calls \
+                 started, {} answered, {} rejected, {} INVITEs throttled, {} datagrams dropped",
+                caller.describe(),
+                s.calls_started.load(Ordering::Relaxed),
+                s.calls_answered.load(Ordering::Relaxed),
+                s.calls_rejected.load(Ordering::Relaxed),
+                s.invites_throttled.load(Ordering::Relaxed),
+                s.datagrams_dropped.load(Ordering::Relaxed),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 impl Drop for Sipp {
     /// A test that fails half-way leaves no sipp running (holding its ports) behind it.
     fn drop(&mut self) {
@@ -297,8 +333,8 @@ async fn caller_for_a_person(
     scenario_name: &str,
     talk_ms: u64,
 ) -> (Sipp, RtpPeer, Value) {
-    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
-    let caller = Sipp::start(
+    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut caller = Sipp::start(
         scenario_name,
         Some(sip_addr(t)),
         free_port(),
@@ -312,8 +348,7 @@ async fn caller_for_a_person(
             &talk_ms.to_string(),
         ],
     );
-    peer.until("Hotline's first audio", |h| h.hotline.is_some())
-        .await;
+    first_audio(t, &peer, &mut caller).await;
     // 0 asks for a person (the main menu takes it as typed ahead of its question).
     peer.press('0');
     let offer = desk.until("the offer", |f| f["type"] == "offer").await;

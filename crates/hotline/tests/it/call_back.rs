@@ -32,8 +32,8 @@ async fn with_trunk(trunk_port: u16) -> TestApp {
 /// whose desk is `desk`, and (before anyone accepts) presses 1 until Hotline hangs up. Returns
 /// the task.
 async fn caller_asks_for_a_call_back(t: &TestApp, desk: &mut Live) -> Value {
-    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
-    let caller = Sipp::start(
+    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut caller = Sipp::start(
         "caller_asks_for_call_back.xml",
         Some(sip_addr(t)),
         free_port(),
@@ -48,8 +48,7 @@ async fn caller_asks_for_a_call_back(t: &TestApp, desk: &mut Live) -> Value {
             CALLER,
         ],
     );
-    peer.until("Hotline's first audio", |h| h.hotline.is_some())
-        .await;
+    crate::agent_phone::first_audio(t, &peer, &mut caller).await;
     peer.press('0');
     let offer = desk.until("the offer", |f| f["type"] == "offer").await;
     let task = offer["task"].clone();
@@ -308,8 +307,8 @@ async fn call_backs_to_premium_short_or_foreign_numbers_are_refused_until_an_adm
     let trunk_port = free_port();
     let t = with_trunk(trunk_port).await;
     let (mut admin, _) = t.admin().await;
-    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
-    let caller = Sipp::start(
+    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut caller = Sipp::start(
         "caller_waits_for_an_agent.xml",
         Some(sip_addr(&t)),
         free_port(),
@@ -321,8 +320,7 @@ async fn call_backs_to_premium_short_or_foreign_numbers_are_refused_until_an_adm
             &peer.port.to_string(),
         ],
     );
-    peer.until("Hotline's first audio", |h| h.hotline.is_some())
-        .await;
+    crate::agent_phone::first_audio(&t, &peer, &mut caller).await;
     peer.press('0');
     let queued = crate::voice::queued_call(&t).await;
     let ask = |number: &str| {

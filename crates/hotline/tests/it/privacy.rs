@@ -308,8 +308,8 @@ async fn erasing_a_caller_during_their_call_ends_it_and_leaves_nothing() {
         set_caller_id(&mut admin, "pseudonymised").await["caller_id"],
         "pseudonymised"
     );
-    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
-    let caller = Sipp::start(
+    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut caller = Sipp::start(
         "caller_waits_for_an_agent.xml",
         Some(sip_addr(&t)),
         crate::voice::free_port(),
@@ -321,8 +321,7 @@ async fn erasing_a_caller_during_their_call_ends_it_and_leaves_nothing() {
             &peer.port.to_string(),
         ],
     );
-    peer.until("Hotline's first audio", |h| h.hotline.is_some())
-        .await;
+    crate::agent_phone::first_audio(&t, &peer, &mut caller).await;
     peer.press('0');
     let queued = queued_call(&t).await;
     let (tn, id) = (tenant(&t), queued.id);
