@@ -164,6 +164,8 @@ struct Inner {
     audit_key: std::sync::OnceLock<Vec<u8>>,
     /// Where recording files live, set once at start-up (see `privacy`).
     recording_files: std::sync::OnceLock<Arc<dyn ports::RecordingFiles>>,
+    /// When the last finished pass of the retention job began (see `privacy`).
+    retention_passes: tokio::sync::watch::Sender<i64>,
 }
 
 /// The application: the store, the clock and the policy, shared by all requests.
@@ -200,6 +202,7 @@ impl App {
                 sip_realm: std::sync::OnceLock::new(),
                 audit_key: std::sync::OnceLock::new(),
                 recording_files: std::sync::OnceLock::new(),
+                retention_passes: tokio::sync::watch::Sender::new(i64::MIN),
             }),
         }
     }

@@ -590,6 +590,20 @@ impl App {
     /// [`App::expire_personal_data`] over every tenant; a tenant that fails is logged and
     /// the others go on.
     pub async fn expire_personal_data_everywhere(&self) -> AppResult<ExpiryReport> {
+        let started = self.now();
+        let total = self.expire_tenants().await;
+        self.inner.retention_passes.send_replace(started.millis());
+        total
+    }
+
+    /// When (by the app's clock) the last finished pass of
+    /// [`App::expire_personal_data_everywhere`] began, failed or not: a test that moves the
+    /// clock waits for a pass that began afterwards instead of polling.
+    pub fn retention_passes(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.inner.retention_passes.subscribe()
+    }
+
+    async fn expire_tenants(&self) -> AppResult<ExpiryReport> {
         let mut total = ExpiryReport::default();
         for t in self.store().list_tenants().await? {
             match self.expire_personal_data(t.id).await {

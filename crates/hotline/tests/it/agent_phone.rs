@@ -241,10 +241,13 @@ impl Sipp {
 
 /// Waits (30 s at most) until a caller's RTP peer hears Hotline; on a timeout the message
 /// says whether the caller's sipp still runs, what it logged, and what the server counted.
-pub(crate) async fn first_audio(t: &TestApp, peer: &RtpPeer, caller: &mut Sipp) {
+pub(crate) async fn first_audio(t: &TestApp, peer: &mut RtpPeer, caller: &mut Sipp) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while peer.heard.borrow().hotline.is_none() {
-        if tokio::time::Instant::now() >= deadline {
+    while peer.heard.borrow_and_update().hotline.is_none() {
+        if tokio::time::timeout_at(deadline, peer.heard.changed())
+            .await
+            .is_err()
+        {
             let s = stats(t);
             panic!(
                 "the caller heard nothing from Hotline in 30 s; {}; the server counted {} calls \
@@ -257,7 +260,6 @@ pub(crate) async fn first_audio(t: &TestApp, peer: &RtpPeer, caller: &mut Sipp) 
                 s.datagrams_dropped.load(Ordering::Relaxed),
             );
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -333,7 +335,7 @@ async fn caller_for_a_person(
     scenario_name: &str,
     talk_ms: u64,
 ) -> (Sipp, RtpPeer, Value) {
-    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
     let mut caller = Sipp::start(
         scenario_name,
         Some(sip_addr(t)),
@@ -348,7 +350,7 @@ async fn caller_for_a_person(
             &talk_ms.to_string(),
         ],
     );
-    first_audio(t, &peer, &mut caller).await;
+    first_audio(t, &mut peer, &mut caller).await;
     // 0 asks for a person (the main menu takes it as typed ahead of its question).
     peer.press('0');
     let offer = desk.until("the offer", |f| f["type"] == "offer").await;

@@ -32,7 +32,7 @@ async fn with_trunk(trunk_port: u16) -> TestApp {
 /// whose desk is `desk`, and (before anyone accepts) presses 1 until Hotline hangs up. Returns
 /// the task.
 async fn caller_asks_for_a_call_back(t: &TestApp, desk: &mut Live) -> Value {
-    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
     let mut caller = Sipp::start(
         "caller_asks_for_call_back.xml",
         Some(sip_addr(t)),
@@ -48,7 +48,7 @@ async fn caller_asks_for_a_call_back(t: &TestApp, desk: &mut Live) -> Value {
             CALLER,
         ],
     );
-    crate::agent_phone::first_audio(t, &peer, &mut caller).await;
+    crate::agent_phone::first_audio(t, &mut peer, &mut caller).await;
     peer.press('0');
     let offer = desk.until("the offer", |f| f["type"] == "offer").await;
     let task = offer["task"].clone();
@@ -307,7 +307,7 @@ async fn call_backs_to_premium_short_or_foreign_numbers_are_refused_until_an_adm
     let trunk_port = free_port();
     let t = with_trunk(trunk_port).await;
     let (mut admin, _) = t.admin().await;
-    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
     let mut caller = Sipp::start(
         "caller_waits_for_an_agent.xml",
         Some(sip_addr(&t)),
@@ -320,7 +320,7 @@ async fn call_backs_to_premium_short_or_foreign_numbers_are_refused_until_an_adm
             &peer.port.to_string(),
         ],
     );
-    crate::agent_phone::first_audio(&t, &peer, &mut caller).await;
+    crate::agent_phone::first_audio(&t, &mut peer, &mut caller).await;
     peer.press('0');
     let queued = crate::voice::queued_call(&t).await;
     let ask = |number: &str| {

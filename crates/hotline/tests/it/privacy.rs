@@ -8,6 +8,7 @@
 
 use std::time::Duration;
 
+use app::Clock;
 use data_encoding::BASE64;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -47,22 +48,29 @@ async fn audit(admin: &mut Client) -> Vec<Value> {
     r.body["items"].as_array().unwrap().clone()
 }
 
-/// Moves the server's clock and waits (30 s at most) until `done` holds: the retention job
-/// sleeps on that clock and runs when it passes the next hour.
+/// Moves the server's clock and waits for the retention pass that follows (30 s at most):
+/// the job sleeps on that clock and runs when it passes the next hour. Then `done` must hold.
 async fn advance_until<F, Fut>(t: &TestApp, secs: i64, what: &str, done: F)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
+    retention_pass(t, secs).await;
+    assert!(done().await, "after the retention pass: {what}");
+}
+
+/// Moves the clock by `secs` and waits until a retention pass that began afterwards finished.
+async fn retention_pass(t: &TestApp, secs: i64) {
     t.clock.advance_secs(secs);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while !done().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let moved = t.clock.now().millis();
+    let mut passes = t.app().retention_passes();
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        passes.wait_for(|began| *began >= moved),
+    )
+    .await
+    .expect("a retention pass after the clock moved")
+    .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -126,27 +134,21 @@ async fn a_callers_data_is_exported_and_then_expires_class_by_class() {
     assert!(ok, "sipp call failed: {log}");
     let conversation = queued.id.to_string();
 
-    // The caller asks for their data: found by their number.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let export = loop {
-        let r = admin
-            .post("/api/v1/privacy/export", json!({"address": "sipp"}))
-            .await;
-        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-        // The voicemail is written as the call ends; wait for it.
-        if r.body["conversations"][0]["recordings"]
+    // The caller asks for their data: found by their number. The voicemail is written
+    // before the call's driver ends (and the call counts as ended).
+    crate::calls::ended_call(&t).await;
+    let r = admin
+        .post("/api/v1/privacy/export", json!({"address": "sipp"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let export = r.body;
+    assert_eq!(
+        export["conversations"][0]["recordings"]
             .as_array()
-            .is_some_and(|a| !a.is_empty())
-        {
-            break r.body;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no recording: {}",
-            r.body
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+            .map(Vec::len),
+        Some(1),
+        "the voicemail: {export}"
+    );
     let contact = export["contact"].as_str().unwrap().to_owned();
     assert!(contact.starts_with("p_"), "{contact}");
     let conversations = export["conversations"].as_array().unwrap();
@@ -308,7 +310,7 @@ async fn erasing_a_caller_during_their_call_ends_it_and_leaves_nothing() {
         set_caller_id(&mut admin, "pseudonymised").await["caller_id"],
         "pseudonymised"
     );
-    let peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
     let mut caller = Sipp::start(
         "caller_waits_for_an_agent.xml",
         Some(sip_addr(&t)),
@@ -321,7 +323,7 @@ async fn erasing_a_caller_during_their_call_ends_it_and_leaves_nothing() {
             &peer.port.to_string(),
         ],
     );
-    crate::agent_phone::first_audio(&t, &peer, &mut caller).await;
+    crate::agent_phone::first_audio(&t, &mut peer, &mut caller).await;
     peer.press('0');
     let queued = queued_call(&t).await;
     let (tn, id) = (tenant(&t), queued.id);
@@ -412,25 +414,18 @@ async fn audit_source_addresses_follow_the_tenants_mode_and_the_record_follows_t
     assert_eq!(r.body["ok"], true, "{}", r.body);
 
     // 61 days on (the next month's key expired too): the entries stay, their addresses are gone.
-    t.clock.advance_secs(95 * DAY_SECS);
+    retention_pass(&t, 95 * DAY_SECS).await;
     let mut admin = t.login("admin", ADMIN_PASSWORD, &secret).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let log = audit(&mut admin).await;
-        let old: Vec<&Value> = log
-            .iter()
-            .filter(|e| e["action"] == "tenant.privacy_settings")
-            .collect();
-        assert_eq!(old.len(), 3, "the entries stay");
-        if old.iter().all(|e| e["source_ip"].is_null()) {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "addresses never expired: {old:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let log = audit(&mut admin).await;
+    let old: Vec<&Value> = log
+        .iter()
+        .filter(|e| e["action"] == "tenant.privacy_settings")
+        .collect();
+    assert_eq!(old.len(), 3, "the entries stay");
+    assert!(
+        old.iter().all(|e| e["source_ip"].is_null()),
+        "the addresses expired: {old:?}"
+    );
     let r = admin.get("/api/v1/audit/verify").await;
     assert_eq!(
         r.body["ok"], true,
