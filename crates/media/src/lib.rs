@@ -21,6 +21,7 @@ pub mod resample;
 pub mod rtcp;
 pub mod rtp;
 pub mod seq;
+pub mod srtp;
 pub mod stats;
 pub mod telephone_event;
 pub mod tone;

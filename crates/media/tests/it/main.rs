@@ -9,6 +9,7 @@ mod resample;
 mod rtcp;
 mod rtp;
 mod sim;
+mod srtp;
 mod talkoff;
 mod telephone_event;
 mod util;
