@@ -40,6 +40,7 @@ fn media() -> LocalMedia {
         telephone_event: true,
         session_id: 7,
         session_version: 1,
+        srtp_key: None,
     }
 }
 

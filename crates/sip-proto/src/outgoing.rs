@@ -53,7 +53,7 @@ impl UserAgent {
     pub fn invite(&mut self, call: OutgoingCall, now: u64) -> Result<CallId, CallError> {
         let tag = self.token();
         let branch = format!("{MAGIC_COOKIE}{}", self.token());
-        let local = self.config.local.clone();
+        let local = self.local_for(&call.transport);
         let call_id = format!("{}@{}", self.token(), local.host);
         let from = format!(
             "<sip:{}@{}:{}>;tag={tag}",
@@ -191,7 +191,10 @@ impl UserAgent {
 
     fn on_invite_2xx(&mut self, id: CallId, resp: &Response, now: u64) {
         let branch = format!("{MAGIC_COOKIE}{}", self.token());
-        let local = self.config.local.clone();
+        let Some(transport) = self.calls.get(&id).map(|c| c.transport.clone()) else {
+            return;
+        };
+        let local = self.local_for(&transport);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };

@@ -101,6 +101,10 @@ pub enum SdpError {
     /// Answer with 488 Not Acceptable Here.
     #[error("no codec in common with the offer")]
     NoCommonCodec,
+    /// An `RTP/SAVP` offer without a crypto suite we speak (or with keys we cannot use):
+    /// answer with 488.
+    #[error("no SRTP crypto suite in common with the offer")]
+    NoCommonCrypto,
 }
 
 /// `IP6` for IPv6 literals, `IP4` otherwise.
@@ -335,6 +339,11 @@ pub struct LocalMedia {
     pub telephone_event: bool,
     pub session_id: u64,
     pub session_version: u64,
+    /// Our SRTP master key and salt for SDES (RFC 4568), as the `inline:` value (base64 of
+    /// 30 bytes), made by the shell from its randomness. With a key, an offer of SRTP
+    /// (`RTP/SAVP` with a suite we know) is answered with SRTP; without, it is refused (488).
+    /// Offers we make are plain RTP.
+    pub srtp_key: Option<String>,
 }
 
 /// The negotiated result plus the SDP to send.
@@ -349,6 +358,108 @@ pub struct Answer {
     pub direction: Direction,
     /// Where to send RTP; `None` when the peer put the stream on hold with 0.0.0.0 or port 0.
     pub remote: Option<(String, u16)>,
+    /// The SRTP agreed by SDES, when the stream is `RTP/SAVP`.
+    pub srtp: Option<SrtpAgreed>,
+}
+
+/// The SRTP crypto suites Hotline speaks (RFC 4568 §6.2), in our order of preference.
+pub const SRTP_SUITES: [&str; 2] = ["AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32"];
+
+/// What SDES agreed for one stream: the suite and the two master keys (each the `inline:`
+/// value, base64 of key and salt). Each side encrypts with its own key; the peer's key
+/// decrypts what it sends.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SrtpAgreed {
+    /// The crypto suite, one of [`SRTP_SUITES`].
+    pub suite: String,
+    /// The key the peer encrypts with (from its `a=crypto` line).
+    pub remote_key: String,
+    /// The key we encrypt with (from our `a=crypto` line).
+    pub local_key: String,
+}
+
+impl fmt::Debug for SrtpAgreed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Key material never goes into logs.
+        f.debug_struct("SrtpAgreed")
+            .field("suite", &self.suite)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One `a=crypto` attribute of a media description (RFC 4568 §9.1).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Crypto {
+    /// The attribute's tag, echoed in the answer.
+    pub tag: u32,
+    /// The crypto suite.
+    pub suite: String,
+    /// The first key's `inline:` value, without lifetime or MKI.
+    pub key: String,
+    /// Whether the key carries an MKI (which Hotline does not speak).
+    pub mki: bool,
+    /// Session parameters after the key (e.g. `UNENCRYPTED_SRTP`), which Hotline refuses.
+    pub session_params: bool,
+}
+
+impl fmt::Debug for Crypto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Crypto")
+            .field("tag", &self.tag)
+            .field("suite", &self.suite)
+            .field("mki", &self.mki)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Crypto {
+    /// Parses the value of an `a=crypto:` attribute (after the colon); `None` when it is not
+    /// one.
+    pub fn parse(arg: &str) -> Option<Crypto> {
+        let mut fields = arg.split_whitespace();
+        let tag = fields.next()?.parse().ok()?;
+        let suite = fields.next()?.to_owned();
+        let key_params = fields.next()?;
+        let session_params = fields.next().is_some();
+        // Several keys are separated by `;`; the first is used.
+        let first = key_params.split(';').next()?;
+        let inline = first.strip_prefix("inline:")?;
+        let mut parts = inline.split('|');
+        let key = parts.next()?.to_owned();
+        // `|lifetime` (`2^31` or a number) and `|MKI:length`.
+        let mki = parts.any(|p| p.contains(':'));
+        Some(Crypto {
+            tag,
+            suite,
+            key,
+            mki,
+            session_params,
+        })
+    }
+
+    /// Whether Hotline can use this line: a known suite, a key of 30 bytes in base64 (40
+    /// characters), no MKI and no session parameters.
+    pub fn usable(&self) -> bool {
+        SRTP_SUITES.contains(&self.suite.as_str())
+            && !self.mki
+            && !self.session_params
+            && self.key.len() == 40
+            && self
+                .key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+    }
+}
+
+impl Media {
+    /// The media description's `a=crypto` attributes, in order.
+    pub fn cryptos(&self) -> Vec<Crypto> {
+        self.other
+            .iter()
+            .filter_map(|a| a.strip_prefix("crypto:"))
+            .filter_map(Crypto::parse)
+            .collect()
+    }
 }
 
 impl Answer {
@@ -379,12 +490,46 @@ fn codec_for(m: &Media, fmt: &str) -> Option<(Codec, u8)> {
 /// Answers an offer (RFC 3264): the first audio stream gets the first offered codec we support,
 /// telephone-event when offered, ptime 20 and the answering direction; other streams are rejected
 /// with port 0.
+///
+/// An `RTP/SAVP` stream is answered with SRTP (RFC 4568): the first `a=crypto` line with a suite
+/// we know, echoing its tag with our own key. An offer with an `RTP/SAVP` and an `RTP/AVP`
+/// audio stream gets SRTP when we have a key. An `RTP/SAVP` offer we cannot secure is refused
+/// ([`SdpError::NoCommonCrypto`]): falling back to plain RTP would break the peer's policy.
 pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Answer, SdpError> {
-    let audio_index = offer
-        .media
-        .iter()
-        .position(|m| m.kind == "audio" && m.proto == "RTP/AVP")
-        .ok_or(SdpError::NoAudio)?;
+    let is_audio = |m: &Media, proto: &str| m.kind == "audio" && m.port != 0 && m.proto == proto;
+    let secure = local.srtp_key.as_ref().and_then(|key| {
+        offer.media.iter().enumerate().find_map(|(i, m)| {
+            if !is_audio(m, "RTP/SAVP") {
+                return None;
+            }
+            let c = m.cryptos().into_iter().find(Crypto::usable)?;
+            Some((i, c, key.clone()))
+        })
+    });
+    let audio_index = match &secure {
+        Some((i, _, _)) => *i,
+        None => offer
+            .media
+            .iter()
+            .position(|m| is_audio(m, "RTP/AVP"))
+            .or_else(|| {
+                offer
+                    .media
+                    .iter()
+                    .position(|m| m.kind == "audio" && m.proto == "RTP/AVP")
+            })
+            .ok_or_else(|| {
+                if offer
+                    .media
+                    .iter()
+                    .any(|m| m.kind == "audio" && m.proto == "RTP/SAVP")
+                {
+                    SdpError::NoCommonCrypto
+                } else {
+                    SdpError::NoAudio
+                }
+            })?,
+    };
     let m = &offer.media[audio_index];
     let (codec, payload_type) = m
         .formats
@@ -441,14 +586,22 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Answer, 
                 Media {
                     kind: "audio".into(),
                     port: local.port,
-                    proto: "RTP/AVP".into(),
+                    proto: if secure.is_some() {
+                        "RTP/SAVP"
+                    } else {
+                        "RTP/AVP"
+                    }
+                    .into(),
                     formats: formats.clone(),
                     connection: None,
                     rtpmaps: rtpmaps.clone(),
                     fmtps: fmtps.clone(),
                     ptime: Some(PTIME),
                     direction: Some(direction),
-                    other: Vec::new(),
+                    other: secure
+                        .iter()
+                        .map(|(_, c, key)| format!("crypto:{} {} inline:{key}", c.tag, c.suite))
+                        .collect(),
                 }
             } else {
                 Media {
@@ -484,6 +637,11 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Answer, 
         ptime: PTIME,
         direction,
         remote,
+        srtp: secure.map(|(_, c, key)| SrtpAgreed {
+            suite: c.suite,
+            remote_key: c.key,
+            local_key: key,
+        }),
     })
 }
 
@@ -492,7 +650,11 @@ pub fn answer(offer: &SessionDescription, local: &LocalMedia) -> Result<Answer, 
 /// send. The returned `sdp` is our offer, as sent.
 pub fn accept(answer_sdp: &SessionDescription, local: &LocalMedia) -> Result<Answer, SdpError> {
     // The answerer's choice read like an offer gives exactly what both sides agreed.
-    let agreed = answer(answer_sdp, local)?;
+    let plain = LocalMedia {
+        srtp_key: None,
+        ..local.clone()
+    };
+    let agreed = answer(answer_sdp, &plain)?;
     Ok(Answer {
         sdp: offer(local, Direction::SendRecv),
         ..agreed

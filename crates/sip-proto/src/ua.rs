@@ -65,11 +65,14 @@ pub struct UserAgent {
     pub(crate) events: VecDeque<UaEvent>,
     registrations: BTreeMap<RegistrationId, Registration>,
     next_registration: u64,
+    /// Where we take SIP over TLS, when the shell listens for it.
+    tls_port: Option<u16>,
 }
 
 impl UserAgent {
     pub fn new(config: UaConfig) -> UserAgent {
         UserAgent {
+            tls_port: None,
             endpoint: Endpoint::new(config.timers),
             rng: config.seed,
             config,
@@ -79,6 +82,25 @@ impl UserAgent {
             events: VecDeque::new(),
             registrations: BTreeMap::new(),
             next_registration: 0,
+        }
+    }
+
+    /// The shell also takes SIP over TLS on `port` (same host): calls over TLS get a Via and
+    /// Contact naming it, so the peer's in-dialog requests come back over TLS.
+    pub fn set_tls_port(&mut self, port: u16) {
+        self.tls_port = Some(port);
+    }
+
+    /// Our address as written into messages of a call over `transport`: the TLS listener for
+    /// TLS, the configured address otherwise.
+    pub(crate) fn local_for(&self, transport: &Transport) -> LocalAddr {
+        match (transport, self.tls_port) {
+            (Transport::Tls, Some(port)) => LocalAddr {
+                host: self.config.local.host.clone(),
+                port,
+                transport: Transport::Tls,
+            },
+            _ => self.config.local.clone(),
         }
     }
 
@@ -538,7 +560,10 @@ impl UserAgent {
 
     fn send_2xx(&mut self, id: CallId, tx: TransactionId, req: &Request, body: Vec<u8>, now: u64) {
         let t1 = self.config.timers.t1;
-        let contact = self.config.local.contact();
+        let Some(transport) = self.calls.get(&id).map(|c| c.transport.clone()) else {
+            return;
+        };
+        let contact = self.local_for(&transport).contact();
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };
@@ -662,12 +687,14 @@ impl UserAgent {
         let call = self.early_call(id)?;
         call.state = CallState::Ringing;
         let (tx, tag) = (call.invite_tx, call.dialog.local_tag.clone());
+        let transport = call.transport.clone();
+        let contact = self.local_for(&transport).contact();
         let req = self
             .endpoint
             .server_request(tx)
             .ok_or(CallError::UnknownCall)?;
         let mut resp = Response::to_request(req, 180, Some(&tag));
-        resp.headers.push("Contact", self.config.local.contact());
+        resp.headers.push("Contact", contact);
         self.endpoint.respond(tx, resp, now)?;
         Ok(())
     }
@@ -779,8 +806,9 @@ impl UserAgent {
         if call.state != CallState::Confirmed || call.refer_tx.is_some() {
             return Err(CallError::InvalidState(call.state));
         }
+        let transport = call.transport.clone();
         let branch = format!("{MAGIC_COOKIE}{}", self.token());
-        let local = self.config.local.clone();
+        let local = self.local_for(&transport);
         let call = self.calls.get_mut(&id).ok_or(CallError::UnknownCall)?;
         let mut refer = call.dialog.request(Method::Refer, &local, &branch);
         refer.headers.push("Refer-To", format!("<{target}>"));
@@ -795,7 +823,10 @@ impl UserAgent {
 
     pub(crate) fn send_bye(&mut self, id: CallId, now: u64) {
         let branch = format!("{MAGIC_COOKIE}{}", self.token());
-        let local = self.config.local.clone();
+        let Some(transport) = self.calls.get(&id).map(|c| c.transport.clone()) else {
+            return;
+        };
+        let local = self.local_for(&transport);
         let Some(call) = self.calls.get_mut(&id) else {
             return;
         };

@@ -314,3 +314,99 @@ fn an_unanswered_refer_fails_and_the_call_stays() {
         Some(sip_proto::call::CallState::Confirmed)
     );
 }
+
+#[test]
+fn a_call_over_tls_names_the_tls_listener_in_contact_and_via() {
+    use sip_proto::Transport;
+    use sip_proto::dialog::LocalAddr;
+    use sip_proto::transaction::Timers;
+    use sip_proto::ua::{UaConfig, UserAgent};
+
+    let mut ua = UserAgent::new(UaConfig {
+        local: LocalAddr {
+            host: "192.0.2.2".into(),
+            port: 5060,
+            transport: Transport::Udp,
+        },
+        timers: Timers::default(),
+        seed: 1,
+    });
+    ua.set_tls_port(5061);
+    let invite = format!(
+        "INVITE sip:demo@192.0.2.2:5061;transport=tls SIP/2.0\r\n\
+         Via: SIP/2.0/TLS 192.0.2.1:40000;branch=z9hG4bK-tls-1\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:caller@192.0.2.1>;tag=a1\r\n\
+         To: <sip:demo@192.0.2.2>\r\n\
+         Call-ID: tls-call@192.0.2.1\r\n\
+         CSeq: 1 INVITE\r\n\
+         Contact: <sip:caller@192.0.2.1:40000;transport=tls>\r\n\
+         Content-Type: application/sdp\r\n\
+         Content-Length: {}\r\n\r\n{OFFER}",
+        OFFER.len()
+    );
+    let source: std::net::SocketAddr = "192.0.2.1:40000".parse().unwrap();
+    let msg = sip_proto::parse(invite.as_bytes()).unwrap();
+    ua.handle_message(msg, source, Transport::Tls, 0);
+    let call = std::iter::from_fn(|| ua.poll_event())
+        .find_map(|e| match e {
+            UaEvent::Incoming(c) => Some(c.call),
+            _ => None,
+        })
+        .expect("the call arrives");
+    ua.ring(call, 1).unwrap();
+    ua.answer(call, media(), 2).unwrap();
+    let sent: Vec<_> = std::iter::from_fn(|| ua.poll_transmit()).collect();
+    let text: Vec<String> = sent
+        .iter()
+        .map(|t| String::from_utf8_lossy(&t.bytes).into_owned())
+        .collect();
+    for status in ["180", "200"] {
+        let response = text
+            .iter()
+            .find(|t| t.starts_with(&format!("SIP/2.0 {status}")))
+            .unwrap_or_else(|| panic!("no {status} in {text:?}"));
+        assert!(
+            response.contains("Contact: <sip:192.0.2.2:5061;transport=tls>"),
+            "{response}"
+        );
+    }
+    assert!(
+        sent.iter()
+            .all(|t| t.transport == Transport::Tls && t.to == source),
+        "everything goes back over the caller's TLS connection"
+    );
+    // Our BYE travels over TLS with a TLS Via.
+    let ack = format!(
+        "ACK sip:192.0.2.2:5061;transport=tls SIP/2.0\r\n\
+         Via: SIP/2.0/TLS 192.0.2.1:40000;branch=z9hG4bK-tls-2\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:caller@192.0.2.1>;tag=a1\r\n\
+         To: <sip:demo@192.0.2.2>;tag={}\r\n\
+         Call-ID: tls-call@192.0.2.1\r\n\
+         CSeq: 1 ACK\r\n\
+         Content-Length: 0\r\n\r\n",
+        text.iter()
+            .find(|t| t.starts_with("SIP/2.0 200"))
+            .and_then(|t| t.split("To: ").nth(1))
+            .and_then(|t| t.split("tag=").nth(1))
+            .map(|t| t.lines().next().unwrap().trim().to_owned())
+            .unwrap()
+    );
+    ua.handle_message(
+        sip_proto::parse(ack.as_bytes()).unwrap(),
+        source,
+        Transport::Tls,
+        3,
+    );
+    assert!(
+        std::iter::from_fn(|| ua.poll_event()).any(|e| matches!(e, UaEvent::Established { .. }))
+    );
+    ua.hangup(call, 4).unwrap();
+    let bye = std::iter::from_fn(|| ua.poll_transmit())
+        .find(|t| t.bytes.starts_with(b"BYE "))
+        .expect("a BYE");
+    assert_eq!(bye.transport, Transport::Tls);
+    let bye = String::from_utf8_lossy(&bye.bytes).into_owned();
+    assert!(bye.contains("Via: SIP/2.0/TLS 192.0.2.2:5061;"), "{bye}");
+}

@@ -44,6 +44,7 @@ fn media(port: u16, codecs: Vec<Codec>) -> LocalMedia {
         telephone_event: true,
         session_id: 1,
         session_version: 1,
+        srtp_key: None,
     }
 }
 

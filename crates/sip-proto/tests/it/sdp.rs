@@ -177,3 +177,112 @@ fn a_connection_line_without_an_address_is_refused() {
     let again = SessionDescription::parse(&parsed.to_bytes()).unwrap();
     assert_eq!(parsed, again);
 }
+
+/// A peer's SDES key and ours (base64 of 30 bytes each).
+const THEIR_KEY: &str = "PS1uQCVeeCFCanVmcjkzMWo3T1lUcWtFTjJtcEhm";
+const OUR_KEY: &str = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+
+fn with_key() -> sip_proto::sdp::LocalMedia {
+    sip_proto::sdp::LocalMedia {
+        srtp_key: Some(OUR_KEY.into()),
+        ..media()
+    }
+}
+
+/// [`BASIC`] as an SRTP offer with the given `a=crypto` lines.
+fn savp(cryptos: &[&str]) -> SessionDescription {
+    let lines: String = cryptos.iter().map(|c| format!("a=crypto:{c}\n")).collect();
+    sdp(&BASIC
+        .replace("RTP/AVP", "RTP/SAVP")
+        .replace("a=sendrecv\n", &format!("a=sendrecv\n{lines}")))
+}
+
+#[test]
+fn an_srtp_offer_is_answered_with_the_first_suite_we_speak_and_our_own_key() {
+    let offer = savp(&[
+        &format!("1 AES_256_CM_HMAC_SHA1_80 inline:{THEIR_KEY}{THEIR_KEY}"),
+        &format!("2 AES_CM_128_HMAC_SHA1_32 inline:{THEIR_KEY}|2^31"),
+        &format!("3 AES_CM_128_HMAC_SHA1_80 inline:{THEIR_KEY}"),
+    ]);
+    let a = answer(&offer, &with_key()).expect("answer");
+    let agreed = a.srtp.clone().expect("SRTP agreed");
+    assert_eq!(agreed.suite, "AES_CM_128_HMAC_SHA1_32");
+    assert_eq!(
+        agreed.remote_key, THEIR_KEY,
+        "the lifetime is not part of the key"
+    );
+    assert_eq!(agreed.local_key, OUR_KEY);
+    let m = &a.sdp.media[0];
+    assert_eq!(m.proto, "RTP/SAVP");
+    assert_eq!(
+        m.other,
+        vec![format!("crypto:2 AES_CM_128_HMAC_SHA1_32 inline:{OUR_KEY}")],
+        "the offer's tag is echoed with our key"
+    );
+    // Our answer reads back as one usable crypto line.
+    let back = SessionDescription::parse(&a.sdp.to_bytes()).unwrap();
+    assert!(back.media[0].cryptos()[0].usable());
+    // Key material stays out of debug output (and so out of logs).
+    let shown = format!("{agreed:?} {:?}", back.media[0].cryptos());
+    assert!(
+        !shown.contains(OUR_KEY) && !shown.contains(THEIR_KEY),
+        "{shown}"
+    );
+}
+
+#[test]
+fn an_srtp_offer_we_cannot_secure_is_refused_never_answered_in_the_clear() {
+    let good = format!("1 AES_CM_128_HMAC_SHA1_80 inline:{THEIR_KEY}");
+    // Without a key of ours.
+    assert_eq!(
+        answer(&savp(&[&good]), &media()),
+        Err(SdpError::NoCommonCrypto)
+    );
+    for bad in [
+        // A suite we do not speak, an MKI, session parameters, a short or non-base64 key,
+        // no key at all.
+        format!("1 F8_128_HMAC_SHA1_80 inline:{THEIR_KEY}"),
+        format!("1 AES_CM_128_HMAC_SHA1_80 inline:{THEIR_KEY}|2^20|1:4"),
+        format!("1 AES_CM_128_HMAC_SHA1_80 inline:{THEIR_KEY} UNENCRYPTED_SRTP"),
+        "1 AES_CM_128_HMAC_SHA1_80 inline:c2hvcnQ=".to_owned(),
+        format!(
+            "1 AES_CM_128_HMAC_SHA1_80 inline:{}",
+            THEIR_KEY.replace('P', "*")
+        ),
+        "1 AES_CM_128_HMAC_SHA1_80".to_owned(),
+    ] {
+        assert_eq!(
+            answer(&savp(&[&bad]), &with_key()),
+            Err(SdpError::NoCommonCrypto),
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        answer(&savp(&[]), &with_key()),
+        Err(SdpError::NoCommonCrypto)
+    );
+}
+
+#[test]
+fn plain_rtp_stays_plain_and_a_secure_alternative_is_preferred() {
+    let a = answer(&sdp(BASIC), &with_key()).expect("answer");
+    assert_eq!(a.srtp, None);
+    assert_eq!(a.sdp.media[0].proto, "RTP/AVP");
+    assert!(a.sdp.media[0].other.is_empty());
+    // An offer of the same audio both ways (plain first): the SRTP stream is taken, the plain
+    // one refused with port 0.
+    let secure = format!("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{THEIR_KEY}\n");
+    let both = format!(
+        "{BASIC}{}{secure}",
+        BASIC[BASIC.find("m=audio").unwrap()..].replace("30000 RTP/AVP", "30002 RTP/SAVP")
+    );
+    let a = answer(&sdp(&both), &with_key()).expect("answer");
+    assert!(a.srtp.is_some());
+    assert_eq!(a.remote, Some(("198.51.100.7".to_owned(), 30002)));
+    assert_eq!(a.sdp.media[0].port, 0);
+    assert_eq!(a.sdp.media[1].proto, "RTP/SAVP");
+    // Without a key of ours the plain stream is answered.
+    let a = answer(&sdp(&both), &media()).expect("answer");
+    assert_eq!(a.srtp, None);
+    assert_eq!(a.remote, Some(("198.51.100.7".to_owned(), 30000)));
+}
