@@ -303,6 +303,7 @@ describe("supervisor view in Chromium", () => {
       allow_premium: false,
       per_range_per_hour: 5,
       max_per_day: 500,
+      max_concurrent: 10,
     });
     // The built-in texts are served beside the tenant's own (read-only), in both languages.
     assert.match(builtin.de, /112/);

@@ -5,6 +5,7 @@
 //! any) cannot make a hotline call an expensive number over and over. Pure: time is passed in.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
@@ -24,6 +25,9 @@ pub struct OutboundPolicy {
     /// Calls placed (call-backs and transfers to numbers) per day, all destinations together:
     /// the spend cap.
     pub max_per_day: u32,
+    /// Call-backs ringing or connected at once: the concurrency cap. A transfer leaves
+    /// Hotline's hands once the trunk takes it, so only the daily cap counts transfers.
+    pub max_concurrent: u32,
 }
 
 impl Default for OutboundPolicy {
@@ -34,6 +38,7 @@ impl Default for OutboundPolicy {
             allow_premium: false,
             per_range_per_hour: 5,
             max_per_day: 500,
+            max_concurrent: 10,
         }
     }
 }
@@ -56,6 +61,9 @@ impl OutboundPolicy {
         }
         if !(1..=100_000).contains(&self.max_per_day) {
             return Some(("outbound.max_per_day", "1 to 100000"));
+        }
+        if !(1..=1000).contains(&self.max_concurrent) {
+            return Some(("outbound.max_concurrent", "1 to 1000"));
         }
         None
     }
@@ -98,6 +106,8 @@ pub enum Refusal {
     Velocity,
     /// The tenant's calls for the day are used up.
     DailyCap,
+    /// As many calls as the tenant may place at once are ringing or connected.
+    Concurrency,
     /// Not a phone number.
     NotANumber,
 }
@@ -111,6 +121,7 @@ impl Refusal {
             Refusal::Short => "short and service numbers cannot be called",
             Refusal::Velocity => "too many calls to that number range in the last hour",
             Refusal::DailyCap => "the calls allowed per day are used up",
+            Refusal::Concurrency => "as many calls as allowed at once are in progress",
             Refusal::NotANumber => "not a phone number",
         }
     }
@@ -241,6 +252,54 @@ pub(crate) fn check_rates(
     velocity.allow_within(&day, policy.max_per_day, DAY_MS, now_ms);
     Ok(())
 }
+/// The calls each tenant has placed that are still ringing or connected.
+#[derive(Debug, Default, Clone)]
+pub struct OutboundCalls {
+    active: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+impl OutboundCalls {
+    /// A slot for one more call of `tenant`, if fewer than `max` are in progress; the slot is
+    /// given back when dropped (the call ended, failed or was never placed).
+    pub fn take(&self, tenant: &str, max: u32) -> Result<OutboundSlot, Refusal> {
+        let mut active = self.active.lock().unwrap_or_else(|e| e.into_inner());
+        let n = active.entry(tenant.to_owned()).or_default();
+        if *n >= max {
+            return Err(Refusal::Concurrency);
+        }
+        *n += 1;
+        Ok(OutboundSlot {
+            calls: self.clone(),
+            tenant: tenant.to_owned(),
+        })
+    }
+
+    /// How many calls of `tenant` are in progress.
+    pub fn in_progress(&self, tenant: &str) -> u32 {
+        let active = self.active.lock().unwrap_or_else(|e| e.into_inner());
+        active.get(tenant).copied().unwrap_or(0)
+    }
+}
+
+/// One placed call counted against its tenant's concurrency cap, until dropped.
+#[derive(Debug)]
+pub struct OutboundSlot {
+    calls: OutboundCalls,
+    tenant: String,
+}
+
+impl Drop for OutboundSlot {
+    fn drop(&mut self) {
+        let mut active = self.calls.active.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = active.get_mut(&self.tenant) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                active.remove(&self.tenant);
+            }
+        }
+    }
+}
+
 /// Ranges tracked at most (the oldest are forgotten first when a flood invents ranges).
 const MAX_RANGES: usize = 10_000;
 
@@ -287,6 +346,24 @@ mod tests {
 
     fn policy() -> OutboundPolicy {
         OutboundPolicy::default()
+    }
+
+    #[test]
+    fn concurrent_calls_are_capped_per_tenant_and_slots_come_back_when_dropped() {
+        let calls = OutboundCalls::default();
+        let a = calls.take("t1", 2).unwrap();
+        let b = calls.take("t1", 2).unwrap();
+        assert_eq!(calls.take("t1", 2).unwrap_err(), Refusal::Concurrency);
+        // Another tenant has its own cap.
+        let other = calls.take("t2", 2).unwrap();
+        assert_eq!(calls.in_progress("t1"), 2);
+        drop(a);
+        assert_eq!(calls.in_progress("t1"), 1);
+        let c = calls.take("t1", 2).unwrap();
+        assert!(calls.take("t1", 2).is_err());
+        drop((b, c, other));
+        assert_eq!(calls.in_progress("t1"), 0);
+        assert_eq!(calls.in_progress("t2"), 0);
     }
 
     #[test]

@@ -50,8 +50,8 @@ pub use destinations::{MAX_DESTINATIONS, normalize_destination};
 pub use error::{AppError, AppResult, FieldError};
 pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
 pub use fraud::{
-    Destination, NumberClass, OutboundPolicy, Refusal as OutboundRefusal,
-    allowed as outbound_allowed, classify as classify_number,
+    Destination, NumberClass, OutboundCalls, OutboundPolicy, OutboundSlot,
+    Refusal as OutboundRefusal, allowed as outbound_allowed, classify as classify_number,
 };
 pub use keys::CreatedApiKey;
 pub use phone_numbers::PhoneNumberSpec;

@@ -180,17 +180,54 @@ impl App {
     }
 
     /// Hands an accepted call-back to the dialer (or, without one, counts it as unanswered).
-    pub(super) async fn dial_call_back(&self, order: CallBackOrder) {
-        match self.contact().dialer.get() {
-            Some(dialer) => dialer.call_back(order),
-            None => {
-                let failed =
-                    Box::pin(self.call_back_failed(order.tenant, order.conversation, order.agent));
-                if let Err(e) = failed.await {
-                    tracing::warn!(conversation = %order.conversation, error = %e, "call-back not put back");
+    /// When the tenant already has as many calls in progress as its outbound policy allows,
+    /// the task goes back to its queue without using up an attempt, and is offered again.
+    pub(super) async fn dial_call_back(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        agent: UserId,
+        number: Redacted<String>,
+        from: String,
+    ) {
+        let Some(dialer) = self.contact().dialer.get() else {
+            let failed = Box::pin(self.call_back_failed(tenant, conversation, agent));
+            if let Err(e) = failed.await {
+                tracing::warn!(%conversation, error = %e, "call-back not put back");
+            }
+            return;
+        };
+        let max = match self.contact_settings_of(tenant).await {
+            Ok(settings) => settings.outbound_policy().max_concurrent,
+            Err(e) => {
+                tracing::warn!(%conversation, error = %e, "outbound policy unreadable; call-back not placed");
+                0
+            }
+        };
+        match self.contact().outbound_calls.take(&tenant.to_string(), max) {
+            Ok(slot) => dialer.call_back(CallBackOrder {
+                tenant,
+                conversation,
+                agent,
+                number,
+                from,
+                slot,
+            }),
+            Err(refusal) => {
+                tracing::warn!(%tenant, %conversation, reason = refusal.reason(), "call-back waits for a free line");
+                let requeued = Box::pin(self.requeue_call_back(tenant, conversation, agent, false));
+                if let Err(e) = requeued.await {
+                    tracing::warn!(%conversation, error = %e, "call-back not put back");
                 }
             }
         }
+    }
+
+    /// Call-backs of `tenant` ringing or connected now.
+    pub fn call_backs_in_progress(&self, tenant: TenantId) -> u32 {
+        self.contact()
+            .outbound_calls
+            .in_progress(&tenant.to_string())
     }
 
     /// The caller answered the call-back: the number is forgotten, and the call connects to
@@ -282,6 +319,19 @@ impl App {
         conversation: ConversationId,
         agent: UserId,
     ) -> AppResult<()> {
+        self.requeue_call_back(tenant, conversation, agent, true)
+            .await
+    }
+
+    /// Puts an accepted call-back task back in its queue; `attempted`: the call was tried (and
+    /// counts towards the attempts, after the last of which the task ends).
+    async fn requeue_call_back(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        agent: UserId,
+        attempted: bool,
+    ) -> AppResult<()> {
         self.with_centre(tenant, |c, now| {
             let Some(id) = c.by_conversation.get(&conversation).cloned() else {
                 return Ok(());
@@ -301,7 +351,9 @@ impl App {
             else {
                 return Ok(());
             };
-            cb.attempts += 1;
+            if attempted {
+                cb.attempts += 1;
+            }
             let give_up = cb.attempts >= MAX_CALL_BACK_ATTEMPTS;
             c.touched.insert(id);
             if give_up {

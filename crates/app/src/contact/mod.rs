@@ -56,6 +56,8 @@ pub(crate) struct ContactRuntime {
     pub(crate) dialer: std::sync::OnceLock<Arc<dyn crate::CallBackDialer>>,
     /// Call-backs per tenant and number range within the hour (toll-fraud velocity).
     pub(crate) velocity: Mutex<crate::fraud::Velocity>,
+    /// Call-backs in progress per tenant (the concurrency cap).
+    pub(crate) outbound_calls: crate::fraud::OutboundCalls,
 }
 
 impl std::fmt::Debug for ContactRuntime {

@@ -204,14 +204,8 @@ impl App {
                         Notice::Other,
                     )
                     .await;
-                self.dial_call_back(crate::CallBackOrder {
-                    tenant,
-                    conversation: *conversation,
-                    agent: *agent,
-                    number: number.clone(),
-                    from: from.clone(),
-                })
-                .await;
+                self.dial_call_back(tenant, *conversation, *agent, number.clone(), from.clone())
+                    .await;
                 noticed
             }
             ConvAction::CallBackAgain {

@@ -6,7 +6,7 @@ use domain::{ConversationId, Redacted, TenantId, UserId};
 /// A call-back to place: ring `number` through the trunk and, once the caller answers, tell
 /// [`crate::App::call_back_answered`] and connect the agent; when the caller does not answer
 /// (busy, refused, no answer in time, unreachable), tell [`crate::App::call_back_failed`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub struct CallBackOrder {
     /// The tenant.
     pub tenant: TenantId,
@@ -18,6 +18,9 @@ pub struct CallBackOrder {
     pub number: Redacted<String>,
     /// The hotline number the caller called, shown as the call-back's caller id.
     pub from: String,
+    /// The call's place under the tenant's concurrency cap: the dialer keeps it until the
+    /// call-back ends (or fails), and dropping it frees the place.
+    pub slot: crate::OutboundSlot,
 }
 
 /// The call shell's side of call-backs.

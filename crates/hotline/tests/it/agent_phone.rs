@@ -303,7 +303,11 @@ async fn register_phone(t: &TestApp, user: &str, password: &str, contact_port: u
 
 /// An agent account with a phone account (through the API), signed in and available:
 /// (client, user id, SIP username).
-async fn agent_with_phone(t: &TestApp, admin: &mut Client, name: &str) -> (Client, String, String) {
+pub(crate) async fn agent_with_phone(
+    t: &TestApp,
+    admin: &mut Client,
+    name: &str,
+) -> (Client, String, String) {
     let (id, otp) = t.create_user(admin, name, "agent").await;
     let (mut agent, _) = t.first_login(name, &otp, ADMIN_PASSWORD).await;
     let username = format!("{name}-phone");

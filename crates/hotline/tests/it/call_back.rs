@@ -217,6 +217,34 @@ async fn a_caller_who_asks_to_be_called_back_is_called_through_the_trunk_and_bri
     .await;
     // Answered, the number is no longer kept.
     assert!(!task_records(&t).await.contains(&CALLER[1..]));
+    assert_eq!(t.app().call_backs_in_progress(tenant(&t)), 1);
+
+    // With one call at a time allowed, another caller's call-back accepted by another agent
+    // meanwhile is not placed: the task goes back to the queue without losing an attempt.
+    set_max_concurrent(&mut admin, 1).await;
+    let (mut sven, _, _) = crate::agent_phone::agent_with_phone(&t, &mut admin, "sven").await;
+    let mut sven_desk = Live::open(&t, &sven, "/api/v1/desk/ws").await.unwrap();
+    sven_desk
+        .until("snapshot", |f| f["type"] == "snapshot")
+        .await;
+    let second = caller_asks_for_a_call_back(&t, &mut sven_desk).await;
+    accept(&mut sven, &second).await;
+    let again = sven_desk
+        .until("the second call-back offered again", |f| {
+            f["type"] == "offer" && f["task"]["id"] == second["id"]
+        })
+        .await;
+    assert_eq!(
+        again["task"]["call_back"],
+        json!({"pending": true, "attempts": 0}),
+        "{again}"
+    );
+    assert_eq!(
+        s.call_backs.load(Ordering::Relaxed),
+        1,
+        "nothing was dialled"
+    );
+    assert_eq!(t.app().call_backs_in_progress(tenant(&t)), 1);
 
     // The agent ends it on the desk: both legs end, the task goes to wrap-up.
     let r = maria
@@ -233,7 +261,34 @@ async fn a_caller_who_asks_to_be_called_back_is_called_through_the_trunk_and_bri
     );
     let c = conversation(&mut admin, &task).await;
     assert_eq!(c["status"], "ended", "{c}");
+    // The ended call-back frees its place under the cap.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while t.app().call_backs_in_progress(tenant(&t)) != 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the ended call-back still counts"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     t.stop().await;
+}
+
+/// Sets the tenant's concurrency cap on the calls it places (an admin's change).
+async fn set_max_concurrent(admin: &mut Client, max: u32) {
+    let mut settings = admin.get("/api/v1/contact-centre/settings").await.body;
+    settings
+        .as_object_mut()
+        .unwrap()
+        .remove("builtin_crisis_text");
+    settings["outbound"]["max_concurrent"] = json!(max);
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/contact-centre/settings",
+            Some(settings),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
