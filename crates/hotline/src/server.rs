@@ -26,6 +26,8 @@ pub struct Running {
     pub https: bool,
     /// The bound SIP address, when the voice channel is on.
     pub sip_addr: Option<SocketAddr>,
+    /// The bound SIP-over-TLS address, when `sip.tls_addr` is set.
+    pub sip_tls_addr: Option<SocketAddr>,
     /// The voice channel's counters, when it is on.
     pub voice_stats: Option<Arc<voice::VoiceStats>>,
     /// What the first start created, if this was the first start.
@@ -272,6 +274,10 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         None
     };
     let sip_addr = sip.as_ref().map(voice::SipServer::local_addr);
+    let sip_tls_addr = sip.as_ref().and_then(voice::SipServer::tls_addr);
+    if let Some(addr) = sip_tls_addr {
+        tracing::info!(%addr, "SIP over TLS listening");
+    }
     let voice_stats = sip.as_ref().map(voice::SipServer::stats);
     if let Some(stats) = voice_stats.clone() {
         metrics.set_extra(move |out| stats.render_prometheus(out));
@@ -313,6 +319,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         http_addr,
         https: scheme == "https",
         sip_addr,
+        sip_tls_addr,
         voice_stats,
         bootstrapped,
         app,
@@ -351,6 +358,21 @@ async fn start_sip(
             .next()
             .context("sip.call_back_trunk resolves to no address")?;
         config.call_back_trunk = Some(resolved);
+    }
+    if let Some(addr) = sip.tls_addr {
+        let tls = crate::tls::load_or_make(settings)?;
+        // The HTTP listener's protocols (h2, http/1.1) mean nothing to SIP peers.
+        let mut server = (*tls.config).clone();
+        server.alpn_protocols.clear();
+        tracing::info!(
+            certificate = %tls.cert_file.display(),
+            fingerprint = %tls.fingerprint,
+            "SIP over TLS"
+        );
+        config.tls = Some(voice::SipTls {
+            addr,
+            acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(server)),
+        });
     }
     if let (Some(user), Some(file)) = (&sip.auth_user, &sip.auth_password_file) {
         config.credentials = Some(sip_proto::auth::Credentials {

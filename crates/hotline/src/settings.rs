@@ -128,6 +128,9 @@ pub struct SipSettings {
     /// The trunk (`host:port`) that takes Hotline's outgoing calls: call-backs to callers who
     /// asked for one. Unset: callers are not offered call-backs.
     pub call_back_trunk: Option<String>,
+    /// Where SIP over TLS listens (trunks and phones; 5061 by convention), with the same
+    /// certificate as HTTPS (`tls_cert_file`, or the self-signed one). Unset: no SIP over TLS.
+    pub tls_addr: Option<SocketAddr>,
 }
 
 impl Default for SipSettings {
@@ -156,6 +159,7 @@ impl Default for SipSettings {
             realm: app::DEFAULT_SIP_REALM.to_owned(),
             agent_ring_secs: 20,
             call_back_trunk: None,
+            tls_addr: None,
         }
     }
 }

@@ -36,6 +36,7 @@ pub(crate) use self::call_back::TrunkDialer;
 pub(crate) use self::link::{CallSignal, DriverContext, UaCommand};
 use self::rtp::{RtpIn, RtpOut};
 use self::script::{Action, CallScript, FRAME_MS, Frame, HangupReason, PromptId, ScriptConfig};
+use self::secure::{SecureMedia, Unprotected};
 use crate::asr::{Grammar, RecognitionStream, Recognizer, VadEvent};
 use crate::tts::{FRAME_SAMPLES, Prompt, SAMPLE_RATE_HZ, Synthesizer};
 
@@ -44,6 +45,7 @@ mod call_back;
 mod link;
 mod rtp;
 pub mod script;
+mod secure;
 pub mod texts;
 
 /// What call drivers need from the rest of the server.
@@ -142,6 +144,8 @@ async fn run(
         telephone_event: true,
         session_id: u64::from(local_port) << 16 | (call.0 & 0xffff),
         session_version: 1,
+        // A caller who offers SRTP gets it, with a key of this call's own.
+        srtp_key: secure::new_key(),
     };
     let _ = ua.send(UaCommand::Answer { call, media, reply });
     let answer = match answered.await {
@@ -279,6 +283,8 @@ struct Driver {
     agent: Option<AgentLeg>,
     /// Where a call-back would go, when the caller may ask for one.
     call_back: Option<CallBackFrom>,
+    /// SRTP on the caller's leg, when the caller offered it.
+    srtp: Option<Box<SecureMedia>>,
 }
 
 impl Driver {
@@ -318,6 +324,7 @@ impl Driver {
             results_rx,
             agent: None,
             call_back,
+            srtp: None,
         };
         if let Some(a) = answer {
             d.apply_answer(&a);
@@ -326,6 +333,26 @@ impl Driver {
     }
 
     fn apply_answer(&mut self, a: &Answer) {
+        let secured = match (&a.srtp, &mut self.srtp) {
+            (None, _) => {
+                self.srtp = None;
+                Ok(())
+            }
+            (Some(agreed), Some(current)) => current.update(agreed),
+            (Some(agreed), None) => SecureMedia::new(agreed).map(|m| {
+                self.ctx.stats.add(&self.ctx.stats.srtp_calls, 1);
+                self.srtp = Some(Box::new(m));
+            }),
+        };
+        if let Err(e) = secured {
+            // Media that cannot be secured as agreed is not sent in the clear: the call ends.
+            tracing::warn!(call = self.call.0, error = %e, "SRTP could not be set up; hanging up");
+            self.srtp = None;
+            self.remote = None;
+            self.script.handle_remote_hangup();
+            let _ = self.ua.send(UaCommand::Hangup(self.call));
+            return;
+        }
         self.out.set_codec(a.codec, a.payload_type);
         self.incoming.set_event_payload_type(a.telephone_event);
         self.script.handle_hold(a.on_hold());
@@ -438,7 +465,7 @@ impl Driver {
                 }
             }
             AgentInput::Signal(Some(CallSignal::Answered(media))) => {
-                leg.answered(media.as_ref());
+                leg.answered(media.as_deref());
                 self.ctx.stats.add(&self.ctx.stats.agent_calls_answered, 1);
                 tracing::info!(call = self.call.0, agent = %leg.agent, "the agent's phone answered; bridged");
                 self.script.handle_agent_answered();
@@ -505,6 +532,7 @@ impl Driver {
             telephone_event: true,
             session_id: u64::from(random_u32()),
             session_version: 1,
+            srtp_key: None,
         };
         let (signals_tx, signals) = mpsc::unbounded_channel();
         let (reply, placed) = oneshot::channel();
@@ -732,6 +760,13 @@ impl Driver {
             return;
         };
         if let Some(packet) = self.out.packet(frame) {
+            let packet = match &mut self.srtp {
+                Some(srtp) => match srtp.protect(&packet) {
+                    Some(p) => p,
+                    None => return,
+                },
+                None => packet,
+            };
             let _ = self.socket.send_to(&packet, remote).await;
         }
     }
@@ -742,6 +777,21 @@ impl Driver {
     }
 
     async fn on_rtp(&mut self, bytes: &[u8], from: SocketAddr) {
+        let plain;
+        let bytes = match &mut self.srtp {
+            None => bytes,
+            Some(srtp) => match srtp.unprotect(bytes) {
+                Unprotected::Rtp(p) => {
+                    plain = p;
+                    &plain[..]
+                }
+                Unprotected::Rtcp => return,
+                Unprotected::Dropped => {
+                    self.ctx.stats.count(&self.ctx.stats.srtp_dropped, 1);
+                    return;
+                }
+            },
+        };
         let Some(received) = self.incoming.receive(bytes) else {
             return;
         };

@@ -1,7 +1,9 @@
 //! The SIP transport: one task owns the sans-IO [`UserAgent`] and feeds it what arrives on the
-//! UDP socket and on TCP connections, the passing of time, and the commands of the call
-//! drivers; it sends what the user agent wants sent and hands each call's events to its
-//! driver (one task per call, see [`crate::call`]).
+//! UDP socket and on TCP and TLS connections ([`streams`]), the passing of time, and the
+//! commands of the call drivers; it sends what the user agent wants sent and hands each call's
+//! events to its driver (one task per call, see [`crate::call`]). SIP over TLS (RFC 3261
+//! §26.2) listens on its own port with the server's certificate; messages to a TLS peer go
+//! over the connection it opened (Hotline opens none itself).
 //!
 //! Before the user agent sees an INVITE, the task decides whether the source may call at all:
 //! sources on the allow list (the trunk's addresses) may; others must answer a digest
@@ -33,11 +35,13 @@ use sip_proto::register::RegistrationConfig;
 use sip_proto::registrar::{RegisterAnswer, RegisterRequest};
 use sip_proto::transaction::Timers;
 use sip_proto::{Message, Transport, UaConfig, UserAgent};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+mod streams;
+
+use self::streams::{TcpEvent, accept_tcp, accept_tls, spawn_tcp_send};
 use crate::call::{CallDeps, CallSignal, DriverContext, UaCommand};
 use crate::registrar::{self, Binding, NonceCheck, Registrar};
 use crate::stats::VoiceStats;
@@ -77,6 +81,25 @@ pub struct VoiceConfig {
     pub agent_ring: Duration,
     /// The trunk that takes Hotline's outgoing calls (call-backs); `None`: no call-backs.
     pub call_back_trunk: Option<SocketAddr>,
+    /// SIP over TLS (RFC 3261 §26.2; port 5061 by convention), when configured.
+    pub tls: Option<SipTls>,
+}
+
+/// Where and with which certificate SIP over TLS is taken.
+#[derive(Clone)]
+pub struct SipTls {
+    /// The TLS listener's address (port 0: any free port).
+    pub addr: SocketAddr,
+    /// The server side of the handshake (the operator's certificate, or the self-signed one).
+    pub acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl std::fmt::Debug for SipTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipTls")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for VoiceConfig {
@@ -87,6 +110,7 @@ impl std::fmt::Debug for VoiceConfig {
             .field("allow_from", &self.allow_from.len())
             .field("credentials", &self.credentials.is_some())
             .field("invites_per_second", &self.invites_per_second)
+            .field("tls", &self.tls)
             .finish_non_exhaustive()
     }
 }
@@ -113,6 +137,7 @@ impl VoiceConfig {
             answer_delay: Duration::from_millis(500),
             agent_ring: Duration::from_secs(20),
             call_back_trunk: None,
+            tls: None,
         }
     }
 }
@@ -121,6 +146,7 @@ impl VoiceConfig {
 #[derive(Debug)]
 pub struct SipServer {
     local_addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     stats: Arc<VoiceStats>,
     shutdown: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
@@ -131,6 +157,14 @@ impl SipServer {
     pub async fn start(config: VoiceConfig, deps: CallDeps) -> std::io::Result<SipServer> {
         let (udp, tcp) = bind_transports(config.sip_addr).await?;
         let local_addr = udp.local_addr()?;
+        let tls = match &config.tls {
+            Some(t) => Some((TcpListener::bind(t.addr).await?, t.acceptor.clone())),
+            None => None,
+        };
+        let tls_addr = match &tls {
+            Some((listener, _)) => Some(listener.local_addr()?),
+            None => None,
+        };
         let host = config.public_host.clone().unwrap_or_else(|| {
             if local_addr.ip().is_unspecified() {
                 "127.0.0.1".to_owned()
@@ -141,18 +175,23 @@ impl SipServer {
         let stats = Arc::new(VoiceStats::default());
         let (shutdown, shutdown_rx) = watch::channel(false);
         let (lookups, lookups_rx) = mpsc::unbounded_channel();
+        let mut ua = UserAgent::new(UaConfig {
+            local: LocalAddr {
+                host: host.clone(),
+                port: local_addr.port(),
+                transport: Transport::Udp,
+            },
+            timers: Timers::default(),
+            seed: config.seed ^ random_u64(),
+        });
+        if let Some(addr) = tls_addr {
+            ua.set_tls_port(addr.port());
+        }
         let shell = Shell {
-            ua: UserAgent::new(UaConfig {
-                local: LocalAddr {
-                    host: host.clone(),
-                    port: local_addr.port(),
-                    transport: Transport::Udp,
-                },
-                timers: Timers::default(),
-                seed: config.seed ^ random_u64(),
-            }),
+            ua,
             udp: Arc::new(udp),
             tcp_conns: HashMap::new(),
+            tls_conns: HashMap::new(),
             calls: HashMap::new(),
             throttle: Throttle::new(config.invites_per_second, config.invite_burst),
             guard: crate::scanner::Guard::default(),
@@ -188,9 +227,10 @@ impl SipServer {
                     trunk,
                 )));
         }
-        let task = tokio::spawn(shell.run(tcp, shutdown_rx, lookups_rx, commands));
+        let task = tokio::spawn(shell.run(tcp, tls, shutdown_rx, lookups_rx, commands));
         Ok(SipServer {
             local_addr,
+            tls_addr,
             stats,
             shutdown,
             task,
@@ -200,6 +240,11 @@ impl SipServer {
     /// The bound address (UDP and TCP).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The SIP-over-TLS listener's address, when TLS is configured.
+    pub fn tls_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// The shell's counters.
@@ -259,6 +304,9 @@ struct Shell {
     ua: UserAgent,
     udp: Arc<UdpSocket>,
     tcp_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    /// Open SIP-over-TLS connections by peer: what goes to a TLS peer goes over its connection
+    /// (Hotline opens none itself).
+    tls_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     calls: HashMap<CallId, mpsc::UnboundedSender<CallSignal>>,
     throttle: Throttle,
     /// Bans of scanners and of sources that keep failing authentication.
@@ -282,13 +330,6 @@ struct Lookup {
     account: Option<app::SipAccount>,
 }
 
-/// What the TCP readers hand to the shell.
-enum TcpEvent {
-    Opened(SocketAddr, mpsc::Sender<Vec<u8>>),
-    Message(Message, SocketAddr),
-    Closed(SocketAddr),
-}
-
 const NONCE_LIFETIME_MS: u64 = 5 * 60 * 1000;
 
 impl Shell {
@@ -299,6 +340,7 @@ impl Shell {
     async fn run(
         mut self,
         tcp: TcpListener,
+        tls: Option<(TcpListener, tokio_rustls::TlsAcceptor)>,
         mut shutdown: watch::Receiver<bool>,
         mut lookups: mpsc::UnboundedReceiver<Lookup>,
         (cmd_tx, mut cmd_rx): (
@@ -307,6 +349,14 @@ impl Shell {
         ),
     ) {
         let (tcp_tx, mut tcp_rx) = mpsc::channel::<TcpEvent>(1024);
+        let accept_secure = tls.map(|(listener, acceptor)| {
+            tokio::spawn(accept_tls(
+                listener,
+                acceptor,
+                tcp_tx.clone(),
+                self.stats.clone(),
+            ))
+        });
         let accept = tokio::spawn(accept_tcp(tcp, tcp_tx));
         if let Some(reg) = self.config.register.clone() {
             let now = self.now();
@@ -325,16 +375,16 @@ impl Shell {
                     Err(e) => tracing::debug!(error = %e, "SIP UDP receive failed"),
                 },
                 Some(ev) = tcp_rx.recv() => match ev {
-                    TcpEvent::Opened(peer, tx) => { self.tcp_conns.insert(peer, tx); }
-                    TcpEvent::Closed(peer) => { self.tcp_conns.remove(&peer); }
-                    TcpEvent::Message(msg, source) => {
+                    TcpEvent::Opened(peer, transport, tx) => { self.conns(&transport).insert(peer, tx); }
+                    TcpEvent::Closed(peer, transport) => { self.conns(&transport).remove(&peer); }
+                    TcpEvent::Message(msg, source, transport) => {
                         let user_agent = msg.headers().get("User-Agent").map(str::to_owned);
                         if !self.admit(source.ip(), user_agent.as_deref()) {
                             continue;
                         }
                         if !opens_a_call(&msg) || self.take_token(source.ip()) {
                             let now = self.now();
-                            self.ua.handle_message(msg, source, Transport::Tcp, now);
+                            self.ua.handle_message(msg, source, transport, now);
                         }
                     }
                 },
@@ -369,6 +419,17 @@ impl Shell {
             }
         }
         accept.abort();
+        if let Some(task) = accept_secure {
+            task.abort();
+        }
+    }
+
+    /// The open connections of a connection-oriented transport.
+    fn conns(&mut self, transport: &Transport) -> &mut HashMap<SocketAddr, mpsc::Sender<Vec<u8>>> {
+        match transport {
+            Transport::Tls => &mut self.tls_conns,
+            _ => &mut self.tcp_conns,
+        }
     }
 
     /// Hands a datagram to the user agent; a new call's INVITE costs a token of its source's
@@ -645,10 +706,12 @@ impl Shell {
                                 Binding {
                                     contact: contact.uri.clone(),
                                     aor: request.aor.clone(),
-                                    destination: registrar::destination(
-                                        &contact.uri,
-                                        request.source,
-                                    ),
+                                    // Over TLS a phone is reached over its own connection.
+                                    destination: if request.transport == Transport::Tls {
+                                        request.source
+                                    } else {
+                                        registrar::destination(&contact.uri, request.source)
+                                    },
                                     transport: request.transport.clone(),
                                     expires_at_ms: now + u64::from(secs) * 1000,
                                 },
@@ -710,6 +773,16 @@ impl Shell {
                         spawn_tcp_send(t.to, t.bytes);
                     }
                 }
+                Transport::Tls => match self.tls_conns.get(&t.to) {
+                    Some(conn) => {
+                        let _ = conn.try_send(t.bytes);
+                    }
+                    // Hotline does not open TLS connections itself (it would need the peer's
+                    // name to verify): a peer that closed its connection gets nothing more.
+                    None => {
+                        tracing::debug!("a SIP message for a closed TLS connection was dropped")
+                    }
+                },
                 _ => {
                     let _ = self.udp.send_to(&t.bytes, t.to).await;
                 }
@@ -722,14 +795,14 @@ impl Shell {
             UaEvent::Incoming(incoming) => return self.incoming(*incoming, cmd_tx),
             UaEvent::Established { call } => (call, CallSignal::Established),
             UaEvent::Cancelled { call } | UaEvent::Hangup { call, .. } => (call, CallSignal::Ended),
-            UaEvent::MediaUpdate { call, answer } => (call, CallSignal::Media(answer)),
+            UaEvent::MediaUpdate { call, answer } => (call, CallSignal::Media(Box::new(answer))),
             UaEvent::Dtmf { call, digit, .. } => (call, CallSignal::Digit(digit)),
             UaEvent::TransferAccepted { call } => (call, CallSignal::TransferAccepted),
             UaEvent::TransferFailed { call, .. } => (call, CallSignal::TransferFailed),
             UaEvent::Transfer { .. } => return,
             UaEvent::Register(request) => return self.register(*request),
             UaEvent::Ringing { call } => (call, CallSignal::Ringing),
-            UaEvent::Answered { call, media } => (call, CallSignal::Answered(media)),
+            UaEvent::Answered { call, media } => (call, CallSignal::Answered(media.map(Box::new))),
             UaEvent::Failed { call, status } => (call, CallSignal::Failed(status)),
             UaEvent::Registered { expires, .. } => {
                 self.stats.add(&self.stats.registrations, 1);
@@ -800,63 +873,4 @@ impl Shell {
 fn opens_a_call(msg: &Message) -> bool {
     matches!(msg, Message::Request(r) if r.method == sip_proto::Method::Invite
         && r.headers.to().is_ok_and(|t| t.tag().is_none()))
-}
-
-async fn accept_tcp(listener: TcpListener, events: mpsc::Sender<TcpEvent>) {
-    loop {
-        let Ok((stream, peer)) = listener.accept().await else {
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        tokio::spawn(serve_tcp(stream, peer, events.clone()));
-    }
-}
-
-async fn serve_tcp(stream: TcpStream, peer: SocketAddr, events: mpsc::Sender<TcpEvent>) {
-    let (mut read, mut write) = stream.into_split();
-    let (out_tx, mut out_rx) = mpsc::channel::<Vec<u8>>(256);
-    if events.send(TcpEvent::Opened(peer, out_tx)).await.is_err() {
-        return;
-    }
-    let writer = tokio::spawn(async move {
-        while let Some(bytes) = out_rx.recv().await {
-            if write.write_all(&bytes).await.is_err() {
-                break;
-            }
-        }
-    });
-    let mut buf: Vec<u8> = Vec::with_capacity(8192);
-    let mut chunk = vec![0u8; 8192];
-    'conn: loop {
-        let n = match read.read(&mut chunk).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => n,
-        };
-        buf.extend_from_slice(&chunk[..n]);
-        loop {
-            match sip_proto::parse_stream(&buf) {
-                Ok(Some((msg, used))) => {
-                    buf.drain(..used);
-                    if events.send(TcpEvent::Message(msg, peer)).await.is_err() {
-                        break 'conn;
-                    }
-                }
-                Ok(None) => break,
-                // A stream that does not frame cannot be resynchronised: close it.
-                Err(_) => break 'conn,
-            }
-        }
-    }
-    writer.abort();
-    let _ = events.send(TcpEvent::Closed(peer)).await;
-}
-
-fn spawn_tcp_send(to: SocketAddr, bytes: Vec<u8>) {
-    tokio::spawn(async move {
-        if let Ok(Ok(mut s)) =
-            tokio::time::timeout(Duration::from_secs(2), TcpStream::connect(to)).await
-        {
-            let _ = s.write_all(&bytes).await;
-        }
-    });
 }

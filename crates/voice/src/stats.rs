@@ -53,6 +53,14 @@ pub struct VoiceStats {
     pub sources_banned: AtomicU64,
     /// Sources banned at the last ban (a gauge).
     pub banned_now: AtomicU64,
+    /// SIP-over-TLS connections that completed their handshake.
+    pub tls_connections: AtomicU64,
+    /// SIP-over-TLS connections whose handshake failed or timed out.
+    pub tls_handshakes_failed: AtomicU64,
+    /// Calls whose media is SRTP (SDES).
+    pub srtp_calls: AtomicU64,
+    /// SRTP packets dropped: authentication failed, replayed, or malformed (per packet).
+    pub srtp_dropped: AtomicU64,
     changes: watch::Sender<()>,
 }
 
@@ -81,6 +89,10 @@ impl Default for VoiceStats {
             scanner_dropped: AtomicU64::new(0),
             sources_banned: AtomicU64::new(0),
             banned_now: AtomicU64::new(0),
+            tls_connections: AtomicU64::new(0),
+            tls_handshakes_failed: AtomicU64::new(0),
+            srtp_calls: AtomicU64::new(0),
+            srtp_dropped: AtomicU64::new(0),
             changes: watch::Sender::new(()),
         }
     }
@@ -109,7 +121,7 @@ impl VoiceStats {
     /// The counters as Prometheus exposition text (`hotline_sip_…`), for `/metrics`.
     pub fn render_prometheus(&self, out: &mut String) {
         use std::fmt::Write;
-        let counters: [(&str, &str, &AtomicU64); 17] = [
+        let counters: [(&str, &str, &AtomicU64); 21] = [
             (
                 "calls_started",
                 "Calls offered to a flow",
@@ -182,6 +194,22 @@ impl VoiceStats {
                 "calls_ended",
                 "Calls whose driver finished",
                 &self.calls_ended,
+            ),
+            (
+                "tls_connections",
+                "SIP-over-TLS connections established",
+                &self.tls_connections,
+            ),
+            (
+                "tls_handshakes_failed",
+                "SIP-over-TLS handshakes that failed or timed out",
+                &self.tls_handshakes_failed,
+            ),
+            ("srtp_calls", "Calls with SRTP media", &self.srtp_calls),
+            (
+                "srtp_dropped",
+                "SRTP packets dropped (authentication, replay, malformed)",
+                &self.srtp_dropped,
             ),
         ];
         for (name, help, value) in counters {

@@ -38,6 +38,24 @@ impl Baresip {
     /// Starts baresip, which dials `uri` at once with `microphone` as its audio source and
     /// quits (hanging up) after `quit_after` seconds.
     fn dial(uri: &str, microphone: &[i16], quit_after: u32) -> Self {
+        // regint=0: no registration, the account only gives the From address.
+        Self::dial_with(
+            uri,
+            microphone,
+            quit_after,
+            "",
+            "<sip:tester@127.0.0.1>;regint=0",
+        )
+    }
+
+    /// [`Baresip::dial`] with more configuration lines and its own account line.
+    fn dial_with(
+        uri: &str,
+        microphone: &[i16],
+        quit_after: u32,
+        extra_config: &str,
+        account: &str,
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mic = dir.path().join("microphone.wav");
         std::fs::write(&mic, wav_bytes(microphone)).unwrap();
@@ -55,18 +73,14 @@ impl Baresip {
              module aufile.so\n\
              module sndfile.so\n\
              module_tmp account.so\n\
-             module_app menu.so\n",
+             module_app menu.so\n\
+             {extra_config}",
             port = crate::voice::free_port(),
             mic = mic.display(),
             dir = dir.path().display(),
         );
         std::fs::write(dir.path().join("config"), config).unwrap();
-        // regint=0: no registration, the account only gives the From address.
-        std::fs::write(
-            dir.path().join("accounts"),
-            "<sip:tester@127.0.0.1>;regint=0\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("accounts"), format!("{account}\n")).unwrap();
         assert!(
             std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
                 .any(|d| d.join("baresip").is_file()),
@@ -395,5 +409,68 @@ async fn in_band_dtmf_from_baresip_branches_the_flow_and_the_server_hangs_up() {
     assert!(
         server_hung_up < Duration::from_secs(25),
         "the server hung up before baresip's own timer ({server_hung_up:?})"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn baresip_calls_over_sip_tls_with_srtp_media_both_ways() {
+    let _turn = crate::support::realtime_turn().await;
+    let app = crate::support::spawn_with(|s| {
+        s.sip.tls_addr = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let running = app.running.as_ref().unwrap();
+    let tls = running.sip_tls_addr.expect("SIP over TLS listens");
+    // The self-signed certificate Hotline made on first start is baresip's trust anchor.
+    let ca = app.data_dir().join("tls").join("cert.pem");
+    assert!(ca.is_file(), "no certificate at {}", ca.display());
+    let uri = format!("sip:demo-en@{tls};transport=tls");
+    // Key 2 as in-band tones: it reaches the flow only if Hotline decrypts and authenticates
+    // baresip's SRTP; baresip hears the prompts only if it decrypts Hotline's.
+    let tone = DigitTone::new(100);
+    let mut mic = ToneGenerator::new();
+    mic.silence(2_000)
+        .digit('2', &tone)
+        .unwrap()
+        .silence(3_000)
+        .digit('3', &tone)
+        .unwrap()
+        .silence(25_000);
+    // srtp-mand: baresip offers RTP/SAVP with SDES keys and refuses to talk in the clear.
+    let mut phone = Baresip::dial_with(
+        &uri,
+        &mic.take(),
+        28,
+        &format!("sip_cafile {}\nmodule srtp.so\n", ca.display()),
+        "<sip:tester@127.0.0.1;transport=tls>;regint=0;mediaenc=srtp-mand",
+    );
+    let c = ended_call(&app).await;
+    let log = phone.log();
+    assert_eq!(c.channel, domain::Channel::Voice);
+    let t = transcript(&app, &c).await;
+    let users: Vec<&str> = t
+        .iter()
+        .filter(|(s, _)| s == "user")
+        .map(|(_, b)| b.as_str())
+        .collect();
+    assert_eq!(
+        users,
+        ["2", "3"],
+        "the keys in baresip's SRTP reached the flow: {t:?}\n{log}"
+    );
+    // The server's BYE reached baresip over its TLS connection.
+    phone.printed("terminated").await;
+    let log = phone.log();
+    let stats = running.voice_stats.as_ref().unwrap();
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(count(&stats.srtp_calls), 1, "{log}");
+    assert!(count(&stats.tls_connections) >= 1, "{log}");
+    assert_eq!(count(&stats.srtp_dropped), 0, "{log}");
+    // baresip decrypted what Hotline sent: it heard the prompts.
+    let levels = frame_levels(&read_wav(&phone.heard()));
+    let loud = levels.iter().filter(|&&l| l > 150.0).count();
+    assert!(
+        loud >= 100,
+        "baresip heard at least 2 s of prompts through SRTP ({loud} loud frames)\n{log}"
     );
 }

@@ -2,7 +2,9 @@
 //! first start (its key readable by the owner only), keeps it across restarts, answers over
 //! TLS with HSTS and refuses plain HTTP on that port; an operator's certificate is served as
 //! given; a client that does not trust the certificate gets no answer; a certificate without
-//! its key, or a key that does not fit, stops the start with a message that says so.
+//! its key, or a key that does not fit, stops the start with a message that says so. SIP over
+//! TLS shares the certificate: it answers a client that trusts it, and drops plain text; sslscan
+//! finds only TLS 1.2 and 1.3 with strong ciphers on both listeners.
 
 use std::sync::Arc;
 
@@ -185,20 +187,41 @@ fn attr<'a>(element: &'a str, name: &str) -> Option<&'a str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sslscan_finds_only_tls_1_2_and_1_3_with_strong_ciphers() {
     let dir = tempfile::tempdir().unwrap();
-    let s = settings(dir.path(), |s| s.https = HttpsMode::On);
+    let s = settings(dir.path(), |s| {
+        s.https = HttpsMode::On;
+        s.sip.enabled = true;
+        s.sip.addr = "127.0.0.1:0".parse().unwrap();
+        s.sip.rtp_ports = "0".into();
+        s.sip.tls_addr = Some("127.0.0.1:0".parse().unwrap());
+    });
     let running = start(&s).await.unwrap();
-    let target = running.http_addr.to_string();
-    let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("sslscan")
-            .args(["--no-colour", "--xml=-", &target])
-            .output()
-            .expect("sslscan runs (Debian package sslscan; scripts/test installs it)")
-    })
-    .await
-    .unwrap();
+    let https = running.http_addr.to_string();
+    let sip = running.sip_tls_addr.unwrap().to_string();
+    // The web listener and the SIP-over-TLS listener, which share the certificate and the
+    // protocol versions.
+    let scans = tokio::task::spawn_blocking(move || [sslscan(&https), sslscan(&sip)])
+        .await
+        .unwrap();
     running.stop().await.unwrap();
+    for (target, xml) in scans {
+        only_strong_tls(&target, &xml);
+    }
+}
+
+/// sslscan's XML report on `target`.
+fn sslscan(target: &str) -> (String, String) {
+    let output = std::process::Command::new("sslscan")
+        .args(["--no-colour", "--xml=-", target])
+        .output()
+        .expect("sslscan runs (Debian package sslscan; scripts/test installs it)");
     let xml = String::from_utf8_lossy(&output.stdout).to_string();
-    assert!(output.status.success(), "{xml}");
+    assert!(output.status.success(), "{target}: {xml}");
+    (target.to_owned(), xml)
+}
+
+/// Only TLS 1.2 and 1.3, strong or acceptable ciphers of ≥ 128 bits, no Heartbleed, no
+/// insecure renegotiation.
+fn only_strong_tls(target: &str, xml: &str) {
     let elements: Vec<&str> = xml.lines().map(str::trim).collect();
     let protocols: Vec<(String, &str)> = elements
         .iter()
@@ -214,33 +237,33 @@ async fn sslscan_finds_only_tls_1_2_and_1_3_with_strong_ciphers() {
             )
         })
         .collect();
-    assert_eq!(protocols.len(), 6, "{xml}");
+    assert_eq!(protocols.len(), 6, "{target}: {xml}");
     for (protocol, enabled) in &protocols {
         let wanted = if matches!(protocol.as_str(), "tls 1.2" | "tls 1.3") {
             "1"
         } else {
             "0"
         };
-        assert_eq!(*enabled, wanted, "{protocol}: {xml}");
+        assert_eq!(*enabled, wanted, "{target} {protocol}: {xml}");
     }
     let ciphers: Vec<&&str> = elements
         .iter()
         .filter(|l| l.starts_with("<cipher "))
         .collect();
-    assert!(!ciphers.is_empty(), "{xml}");
+    assert!(!ciphers.is_empty(), "{target}: {xml}");
     for c in ciphers {
         let strength = attr(c, "strength").unwrap();
         assert!(
             matches!(strength, "strong" | "acceptable"),
-            "a weak cipher: {c}"
+            "{target}: a weak cipher: {c}"
         );
         assert!(
             attr(c, "bits").unwrap().parse::<u32>().unwrap() >= 128,
-            "{c}"
+            "{target}: {c}"
         );
     }
     for l in elements.iter().filter(|l| l.starts_with("<heartbleed ")) {
-        assert_eq!(attr(l, "vulnerable"), Some("0"), "{l}");
+        assert_eq!(attr(l, "vulnerable"), Some("0"), "{target}: {l}");
     }
     let renegotiation = elements
         .iter()
@@ -248,6 +271,86 @@ async fn sslscan_finds_only_tls_1_2_and_1_3_with_strong_ciphers() {
         .unwrap();
     assert!(
         attr(renegotiation, "supported") == Some("0") || attr(renegotiation, "secure") == Some("1"),
-        "insecure renegotiation: {renegotiation}"
+        "{target}: insecure renegotiation: {renegotiation}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sip_over_tls_answers_a_trusting_client_and_drops_plain_text() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = tempfile::tempdir().unwrap();
+    let s = settings(dir.path(), |s| {
+        s.sip.enabled = true;
+        s.sip.addr = "127.0.0.1:0".parse().unwrap();
+        s.sip.rtp_ports = "0".into();
+        s.sip.tls_addr = Some("127.0.0.1:0".parse().unwrap());
+    });
+    let running = start(&s).await.unwrap();
+    let tls_addr = running.sip_tls_addr.expect("SIP over TLS listens");
+    let stats = running.voice_stats.clone().unwrap();
+    let count = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+
+    // Plain SIP on the TLS port: no answer, the connection is closed, the failure counted.
+    let mut plain = tokio::net::TcpStream::connect(tls_addr).await.unwrap();
+    plain
+        .write_all(b"OPTIONS sip:hotline@127.0.0.1 SIP/2.0\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        plain.read_to_end(&mut buf),
+    )
+    .await
+    .expect("the server closes a connection that is not TLS");
+    assert!(read.is_err() || !String::from_utf8_lossy(&buf).contains("SIP/2.0 200"));
+
+    // A client that trusts the certificate Hotline made gets SIP answers over TLS.
+    let pem = std::fs::read(dir.path().join("tls").join("cert.pem")).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    use rustls::pki_types::pem::PemObject;
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(&pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(tls_addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = connector.connect(name, tcp).await.expect("TLS handshake");
+    let local = tls.get_ref().0.local_addr().unwrap();
+    let options = format!(
+        "OPTIONS sip:hotline@{tls_addr};transport=tls SIP/2.0\r\n\
+         Via: SIP/2.0/TLS {local};branch=z9hG4bK-options-1\r\n\
+         Max-Forwards: 70\r\n\
+         From: <sip:probe@127.0.0.1>;tag=p1\r\n\
+         To: <sip:hotline@127.0.0.1>\r\n\
+         Call-ID: options-over-tls@127.0.0.1\r\n\
+         CSeq: 1 OPTIONS\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    tls.write_all(options.as_bytes()).await.unwrap();
+    tls.flush().await.unwrap();
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 2048];
+    while !String::from_utf8_lossy(&answer).contains("\r\n\r\n") {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), tls.read(&mut chunk))
+            .await
+            .expect("an answer over TLS")
+            .unwrap();
+        assert!(n > 0, "closed without an answer");
+        answer.extend_from_slice(&chunk[..n]);
+    }
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    assert!(answer.starts_with("SIP/2.0 200"), "{answer}");
+    assert!(answer.contains("Via: SIP/2.0/TLS"), "{answer}");
+    assert_eq!(count(&stats.tls_connections), 1);
+    assert_eq!(count(&stats.tls_handshakes_failed), 1);
+    running.stop().await.unwrap();
 }

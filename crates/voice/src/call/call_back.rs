@@ -68,7 +68,8 @@ impl CallBackDialer for TrunkDialer {
 }
 
 /// Places one call-back and, once answered, drives it to its end. False when the caller did
-/// not answer (or the call could not be placed).
+/// not answer (or the call could not be placed). `order` holds the call's place under the
+/// tenant's concurrency cap until this returns: the call has ended by then.
 async fn place(
     ctx: &Arc<DriverContext>,
     ua: &mpsc::UnboundedSender<UaCommand>,
@@ -94,6 +95,7 @@ async fn place(
         telephone_event: true,
         session_id: u64::from(random_u32()),
         session_version: 1,
+        srtp_key: None,
     };
     let (signals_tx, mut signals) = mpsc::unbounded_channel();
     let (reply, placed) = oneshot::channel();
@@ -120,7 +122,7 @@ async fn place(
     let answer = loop {
         tokio::select! {
             s = signals.recv() => match s {
-                Some(CallSignal::Answered(answer)) => break answer,
+                Some(CallSignal::Answered(answer)) => break answer.map(|a| *a),
                 Some(CallSignal::Failed(status)) => {
                     tracing::info!(call = call.0, %conversation, status, "call-back not answered");
                     let _ = ua.send(UaCommand::Done(call));

@@ -31,12 +31,12 @@ pub(crate) enum CallSignal {
     /// The agent's phone rings.
     Ringing,
     /// The agent's phone answered, with the media its answer agreed (`None`: not understood).
-    Answered(Option<Answer>),
+    Answered(Option<Box<Answer>>),
     /// The agent's phone refused (busy, declined: the status), did not answer in time (408) or could not be
     /// reached (503).
     Failed(u16),
     /// A re-INVITE changed the media (hold, resume, new address).
-    Media(Answer),
+    Media(Box<Answer>),
     /// A digit by SIP INFO.
     Digit(char),
     TransferAccepted,
