@@ -46,7 +46,11 @@ fuzz_target!(|data: &[u8]| {
         });
         assert_eq!(parsed, answer.sdp, "answer SDP round trip changed it");
         // SRTP agreed exactly when our answer says RTP/SAVP, with our key on a usable line.
-        let ours = parsed.media.iter().find(|m| m.port != 0).expect("an answered stream");
+        let ours = parsed
+            .media
+            .iter()
+            .find(|m| m.port != 0)
+            .expect("an answered stream");
         match &answer.srtp {
             Some(agreed) => {
                 assert_eq!(ours.proto, "RTP/SAVP");
