@@ -61,6 +61,7 @@ impl From<AuditEntry> for AuditEntryDto {
 
 /// Paging through the log, newest first.
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
     /// Only entries older than this sequence number.

@@ -430,6 +430,7 @@ pub(crate) struct KpiList {
 }
 
 #[derive(Deserialize, ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct KpiQuery {
     /// One queue; all when absent.

@@ -139,6 +139,32 @@ async fn the_openapi_document_lists_every_route() {
         );
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
+    // Parameters are where they are documented: a path parameter appears in its path (the
+    // audit log's and the KPIs' query parameters were once documented as required path
+    // parameters, so clients and scanners built from the document could not page).
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                let name = param["name"].as_str().unwrap();
+                let inside = path.contains(&format!("{{{name}}}"));
+                assert_eq!(
+                    param["in"] == "path",
+                    inside,
+                    "{method} {path}: parameter {name} is documented in {}",
+                    param["in"]
+                );
+            }
+        }
+    }
+    let audit = &paths["/api/v1/audit"]["get"]["parameters"];
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "limit" && p["in"] == "query" && p["required"] != true),
+        "{audit}"
+    );
     t.stop().await;
 }
 
