@@ -361,7 +361,7 @@ async fn start_sip(
     }
     if let Some(addr) = sip.tls_addr {
         let tls = crate::tls::load_or_make(settings)?;
-        // The HTTP listener's protocols (h2, http/1.1) mean nothing to SIP peers.
+        // The HTTP listener's protocol (http/1.1) means nothing to SIP peers.
         let mut server = (*tls.config).clone();
         server.alpn_protocols.clear();
         tracing::info!(

@@ -81,7 +81,9 @@ pub fn load_or_make(settings: &Settings) -> anyhow::Result<TlsSetup> {
             cert_file.display()
         )
     })?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    // HTTP/1.1 only: the server speaks no HTTP/2 (axum without its `http2` feature), so
+    // offering `h2` would send browsers into a protocol nobody answers.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsSetup {
         config: Arc::new(config),
         fingerprint,

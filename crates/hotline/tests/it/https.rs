@@ -41,6 +41,45 @@ fn trusting(cert_pem: &[u8]) -> reqwest::Client {
         .unwrap()
 }
 
+/// A GET over TLS from a client that offers `h2` and `http/1.1` (as browsers do), trusting
+/// `cert_pem`; the server's answer as text. Fails when the server picks `h2`.
+async fn browser_like_get(cert_pem: &[u8], addr: std::net::SocketAddr, path: &str) -> String {
+    use rustls::pki_types::pem::PemObject;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_slice_iter(cert_pem) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut tls = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(name, tcp)
+        .await
+        .expect("TLS handshake");
+    assert_eq!(
+        tls.get_ref().1.alpn_protocol(),
+        Some(&b"http/1.1"[..]),
+        "the server agreed to a protocol it does not speak"
+    );
+    let request = format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+    tls.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tls.read_to_end(&mut answer),
+    )
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_self_signed_certificate_is_made_once_and_served_with_hsts() {
     let dir = tempfile::tempdir().unwrap();
@@ -68,6 +107,10 @@ async fn a_self_signed_certificate_is_made_once_and_served_with_hsts() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    // A browser offers HTTP/2 first: the server must pick what it speaks (HTTP/1.1) and
+    // answer in it. It once offered h2 without speaking it, and every browser failed.
+    let answer = browser_like_get(&cert, running.http_addr, "/healthz").await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     // The name in the certificate works as well as the address.
     let port = running.http_addr.port();
     let r = trusting(&cert)
