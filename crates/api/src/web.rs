@@ -1,6 +1,7 @@
 //! The web UI: the files Vite built into `web/dist`, embedded in the binary at compile time.
-//! Any path outside `/api` that is not a file gets `index.html`, so client-side routes work
-//! on reload.
+//! A path outside `/api` that is not a file gets `index.html` when it can be a client-side
+//! route (so they work on reload): letters, digits, `-`, `_` and `/` only, not under
+//! `/assets/`. Anything else — `widget.bak`, `.env`, `login~` — is a 404, never the page.
 
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -39,6 +40,9 @@ pub(crate) async fn serve(uri: Uri) -> Response {
         )
             .into_response();
     }
+    if !client_route(path) {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     match Assets::get("index.html") {
         Some(index) => (
             [
@@ -54,5 +58,39 @@ pub(crate) async fn serve(uri: Uri) -> Response {
             "The web UI was not built into this binary. Run `npm ci && npm run build` in web/ and rebuild.",
         )
             .into_response(),
+    }
+}
+
+/// Whether `path` (without its leading slash) may be a route of the single-page app: not
+/// under `assets/`, and only the characters the app's routes use (`users`, `api-keys`,
+/// ids); file names, editor backups and dot-files are not routes.
+fn client_route(path: &str) -> bool {
+    !path.starts_with("assets/")
+        && path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'/'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_route;
+
+    #[test]
+    fn only_extensionless_paths_outside_assets_are_client_routes() {
+        for route in ["", "users", "audit", "flows/abc-123/edit", "account"] {
+            assert!(client_route(route), "{route}");
+        }
+        for file in [
+            "widget.bak",
+            ".env",
+            "assets/missing",
+            "assets/index-0.js",
+            "users/.git",
+            "backup.sql",
+            "login~",
+            "%2e%2e/etc/passwd",
+        ] {
+            assert!(!client_route(file), "{file}");
+        }
     }
 }
