@@ -77,6 +77,9 @@ struct AtomIndex {
     number: Option<AtomId>,
     many: Option<AtomId>,
     longest_prefix: usize,
+    /// The most characters a word may have and still be within the edit budget of an atom
+    /// matched with edits (its length plus its budget): longer words skip the edit search.
+    longest_fuzzy: usize,
 }
 
 impl AtomIndex {
@@ -93,6 +96,9 @@ impl AtomIndex {
                     for variant in deletion_variants(&chars, *max_edits) {
                         self.deletions.entry(variant).or_default().push(id);
                     }
+                    self.longest_fuzzy = self
+                        .longest_fuzzy
+                        .max(chars.len() + usize::from(*max_edits));
                     self.fuzzy.insert(id, (chars, *max_edits));
                 }
             }
@@ -105,6 +111,13 @@ impl AtomIndex {
         }
         self.ids.insert(atom, id);
         id
+    }
+
+    /// Whether a word of `n` characters is searched for atoms within their edit budget. A
+    /// word more than an atom's budget longer than the atom cannot be within it; without
+    /// this bound, one long word (a chat message of 2,000 letters) cost O(n³) in `lookup`.
+    fn edit_search(&self, n: usize) -> bool {
+        n + 1 >= ONE_EDIT_FROM && n <= self.longest_fuzzy && !self.fuzzy.is_empty()
     }
 
     /// The atoms `word` matches, sorted and without repetitions.
@@ -128,19 +141,15 @@ impl AtomIndex {
             }
         }
         let n = word.chars().count();
-        if n + 1 >= ONE_EDIT_FROM && !self.fuzzy.is_empty() {
-            let chars: Vec<char> = word.chars().collect();
+        if self.edit_search(n) {
             let depth = if n + 2 >= TWO_EDITS_FROM { 2 } else { 1 };
-            let verify = |variant: &str, out: &mut Vec<AtomId>| {
-                for &id in self.deletions.get(variant).into_iter().flatten() {
-                    if let Some((text, max)) = self.fuzzy.get(&id)
-                        && edit_distance(&chars, text, *max as usize) <= *max as usize
-                    {
-                        out.push(id);
-                    }
-                }
+            // Candidates first: many deletion variants lead to the same atom, whose edit
+            // distance is then computed once, not once per variant.
+            let mut candidates: Vec<AtomId> = Vec::new();
+            let mut collect = |variant: &str| {
+                candidates.extend(self.deletions.get(variant).into_iter().flatten());
             };
-            verify(word, out);
+            collect(word);
             // Every string one or two deletions away, built in one reused buffer.
             let mut buf = String::with_capacity(word.len());
             for (i, ci) in word.char_indices() {
@@ -148,7 +157,7 @@ impl AtomIndex {
                 buf.clear();
                 buf.push_str(&word[..i]);
                 buf.push_str(&word[rest..]);
-                verify(&buf, out);
+                collect(&buf);
                 if depth == 2 {
                     for (k, ck) in word[rest..].char_indices() {
                         let at = rest + k;
@@ -156,8 +165,18 @@ impl AtomIndex {
                         buf.push_str(&word[..i]);
                         buf.push_str(&word[rest..at]);
                         buf.push_str(&word[at + ck.len_utf8()..]);
-                        verify(&buf, out);
+                        collect(&buf);
                     }
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            let chars: Vec<char> = word.chars().collect();
+            for id in candidates {
+                if let Some((text, max)) = self.fuzzy.get(&id)
+                    && edit_distance(&chars, text, *max as usize) <= *max as usize
+                {
+                    out.push(id);
                 }
             }
         }
@@ -798,6 +817,22 @@ mod tests {
 
     fn chars(s: &str) -> Vec<char> {
         s.chars().collect()
+    }
+
+    #[test]
+    fn long_words_skip_the_edit_search_but_typos_within_budget_still_match() {
+        let lexicon = Lexicon::from_terms(&["umbringen".to_owned()]);
+        let index = &lexicon.atoms;
+        let longest = index.longest_fuzzy;
+        assert!(longest >= "umbringen".len(), "{longest}");
+        assert!(index.edit_search(longest));
+        assert!(!index.edit_search(longest + 1));
+        assert!(!index.edit_search(5_000));
+        let mut out = Vec::new();
+        index.lookup("umbrigen", &mut out);
+        assert!(!out.is_empty(), "a typo within the budget matches");
+        index.lookup(&"u".repeat(5_000), &mut out);
+        assert!(out.is_empty());
     }
 
     #[test]
