@@ -191,6 +191,8 @@ pub(crate) struct Call {
     pub(crate) transport: Transport,
     pub(crate) offer: Option<SessionDescription>,
     pub(crate) local_media: Option<LocalMedia>,
+    /// The media were answered with SRTP: a re-INVITE may not take it away.
+    pub(crate) secured: bool,
     pub(crate) pending: Option<Pending2xx>,
     pub(crate) bye_tx: Option<TransactionId>,
     /// Our REFER in flight.

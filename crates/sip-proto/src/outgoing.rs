@@ -105,6 +105,7 @@ impl UserAgent {
                 transport: call.transport,
                 offer: None,
                 local_media: Some(call.media),
+                secured: false,
                 pending: None,
                 bye_tx: None,
                 refer_tx: None,

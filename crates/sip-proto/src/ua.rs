@@ -454,6 +454,7 @@ impl UserAgent {
             transport,
             offer: offer.clone(),
             local_media: None,
+            secured: false,
             pending: None,
             bye_tx: None,
             refer_tx: None,
@@ -535,6 +536,12 @@ impl UserAgent {
         let Some(mut local) = call.local_media.clone() else {
             return self.reply(tx, 488, now, &[]);
         };
+        // Media secured with SRTP stay secured: a re-INVITE that would end in plain RTP (an
+        // offer without SRTP, or none, which we would answer with our plain offer) gets 488.
+        let secured = call.secured;
+        if secured && req.body.is_empty() {
+            return self.reply(tx, 488, now, &[]);
+        }
         local.session_version += 1;
         call.local_media = Some(local.clone());
         let (body, answer) = if req.body.is_empty() {
@@ -547,6 +554,7 @@ impl UserAgent {
                 .map_err(|_| 400)
                 .and_then(|o| sdp::answer(&o, &local).map_err(|_| 488))
             {
+                Ok(a) if secured && a.srtp.is_none() => return self.reply(tx, 488, now, &[]),
                 Ok(a) => (a.sdp.to_bytes(), Some(a)),
                 Err(status) => return self.reply(tx, status, now, &[]),
             }
@@ -731,6 +739,7 @@ impl UserAgent {
             ),
         };
         call.local_media = Some(local);
+        call.secured = answer.as_ref().is_some_and(|a| a.srtp.is_some());
         call.state = CallState::Answered;
         let req = self
             .endpoint

@@ -410,3 +410,45 @@ fn a_call_over_tls_names_the_tls_listener_in_contact_and_via() {
     let bye = String::from_utf8_lossy(&bye.bytes).into_owned();
     assert!(bye.contains("Via: SIP/2.0/TLS 192.0.2.2:5061;"), "{bye}");
 }
+
+#[test]
+fn a_call_answered_with_srtp_refuses_a_reinvite_that_would_drop_it() {
+    let key = "PS1uQCVeeCFCanVmcjkzMWo3T1lUcWtFTjJtcEhm";
+    let secure = OFFER.replace("RTP/AVP", "RTP/SAVP").replace(
+        "a=ptime:20\r\n",
+        &format!("a=ptime:20\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{key}\r\n"),
+    );
+    let mut p = Pair::new();
+    p.uac.invite_with(&secure, 0);
+    assert!(p.run_until(5_000, |p| p.incoming().is_some()));
+    let call = p.incoming().expect("incoming");
+    let now = p.now;
+    let local = sip_proto::sdp::LocalMedia {
+        srtp_key: Some("WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz".into()),
+        ..media()
+    };
+    let answer = p
+        .uas
+        .answer(call, local, now)
+        .expect("answer")
+        .expect("an answer");
+    assert!(answer.srtp.is_some());
+    p.run(1_000);
+    // Plain RTP offered, or no offer at all (we would offer plain RTP): 488, media unchanged.
+    for body in [Some(("application/sdp", OFFER)), None] {
+        let now = p.now;
+        p.uac.in_dialog(Method::Invite, body, now);
+        p.run(2_000);
+    }
+    assert_eq!(p.uac.count(488, &Method::Invite), 2);
+    assert!(!p.has_event(|e| matches!(e, UaEvent::MediaUpdate { .. })));
+    // SRTP again (on hold, say) is fine.
+    let hold = secure.replace("a=ptime:20\r\n", "a=ptime:20\r\na=sendonly\r\n");
+    let now = p.now;
+    p.uac
+        .in_dialog(Method::Invite, Some(("application/sdp", &hold)), now);
+    p.run(2_000);
+    assert!(p.has_event(
+        |e| matches!(e, UaEvent::MediaUpdate { answer, .. } if answer.srtp.is_some() && answer.on_hold())
+    ));
+}

@@ -140,9 +140,14 @@ impl Uac {
     }
 
     pub(crate) fn invite(&mut self, now: u64) {
+        self.invite_with(OFFER, now);
+    }
+
+    /// An INVITE with `offer` as its SDP.
+    pub(crate) fn invite_with(&mut self, offer: &str, now: u64) {
         let mut req = self.request(Method::Invite, "call-1@192.0.2.1");
         req.headers.push("Content-Type", "application/sdp");
-        req.body = OFFER.as_bytes().to_vec();
+        req.body = offer.as_bytes().to_vec();
         self.invite = Some(req.clone());
         self.invite_tx = Some(self.send(req, now));
     }
