@@ -27,7 +27,7 @@ use crate::support::{ADMIN_PASSWORD, Client, TestApp, spawn_app};
 use crate::voice::{free_media_port, free_port, scenario};
 
 /// Without spaces: sipp's authentication keyword splits at them.
-const PHONE_PASSWORD: &str = "a-long-phone-password-for-tests";
+pub(crate) const PHONE_PASSWORD: &str = "a-long-phone-password-for-tests";
 /// What the caller's RTP carries (µ-law), and what the agent's does: each side can tell the
 /// other's audio from prompts and hold music, byte for byte (G.711 round-trips exactly).
 pub(crate) const CALLER_VOICE: u8 = 0x33;
@@ -333,7 +333,7 @@ pub(crate) async fn agent_with_phone(
 
 /// A caller of demo-en whose media goes to the test's socket; presses 0 once Hotline's audio
 /// arrives, and is offered to the agent. Returns the caller's sipp, its RTP peer and the task.
-async fn caller_for_a_person(
+pub(crate) async fn caller_for_a_person(
     t: &TestApp,
     desk: &mut Live,
     scenario_name: &str,

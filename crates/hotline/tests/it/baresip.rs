@@ -20,6 +20,7 @@ use tokio::sync::watch;
 
 use crate::calls::{ended_call, sip_addr, transcript};
 use crate::support::spawn_app;
+use serde_json::json;
 
 /// No baresip run outlives this.
 const HARD_LIMIT: Duration = Duration::from_secs(30);
@@ -51,6 +52,18 @@ impl Baresip {
     /// [`Baresip::dial`] with more configuration lines and its own account line.
     fn dial_with(
         uri: &str,
+        microphone: &[i16],
+        quit_after: u32,
+        extra_config: &str,
+        account: &str,
+    ) -> Self {
+        Self::launch(Some(uri), microphone, quit_after, extra_config, account)
+    }
+
+    /// Starts baresip with its own config and account, dialling `uri` if given (otherwise it
+    /// only registers, as its account says, and waits for calls).
+    fn launch(
+        uri: Option<&str>,
         microphone: &[i16],
         quit_after: u32,
         extra_config: &str,
@@ -92,7 +105,10 @@ impl Baresip {
         let mut child = Command::new("stdbuf")
             .args(["-o0", "-e0", "baresip", "-f"])
             .arg(dir.path())
-            .args(["-e", &format!("/dial {uri}")])
+            .args(
+                uri.map(|uri| vec!["-e".to_owned(), format!("/dial {uri}")])
+                    .unwrap_or_default(),
+            )
             .args(["-t", &quit_after.to_string()])
             .current_dir(dir.path())
             .stdin(Stdio::null())
@@ -473,4 +489,68 @@ async fn baresip_calls_over_sip_tls_with_srtp_media_both_ways() {
         loud >= 100,
         "baresip heard at least 2 s of prompts through SRTP ({loud} loud frames)\n{log}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agents_baresip_registered_over_tls_is_rung_over_its_connection() {
+    use crate::agent_phone::{PHONE_PASSWORD, accept, agent_with_phone, caller_for_a_person};
+    use std::sync::atomic::Ordering;
+
+    let _turn = crate::support::realtime_turn().await;
+    let t = crate::support::spawn_with(|s| {
+        s.sip.tls_addr = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let running = t.running.as_ref().unwrap();
+    let tls = running.sip_tls_addr.expect("SIP over TLS listens");
+    let ca = t.data_dir().join("tls").join("cert.pem");
+    let (mut admin, _) = t.admin().await;
+    let (mut maria, _, username) = agent_with_phone(&t, &mut admin, "maria").await;
+    // The agent's softphone registers over TLS (digest, the agent's SIP password) and answers
+    // by itself. It listens nowhere Hotline could reach it but on the connection it opened.
+    let mut phone = Baresip::launch(
+        None,
+        &silence(25_000),
+        25,
+        &format!("sip_cafile {}\n", ca.display()),
+        &format!(
+            "<sip:{username}@{tls};transport=tls>;auth_pass={PHONE_PASSWORD};regint=600;answermode=auto"
+        ),
+    );
+    let stats = running.voice_stats.clone().unwrap();
+    let mut changes = stats.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while stats.phone_registrations.load(Ordering::Relaxed) == 0 {
+        tokio::time::timeout_at(deadline, changes.changed())
+            .await
+            .unwrap_or_else(|_| panic!("the phone never registered\n{}", phone.log()))
+            .unwrap();
+    }
+    assert!(stats.tls_connections.load(Ordering::Relaxed) >= 1);
+
+    let mut desk = crate::contact_centre::Live::open(&t, &maria, "/api/v1/desk/ws")
+        .await
+        .unwrap();
+    desk.until("snapshot", |f| f["type"] == "snapshot").await;
+    let (caller, _caller_peer, task) =
+        caller_for_a_person(&t, &mut desk, "caller_waits_for_an_agent.xml", 0).await;
+    accept(&mut maria, &task).await;
+    phone.printed("Call established").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while stats.agent_calls_answered.load(Ordering::Relaxed) == 0 {
+        tokio::time::timeout_at(deadline, changes.changed())
+            .await
+            .unwrap_or_else(|_| panic!("Hotline never saw the phone answer\n{}", phone.log()))
+            .unwrap();
+    }
+    // The agent ends it on the desk: both legs end, the phone's over its TLS connection.
+    let id = task["id"].as_str().unwrap();
+    let r = maria
+        .post(&format!("/api/v1/tasks/{id}/end"), json!({}))
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    let (ok, log) = caller.finish().await;
+    assert!(ok, "the caller's call did not end as it should: {log}");
+    phone.printed("terminated").await;
+    t.stop().await;
 }
