@@ -54,6 +54,7 @@ fn registration() -> RegistrationConfig {
         },
         expires: 60,
         server: peers()[0],
+        transport: sip_proto::Transport::Udp,
     }
 }
 

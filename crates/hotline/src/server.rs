@@ -351,12 +351,22 @@ async fn start_sip(
     config.answer_delay = Duration::from_millis(sip.answer_delay_ms.min(10_000));
     config.realm.clone_from(&sip.realm);
     config.agent_ring = Duration::from_secs(sip.agent_ring_secs.clamp(1, 300));
+    // With sip.trunk_tls, the trunk and the provider are reached by TLS and must show a
+    // certificate for the host named here.
+    let mut tls_peers = std::collections::HashMap::new();
+    let mut tls_peer = |setting: &str, target: &str, addr: SocketAddr| -> anyhow::Result<()> {
+        if sip.trunk_tls {
+            tls_peers.insert(addr, crate::tls::server_name(setting, target)?);
+        }
+        Ok(())
+    };
     if let Some(trunk) = &sip.call_back_trunk {
         let resolved: SocketAddr = tokio::net::lookup_host(trunk.as_str())
             .await
             .with_context(|| format!("resolving sip.call_back_trunk {trunk}"))?
             .next()
             .context("sip.call_back_trunk resolves to no address")?;
+        tls_peer("sip.call_back_trunk", trunk, resolved)?;
         config.call_back_trunk = Some(resolved);
     }
     if let Some(addr) = sip.tls_addr {
@@ -380,12 +390,14 @@ async fn start_sip(
             password: read_secret(file)?,
         });
     }
-    if let (Some(server), Some(aor)) = (&sip.register_server, &sip.register_aor) {
+    if let (Some(server_name), Some(aor)) = (&sip.register_server, &sip.register_aor) {
+        let server = server_name;
         let server: SocketAddr = tokio::net::lookup_host(server.as_str())
             .await
             .with_context(|| format!("resolving sip.register_server {server}"))?
             .next()
             .context("sip.register_server resolves to no address")?;
+        tls_peer("sip.register_server", server_name, server)?;
         let aor = match sip_proto::Uri::parse(aor) {
             Ok(sip_proto::Uri::Sip(u)) => u,
             _ => anyhow::bail!("sip.register_aor must be a sip: URI"),
@@ -409,6 +421,17 @@ async fn start_sip(
             aor,
             expires: sip.register_expires.max(60),
             server,
+            transport: if sip.trunk_tls {
+                sip_proto::Transport::Tls
+            } else {
+                sip_proto::Transport::Udp
+            },
+        });
+    }
+    if sip.trunk_tls {
+        config.tls_out = Some(voice::SipTlsOut {
+            connector: crate::tls::trunk_connector(sip.trunk_ca_file.as_deref())?,
+            names: tls_peers,
         });
     }
     let recognizer: Option<Arc<dyn voice::asr::Recognizer>> = if sip.speech_recognition {

@@ -131,6 +131,13 @@ pub struct SipSettings {
     /// Where SIP over TLS listens (trunks and phones; 5061 by convention), with the same
     /// certificate as HTTPS (`tls_cert_file`, or the self-signed one). Unset: no SIP over TLS.
     pub tls_addr: Option<SocketAddr>,
+    /// Whether the trunk (`call_back_trunk`) and the provider (`register_server`) take SIP
+    /// over TLS: Hotline then connects to them by TLS, verifying their certificates by the
+    /// host name given there. Needs `tls_addr` (the address written into Contact).
+    pub trunk_tls: bool,
+    /// The certificates (PEM) trusted for `trunk_tls`. Default: the system's bundle,
+    /// `/etc/ssl/certs/ca-certificates.crt`.
+    pub trunk_ca_file: Option<PathBuf>,
 }
 
 impl Default for SipSettings {
@@ -160,6 +167,8 @@ impl Default for SipSettings {
             agent_ring_secs: 20,
             call_back_trunk: None,
             tls_addr: None,
+            trunk_tls: false,
+            trunk_ca_file: None,
         }
     }
 }
@@ -361,6 +370,11 @@ impl Settings {
         }
         if self.sip.register_server.is_some() != self.sip.register_aor.is_some() {
             bail!("sip.register_server and sip.register_aor go together");
+        }
+        if self.sip.trunk_tls && self.sip.tls_addr.is_none() {
+            bail!(
+                "sip.trunk_tls needs sip.tls_addr: the trunk sends its requests to the TLS address Hotline gives it"
+            );
         }
         Ok(())
     }

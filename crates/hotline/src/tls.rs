@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use sha2::{Digest, Sha256};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc};
@@ -207,4 +207,42 @@ impl axum::serve::Listener for TlsListener {
     fn local_addr(&self) -> std::io::Result<Self::Addr> {
         Ok(self.local)
     }
+}
+
+/// The host of a `host:port` setting as the name a peer's certificate must carry.
+pub fn server_name(setting: &str, target: &str) -> anyhow::Result<ServerName<'static>> {
+    let host = match target.rsplit_once(':') {
+        Some((host, port)) if port.parse::<u16>().is_ok() => host,
+        _ => target,
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    ServerName::try_from(host.to_owned())
+        .with_context(|| format!("{setting}: {host} is not a host name or address"))
+}
+
+/// The client side of SIP over TLS to trunks and providers: TLS 1.2 and 1.3, trusting the
+/// certificates in `ca_file` (default: the system's bundle).
+pub fn trunk_connector(ca_file: Option<&Path>) -> anyhow::Result<tokio_rustls::TlsConnector> {
+    let file = ca_file.unwrap_or(Path::new("/etc/ssl/certs/ca-certificates.crt"));
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(file)
+        .with_context(|| format!("reading sip.trunk_ca_file {}", file.display()))?
+    {
+        let cert =
+            cert.with_context(|| format!("sip.trunk_ca_file {} is not PEM", file.display()))?;
+        roots
+            .add(cert)
+            .with_context(|| format!("a certificate in {} is not usable", file.display()))?;
+    }
+    if roots.is_empty() {
+        bail!("sip.trunk_ca_file {} holds no certificate", file.display());
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .context("TLS protocol versions")?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }

@@ -425,6 +425,21 @@ impl Endpoint {
         });
     }
 
+    /// The shell could not reach `dest` over `transport` at all (no connection could be
+    /// made): every client transaction towards it fails now, as a transport error, instead
+    /// of waiting for its timer.
+    pub fn handle_unreachable(&mut self, dest: SocketAddr, transport: &Transport) {
+        let failed: Vec<TransactionId> = self
+            .clients
+            .iter()
+            .filter(|(_, c)| c.dest == dest && c.transport == *transport)
+            .map(|(id, _)| *id)
+            .collect();
+        for tx in failed {
+            self.handle_transport_error(tx);
+        }
+    }
+
     /// The shell could not send for this transaction (RFC 3261 §17.1.4 / §17.2.4).
     pub fn handle_transport_error(&mut self, tx: TransactionId) {
         let known = if let Some(c) = self.clients.get_mut(&tx) {

@@ -10,6 +10,7 @@ use crate::endpoint::TransactionId;
 use crate::message::{Request, Response};
 use crate::method::Method;
 use crate::typed::AuthHeader;
+use crate::typed::Transport;
 use crate::uri::{SipUri, Uri};
 
 /// Retry delay after a failed registration.
@@ -27,6 +28,8 @@ pub struct RegistrationConfig {
     pub expires: u32,
     /// Where to send the REGISTER (resolved by the shell).
     pub server: SocketAddr,
+    /// How: UDP, or TLS to a provider that asks for it.
+    pub transport: Transport,
 }
 
 /// Identifies a registration inside one user agent.

@@ -138,6 +138,13 @@ impl UserAgent {
         self.process(now);
     }
 
+    /// The shell could not open a connection to `dest` over `transport`: what was on its way
+    /// there fails now (a call placed gets 503, a registration is retried later).
+    pub fn handle_unreachable(&mut self, dest: SocketAddr, transport: &Transport, now: u64) {
+        self.endpoint.handle_unreachable(dest, transport);
+        self.process(now);
+    }
+
     pub fn handle_timeout(&mut self, now: u64) {
         self.endpoint.handle_timeout(now);
         let due: Vec<CallId> = self
@@ -286,7 +293,14 @@ impl UserAgent {
 
     fn send_register(&mut self, id: RegistrationId, now: u64) {
         let branch = format!("{MAGIC_COOKIE}{}", self.token());
-        let local = self.config.local.clone();
+        let Some(transport) = self
+            .registrations
+            .get(&id)
+            .map(|r| r.config.transport.clone())
+        else {
+            return;
+        };
+        let local = self.local_for(&transport);
         let Some(reg) = self.registrations.get_mut(&id) else {
             return;
         };

@@ -25,5 +25,5 @@ mod throttle;
 pub mod tts;
 
 pub use call::CallDeps;
-pub use sip::{SipServer, SipTls, VoiceConfig};
+pub use sip::{SipServer, SipTls, SipTlsOut, VoiceConfig};
 pub use stats::VoiceStats;

@@ -83,6 +83,28 @@ pub struct VoiceConfig {
     pub call_back_trunk: Option<SocketAddr>,
     /// SIP over TLS (RFC 3261 §26.2; port 5061 by convention), when configured.
     pub tls: Option<SipTls>,
+    /// TLS connections Hotline opens itself: to the trunk (call-backs) and the provider it
+    /// registers with, when they take SIP over TLS.
+    pub tls_out: Option<SipTlsOut>,
+}
+
+/// How Hotline opens TLS connections: the connector (its trusted roots) and the name each
+/// peer's certificate must carry, by the address Hotline connects to. Only peers named here
+/// are connected to; anything else sent over TLS must use a connection the peer opened.
+#[derive(Clone)]
+pub struct SipTlsOut {
+    /// The client side of the handshake.
+    pub connector: tokio_rustls::TlsConnector,
+    /// The name to verify, by peer address (the trunk's, the provider's).
+    pub names: HashMap<SocketAddr, tokio_rustls::rustls::pki_types::ServerName<'static>>,
+}
+
+impl std::fmt::Debug for SipTlsOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SipTlsOut")
+            .field("peers", &self.names.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Where and with which certificate SIP over TLS is taken.
@@ -138,6 +160,7 @@ impl VoiceConfig {
             agent_ring: Duration::from_secs(20),
             call_back_trunk: None,
             tls: None,
+            tls_out: None,
         }
     }
 }
@@ -192,6 +215,8 @@ impl SipServer {
             udp: Arc::new(udp),
             tcp_conns: HashMap::new(),
             tls_conns: HashMap::new(),
+            tls_pending: HashMap::new(),
+            events: None,
             calls: HashMap::new(),
             throttle: Throttle::new(config.invites_per_second, config.invite_burst),
             guard: crate::scanner::Guard::default(),
@@ -225,6 +250,12 @@ impl SipServer {
                     shell.deps.clone(),
                     commands.0.clone(),
                     trunk,
+                    // Over TLS when the trunk is one Hotline connects to by TLS.
+                    shell
+                        .config
+                        .tls_out
+                        .as_ref()
+                        .is_some_and(|o| o.names.contains_key(&trunk)),
                 )));
         }
         let task = tokio::spawn(shell.run(tcp, tls, shutdown_rx, lookups_rx, commands));
@@ -307,6 +338,10 @@ struct Shell {
     /// Open SIP-over-TLS connections by peer: what goes to a TLS peer goes over its connection
     /// (Hotline opens none itself).
     tls_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
+    /// Messages waiting for a TLS connection Hotline is opening, by peer.
+    tls_pending: HashMap<SocketAddr, Vec<Vec<u8>>>,
+    /// Where connection readers report (set when the task runs).
+    events: Option<mpsc::Sender<TcpEvent>>,
     calls: HashMap<CallId, mpsc::UnboundedSender<CallSignal>>,
     throttle: Throttle,
     /// Bans of scanners and of sources that keep failing authentication.
@@ -349,6 +384,7 @@ impl Shell {
         ),
     ) {
         let (tcp_tx, mut tcp_rx) = mpsc::channel::<TcpEvent>(1024);
+        self.events = Some(tcp_tx.clone());
         let accept_secure = tls.map(|(listener, acceptor)| {
             tokio::spawn(accept_tls(
                 listener,
@@ -375,8 +411,22 @@ impl Shell {
                     Err(e) => tracing::debug!(error = %e, "SIP UDP receive failed"),
                 },
                 Some(ev) = tcp_rx.recv() => match ev {
-                    TcpEvent::Opened(peer, transport, tx) => { self.conns(&transport).insert(peer, tx); }
+                    TcpEvent::Opened(peer, transport, tx) => {
+                        // What waited for a connection Hotline opened goes out first.
+                        if transport == Transport::Tls {
+                            for bytes in self.tls_pending.remove(&peer).unwrap_or_default() {
+                                let _ = tx.try_send(bytes);
+                            }
+                        }
+                        self.conns(&transport).insert(peer, tx);
+                    }
                     TcpEvent::Closed(peer, transport) => { self.conns(&transport).remove(&peer); }
+                    TcpEvent::Failed(peer) => {
+                        // What was on its way there fails now (503), not after its timer.
+                        self.tls_pending.remove(&peer);
+                        let now = self.now();
+                        self.ua.handle_unreachable(peer, &Transport::Tls, now);
+                    }
                     TcpEvent::Message(msg, source, transport) => {
                         let user_agent = msg.headers().get("User-Agent").map(str::to_owned);
                         if !self.admit(source.ip(), user_agent.as_deref()) {
@@ -421,6 +471,35 @@ impl Shell {
         accept.abort();
         if let Some(task) = accept_secure {
             task.abort();
+        }
+    }
+
+    /// Sends `bytes` to `to` over a TLS connection Hotline opens, when `to` is a peer it
+    /// connects to by name (the trunk, the provider); anything else is dropped: a phone that
+    /// closed its connection is reached again once it registers again.
+    fn connect_tls(&mut self, to: SocketAddr, bytes: Vec<u8>) {
+        let (Some(out), Some(events)) = (&self.config.tls_out, &self.events) else {
+            tracing::debug!("a SIP message for a closed TLS connection was dropped");
+            return;
+        };
+        let Some(name) = out.names.get(&to).cloned() else {
+            tracing::debug!("a SIP message for a closed TLS connection was dropped");
+            return;
+        };
+        let pending = self.tls_pending.entry(to).or_default();
+        let connecting = !pending.is_empty();
+        // Retransmissions while connecting are bounded; the transaction layer resends later.
+        if pending.len() < 64 {
+            pending.push(bytes);
+        }
+        if !connecting {
+            tokio::spawn(streams::connect_tls(
+                out.connector.clone(),
+                name,
+                to,
+                events.clone(),
+                self.stats.clone(),
+            ));
         }
     }
 
@@ -777,11 +856,7 @@ impl Shell {
                     Some(conn) => {
                         let _ = conn.try_send(t.bytes);
                     }
-                    // Hotline does not open TLS connections itself (it would need the peer's
-                    // name to verify): a peer that closed its connection gets nothing more.
-                    None => {
-                        tracing::debug!("a SIP message for a closed TLS connection was dropped")
-                    }
+                    None => self.connect_tls(t.to, t.bytes),
                 },
                 _ => {
                     let _ = self.udp.send_to(&t.bytes, t.to).await;

@@ -28,6 +28,8 @@ const HARD_LIMIT: Duration = Duration::from_secs(30);
 /// A baresip instance with its own config directory.
 struct Baresip {
     dir: tempfile::TempDir,
+    /// Its SIP port (UDP and TCP; TLS, when it has a certificate, on the next one).
+    port: u16,
     child: Child,
     started: Instant,
     /// Everything baresip printed so far, and a signal for each new piece.
@@ -70,6 +72,7 @@ impl Baresip {
         account: &str,
     ) -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let port = crate::voice::free_port();
         let mic = dir.path().join("microphone.wav");
         std::fs::write(&mic, wav_bytes(microphone)).unwrap();
         let config = format!(
@@ -88,7 +91,6 @@ impl Baresip {
              module_tmp account.so\n\
              module_app menu.so\n\
              {extra_config}",
-            port = crate::voice::free_port(),
             mic = mic.display(),
             dir = dir.path().display(),
         );
@@ -141,6 +143,7 @@ impl Baresip {
         Self {
             dir,
             child,
+            port,
             started: Instant::now(),
             output,
             printed,
@@ -552,5 +555,128 @@ async fn an_agents_baresip_registered_over_tls_is_rung_over_its_connection() {
     let (ok, log) = caller.finish().await;
     assert!(ok, "the caller's call did not end as it should: {log}");
     phone.printed("terminated").await;
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_back_reaches_a_trunk_over_tls_that_hotline_opens_and_verifies() {
+    use std::sync::atomic::Ordering;
+
+    let _turn = crate::support::realtime_turn().await;
+    // The trunk: a baresip with a certificate for 127.0.0.1 that Hotline is told to trust.
+    let certs = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let (cert, key) = (made.cert.pem(), made.signing_key.serialize_pem());
+    std::fs::write(certs.path().join("trunk.pem"), &cert).unwrap();
+    std::fs::write(certs.path().join("both.pem"), format!("{cert}{key}")).unwrap();
+    // It answers any call (the number Hotline dials is the caller's).
+    let mut trunk = Baresip::launch(
+        None,
+        &silence(25_000),
+        25,
+        &format!(
+            "sip_certificate {}\n",
+            certs.path().join("both.pem").display()
+        ),
+        &format!(
+            "<sip:{}@127.0.0.1>;regint=0;answermode=auto",
+            crate::call_back::CALLER
+        ),
+    );
+    let trunk_tls = trunk.port + 1;
+    trunk.printed("baresip is ready").await;
+    let ca = certs.path().join("trunk.pem");
+    let t = crate::support::spawn_with(|s| {
+        s.sip.tls_addr = Some("127.0.0.1:0".parse().unwrap());
+        s.sip.trunk_tls = true;
+        s.sip.trunk_ca_file = Some(ca.clone());
+        s.sip.call_back_trunk = Some(format!("127.0.0.1:{trunk_tls}"));
+    })
+    .await;
+    let (mut admin, _) = t.admin().await;
+    let (mut maria, mut desk, phone, _agent_peer) =
+        crate::agent_phone::agent_and_phone_by(&t, &mut admin, "agent_answers.xml", 0).await;
+    let task = crate::call_back::caller_asks_for_a_call_back(&t, &mut desk).await;
+    crate::agent_phone::accept(&mut maria, &task).await;
+    // Hotline opens a TLS connection to the trunk, verifies it, and calls the caller back
+    // through it; once they answer, the agent's phone rings.
+    trunk.printed("Call established").await;
+    let stats = t.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    let mut changes = stats.subscribe();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while stats.agent_calls_answered.load(Ordering::Relaxed) == 0 {
+        tokio::time::timeout_at(deadline, changes.changed())
+            .await
+            .unwrap_or_else(|_| panic!("the agent was never connected\n{}", trunk.log()))
+            .unwrap();
+    }
+    assert_eq!(stats.call_backs_answered.load(Ordering::Relaxed), 1);
+    assert!(stats.tls_connections.load(Ordering::Relaxed) >= 1);
+    assert_eq!(stats.tls_handshakes_failed.load(Ordering::Relaxed), 0);
+    // The agent ends it: the BYE reaches the trunk over the same connection.
+    let id = task["id"].as_str().unwrap();
+    let r = maria
+        .post(&format!("/api/v1/tasks/{id}/end"), json!({}))
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    trunk.printed("terminated").await;
+    let (ok, log) = phone.finish().await;
+    assert!(ok, "the agent's phone did not get its BYE: {log}");
+    t.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trunk_whose_certificate_does_not_verify_gets_no_call_back() {
+    use std::sync::atomic::Ordering;
+
+    // The trunk shows a certificate Hotline was not told to trust.
+    let certs = tempfile::tempdir().unwrap();
+    let shown = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let trusted = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    std::fs::write(certs.path().join("trusted.pem"), trusted.cert.pem()).unwrap();
+    std::fs::write(
+        certs.path().join("both.pem"),
+        format!("{}{}", shown.cert.pem(), shown.signing_key.serialize_pem()),
+    )
+    .unwrap();
+    let mut trunk = Baresip::launch(
+        None,
+        &silence(20_000),
+        20,
+        &format!(
+            "sip_certificate {}\n",
+            certs.path().join("both.pem").display()
+        ),
+        &format!(
+            "<sip:{}@127.0.0.1>;regint=0;answermode=auto",
+            crate::call_back::CALLER
+        ),
+    );
+    let trunk_tls = trunk.port + 1;
+    trunk.printed("baresip is ready").await;
+    let ca = certs.path().join("trusted.pem");
+    let t = crate::support::spawn_with(|s| {
+        s.sip.tls_addr = Some("127.0.0.1:0".parse().unwrap());
+        s.sip.trunk_tls = true;
+        s.sip.trunk_ca_file = Some(ca.clone());
+        s.sip.call_back_trunk = Some(format!("127.0.0.1:{trunk_tls}"));
+    })
+    .await;
+    let (mut admin, _) = t.admin().await;
+    let (mut maria, mut desk, _phone, _agent_peer) =
+        crate::agent_phone::agent_and_phone_by(&t, &mut admin, "agent_answers.xml", 0).await;
+    let task = crate::call_back::caller_asks_for_a_call_back(&t, &mut desk).await;
+    crate::agent_phone::accept(&mut maria, &task).await;
+    // No connection, so no call: the attempt fails and the task goes back to the queue.
+    let again = desk
+        .until("the call-back offered again", |f| {
+            f["type"] == "offer" && f["task"]["call_back"]["attempts"] == 1
+        })
+        .await;
+    assert_eq!(again["task"]["id"], task["id"]);
+    let stats = t.running.as_ref().unwrap().voice_stats.clone().unwrap();
+    assert!(stats.tls_handshakes_failed.load(Ordering::Relaxed) >= 1);
+    assert_eq!(stats.call_backs_answered.load(Ordering::Relaxed), 0);
+    assert!(!trunk.output.lock().unwrap().contains("Call established"));
     t.stop().await;
 }

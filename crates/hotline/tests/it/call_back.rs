@@ -21,7 +21,7 @@ use crate::support::{Client, TestApp, spawn_with};
 use crate::voice::free_port;
 
 /// The caller's number (as the trunk presents it) and the number they called.
-const CALLER: &str = "+4915112345678";
+pub(crate) const CALLER: &str = "+4915112345678";
 
 /// A server whose call-backs go to a trunk at `trunk_port` on loopback.
 async fn with_trunk(trunk_port: u16) -> TestApp {
@@ -31,7 +31,7 @@ async fn with_trunk(trunk_port: u16) -> TestApp {
 /// A caller of demo-en with caller id [`CALLER`] asks for a person, is offered to the agent
 /// whose desk is `desk`, and (before anyone accepts) presses 1 until Hotline hangs up. Returns
 /// the task.
-async fn caller_asks_for_a_call_back(t: &TestApp, desk: &mut Live) -> Value {
+pub(crate) async fn caller_asks_for_a_call_back(t: &TestApp, desk: &mut Live) -> Value {
     let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
     let mut caller = Sipp::start(
         "caller_asks_for_call_back.xml",

@@ -213,11 +213,36 @@ async fn the_operators_certificate_is_served_and_bad_files_stop_the_start() {
             }),
             "holds no certificate",
         ),
+        // SIP over TLS to the trunk: the certificates to trust must be readable and some.
+        (
+            Box::new(|s: &mut Settings| {
+                trunk_tls(s);
+                s.sip.trunk_ca_file = Some(files.path().join("missing.pem"));
+            }),
+            "reading sip.trunk_ca_file",
+        ),
+        (
+            Box::new(|s: &mut Settings| {
+                trunk_tls(s);
+                s.sip.trunk_ca_file = Some(key.clone());
+            }),
+            "sip.trunk_ca_file",
+        ),
     ] {
         let s = settings(dir.path(), |s| configure(s));
         let error = format!("{:#}", start(&s).await.unwrap_err());
         assert!(error.contains(expected), "{expected}: {error}");
     }
+}
+
+/// Calls on, call-backs through a trunk reached by TLS.
+fn trunk_tls(s: &mut Settings) {
+    s.sip.enabled = true;
+    s.sip.addr = "127.0.0.1:0".parse().unwrap();
+    s.sip.rtp_ports = "0".into();
+    s.sip.tls_addr = Some("127.0.0.1:0".parse().unwrap());
+    s.sip.trunk_tls = true;
+    s.sip.call_back_trunk = Some("127.0.0.1:5061".into());
 }
 
 /// The `attr="value"` of one XML element's text.

@@ -446,6 +446,7 @@ fn phone_registration(password: &str) -> RegistrationConfig {
         },
         expires: 600,
         server: addr(HOTLINE),
+        transport: sip_proto::Transport::Udp,
     }
 }
 
@@ -571,4 +572,38 @@ fn a_stale_challenge_and_a_too_brief_interval_are_answered() {
         e,
         UaEvent::RegistrationFailed { registration, .. } if *registration == reg
     )));
+}
+
+#[test]
+fn a_call_to_a_peer_that_cannot_be_reached_over_tls_fails_at_once_with_503() {
+    let mut hotline = ua("192.0.2.9", 5060, 3);
+    hotline.set_tls_port(5061);
+    let trunk = addr("192.0.2.50:5061");
+    let call = hotline
+        .invite(
+            OutgoingCall {
+                target: Uri::parse("sip:4930123456@192.0.2.50:5061;transport=tls").unwrap(),
+                to: Uri::parse("sip:4930123456@192.0.2.50").unwrap(),
+                from_user: "hotline".to_owned(),
+                destination: trunk,
+                transport: Transport::Tls,
+                media: media(20_000, vec![Codec::Pcmu]),
+            },
+            0,
+        )
+        .expect("INVITE sent");
+    let invite = hotline.poll_transmit().expect("the INVITE");
+    assert_eq!(invite.transport, Transport::Tls);
+    let text = String::from_utf8_lossy(&invite.bytes).into_owned();
+    assert!(text.contains("Via: SIP/2.0/TLS 192.0.2.9:5061;"), "{text}");
+    // Another destination's failure changes nothing; this one's fails the call now, long
+    // before Timer B.
+    hotline.handle_unreachable(addr("192.0.2.51:5061"), &Transport::Tls, 10);
+    assert!(std::iter::from_fn(|| hotline.poll_event()).next().is_none());
+    hotline.handle_unreachable(trunk, &Transport::Tls, 20);
+    let events: Vec<_> = std::iter::from_fn(|| hotline.poll_event()).collect();
+    assert!(
+        events.contains(&UaEvent::Failed { call, status: 503 }),
+        "{events:?}"
+    );
 }

@@ -66,6 +66,7 @@ impl World {
             credentials: creds(),
             expires: 60,
             server: REGISTRAR.parse().expect("address"),
+            transport: sip_proto::Transport::Udp,
         }
     }
 
@@ -237,4 +238,32 @@ fn silent_registrar_times_out_with_408() {
     // Timer E retransmitted the REGISTER into the void; the registrar's transaction absorbed them.
     assert_eq!(w.registers.len(), 1);
     let _ = Message::Request(w.registers[0].clone()).to_bytes();
+}
+
+#[test]
+fn a_registration_over_tls_is_sent_over_tls_naming_the_tls_listener() {
+    let mut ua = UserAgent::new(UaConfig {
+        local: LocalAddr {
+            host: "192.0.2.2".into(),
+            port: 5060,
+            transport: Transport::Udp,
+        },
+        timers: Timers::default(),
+        seed: 7,
+    });
+    ua.set_tls_port(5061);
+    ua.register(
+        RegistrationConfig {
+            transport: Transport::Tls,
+            ..World::config()
+        },
+        0,
+    );
+    let sent = ua.poll_transmit().expect("a REGISTER");
+    assert_eq!(sent.transport, Transport::Tls);
+    assert_eq!(sent.to, REGISTRAR.parse().unwrap());
+    let text = String::from_utf8_lossy(&sent.bytes).into_owned();
+    assert!(text.starts_with("REGISTER "), "{text}");
+    assert!(text.contains("Via: SIP/2.0/TLS 192.0.2.2:5061;"), "{text}");
+    assert!(text.contains(":5061;transport=tls>"), "{text}");
 }

@@ -27,6 +27,8 @@ pub(crate) struct TrunkDialer {
     ctx: Weak<DriverContext>,
     ua: mpsc::UnboundedSender<UaCommand>,
     trunk: SocketAddr,
+    /// Whether the trunk takes SIP over TLS.
+    tls: bool,
 }
 
 impl TrunkDialer {
@@ -34,11 +36,13 @@ impl TrunkDialer {
         ctx: Arc<DriverContext>,
         ua: mpsc::UnboundedSender<UaCommand>,
         trunk: SocketAddr,
+        tls: bool,
     ) -> Self {
         Self {
             ctx: Arc::downgrade(&ctx),
             ua,
             trunk,
+            tls,
         }
     }
 }
@@ -49,10 +53,10 @@ impl CallBackDialer for TrunkDialer {
             tracing::warn!(conversation = %order.conversation, "call-back not placed: calls are shutting down");
             return;
         };
-        let (ua, trunk) = (self.ua.clone(), self.trunk);
+        let (ua, trunk, tls) = (self.ua.clone(), self.trunk, self.tls);
         tokio::spawn(async move {
             let (tenant, conversation, agent) = (order.tenant, order.conversation, order.agent);
-            if !place(&ctx, &ua, trunk, order).await {
+            if !place(&ctx, &ua, (trunk, tls), order).await {
                 ctx.stats.add(&ctx.stats.call_backs_failed, 1);
                 if let Err(e) = ctx
                     .deps
@@ -73,11 +77,12 @@ impl CallBackDialer for TrunkDialer {
 async fn place(
     ctx: &Arc<DriverContext>,
     ua: &mpsc::UnboundedSender<UaCommand>,
-    trunk: SocketAddr,
+    (trunk, tls): (SocketAddr, bool),
     order: CallBackOrder,
 ) -> bool {
     let conversation = order.conversation;
-    let Ok(target) = Uri::parse(&format!("sip:{}@{trunk}", order.number.expose())) else {
+    let params = if tls { ";transport=tls" } else { "" };
+    let Ok(target) = Uri::parse(&format!("sip:{}@{trunk}{params}", order.number.expose())) else {
         return false;
     };
     let socket = match ctx.bind_rtp().await {
@@ -105,7 +110,7 @@ async fn place(
             to: target,
             from_user: order.from.clone(),
             destination: trunk,
-            transport: Transport::Udp,
+            transport: if tls { Transport::Tls } else { Transport::Udp },
             media,
         }),
         signals: signals_tx,

@@ -18,6 +18,8 @@ pub(super) enum TcpEvent {
     Opened(SocketAddr, Transport, mpsc::Sender<Vec<u8>>),
     Message(Message, SocketAddr, Transport),
     Closed(SocketAddr, Transport),
+    /// A TLS connection Hotline tried to open could not be made.
+    Failed(SocketAddr),
 }
 
 /// TLS handshakes in progress at most; more wait for the listener.
@@ -71,6 +73,39 @@ pub(super) async fn accept_tls(
                 }
             }
         });
+    }
+}
+
+/// Opens a TLS connection to `to`, verifying its certificate for `name`, and serves it like
+/// one the peer opened; a failure (no connection, a certificate that does not verify, no
+/// handshake within [`HANDSHAKE_TIMEOUT`]) is reported as [`TcpEvent::Failed`].
+pub(super) async fn connect_tls(
+    connector: tokio_rustls::TlsConnector,
+    name: tokio_rustls::rustls::pki_types::ServerName<'static>,
+    to: SocketAddr,
+    events: mpsc::Sender<TcpEvent>,
+    stats: Arc<VoiceStats>,
+) {
+    let connected = tokio::time::timeout(HANDSHAKE_TIMEOUT, async {
+        let tcp = TcpStream::connect(to).await?;
+        connector.connect(name, tcp).await
+    })
+    .await;
+    match connected {
+        Ok(Ok(tls)) => {
+            stats.add(&stats.tls_connections, 1);
+            serve_stream(tls, to, Transport::Tls, events).await;
+        }
+        Ok(Err(e)) => {
+            stats.add(&stats.tls_handshakes_failed, 1);
+            tracing::warn!(error = %e, "a SIP-over-TLS connection to a trunk or provider failed");
+            let _ = events.send(TcpEvent::Failed(to)).await;
+        }
+        Err(_) => {
+            stats.add(&stats.tls_handshakes_failed, 1);
+            tracing::warn!("a SIP-over-TLS connection to a trunk or provider timed out");
+            let _ = events.send(TcpEvent::Failed(to)).await;
+        }
     }
 }
 
