@@ -55,7 +55,8 @@ pub(crate) async fn page(
     };
     let html = format!(
         "<!doctype html>\n<html lang=\"{html_lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n</head>\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{title}</title>\n\
+         <link rel=\"icon\" href=\"data:,\">\n</head>\n\
          <body>\n<main>\n<h1>{title}</h1>\n<p>{intro}</p>\n<p>{other}</p>\n</main>\n\
          <script src=\"/widget.js\" data-widget=\"{widget}\" async></script>\n</body>\n</html>\n"
     );

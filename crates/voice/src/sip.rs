@@ -336,7 +336,7 @@ struct Shell {
     udp: Arc<UdpSocket>,
     tcp_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     /// Open SIP-over-TLS connections by peer: what goes to a TLS peer goes over its connection
-    /// (Hotline opens none itself).
+    /// (the peer's, or one Hotline opened to a trunk or provider).
     tls_conns: HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>,
     /// Messages waiting for a TLS connection Hotline is opening, by peer.
     tls_pending: HashMap<SocketAddr, Vec<Vec<u8>>>,
