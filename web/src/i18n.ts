@@ -44,7 +44,7 @@ const en = {
   "password.forcedIntro": "Your password was set by an administrator. Choose your own before you continue.",
   "password.new": "New password",
   "password.repeat": "Repeat new password",
-  "password.rules": "12 to 128 characters; not a common password and not your user name. A few words make a good one.",
+  "password.rules": "12 to 128 characters; not a common password and not made from your user name. A few words make a good one.",
   "password.mismatch": "The two passwords are not the same.",
   "password.submit": "Change password",
 
@@ -72,6 +72,7 @@ const en = {
   "users.caption": "{count} users",
   "users.captionOne": "1 user",
   "users.username": "User name",
+  "users.usernameHint": "3 to 64 characters: letters a–z, digits and . _ - @ (no spaces or umlauts).",
   "users.displayName": "Display name",
   "users.role": "Role",
   "users.roleFor": "Role of {name}",
@@ -478,7 +479,7 @@ const de: Record<MessageKey, string> = {
   "password.new": "Neues Passwort",
   "password.repeat": "Neues Passwort wiederholen",
   "password.rules":
-    "12 bis 128 Zeichen; kein gängiges Passwort und nicht Ihr Benutzername. Einige Wörter hintereinander sind eine gute Wahl.",
+    "12 bis 128 Zeichen; kein gängiges Passwort und nicht aus Ihrem Benutzernamen gemacht. Einige Wörter hintereinander sind eine gute Wahl.",
   "password.mismatch": "Die beiden Passwörter stimmen nicht überein.",
   "password.submit": "Passwort ändern",
 
@@ -506,6 +507,7 @@ const de: Record<MessageKey, string> = {
   "users.caption": "{count} Benutzer",
   "users.captionOne": "1 Benutzer",
   "users.username": "Benutzername",
+  "users.usernameHint": "3 bis 64 Zeichen: Buchstaben a–z, Ziffern und . _ - @ (keine Leerzeichen oder Umlaute).",
   "users.displayName": "Anzeigename",
   "users.role": "Rolle",
   "users.roleFor": "Rolle von {name}",

@@ -66,14 +66,16 @@ describe("admin app in Chromium", () => {
   });
 
   /** A fresh browser context whose console errors, page errors and CSP violations fail the test. */
-  async function openPage(t, locale) {
+  async function openPage(t, locale, { refusals = false } = {}) {
     const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     const problems = [];
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
     page.on("console", (message) => {
       // Expected 401s (the start-up session probe) are logged by Chromium as failed resources, not as app errors.
-      if (message.type() === "error" && !/status of 401/.test(message.text())) {
+      // A test that provokes refusals (422) on purpose says so.
+      const expected = refusals ? /status of (401|422)/ : /status of 401/;
+      if (message.type() === "error" && !expected.test(message.text())) {
         problems.push(`console error: ${message.text()}`);
       }
     });
@@ -91,7 +93,7 @@ describe("admin app in Chromium", () => {
   }
 
   it("first sign-in: new password, TOTP enrolment, backup codes, users page (German)", async (t) => {
-    const { page, problems } = await openPage(t, "de-DE");
+    const { page, problems } = await openPage(t, "de-DE", { refusals: true });
     await page.goto(`${baseUrl}/`);
     await page.waitForURL("**/login");
     assert.equal(await page.getAttribute("html", "lang"), "de");
@@ -105,6 +107,12 @@ describe("admin app in Chromium", () => {
 
     await page.getByTestId("login-step-change_password").waitFor();
     await expectNoError(page);
+    // A password made from the user name is refused, as the rule on screen says.
+    await page.getByTestId("new-password").fill("admin-admin-admin");
+    await page.getByTestId("new-password-repeat").fill("admin-admin-admin");
+    await page.getByTestId("new-password-submit").click();
+    await page.locator('[aria-invalid="true"], [data-testid="error"] p').first().waitFor();
+    assert.ok(await page.getByTestId("login-step-change_password").isVisible(), "still on the password step");
     await page.getByTestId("new-password").fill(NEW_PASSWORD);
     await page.getByTestId("new-password-repeat").fill(NEW_PASSWORD);
     await screenshot(page, "1-change-password");
@@ -132,6 +140,23 @@ describe("admin app in Chromium", () => {
     await page.getByTestId("user-row-admin").waitFor();
     await expectNoError(page);
     await screenshot(page, "4-users");
+
+    // The user name rule is said before anyone types, and a name against it is refused beside the field, in
+    // words: no parser positions.
+    const usernameField = page.getByTestId("create-username");
+    const hintId = (await usernameField.getAttribute("aria-describedby")) ?? "";
+    assert.ok(hintId, "the user name field is described by its rule");
+    const hint = await page.locator(`[id="${hintId.split(" ")[0]}"]`).innerText();
+    assert.match(hint, /a–z/);
+    assert.match(hint, /Umlaute/);
+    await usernameField.fill("Maria Müller");
+    await page.getByTestId("create-display-name").fill("Maria Müller");
+    await page.getByTestId("create-user-submit").click();
+    await page.locator('[data-testid="create-username"][aria-invalid="true"]').waitFor();
+    const shown = await page.locator("main").innerText();
+    assert.doesNotMatch(shown, /line \d+|column \d+|Zeile \d+/, "no parser positions are shown");
+    assert.match(shown, /a-z/, "the refusal says which characters a user name may have");
+    assert.equal(await page.getByTestId("user-row-maria müller").count(), 0);
 
     await page.getByTestId("logout").click();
     await page.waitForURL("**/login");

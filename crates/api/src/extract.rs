@@ -76,12 +76,23 @@ fn json_rejection(rejection: &JsonRejection) -> ApiError {
     ApiError(Box::new(problem))
 }
 
-/// Keeps serde's explanation (which names the field and the rule) but not axum's prefix.
+/// Keeps serde's explanation (which names the field and the rule) but not axum's prefix nor
+/// the parser's position (`at line 1 column 27` means nothing to a person filling a form).
 fn data_error_detail(text: &str) -> String {
     let detail = text
         .strip_prefix("Failed to deserialize the JSON body into the target type: ")
         .or_else(|| text.strip_prefix("Failed to deserialize query string: "))
         .unwrap_or(text);
+    let detail = match detail.rsplit_once(" at line ") {
+        Some((message, position))
+            if position
+                .split_once(" column ")
+                .is_some_and(|(l, c)| l.parse::<u64>().is_ok() && c.parse::<u64>().is_ok()) =>
+        {
+            message
+        }
+        _ => detail,
+    };
     detail.chars().take(300).collect()
 }
 

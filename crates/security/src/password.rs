@@ -2,7 +2,8 @@
 //!
 //! The policy follows OWASP ASVS 5.0 (V6.2): at least [`MIN_LEN`] and at most [`MAX_LEN`]
 //! characters (Unicode scalar values, so "ü" counts once), no composition rules, and a refusal
-//! of passwords found in lists of leaked or commonly chosen ones, or equal to the username.
+//! of passwords found in lists of leaked or commonly chosen ones, or made of the username (the
+//! username alone, repeated, or with a few digits and signs around it).
 //! The list ships with the crate (`data/common-passwords.txt`, see `data/README.md`).
 //!
 //! Hashes are Argon2id with the `argon2` crate's defaults (m = 19456 KiB, t = 2, p = 1, the
@@ -43,8 +44,8 @@ pub enum PolicyError {
         "This password is too common: it appears in lists of leaked passwords. Please choose another."
     )]
     Common,
-    /// The same as the account's username.
-    #[error("The password must not be the same as the username.")]
+    /// The account's username, or little more than it.
+    #[error("The password must not be your user name or be made from it: add words of your own.")]
     SameAsUsername,
 }
 
@@ -60,8 +61,24 @@ pub fn is_common(candidate: &str) -> bool {
     COMMON.contains(candidate.trim().to_lowercase().as_str())
 }
 
+/// Letters and digits of its own a password must have besides its username.
+const OWN_CHARACTERS: usize = 6;
+
+/// Whether `candidate` is made from `username`: with every occurrence of the username taken
+/// out (ignoring case), fewer than [`OWN_CHARACTERS`] letters and digits are left
+/// ("admin-admin-admin", "Admin2024!" for `admin`). Usernames shorter than 3 characters are
+/// never words a password is built from.
+fn made_from_username(candidate: &str, username: &str) -> bool {
+    let name = username.trim().to_lowercase();
+    if name.chars().count() < 3 {
+        return false;
+    }
+    let rest = candidate.to_lowercase().replace(&name, "");
+    rest.chars().filter(|c| c.is_alphanumeric()).count() < OWN_CHARACTERS
+}
+
 /// Checks a new password against the policy. `username` is the account's login name; a
-/// password equal to it, ignoring case, is refused.
+/// password equal to it or made from it (see [`made_from_username`]) is refused.
 pub fn check_policy(candidate: &str, username: &str) -> Result<(), PolicyError> {
     let len = candidate.chars().count();
     if len < MIN_LEN {
@@ -70,7 +87,9 @@ pub fn check_policy(candidate: &str, username: &str) -> Result<(), PolicyError> 
     if len > MAX_LEN {
         return Err(PolicyError::TooLong { max: MAX_LEN });
     }
-    if candidate.trim().to_lowercase() == username.trim().to_lowercase() {
+    if candidate.trim().to_lowercase() == username.trim().to_lowercase()
+        || made_from_username(candidate, username)
+    {
         return Err(PolicyError::SameAsUsername);
     }
     if is_common(candidate) {
@@ -266,15 +285,29 @@ mod tests {
     }
 
     #[test]
-    fn password_equal_to_username_is_refused() {
-        assert_eq!(
-            check_policy("Ops.Team@Example.org", "ops.team@example.org"),
-            Err(PolicyError::SameAsUsername)
-        );
-        assert_eq!(
-            check_policy("ops.team@example.org!", "ops.team@example.org"),
-            Ok(())
-        );
+    fn password_equal_to_or_made_from_the_username_is_refused() {
+        for (password, username) in [
+            ("Ops.Team@Example.org", "ops.team@example.org"),
+            ("ops.team@example.org!", "ops.team@example.org"),
+            ("admin-admin-admin", "admin"),
+            ("ADMIN admin 2024!", "admin"),
+            ("maria.mueller1990", "maria.mueller"),
+        ] {
+            assert_eq!(
+                check_policy(password, username),
+                Err(PolicyError::SameAsUsername),
+                "{password}"
+            );
+        }
+        // The username inside a password with enough of its own is fine, and so is any
+        // password of a very short username.
+        for (password, username) in [
+            ("admin lantern orbit", "admin"),
+            ("maria.mueller plus marmalade", "maria.mueller"),
+            ("jo jo jo jo jo jo", "jo"),
+        ] {
+            assert_eq!(check_policy(password, username), Ok(()), "{password}");
+        }
     }
 
     #[test]

@@ -187,6 +187,7 @@ function CreateUserForm({ onCreated }: { onCreated: (result: CreatedUser) => voi
       <div className="form-row">
         <Field
           label={t("users.username")}
+          hint={t("users.usernameHint")}
           name="username"
           autoComplete="off"
           autoCapitalize="none"
