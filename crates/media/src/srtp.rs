@@ -1,13 +1,24 @@
 //! SRTP and SRTCP (RFC 3711) with the AES counter mode and HMAC-SHA1 suites that SDES
 //! (RFC 4568) negotiates: `AES_CM_128_HMAC_SHA1_80` and `AES_CM_128_HMAC_SHA1_32`.
 //!
-//! One [`SrtpContext`] protects what one side sends: a call has two, one made from our master
-//! key (for what we send) and one from the peer's (for what arrives). Session keys are derived
-//! once from the master key (§4.3, key derivation rate 0); each SSRC keeps its rollover counter,
-//! highest sequence number and a 64-packet replay window (§3.3.1, Appendix A). A packet is
-//! authenticated before anything else is done with it, and state moves on only for packets that
-//! passed. Sans-IO: bytes in, bytes out; randomness for new keys is passed in. Crypto is
-//! aws-lc-rs (AES-128 in counter mode, HMAC-SHA1), the provider the rest of Hotline uses.
+//! One [`SrtpContext`] protects what one side sends: a call has two, an outbound one made from
+//! our master key (for what we send, [`SrtpContext::protect_rtp`]) and an inbound one made from
+//! the peer's (for what arrives, [`SrtpContext::unprotect_rtp`]). Session keys are derived once
+//! from the master key (§4.3, key derivation rate 0) and their AES key schedules built once;
+//! each SSRC keeps its rollover counter, highest sequence number and a 64-packet replay window
+//! (§3.3.1, §3.3.2, Appendix A). A packet is authenticated before anything else is done with it,
+//! and state moves on only for packets that passed.
+//!
+//! SRTCP always carries the 80-bit tag, also under the `_32` suite (RFC 4568 §6.2); its first
+//! index is 1, as libsrtp sends it (the index travels in the packet, so receivers do not care).
+//! Neither MKI nor key lifetimes are enforced: SDES keys come with every offer, and a call ends
+//! long before 2^31 SRTCP or 2^48 SRTP packets.
+//!
+//! [`derive_session_key`] and [`apply_aes_cm_keystream`] are the two RFC 3711 primitives the
+//! contexts are built on, public so the RFC's own test vectors (Appendix B.2, B.3) check them.
+//!
+//! Sans-IO: bytes in, bytes out; randomness for new keys is passed in. Crypto is aws-lc-rs
+//! (AES-128 in counter mode, HMAC-SHA1), the provider the rest of Hotline uses.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -124,19 +135,29 @@ impl MasterKey {
         MasterKey { key, salt }
     }
 
-    /// Parses the value of SDES key parameters after `inline:`: base64 of key and salt,
-    /// optionally followed by `|lifetime`; an MKI (`|1:4`) is refused, Hotline speaks none.
+    /// Parses the value of SDES key parameters after `inline:` (RFC 4568 §6.1): base64 of key
+    /// and salt, optionally followed by `|lifetime` (`|2^31` or `|1048576`, accepted and not
+    /// enforced); an MKI (`|1:4`) is refused, Hotline speaks none.
+    ///
+    /// # Errors
+    /// [`SrtpError::BadKey`] naming what is wrong: an MKI, a lifetime that is not one, or a
+    /// value that is not base64 of exactly 30 bytes.
     pub fn from_inline(value: &str) -> Result<MasterKey, SrtpError> {
         let mut parts = value.split('|');
         let b64 = parts.next().unwrap_or_default();
-        for p in parts {
-            if p.contains(':') {
+        let mut lifetime = false;
+        for part in parts {
+            if part.contains(':') {
                 return Err(SrtpError::BadKey("MKI is not supported"));
             }
+            let digits = part.strip_prefix("2^").unwrap_or(part);
+            if lifetime || digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(SrtpError::BadKey("invalid key lifetime"));
+            }
+            lifetime = true;
         }
         let bytes = data_encoding::BASE64
             .decode(b64.as_bytes())
-            .or_else(|_| data_encoding::BASE64_NOPAD.decode(b64.as_bytes()))
             .map_err(|_| SrtpError::BadKey("not base64"))?;
         let bytes: [u8; KEY_LEN + SALT_LEN] = bytes
             .try_into()
@@ -168,9 +189,9 @@ impl SessionKeys {
         let mut cipher = [0u8; KEY_LEN];
         let mut auth = [0u8; AUTH_KEY_LEN];
         let mut salt = [0u8; SALT_LEN];
-        derive_into(&prf, &master.salt, base, &mut cipher)?;
-        derive_into(&prf, &master.salt, base + 1, &mut auth)?;
-        derive_into(&prf, &master.salt, base + 2, &mut salt)?;
+        prf_into(&prf, &master.salt, base, &mut cipher)?;
+        prf_into(&prf, &master.salt, base + 1, &mut auth)?;
+        prf_into(&prf, &master.salt, base + 2, &mut salt)?;
         Ok(SessionKeys {
             cipher: aes_ctr_key(&cipher)?,
             salt,
@@ -178,24 +199,9 @@ impl SessionKeys {
         })
     }
 
-    /// XORs the keystream for (`ssrc`, `index`) into `data` (§4.1.1: IV = salt·2^16 ⊕
-    /// SSRC·2^64 ⊕ index·2^16).
+    /// XORs the keystream for (`ssrc`, `index`) into `data`.
     fn crypt(&self, ssrc: u32, index: u64, data: &mut [u8]) -> Result<(), SrtpError> {
-        let mut iv = [0u8; 16];
-        iv[..SALT_LEN].copy_from_slice(&self.salt);
-        for (i, b) in ssrc.to_be_bytes().iter().enumerate() {
-            iv[4 + i] ^= b;
-        }
-        for (i, b) in index.to_be_bytes()[2..].iter().enumerate() {
-            iv[8 + i] ^= b;
-        }
-        if data.is_empty() {
-            return Ok(());
-        }
-        self.cipher
-            .less_safe_encrypt(data, EncryptionContext::Iv128(FixedLength::from(iv)))
-            .map(|_| ())
-            .map_err(|_| SrtpError::Crypto)
+        keystream_into(&self.cipher, &self.salt, ssrc, index, data)
     }
 
     /// HMAC-SHA1 over `parts`, in order.
@@ -213,21 +219,74 @@ fn aes_ctr_key(key: &[u8; KEY_LEN]) -> Result<EncryptingKey, SrtpError> {
     EncryptingKey::ctr(unbound).map_err(|_| SrtpError::Crypto)
 }
 
-/// The key derivation PRF (§4.3.1, §4.3.3): AES-CM under the master key with the IV
-/// (master salt ⊕ label·2^48)·2^16, its keystream truncated to `out`'s length.
-fn derive_into(
+/// AES-CM (§4.1.1): XORs into `data` the keystream that starts at the counter block
+/// salt·2^16 ⊕ SSRC·2^64 ⊕ index·2^16, the counter counting blocks in its low 16 bits.
+fn keystream_into(
+    cipher: &EncryptingKey,
+    salt: &[u8; SALT_LEN],
+    ssrc: u32,
+    index: u64,
+    data: &mut [u8],
+) -> Result<(), SrtpError> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    let mut iv = [0u8; 16];
+    iv[..SALT_LEN].copy_from_slice(salt);
+    for (i, b) in ssrc.to_be_bytes().iter().enumerate() {
+        iv[4 + i] ^= b;
+    }
+    // The index is 48 bits: the top two bytes of the u64 take no part.
+    for (i, b) in index.to_be_bytes()[2..].iter().enumerate() {
+        iv[8 + i] ^= b;
+    }
+    cipher
+        .less_safe_encrypt(data, EncryptionContext::Iv128(FixedLength::from(iv)))
+        .map(|_| ())
+        .map_err(|_| SrtpError::Crypto)
+}
+
+/// The key derivation PRF (§4.3.1, §4.3.3) with key derivation rate 0: AES-CM under the master
+/// key from the block (master salt ⊕ label·2^48)·2^16, its keystream truncated to `out`'s length.
+fn prf_into(
     prf: &EncryptingKey,
     master_salt: &[u8; SALT_LEN],
     label: u8,
     out: &mut [u8],
 ) -> Result<(), SrtpError> {
-    let mut iv = [0u8; 16];
-    iv[..SALT_LEN].copy_from_slice(master_salt);
-    iv[7] ^= label;
+    let mut x = *master_salt;
+    // label·2^48 in a 112-bit salt: the 8th byte from the left.
+    x[7] ^= label;
     out.fill(0);
-    prf.less_safe_encrypt(out, EncryptionContext::Iv128(FixedLength::from(iv)))
-        .map(|_| ())
-        .map_err(|_| SrtpError::Crypto)
+    keystream_into(prf, &x, 0, 0, out)
+}
+
+/// The session key for `label` under `master` (RFC 3711 §4.3.1, key derivation rate 0), as
+/// long as `out`: labels 0, 1, 2 are SRTP's encryption key, authentication key and salt; 3, 4,
+/// 5 SRTCP's. [`SrtpContext::new`] derives its keys with this very function; it is public so
+/// that RFC 3711 Appendix B.3 can check it, and packets need only the context.
+///
+/// # Errors
+/// [`SrtpError::Crypto`] if the crypto library refuses (never expected).
+pub fn derive_session_key(master: &MasterKey, label: u8, out: &mut [u8]) -> Result<(), SrtpError> {
+    prf_into(&aes_ctr_key(&master.key)?, &master.salt, label, out)
+}
+
+/// XORs into `data` the AES-CM keystream (RFC 3711 §4.1.1) of packet `index` (ROC·2^16 + SEQ
+/// for SRTP, the SRTCP index for SRTCP) from `ssrc` under a session key and salt. The contexts
+/// encrypt with this very function over a key schedule they keep; this one builds a schedule per
+/// call, and is public so that RFC 3711 Appendix B.2 can check it.
+///
+/// # Errors
+/// [`SrtpError::Crypto`] if the crypto library refuses (never expected).
+pub fn apply_aes_cm_keystream(
+    session_key: &[u8; KEY_LEN],
+    session_salt: &[u8; SALT_LEN],
+    ssrc: u32,
+    index: u64,
+    data: &mut [u8],
+) -> Result<(), SrtpError> {
+    keystream_into(&aes_ctr_key(session_key)?, session_salt, ssrc, index, data)
 }
 
 /// What a context knows of one SSRC it has received from or sent.
@@ -279,7 +338,7 @@ impl Stream {
         behind < REPLAY_WINDOW && self.window & (1 << behind) == 0
     }
 
-    /// Records an authenticated `index`.
+    /// Records an authenticated (or, for a sender, protected) `index`.
     fn accept(&mut self, index: u64) {
         if !self.started {
             self.started = true;
@@ -298,13 +357,14 @@ impl Stream {
             };
             self.roc = (index >> 16) as u32;
             self.highest = index as u16;
-        } else {
+        } else if top - index < REPLAY_WINDOW {
             self.window |= 1 << (top - index);
         }
     }
 }
 
-/// One direction of SRTP and SRTCP under one master key.
+/// One direction of SRTP and SRTCP under one master key: the outbound context of a call holds
+/// our key, the inbound one the peer's.
 pub struct SrtpContext {
     profile: SrtpProfile,
     rtp: SessionKeys,
@@ -345,7 +405,8 @@ fn rtp_header_len(packet: &[u8]) -> Result<usize, SrtpError> {
 }
 
 impl SrtpContext {
-    /// A context for `profile` under `master`.
+    /// A context for `profile` under `master`, its session keys derived and key schedules
+    /// built here, once.
     pub fn new(profile: SrtpProfile, master: &MasterKey) -> SrtpContext {
         // Key sizes are fixed, so derivation cannot fail; a failure would be a broken
         // crypto library, which `expect` makes loud at once rather than silently plain.
@@ -372,22 +433,23 @@ impl SrtpContext {
         Ok(streams.entry(ssrc).or_default())
     }
 
-    /// Encrypts an RTP packet's payload and appends the authentication tag.
+    /// Encrypts an RTP packet's payload (everything after the header, its CSRCs and header
+    /// extension) and appends the authentication tag over header, ciphertext and ROC.
+    ///
+    /// The rollover counter follows the sequence numbers as a receiver would estimate it
+    /// (Appendix A), so a packet protected again or late, after a wrap, keeps the ROC it had.
+    ///
+    /// # Errors
+    /// [`SrtpError::TooShort`] or [`SrtpError::Malformed`] when the bytes are not an RTP packet;
+    /// [`SrtpError::TooManyStreams`] for a 65th SSRC.
     pub fn protect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
         let header = rtp_header_len(packet)?;
         let seq = u16::from_be_bytes([packet[2], packet[3]]);
         let ssrc = u32::from_be_bytes([packet[8], packet[9], packet[10], packet[11]]);
         let stream = Self::stream(&mut self.streams, ssrc)?;
-        // Our own sequence numbers only go forward: a wrap to 0 starts the next ROC.
-        if stream.started && seq < stream.highest && stream.highest - seq > 32_768 {
-            stream.roc = stream.roc.wrapping_add(1);
-        }
-        if !stream.started || seq > stream.highest || stream.highest - seq > 32_768 {
-            stream.highest = seq;
-        }
-        stream.started = true;
-        let roc = stream.roc;
-        let index = (u64::from(roc) << 16) | u64::from(seq);
+        let index = stream.estimate(seq);
+        stream.accept(index);
+        let roc = (index >> 16) as u32;
         let mut out = Vec::with_capacity(packet.len() + self.profile.tag_len());
         out.extend_from_slice(packet);
         self.rtp.crypt(ssrc, index, &mut out[header..])?;
@@ -396,7 +458,14 @@ impl SrtpContext {
         Ok(out)
     }
 
-    /// Authenticates an SRTP packet, checks it against replay and decrypts it.
+    /// Authenticates an SRTP packet, checks it against replay and decrypts it. Nothing is
+    /// decrypted and no state changes unless the tag matches.
+    ///
+    /// # Errors
+    /// [`SrtpError::TooShort`] or [`SrtpError::Malformed`] when the bytes cannot be SRTP;
+    /// [`SrtpError::AuthFailed`] when the tag does not match (forged, damaged, another key);
+    /// [`SrtpError::Replayed`] when the packet was accepted before or is older than the window;
+    /// [`SrtpError::TooManyStreams`] for a 65th SSRC.
     pub fn unprotect_rtp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
         let tag_len = self.profile.tag_len();
         if packet.len() < 12 + tag_len {
@@ -428,6 +497,9 @@ impl SrtpContext {
 
     /// Encrypts an RTCP compound packet after its first 8 bytes, appends the E flag with the
     /// SRTCP index, then the 80-bit tag.
+    ///
+    /// # Errors
+    /// [`SrtpError::TooShort`] or [`SrtpError::Malformed`] when the bytes are not RTCP.
     pub fn protect_rtcp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
         if packet.len() < 8 {
             return Err(SrtpError::TooShort);
@@ -448,7 +520,10 @@ impl SrtpContext {
     }
 
     /// Authenticates an SRTCP packet, checks its index against replay and decrypts it (when
-    /// its E flag says it is encrypted).
+    /// its E flag says it is encrypted). Nothing changes unless the tag matches.
+    ///
+    /// # Errors
+    /// As [`SrtpContext::unprotect_rtp`].
     pub fn unprotect_rtcp(&mut self, packet: &[u8]) -> Result<Vec<u8>, SrtpError> {
         if packet.len() < 8 + 4 + SRTCP_TAG_LEN {
             return Err(SrtpError::TooShort);
