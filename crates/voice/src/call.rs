@@ -767,7 +767,9 @@ impl Driver {
                 },
                 None => packet,
             };
-            let _ = self.socket.send_to(&packet, remote).await;
+            if self.socket.send_to(&packet, remote).await.is_ok() {
+                self.ctx.stats.count(&self.ctx.stats.rtp_sent, 1);
+            }
         }
     }
 

@@ -61,6 +61,8 @@ pub struct VoiceStats {
     pub srtp_calls: AtomicU64,
     /// SRTP packets dropped: authentication failed, replayed, or malformed (per packet).
     pub srtp_dropped: AtomicU64,
+    /// RTP packets sent to callers: prompts, silence, hold music and the agent's voice (per packet).
+    pub rtp_sent: AtomicU64,
     changes: watch::Sender<()>,
 }
 
@@ -93,6 +95,7 @@ impl Default for VoiceStats {
             tls_handshakes_failed: AtomicU64::new(0),
             srtp_calls: AtomicU64::new(0),
             srtp_dropped: AtomicU64::new(0),
+            rtp_sent: AtomicU64::new(0),
             changes: watch::Sender::new(()),
         }
     }
@@ -121,7 +124,7 @@ impl VoiceStats {
     /// The counters as Prometheus exposition text (`hotline_sip_…`), for `/metrics`.
     pub fn render_prometheus(&self, out: &mut String) {
         use std::fmt::Write;
-        let counters: [(&str, &str, &AtomicU64); 21] = [
+        let counters: [(&str, &str, &AtomicU64); 22] = [
             (
                 "calls_started",
                 "Calls offered to a flow",
@@ -211,6 +214,7 @@ impl VoiceStats {
                 "SRTP packets dropped (authentication, replay, malformed)",
                 &self.srtp_dropped,
             ),
+            ("rtp_sent", "RTP packets sent to callers", &self.rtp_sent),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(out, "# HELP hotline_sip_{name} {help}.");

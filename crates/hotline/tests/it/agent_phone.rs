@@ -251,10 +251,13 @@ pub(crate) async fn first_audio(t: &TestApp, peer: &mut RtpPeer, caller: &mut Si
             let s = stats(t);
             panic!(
                 "the caller heard nothing from Hotline in 30 s; {}; the server counted {} calls \
-                 started, {} answered, {} rejected, {} INVITEs throttled, {} datagrams dropped",
+                 started, {} answered, {} ended, {} RTP packets sent, {} rejected, {} INVITEs \
+                 throttled, {} datagrams dropped",
                 caller.describe(),
                 s.calls_started.load(Ordering::Relaxed),
                 s.calls_answered.load(Ordering::Relaxed),
+                s.calls_ended.load(Ordering::Relaxed),
+                s.rtp_sent.load(Ordering::Relaxed),
                 s.calls_rejected.load(Ordering::Relaxed),
                 s.invites_throttled.load(Ordering::Relaxed),
                 s.datagrams_dropped.load(Ordering::Relaxed),
