@@ -12,6 +12,7 @@ mod extract;
 mod metrics;
 mod problem;
 mod routes;
+mod unread_body;
 mod web;
 
 use std::sync::Arc;
@@ -205,6 +206,7 @@ pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Rou
         .layer(middleware::from_fn_with_state(metrics, metrics::track))
         .layer(middleware::from_fn(problem::render_problems))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(unread_body::close_after_unread_body))
         .layer(middleware::from_fn_with_state(options.https, https_marks))
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))

@@ -2,8 +2,10 @@
 //! A path outside `/api` that is not a file gets `index.html` when it can be a client-side
 //! route (so they work on reload): letters, digits, `-`, `_` and `/` only, not under
 //! `/assets/`. Anything else — `widget.bak`, `.env`, `login~` — is a 404, never the page.
+//! Only `GET` and `HEAD` are answered: a `POST` or `OPTIONS` to a page is a 405, not the page
+//! with 200 (the web scan found every method answered like `GET`).
 
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use rust_embed::Embed;
 
@@ -18,10 +20,17 @@ pub fn ui_embedded() -> bool {
 }
 
 /// Serves an embedded file, or `index.html` for client-side routes.
-pub(crate) async fn serve(uri: Uri) -> Response {
+pub(crate) async fn serve(method: Method, uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     if path.starts_with("api/") || path == "api" {
         return StatusCode::NOT_FOUND.into_response();
+    }
+    if method != Method::GET && method != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, HeaderValue::from_static("GET, HEAD"))],
+        )
+            .into_response();
     }
     if let Some(file) = (!path.is_empty()).then(|| Assets::get(path)).flatten() {
         let mime = file.metadata.mimetype().to_owned();

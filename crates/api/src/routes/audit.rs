@@ -65,8 +65,10 @@ impl From<AuditEntry> for AuditEntryDto {
 #[serde(deny_unknown_fields)]
 pub(crate) struct AuditQuery {
     /// Only entries older than this sequence number.
+    #[param(example = 100)]
     before_seq: Option<i64>,
     /// Page size, 1–200 (default 50).
+    #[param(example = 50)]
     limit: Option<u32>,
 }
 

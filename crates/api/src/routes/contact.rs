@@ -434,12 +434,16 @@ pub(crate) struct KpiList {
 #[serde(deny_unknown_fields)]
 pub(crate) struct KpiQuery {
     /// One queue; all when absent.
+    #[param(example = "support")]
     queue: Option<String>,
     /// `15m` or `day`.
+    #[param(example = "15m")]
     interval: Option<String>,
     /// RFC 3339; default: the start of today (UTC).
+    #[param(example = "2026-01-05T00:00:00Z")]
     from: Option<String>,
     /// RFC 3339; default: the end of `from`'s day.
+    #[param(example = "2026-01-06T00:00:00Z")]
     to: Option<String>,
 }
 

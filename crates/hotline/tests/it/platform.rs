@@ -156,6 +156,21 @@ async fn the_openapi_document_lists_every_route() {
             }
         }
     }
+    // Every query parameter has an example, so a client (and the web scan, which builds its
+    // start URLs from this document) can make a valid request and vary one parameter at a time.
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            for param in op["parameters"].as_array().into_iter().flatten() {
+                if param["in"] == "query" {
+                    assert!(
+                        !param["example"].is_null() || !param["schema"]["example"].is_null(),
+                        "{method} {path}: query parameter {} has no example",
+                        param["name"]
+                    );
+                }
+            }
+        }
+    }
     let audit = &paths["/api/v1/audit"]["get"]["parameters"];
     assert!(
         audit
@@ -257,5 +272,102 @@ async fn client_side_routes_get_the_web_ui() {
     } else {
         assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn the_web_ui_answers_only_get_and_head() {
+    // The web scan showed a POST or OPTIONS to any page answered like GET: 200 and the page.
+    let t = spawn_app().await;
+    for (method, path) in [
+        (reqwest::Method::POST, "/"),
+        (reqwest::Method::POST, "/login"),
+        (reqwest::Method::OPTIONS, "/users"),
+        (reqwest::Method::PUT, "/widget.js"),
+    ] {
+        let r = t
+            .http
+            .request(method.clone(), t.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(r.headers()["allow"], "GET, HEAD", "{method} {path}");
+    }
+    let head = t.http.head(t.url("/users")).send().await.unwrap();
+    assert_ne!(head.status(), StatusCode::METHOD_NOT_ALLOWED);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_refusal_that_leaves_the_body_unread_says_the_connection_closes() {
+    // The web scan's XML posts: a request refused before its body arrived left the connection
+    // to be closed after the answer, unannounced, and the client's next request on it failed.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let t = spawn_app().await;
+    let addr = t.base.trim_start_matches("http://").to_owned();
+    async fn answer_head(tcp: &mut tokio::net::TcpStream) -> String {
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            let read = tokio::time::timeout(std::time::Duration::from_secs(5), tcp.read(&mut byte))
+                .await
+                .expect("an answer")
+                .unwrap();
+            assert_eq!(read, 1, "closed before the answer's head: {head:?}");
+            head.push(byte[0]);
+        }
+        String::from_utf8(head).unwrap().to_ascii_lowercase()
+    }
+    // Only the head is sent, so each refusal comes before the body is there to read.
+    for (path, status) in [
+        ("/api/v1/audit/verify", "405"),
+        ("/api/v1/users", "401"),
+        ("/", "405"),
+    ] {
+        let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml\r\nContent-Length: 10\r\n\r\n"
+        );
+        tcp.write_all(head.as_bytes()).await.unwrap();
+        let answer = answer_head(&mut tcp).await;
+        assert!(
+            answer.starts_with(&format!("http/1.1 {status}")),
+            "{path}: {answer}"
+        );
+        assert!(
+            answer.contains("\r\nconnection: close\r\n"),
+            "{path}: {answer}"
+        );
+    }
+    // A body read to its end keeps the connection: a failed login, then the next request on it.
+    let body = r#"{"username":"nobody","password":"not-the-password"}"#;
+    let mut tcp = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let login = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    tcp.write_all(login.as_bytes()).await.unwrap();
+    let answer = answer_head(&mut tcp).await;
+    assert!(answer.starts_with("http/1.1 401"), "{answer}");
+    assert!(!answer.contains("connection: close"), "{answer}");
+    let length: usize = answer
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .expect("a content length")
+        .trim()
+        .parse()
+        .unwrap();
+    let mut rest = vec![0u8; length];
+    tcp.read_exact(&mut rest).await.unwrap();
+    tcp.write_all(format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n").as_bytes())
+        .await
+        .unwrap();
+    let answer = answer_head(&mut tcp).await;
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
     t.stop().await;
 }
