@@ -34,7 +34,7 @@ use self::agent::{AgentInput, AgentLeg};
 pub use self::call_back::CALL_BACK_RING;
 pub(crate) use self::call_back::TrunkDialer;
 pub(crate) use self::link::{CallSignal, DriverContext, UaCommand};
-use self::rtp::{RtpIn, RtpOut};
+use self::rtp::{MediaPeer, RtpIn, RtpOut};
 use self::script::{Action, CallScript, FRAME_MS, Frame, HangupReason, PromptId, ScriptConfig};
 use self::secure::{SecureMedia, Unprotected};
 use crate::asr::{Grammar, RecognitionStream, Recognizer, VadEvent};
@@ -273,7 +273,8 @@ struct Driver {
     script: CallScript,
     out: RtpOut,
     incoming: RtpIn,
-    remote: Option<SocketAddr>,
+    /// Where the caller's media comes from and goes to.
+    peer: MediaPeer,
     listener: Listener,
     /// Milliseconds since the call was answered: 20 per tick, the script's clock.
     clock_ms: u64,
@@ -317,7 +318,7 @@ impl Driver {
             // RFC 3550 §5.1: random initial sequence number, timestamp and SSRC.
             out: RtpOut::new(random_u32() as u16, random_u32(), random_u32()),
             incoming: RtpIn::new(),
-            remote: None,
+            peer: MediaPeer::default(),
             listener: Listener::Off,
             clock_ms: 0,
             results,
@@ -348,7 +349,7 @@ impl Driver {
             // Media that cannot be secured as agreed is not sent in the clear: the call ends.
             tracing::warn!(call = self.call.0, error = %e, "SRTP could not be set up; hanging up");
             self.srtp = None;
-            self.remote = None;
+            self.peer = MediaPeer::default();
             self.script.handle_remote_hangup();
             let _ = self.ua.send(UaCommand::Hangup(self.call));
             return;
@@ -356,10 +357,13 @@ impl Driver {
         self.out.set_codec(a.codec, a.payload_type);
         self.incoming.set_event_payload_type(a.telephone_event);
         self.script.handle_hold(a.on_hold());
-        if let Some((host, port)) = &a.remote
-            && let Ok(ip) = host.parse::<std::net::IpAddr>()
-        {
-            self.remote = Some(SocketAddr::new(ip, *port));
+        let signalled = a.remote.as_ref().and_then(|(host, port)| {
+            let ip = host.parse::<std::net::IpAddr>().ok()?;
+            Some(SocketAddr::new(ip, *port))
+        });
+        // An answer without a usable address (a host name) keeps what was learnt.
+        if signalled.is_some() {
+            self.peer.signal(signalled);
         }
     }
 
@@ -755,7 +759,7 @@ impl Driver {
     }
 
     async fn send(&mut self, frame: &Frame) {
-        let Some(remote) = self.remote else {
+        let Some(remote) = self.peer.target() else {
             self.out.skip();
             return;
         };
@@ -794,11 +798,18 @@ impl Driver {
                 }
             },
         };
+        // Symmetric RTP, but only with the caller's own stream (`MediaPeer`): a stray one is
+        // neither heard (no keys or audio injected) nor answered.
+        let Some(seq) = MediaPeer::sequence(bytes) else {
+            return;
+        };
+        if !self.peer.accept(from, seq) {
+            self.ctx.stats.count(&self.ctx.stats.rtp_strays, 1);
+            return;
+        }
         let Some(received) = self.incoming.receive(bytes) else {
             return;
         };
-        // Symmetric RTP: answer where the media comes from.
-        self.remote = Some(from);
         if self.script.is_bridged()
             && let Some(leg) = self.agent.as_mut()
         {

@@ -63,6 +63,8 @@ pub struct VoiceStats {
     pub srtp_dropped: AtomicU64,
     /// RTP packets sent to callers: prompts, silence, hold music and the agent's voice (per packet).
     pub rtp_sent: AtomicU64,
+    /// RTP packets dropped because they came from a source other than the call's peer (per packet).
+    pub rtp_strays: AtomicU64,
     changes: watch::Sender<()>,
 }
 
@@ -96,6 +98,7 @@ impl Default for VoiceStats {
             srtp_calls: AtomicU64::new(0),
             srtp_dropped: AtomicU64::new(0),
             rtp_sent: AtomicU64::new(0),
+            rtp_strays: AtomicU64::new(0),
             changes: watch::Sender::new(()),
         }
     }
@@ -124,7 +127,7 @@ impl VoiceStats {
     /// The counters as Prometheus exposition text (`hotline_sip_…`), for `/metrics`.
     pub fn render_prometheus(&self, out: &mut String) {
         use std::fmt::Write;
-        let counters: [(&str, &str, &AtomicU64); 22] = [
+        let counters: [(&str, &str, &AtomicU64); 23] = [
             (
                 "calls_started",
                 "Calls offered to a flow",
@@ -215,6 +218,11 @@ impl VoiceStats {
                 &self.srtp_dropped,
             ),
             ("rtp_sent", "RTP packets sent to callers", &self.rtp_sent),
+            (
+                "rtp_strays",
+                "RTP packets dropped from a source other than the call's peer",
+                &self.rtp_strays,
+            ),
         ];
         for (name, help, value) in counters {
             let _ = writeln!(out, "# HELP hotline_sip_{name} {help}.");

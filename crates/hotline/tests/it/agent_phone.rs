@@ -40,6 +40,8 @@ const ENOUGH: u64 = 25;
 pub(crate) struct Heard {
     /// Where Hotline's packets come from (once one did).
     pub(crate) hotline: Option<SocketAddr>,
+    /// Packets from Hotline, of any kind.
+    pub(crate) packets: u64,
     /// Packets whose audio is the other side's voice.
     pub(crate) voice: u64,
     /// RFC 4733 events that began, by event code.
@@ -78,6 +80,7 @@ impl RtpPeer {
                 {
                     tx.send_modify(|h| {
                         h.hotline = Some(from);
+                        h.packets += 1;
                         if p.header.payload_type == 0
                             && !p.payload.is_empty()
                             && p.payload.iter().all(|b| *b == other)
@@ -831,5 +834,84 @@ async fn sip_credentials_are_the_agents_own_or_a_supervisors_to_give() {
     assert!(audit.contains("user.sip_account_remove"), "{audit}");
     assert!(!audit.contains(PHONE_PASSWORD));
     let _ = maria_id;
+    t.stop().await;
+}
+
+/// Sends, from a socket of its own on the caller's host, what an attacker (or an earlier call's
+/// peer still talking to a reused port) would: a key press and audio, in sequence, to `to`.
+fn stray_stream(to: SocketAddr, key: char, packets: u16) {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut out = Vec::new();
+    for seq in 0..packets {
+        out.clear();
+        if seq < 5 {
+            let ev = TelephoneEvent {
+                event: event_code(key).unwrap(),
+                end: seq >= 2,
+                volume: 10,
+                duration: 160 * (seq + 1),
+            };
+            let header = RtpHeader::new(101, 1000 + seq, 8000, 0xbad);
+            media::rtp::write_packet(&header, &ev.to_bytes().unwrap(), 0, &mut out).unwrap();
+        } else {
+            let header = RtpHeader::new(0, 1000 + seq, 8000 + u32::from(seq) * 160, 0xbad);
+            media::rtp::write_packet(&header, &[0x11; 160], 0, &mut out).unwrap();
+        }
+        socket.send_to(&out, to).unwrap();
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stray_rtp_stream_neither_takes_the_call_over_nor_presses_keys_in_it() {
+    let _turn = crate::support::realtime_turn().await;
+    let t = spawn_app().await;
+    let (_admin, _) = t.admin().await;
+    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    let mut caller = Sipp::start(
+        "caller_waits_for_an_agent.xml",
+        Some(sip_addr(&t)),
+        free_port(),
+        &[
+            "-s",
+            "demo-en",
+            "-key",
+            "caller_rtp_port",
+            &peer.port.to_string(),
+            "-d",
+            "0",
+        ],
+    );
+    first_audio(&t, &mut peer, &mut caller).await;
+    let hotline = peer.heard.borrow().hotline.unwrap();
+    let s = stats(&t);
+
+    // A stream from another port of the caller's host presses 0 ("a person") and talks.
+    tokio::task::spawn_blocking(move || stray_stream(hotline, '0', 60))
+        .await
+        .unwrap();
+    // Per-packet counters announce no change: polled, for at most 10 s.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.rtp_strays.load(Ordering::Relaxed) < 60 {
+        assert!(
+            Instant::now() < deadline,
+            "strays counted: {}",
+            s.rtp_strays.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(s.digits.load(Ordering::Relaxed), 0, "a stray key was taken");
+    // Hotline still talks to the caller, not to the stray stream.
+    let before = peer.heard.borrow().packets;
+    peer.until("more of Hotline's packets", |h| h.packets >= before + 25)
+        .await;
+
+    // The caller's own key still works.
+    peer.press('1');
+    wait_for(&s, "the caller's key", |s| {
+        s.digits.load(Ordering::Relaxed) == 1
+    })
+    .await;
+    drop(caller);
     t.stop().await;
 }

@@ -12,7 +12,7 @@ use tokio::net::UdpSocket;
 use tokio::sync::mpsc;
 
 use super::link::CallSignal;
-use super::rtp::{Received, Relay, RtpIn, RtpOut};
+use super::rtp::{MediaPeer, Received, Relay, RtpIn, RtpOut};
 use crate::stats::VoiceStats;
 
 /// What arrived on the agent's leg.
@@ -33,7 +33,7 @@ pub(super) struct AgentLeg {
     /// The agent's packets, decoded.
     from_agent: RtpIn,
     /// Where the agent's phone takes RTP: its SDP answer, then where its packets come from.
-    remote: Option<SocketAddr>,
+    peer: MediaPeer,
 }
 
 impl AgentLeg {
@@ -51,7 +51,7 @@ impl AgentLeg {
             signals,
             to_agent: Relay::new(out),
             from_agent: RtpIn::new(),
-            remote: None,
+            peer: MediaPeer::default(),
         }
     }
 
@@ -75,28 +75,35 @@ impl AgentLeg {
         self.to_agent
             .set_codec(a.codec, a.payload_type, a.telephone_event);
         self.from_agent.set_event_payload_type(a.telephone_event);
-        if let Some((host, port)) = &a.remote
-            && let Ok(ip) = host.parse::<std::net::IpAddr>()
-        {
-            self.remote = Some(SocketAddr::new(ip, *port));
+        let signalled = a.remote.as_ref().and_then(|(host, port)| {
+            let ip = host.parse::<std::net::IpAddr>().ok()?;
+            Some(SocketAddr::new(ip, *port))
+        });
+        if signalled.is_some() {
+            self.peer.signal(signalled);
         }
     }
 
-    /// A datagram from the agent's phone: its decoded audio (empty for anything else). RTP is symmetric: the
-    /// caller's audio goes where the agent's comes from.
+    /// A datagram from the agent's phone: its decoded audio (empty for anything else, and for a stray stream).
+    /// RTP is symmetric: the caller's audio goes where the agent's comes from ([`MediaPeer`]).
     pub(super) fn receive(&mut self, bytes: &[u8], from: SocketAddr) -> Vec<i16> {
-        match self.from_agent.receive(bytes) {
-            Some(received) => {
-                self.remote = Some(from);
-                received.audio
-            }
-            None => Vec::new(),
+        let Some(seq) = MediaPeer::sequence(bytes) else {
+            return Vec::new();
+        };
+        if !self.peer.accept(from, seq) {
+            return Vec::new();
         }
+        self.from_agent
+            .receive(bytes)
+            .map(|received| received.audio)
+            .unwrap_or_default()
     }
 
     /// Relays what one of the caller's packets held: audio in the agent's codec, an RFC 4733 event restamped.
     pub(super) async fn relay(&mut self, received: &Received, stats: &VoiceStats) {
-        let Some(remote) = self.remote else { return };
+        let Some(remote) = self.peer.target() else {
+            return;
+        };
         let mut packets = self.to_agent.audio(&received.audio);
         if let Some((timestamp, event)) = &received.event {
             packets.extend(self.to_agent.event(*timestamp, event));

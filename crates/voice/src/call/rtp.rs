@@ -5,6 +5,8 @@
 //! Keys arrive as RFC 4733 events or as tones in the audio. The in-band detector only runs until the first
 //! event packet: a peer that sends events usually leaves the tones in the audio too, and would count twice.
 
+use std::net::SocketAddr;
+
 use media::dtmf::DtmfDetector;
 use media::g711::Law;
 use media::rtp::{RtpHeader, RtpPacket};
@@ -224,8 +226,149 @@ impl Relay {
     }
 }
 
+/// How many packets in sequence from one source it takes to learn it as the peer's address.
+const LEARN_PACKETS: u8 = 3;
+
+/// Whom a stream's packets are taken from and sent to (symmetric RTP, with RTP-bleed protection).
+///
+/// The SDP names an address. Packets from it are always taken. A peer behind a NAT sends from another
+/// address: that source is learnt once [`LEARN_PACKETS`] packets in sequence came from it and none from the
+/// signalled address, and from then on it is the only other source taken. A source on the signalled host but
+/// another port is never learnt (that host knows its own ports; it is another stream's, or an attacker's),
+/// and neither is any source once the peer is known. So a stray stream — an earlier call's peer still
+/// sending to a port that was reused, or packets sprayed at the port range — is neither heard nor answered.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MediaPeer {
+    signalled: Option<SocketAddr>,
+    learnt: Option<SocketAddr>,
+    /// The signalled address or the learnt one has sent: no other source is learnt any more.
+    known: bool,
+    candidate: Option<(SocketAddr, u16, u8)>,
+}
+
+impl MediaPeer {
+    /// The address an SDP offer or answer gave (a re-INVITE starts learning anew).
+    pub(crate) fn signal(&mut self, address: Option<SocketAddr>) {
+        if address != self.signalled {
+            *self = MediaPeer {
+                signalled: address,
+                ..MediaPeer::default()
+            };
+        }
+    }
+
+    /// Where to send: the learnt source, else the signalled address.
+    pub(crate) fn target(&self) -> Option<SocketAddr> {
+        self.learnt.or(self.signalled)
+    }
+
+    /// Whether a packet with sequence number `seq` from `from` belongs to the stream.
+    pub(crate) fn accept(&mut self, from: SocketAddr, seq: u16) -> bool {
+        if Some(from) == self.signalled {
+            self.known = true;
+            self.learnt = None;
+            return true;
+        }
+        if Some(from) == self.learnt {
+            return true;
+        }
+        if self.known || self.signalled.is_some_and(|s| s.ip() == from.ip()) {
+            return false;
+        }
+        let count = match self.candidate {
+            Some((source, last, n)) if source == from && seq == last.wrapping_add(1) => n + 1,
+            _ => 1,
+        };
+        self.candidate = Some((from, seq, count));
+        if count >= LEARN_PACKETS {
+            self.learnt = Some(from);
+            self.known = true;
+            self.candidate = None;
+        }
+        self.learnt == Some(from)
+    }
+
+    /// The sequence number of an RTP packet, for [`Self::accept`] (`None`: not RTP).
+    pub(crate) fn sequence(bytes: &[u8]) -> Option<u16> {
+        RtpPacket::parse(bytes).ok().map(|p| p.header.sequence)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    fn addr(s: &str) -> SocketAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_stray_stream_on_the_signalled_host_is_never_taken() {
+        let mut peer = MediaPeer::default();
+        peer.signal(Some(addr("127.0.0.1:40000")));
+        // An earlier call's peer, still sending to this port from the same host.
+        for seq in 100..120 {
+            assert!(!peer.accept(addr("127.0.0.1:40500"), seq));
+        }
+        assert_eq!(peer.target(), Some(addr("127.0.0.1:40000")));
+        assert!(peer.accept(addr("127.0.0.1:40000"), 7));
+    }
+
+    #[test]
+    fn a_peer_behind_a_nat_is_learnt_from_packets_in_sequence() {
+        let mut peer = MediaPeer::default();
+        peer.signal(Some(addr("192.168.1.5:4000")));
+        assert!(!peer.accept(addr("203.0.113.7:61000"), 10));
+        assert!(!peer.accept(addr("203.0.113.7:61000"), 11));
+        assert!(peer.accept(addr("203.0.113.7:61000"), 12));
+        assert_eq!(peer.target(), Some(addr("203.0.113.7:61000")));
+        // Once learnt, nobody else is: not even a source that sends in sequence.
+        for seq in 0..10 {
+            assert!(!peer.accept(addr("198.51.100.9:5000"), seq));
+        }
+        assert_eq!(peer.target(), Some(addr("203.0.113.7:61000")));
+    }
+
+    #[test]
+    fn packets_out_of_sequence_or_from_two_sources_teach_nothing() {
+        let mut peer = MediaPeer::default();
+        peer.signal(Some(addr("192.168.1.5:4000")));
+        for (from, seq) in [
+            ("203.0.113.7:1", 10),
+            ("198.51.100.9:2", 11),
+            ("203.0.113.7:1", 12),
+            ("203.0.113.7:1", 20),
+        ] {
+            assert!(!peer.accept(addr(from), seq));
+        }
+        assert_eq!(peer.target(), Some(addr("192.168.1.5:4000")));
+    }
+
+    #[test]
+    fn once_the_signalled_address_sends_no_other_source_is_learnt_until_a_new_offer() {
+        let mut peer = MediaPeer::default();
+        peer.signal(Some(addr("192.168.1.5:4000")));
+        assert!(peer.accept(addr("192.168.1.5:4000"), 1));
+        for seq in 2..10 {
+            assert!(!peer.accept(addr("203.0.113.7:61000"), seq));
+        }
+        // A re-INVITE moves the media: learning starts again.
+        peer.signal(Some(addr("192.168.1.6:4002")));
+        assert_eq!(peer.target(), Some(addr("192.168.1.6:4002")));
+        for seq in 2..5 {
+            peer.accept(addr("203.0.113.7:61000"), seq);
+        }
+        assert_eq!(peer.target(), Some(addr("203.0.113.7:61000")));
+    }
+
+    #[test]
+    fn without_an_address_in_the_sdp_the_first_source_in_sequence_is_learnt() {
+        let mut peer = MediaPeer::default();
+        assert_eq!(peer.target(), None);
+        for seq in [65534, 65535, 0] {
+            peer.accept(addr("203.0.113.7:61000"), seq);
+        }
+        assert_eq!(peer.target(), Some(addr("203.0.113.7:61000")));
+    }
+
     use media::telephone_event::event_code;
     use media::tone::{DigitTone, ToneGenerator};
 
