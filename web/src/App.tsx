@@ -2,7 +2,7 @@
 // Which pages exist for a user is decided by the permissions the server sends; the server still checks every call.
 
 import { useCallback, useEffect, useState, type ComponentType } from "react";
-import { api, ApiError, asApiError, setCsrfToken, setUnauthorizedHandler, type Next, type Session } from "./api";
+import { api, ApiError, asApiError, setCsrfToken, setUnauthorizedHandler, type Next, type Permission, type Session } from "./api";
 import { t, type MessageKey } from "./i18n";
 import { navigate, usePath } from "./router";
 import { ErrorAlert } from "./components/ErrorAlert";
@@ -17,7 +17,7 @@ import { SupervisorPage } from "./pages/SupervisorPage";
 
 export interface PageProps {
   session: Session;
-  can: (permission: string) => boolean;
+  can: (permission: Permission) => boolean;
   onLogout: (everywhere: boolean) => Promise<void>;
   onSessionChanged: () => Promise<void>;
 }
@@ -26,7 +26,7 @@ export interface PageDef {
   path: string;
   title: MessageKey;
   /** The permission needed to open the page; null for pages every signed-in user has. */
-  permission: string | null;
+  permission: Permission | null;
   component: ComponentType<PageProps>;
 }
 
@@ -40,7 +40,7 @@ export const PAGES: PageDef[] = [
 ];
 
 /** Where a user lands after signing in or when opening an unknown path. */
-export function landingPath(permissions: readonly string[]): string {
+export function landingPath(permissions: readonly Permission[]): string {
   // Administrators start with the users, supervisors with the live view, agents at their desk.
   if (permissions.includes("users_manage")) return "/users";
   if (permissions.includes("queues_supervise")) return "/supervisor";
@@ -158,7 +158,7 @@ export function App() {
       );
     case "signed-in": {
       const session = state.session;
-      const can = (permission: string) => session.permissions.includes(permission);
+      const can = (permission: Permission) => session.permissions.includes(permission);
       const page = PAGES.find((p) => p.path === path);
       if (!page) return null; // the effect above is about to redirect
       const allowed = page.permission === null || can(page.permission);

@@ -1,194 +1,60 @@
 // The one place that talks to the Hotline JSON API: request helpers, the CSRF token, and the shapes the server sends.
 // Every failure becomes an `ApiError` carrying an RFC 9457 problem, so pages only ever render one kind of error.
 
+import type * as Gen from "./api.gen";
+import { PermissionValues, RoleValues, SettablePresenceValues } from "./api.gen";
 import { t } from "./i18n";
 
-export type Next = "change_password" | "enrol_totp" | "totp" | "done";
 
-export const ROLES = ["admin", "supervisor", "agent", "auditor", "integrator"] as const;
-export type Role = (typeof ROLES)[number];
+// The shapes the server sends and takes come from its OpenAPI document (api.gen.ts, `npm run gen:api`); the names
+// below are the UI's words for them. Only what the document leaves open (queue configuration, contact-centre
+// settings: objects the server passes through) is described here.
 
-export interface AuthStep {
-  next: Next;
-  csrf_token: string;
-}
+export type Next = Gen.NextStep;
+export type Role = Gen.Role;
+export const ROLES = RoleValues;
+export type Permission = Gen.Permission;
+export const PERMISSIONS = PermissionValues;
 
-export interface Session {
-  user: { id: string; username: string; display_name: string; role: Role };
-  tenant: { id: string; name: string };
-  csrf_token: string;
-  next: Next;
-  permissions: string[];
-}
-
-export interface TotpEnrolment {
-  secret: string;
-  otpauth_uri: string;
-  qr_svg: string;
-}
-
-export interface TotpConfirmed extends AuthStep {
-  backup_codes: string[];
-}
-
-export interface User {
-  id: string;
-  username: string;
-  display_name: string;
-  role: Role;
-  disabled: boolean;
-  totp_enrolled: boolean;
-  must_change_password: boolean;
-  created_at: string;
-}
-
-export interface CreatedUser {
-  user: User;
-  one_time_password: string;
-}
-
-export interface AuditEntry {
-  seq: number;
-  id: string;
-  at: string;
-  actor_kind: string;
-  actor_id: string | null;
-  auth_method: string | null;
-  source_ip: string | null;
-  request_id: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  outcome: string;
-  hash: string;
-  prev_hash: string;
-}
-
-export interface AuditPage {
-  items: AuditEntry[];
-  next_before_seq: number | null;
-}
-
-export type AuditVerification =
-  | { ok: true; count: number; head_seq: number | null }
-  | { ok: false; count: number; error: string };
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  role: Role;
-  created_at: string;
-  revoked_at: string | null;
-  last_used_at: string | null;
-}
-
-export interface CreatedApiKey {
-  key: ApiKey;
-  token: string;
-}
+export type AuthStep = Gen.StepResponse;
+export type Session = Gen.SessionResponse;
+export type TotpEnrolment = Gen.EnrolResponse;
+export type TotpConfirmed = Gen.StepResponse & { backup_codes: string[] };
+export type User = Gen.UserDto;
+export type CreatedUser = Gen.CreatedUserResponse;
+export type AuditEntry = Gen.AuditEntryDto;
+export type AuditPage = Gen.AuditPageDto;
+export type AuditVerification = Gen.VerifyDto;
+export type ApiKey = Gen.ApiKeyDto;
+export type CreatedApiKey = Gen.CreatedKeyResponse;
 
 // --- The contact centre (docs/contact-centre.md) -----------------------------------------------------------------
 
-export const PRESENCES = ["available", "busy", "away", "offline"] as const;
 /** What an agent may choose; the server adds `wrap_up` on its own after a conversation ends. */
-export type SettablePresence = (typeof PRESENCES)[number];
-export type Presence = SettablePresence | "wrap_up";
-
-export type Channel = "chat" | "voice";
-
-export interface Agent {
-  user_id: string;
-  username: string;
-  display_name: string;
-  skills: Record<string, number>;
-  languages: string[];
-  capacity: { voice: number; chat: number };
-  presence: Presence;
-  presence_since: string;
-  wrap_up_until: string | null;
-  tasks: string[];
-}
-
-export type TaskState =
-  | "pending"
-  | "offered"
-  | "assigned"
-  | "wrap_up"
-  | "completed"
-  | "abandoned"
-  | "timed_out"
-  | "cancelled";
-
-export type TaskReason = "flow" | "asked_for_human" | "crisis" | "out_of_scope";
-
-export interface Task {
-  id: string;
-  conversation_id: string;
-  queue: string;
-  channel: Channel;
-  priority: number;
-  state: TaskState;
-  agent_id: string | null;
-  /** Pseudonymous (e.g. K-3F9A2C); the desk never shows a phone number. */
-  contact: string;
-  reason: TaskReason | string;
-  crisis: boolean;
-  language: string | null;
-  intent: string | null;
-  confidence: number | null;
-  variables: Record<string, unknown>;
-  created_at: string;
-  wait_started_at: string;
-  offer_expires_at: string | null;
-  position: number | null;
-  estimated_wait_secs: number | null;
-  wrap_up_code: string | null;
-  /** The caller asked to be called back (phone); the number is never sent to the browser. */
-  call_back?: { pending: boolean; attempts: number } | null;
-}
-
-export type Sender = "user" | "bot" | "agent" | "system";
-
-export interface Message {
-  seq: number;
-  from: Sender;
-  text: string;
-  at: string;
-}
-
-export interface Note {
-  id: string;
-  author: string;
-  text: string;
-  at: string;
-}
-
-export interface Conversation {
-  id: string;
-  channel: Channel;
-  status: string;
-  language: string | null;
-  contact: string;
-  messages: Message[];
-  notes: Note[];
-  tasks: Task[];
-}
-
-export interface Desk {
-  agent: Agent;
-  offers: Task[];
-  tasks: Task[];
-}
-
-export interface CannedResponse {
-  id: string;
-  title: string;
-  text: string;
-  language: string | null;
-}
+export const PRESENCES = SettablePresenceValues;
+export type SettablePresence = Gen.SettablePresence;
+export type Presence = Gen.Presence;
+export type Channel = Gen.Channel;
+export type Agent = Gen.AgentDto;
+export type TaskState = Gen.TaskState;
+export type TaskReason = Gen.HandOverReason;
+export type Task = Gen.TaskDto;
+export type Sender = Gen.Sender;
+export type Message = Gen.TranscriptMessage;
+export type Note = Gen.NoteDto;
+export type Conversation = Gen.ConversationDto;
+export type Desk = Gen.DeskDto;
+export type CannedResponse = Gen.CannedDto;
+export type KpiRow = Gen.KpiDto;
+/** What PUT /agents/{user_id} takes: the agent's routing profile. */
+export type AgentProfile = Required<Gen.AgentRequest>;
+export type FieldError = Gen.FieldProblem;
+export type Problem = Pick<Gen.Problem, "title" | "status"> & Partial<Omit<Gen.Problem, "title" | "status">>;
+export type Diagnostic = Gen.Diagnostic;
 
 export type ServiceLevelVariant = "abandoned_after_short" | "all_offered" | "answered_only";
 
+/** A queue's configuration: the document leaves it an open object (the server passes routing rules through). */
 export interface QueueConfig {
   priority: number;
   required_skills: Record<string, number>;
@@ -206,42 +72,10 @@ export interface QueueConfig {
   rules?: unknown[];
 }
 
-export interface Queue {
-  name: string;
+export type Queue = Omit<Gen.QueueDto, "config" | "live"> & {
   config: QueueConfig;
-  live: {
-    waiting: number;
-    longest_wait_secs: number;
-    offered: number;
-    assigned: number;
-    agents: Record<Presence, number>;
-    open: boolean;
-  };
-  today: { offered: number; answered: number; abandoned: number; service_level: number | null };
-}
-
-export interface KpiRow {
-  queue: string;
-  start: string;
-  end: string;
-  offered: number;
-  answered: number;
-  abandoned: number;
-  short_abandoned: number;
-  asa_secs: number | null;
-  aht_secs: number | null;
-  service_level: number | null;
-  abandonment_rate: number | null;
-  occupancy: number | null;
-}
-
-/** What PUT /agents/{user_id} takes: the agent's routing profile. */
-export interface AgentProfile {
-  skills: Record<string, number>;
-  /** Empty: the agent takes callers of any language. */
-  languages: string[];
-  capacity: { voice: number; chat: number };
-}
+  live: Omit<Gen.LiveDto, "agents"> & { agents: Partial<Record<Presence, number>> };
+};
 
 /** The tenant's contact-centre settings (GET/PUT /contact-centre/settings). */
 export interface ContactSettings {
@@ -257,20 +91,6 @@ export interface ContactSettings {
 
 /** Where a task goes on transfer or move: a queue, or an agent (optionally in another queue). */
 export type TransferTarget = { queue: string } | { agent_id: string; queue?: string };
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-export interface Problem {
-  type?: string;
-  title: string;
-  status: number;
-  detail?: string;
-  errors?: FieldError[];
-  request_id?: string;
-}
 
 export class ApiError extends Error {
   readonly problem: Problem;

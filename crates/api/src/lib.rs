@@ -12,6 +12,7 @@ mod extract;
 mod metrics;
 mod problem;
 mod routes;
+mod schemas;
 mod unread_body;
 mod web;
 

@@ -26,16 +26,18 @@ pub struct Problem {
     pub status: u16,
     /// An explanation specific to this occurrence.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub detail: Option<String>,
     /// Problems with individual input fields.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
     /// Flow diagnostics (for an invalid flow): severity, code, message, node and path.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::schemas::DiagnosticSchema>)]
     pub diagnostics: Vec<serde_json::Value>,
     /// The request's id, to quote when reporting a problem.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub request_id: Option<String>,
     /// Seconds to wait before retrying (also in the `Retry-After` header).
     #[serde(skip)]

@@ -41,9 +41,10 @@ pub use chat::{ChatSession, ChatWidget};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{
     AgentProfile, AgentView, CallBack, CannedSpec, ContactSettings, ConversationView,
-    DEFAULT_SIP_REALM, Desk, DeskEvent, HandOverReason, KpiInterval, KpiRow,
-    MAX_CALL_BACK_ATTEMPTS, QueueConfig, QueueView, ServiceLevelVariant, SipAccount,
-    SipAccountView, TaskRecord, TaskView, builtin_crisis_text, call_back_number,
+    DEFAULT_SIP_REALM, Desk, DeskEvent, HAND_OVER_REASON_NAMES, HandOverReason, KpiInterval,
+    KpiRow, MAX_CALL_BACK_ATTEMPTS, PRESENCE_NAMES, QueueConfig, QueueView, ServiceLevelVariant,
+    SipAccount, SipAccountView, TASK_STATE_NAMES, TaskRecord, TaskView, builtin_crisis_text,
+    call_back_number,
 };
 pub use conversation::{CallCommand, ChatMessage, ConversationEvent, MAX_MESSAGE_BYTES};
 pub use destinations::{MAX_DESTINATIONS, normalize_destination};

@@ -1,47 +1,27 @@
 // API keys for integrations: the list, creating a key (its token is shown once) and revoking one.
 
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { api, asApiError, ROLES, type ApiError, type ApiKey, type CreatedApiKey, type Role } from "../api";
 import type { PageProps } from "../App";
 import { formatDateTime, plural, roleLabel, t } from "../i18n";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { useAction, useLoad } from "../useApi";
 import { Field, SelectField } from "../components/Field";
 import { SecretOnce } from "../components/SecretOnce";
 
 export function ApiKeysPage({ can }: PageProps) {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [status, setStatus] = useState("");
-  const [busyId, setBusyId] = useState<string | null>(null);
+  const keys = useLoad(async () => (await api.listApiKeys()).items, []);
+  const action = useAction();
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
   const manage = can("api_keys_manage");
 
-  const load = useCallback(async () => {
-    try {
-      setKeys((await api.listApiKeys()).items);
-    } catch (e) {
-      setError(asApiError(e));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function revoke(key: ApiKey) {
+  function revoke(key: ApiKey) {
     if (!window.confirm(t("apiKeys.revokeConfirm", { name: key.name }))) return;
-    setBusyId(key.id);
-    setError(null);
-    setStatus("");
-    try {
+    void action.run(key.id, async () => {
       await api.revokeApiKey(key.id);
-      setStatus(t("apiKeys.revoked", { name: key.name }));
-      await load();
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusyId(null);
-    }
+      await keys.reload();
+      return t("apiKeys.revoked", { name: key.name });
+    });
   }
 
   return (
@@ -59,22 +39,22 @@ export function ApiKeysPage({ can }: PageProps) {
           <CreateKeyForm
             onCreated={(result) => {
               setCreated(result);
-              setKeys((list) => [result.key, ...(list ?? [])]);
+              keys.setData((list) => [result.key, ...(list ?? [])]);
             }}
           />
         ))}
 
-      <ErrorAlert error={error} />
+      <ErrorAlert error={action.error ?? keys.error} />
       <p role="status" className="status" data-testid="status">
-        {status}
+        {action.status}
       </p>
 
-      {keys === null && !error && <p className="muted">{t("common.loading")}</p>}
-      {keys && keys.length === 0 && <p className="muted">{t("apiKeys.none")}</p>}
-      {keys && keys.length > 0 && (
+      {keys.data === null && !keys.error && <p className="muted">{t("common.loading")}</p>}
+      {keys.data && keys.data.length === 0 && <p className="muted">{t("apiKeys.none")}</p>}
+      {keys.data && keys.data.length > 0 && (
         <div className="table-wrap">
           <table data-testid="api-keys-table">
-            <caption>{plural(keys.length, "apiKeys.captionOne", "apiKeys.caption")}</caption>
+            <caption>{plural(keys.data.length, "apiKeys.captionOne", "apiKeys.caption")}</caption>
             <thead>
               <tr>
                 <th scope="col">{t("apiKeys.name")}</th>
@@ -86,7 +66,7 @@ export function ApiKeysPage({ can }: PageProps) {
               </tr>
             </thead>
             <tbody>
-              {keys.map((key) => (
+              {keys.data.map((key) => (
                 <tr key={key.id} data-testid={`api-key-row-${key.name}`} className={key.revoked_at ? "dim" : undefined}>
                   <th scope="row">{key.name}</th>
                   <td>{roleLabel(key.role)}</td>
@@ -103,8 +83,8 @@ export function ApiKeysPage({ can }: PageProps) {
                         <button
                           type="button"
                           className="danger"
-                          disabled={busyId === key.id}
-                          onClick={() => void revoke(key)}
+                          disabled={action.busy === key.id}
+                          onClick={() => revoke(key)}
                         >
                           {t("apiKeys.revoke")}
                           <span className="visually-hidden"> {key.name}</span>

@@ -1,35 +1,19 @@
 // The audit log, newest first, paged by sequence number, and a button that asks the server to verify the hash chain.
 
-import { useEffect, useState } from "react";
-import { api, asApiError, type ApiError, type AuditPage as Page, type AuditVerification } from "../api";
+import { useState } from "react";
+import { api, asApiError, type ApiError, type AuditVerification } from "../api";
 import type { PageProps } from "../App";
 import { formatDateTime, t } from "../i18n";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { useLoad } from "../useApi";
 
 const PAGE_SIZE = 50;
 
 export function AuditPage({ can }: PageProps) {
   // The cursors of the pages walked through so far; the last one is shown. `null` is the newest page.
   const [cursors, setCursors] = useState<(number | null)[]>([null]);
-  const [page, setPage] = useState<Page | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [reloads, setReloads] = useState(0);
   const cursor = cursors[cursors.length - 1] ?? null;
-
-  useEffect(() => {
-    let current = true;
-    setLoading(true);
-    setError(null);
-    api
-      .auditPage(cursor, PAGE_SIZE)
-      .then((result) => current && setPage(result))
-      .catch((e: unknown) => current && setError(asApiError(e)))
-      .finally(() => current && setLoading(false));
-    return () => {
-      current = false;
-    };
-  }, [cursor, reloads]);
+  const { data: page, error, loading, reload } = useLoad(() => api.auditPage(cursor, PAGE_SIZE), [cursor]);
 
   const older = page?.next_before_seq ?? null;
 
@@ -57,7 +41,7 @@ export function AuditPage({ can }: PageProps) {
         >
           {t("audit.older")}
         </button>
-        <button type="button" disabled={loading} onClick={() => setReloads((n) => n + 1)}>
+        <button type="button" disabled={loading} onClick={() => void reload()}>
           {t("audit.reload")}
         </button>
       </div>
@@ -160,7 +144,7 @@ function VerifyChain() {
             count: String(result.count),
             head: result.head_seq === null ? "–" : String(result.head_seq),
           })}
-        {result?.ok === false && t("audit.verifyBad", { count: String(result.count), error: result.error })}
+        {result?.ok === false && t("audit.verifyBad", { count: String(result.count), error: result.error ?? "" })}
       </p>
     </section>
   );

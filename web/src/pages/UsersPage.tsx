@@ -1,68 +1,47 @@
 // Users of this tenant: the list, creating a user (whose one-time password is shown once), changing a role,
 // disabling and enabling, and ending someone's sessions.
 
-import { useCallback, useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { api, asApiError, ROLES, type ApiError, type CreatedUser, type Role, type User } from "../api";
 import type { PageProps } from "../App";
 import { formatDateTime, plural, roleLabel, t } from "../i18n";
 import { ErrorAlert } from "../components/ErrorAlert";
+import { useAction, useLoad } from "../useApi";
 import { Field, SelectField } from "../components/Field";
 import { SecretOnce } from "../components/SecretOnce";
 
-export function UsersPage({ can }: PageProps) {
-  const [users, setUsers] = useState<User[] | null>(null);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [status, setStatus] = useState("");
-  const [busyId, setBusyId] = useState<string | null>(null);
+export function UsersPage({ can, session }: PageProps) {
+  const users = useLoad(async () => (await api.listUsers()).items, []);
+  const action = useAction();
   const [created, setCreated] = useState<CreatedUser | null>(null);
   const manage = can("users_manage");
   const endSessions = can("sessions_manage");
 
-  const load = useCallback(async () => {
-    try {
-      setUsers((await api.listUsers()).items);
-    } catch (e) {
-      setError(asApiError(e));
-    }
-  }, []);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  async function act(user: User, action: () => Promise<string>) {
-    setBusyId(user.id);
-    setError(null);
-    setStatus("");
-    try {
-      setStatus(await action());
-    } catch (e) {
-      setError(asApiError(e));
-    } finally {
-      setBusyId(null);
-    }
-  }
-
-  const replace = (updated: User) => setUsers((list) => list?.map((u) => (u.id === updated.id ? updated : u)) ?? null);
+  const replace = (updated: User) => users.setData((list) => list?.map((u) => (u.id === updated.id ? updated : u)) ?? null);
 
   const changeRole = (user: User, role: Role) =>
-    act(user, async () => {
+    action.run(user.id, async () => {
       replace(await api.updateUser(user.id, { role }));
       return t("users.roleChanged", { name: user.username, role: roleLabel(role) });
     });
 
-  const toggleDisabled = (user: User) =>
-    act(user, async () => {
+  const toggleDisabled = (user: User) => {
+    // Disabling ends the user's sessions and stops their keys: asked first. Enabling is harmless.
+    if (!user.disabled && !window.confirm(t("users.disableConfirm", { name: user.username }))) return;
+    void action.run(user.id, async () => {
       const updated = await api.updateUser(user.id, { disabled: !user.disabled });
       replace(updated);
       return t(updated.disabled ? "users.disabledDone" : "users.enabledDone", { name: user.username });
     });
+  };
 
-  const endUserSessions = (user: User) =>
-    act(user, async () => {
+  const endUserSessions = (user: User) => {
+    if (!window.confirm(t("users.endSessionsConfirm", { name: user.username }))) return;
+    void action.run(user.id, async () => {
       await api.endUserSessions(user.id);
       return t("users.sessionsEnded", { name: user.username });
     });
+  };
 
   return (
     <>
@@ -79,21 +58,21 @@ export function UsersPage({ can }: PageProps) {
           <CreateUserForm
             onCreated={(result) => {
               setCreated(result);
-              setUsers((list) => [...(list ?? []), result.user]);
+              users.setData((list) => [...(list ?? []), result.user]);
             }}
           />
         ))}
 
-      <ErrorAlert error={error} />
+      <ErrorAlert error={action.error ?? users.error} />
       <p role="status" className="status" data-testid="status">
-        {status}
+        {action.status}
       </p>
 
-      {users === null && !error && <p className="muted">{t("common.loading")}</p>}
-      {users && (
+      {users.data === null && !users.error && <p className="muted">{t("common.loading")}</p>}
+      {users.data && (
         <div className="table-wrap">
           <table data-testid="users-table">
-            <caption>{plural(users.length, "users.captionOne", "users.caption")}</caption>
+            <caption>{plural(users.data.length, "users.captionOne", "users.caption")}</caption>
             <thead>
               <tr>
                 <th scope="col">{t("users.username")}</th>
@@ -106,7 +85,9 @@ export function UsersPage({ can }: PageProps) {
               </tr>
             </thead>
             <tbody>
-              {users.map((user) => (
+              {users.data.map((user) => {
+                const own = user.id === session.user.id;
+                return (
                 <tr key={user.id} data-testid={`user-row-${user.username}`} className={user.disabled ? "dim" : undefined}>
                   <th scope="row">{user.username}</th>
                   <td>{user.display_name}</td>
@@ -115,7 +96,8 @@ export function UsersPage({ can }: PageProps) {
                       <select
                         aria-label={t("users.roleFor", { name: user.username })}
                         value={user.role}
-                        disabled={busyId === user.id}
+                        disabled={action.busy === user.id || own}
+                        title={own ? t("users.ownAccount") : undefined}
                         onChange={(e) => void changeRole(user, e.target.value as Role)}
                       >
                         {ROLES.map((role) => (
@@ -136,14 +118,14 @@ export function UsersPage({ can }: PageProps) {
                   <td>{formatDateTime(user.created_at)}</td>
                   {(manage || endSessions) && (
                     <td className="actions">
-                      {manage && (
-                        <button type="button" disabled={busyId === user.id} onClick={() => void toggleDisabled(user)}>
+                      {manage && !own && (
+                        <button type="button" disabled={action.busy === user.id} onClick={() => toggleDisabled(user)}>
                           {user.disabled ? t("users.enable") : t("users.disable")}
                           <span className="visually-hidden"> {user.username}</span>
                         </button>
                       )}
                       {endSessions && (
-                        <button type="button" disabled={busyId === user.id} onClick={() => void endUserSessions(user)}>
+                        <button type="button" disabled={action.busy === user.id} onClick={() => endUserSessions(user)}>
                           {t("users.endSessions")}
                           <span className="visually-hidden"> {user.username}</span>
                         </button>
@@ -151,7 +133,8 @@ export function UsersPage({ can }: PageProps) {
                     </td>
                   )}
                 </tr>
-              ))}
+                );
+              })}
             </tbody>
           </table>
         </div>

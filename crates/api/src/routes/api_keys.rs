@@ -27,7 +27,7 @@ pub(crate) fn router() -> OpenApiRouter<ApiState> {
 pub(crate) struct ApiKeyDto {
     id: String,
     name: String,
-    #[schema(value_type = String)]
+    #[schema(value_type = crate::schemas::RoleName)]
     role: Role,
     created_at: String,
     revoked_at: Option<String>,
@@ -72,7 +72,7 @@ async fn list_keys(
 pub(crate) struct CreateKeyRequest {
     #[schema(value_type = String)]
     name: DisplayName,
-    #[schema(value_type = String, example = "integrator")]
+    #[schema(value_type = crate::schemas::RoleName, example = "integrator")]
     role: Role,
 }
 

@@ -40,11 +40,13 @@ pub(crate) struct LoginRequest {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct StepResponse {
     /// What to do next: `change_password`, `enrol_totp`, `totp` or `done`.
+    #[schema(value_type = crate::schemas::NextStepName)]
     next: &'static str,
     /// The anti-CSRF token to send as `X-CSRF-Token` from now on.
     csrf_token: String,
     /// Ten backup codes, shown once at the end of TOTP enrolment.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Vec<String>)]
     backup_codes: Option<Vec<String>>,
 }
 
@@ -95,6 +97,7 @@ pub(crate) struct SessionUser {
     id: String,
     username: String,
     display_name: String,
+    #[schema(value_type = crate::schemas::RoleName)]
     role: String,
 }
 
@@ -112,8 +115,10 @@ pub(crate) struct SessionResponse {
     tenant: SessionTenant,
     csrf_token: String,
     /// What is still due: `change_password`, `enrol_totp`, `totp` or `done`.
+    #[schema(value_type = crate::schemas::NextStepName)]
     next: &'static str,
     /// What the user may do (empty until login is finished).
+    #[schema(value_type = Vec<crate::schemas::PermissionName>)]
     permissions: Vec<&'static str>,
 }
 
@@ -162,6 +167,7 @@ pub(crate) struct PasswordRequest {
 /// What follows a password change.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct NextResponse {
+    #[schema(value_type = crate::schemas::NextStepName)]
     next: &'static str,
     csrf_token: String,
 }

@@ -59,6 +59,7 @@ pub(crate) struct AgentDto {
     languages: BTreeSet<String>,
     capacity: CapacityDto,
     /// `available`, `busy`, `away`, `offline` or `wrap_up`.
+    #[schema(value_type = crate::schemas::PresenceName)]
     presence: String,
     presence_since: String,
     wrap_up_until: Option<String>,
@@ -99,14 +100,17 @@ pub(crate) struct TaskDto {
     conversation_id: String,
     queue: String,
     /// `chat` or `voice`.
+    #[schema(value_type = crate::schemas::ChannelName)]
     channel: String,
     priority: i32,
     /// `pending`, `offered`, `assigned`, `wrap_up`, `completed`, `abandoned`, `timed_out`, `cancelled`.
+    #[schema(value_type = crate::schemas::TaskStateName)]
     state: String,
     agent_id: Option<String>,
     /// A pseudonymous name for the caller; never a phone number.
     contact: String,
     /// `flow`, `asked_for_human`, `crisis` or `out_of_scope`.
+    #[schema(value_type = crate::schemas::HandOverReasonName)]
     reason: String,
     crisis: bool,
     language: String,
@@ -191,6 +195,7 @@ pub(crate) fn desk_dto(d: Desk) -> DeskDto {
 pub(crate) struct TranscriptMessage {
     seq: i64,
     /// `user`, `bot`, `agent` or `system`.
+    #[schema(value_type = crate::schemas::SenderName)]
     from: String,
     text: String,
     at: String,
@@ -227,8 +232,10 @@ pub(crate) fn note_dto(n: &store::CcNote, author: &str) -> NoteDto {
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ConversationDto {
     id: String,
+    #[schema(value_type = crate::schemas::ChannelName)]
     channel: String,
     /// `active`, `queued`, `with_agent` or `ended`.
+    #[schema(value_type = crate::schemas::ConversationStatusName)]
     status: String,
     language: String,
     contact: String,
@@ -336,6 +343,7 @@ pub(crate) struct AgentRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PresenceRequest {
     /// `available`, `busy`, `away` or `offline`.
+    #[schema(value_type = crate::schemas::SettablePresenceName)]
     presence: String,
 }
 

@@ -51,7 +51,7 @@ pub(crate) struct CheckResponse {
     /// True when there is no error (warnings allowed).
     valid: bool,
     /// Errors and lint warnings.
-    #[schema(value_type = Vec<Object>)]
+    #[schema(value_type = Vec<crate::schemas::DiagnosticSchema>)]
     diagnostics: Vec<flow::Diagnostic>,
 }
 
@@ -91,7 +91,7 @@ pub(crate) struct FlowDto {
     updated_at: String,
     /// Diagnostics of the draft (only on single-flow responses).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Vec<crate::schemas::DiagnosticSchema>)]
     diagnostics: Option<Vec<flow::Diagnostic>>,
 }
 

@@ -28,7 +28,7 @@ pub(crate) struct UserDto {
     id: String,
     username: String,
     display_name: String,
-    #[schema(value_type = String, example = "agent")]
+    #[schema(value_type = crate::schemas::RoleName, example = "agent")]
     role: Role,
     disabled: bool,
     totp_enrolled: bool,
@@ -83,7 +83,7 @@ pub(crate) struct CreateUserRequest {
     username: Username,
     #[schema(value_type = String, example = "Maria K.")]
     display_name: DisplayName,
-    #[schema(value_type = String, example = "agent")]
+    #[schema(value_type = crate::schemas::RoleName, example = "agent")]
     role: Role,
 }
 
@@ -131,7 +131,7 @@ async fn get_user(
 pub(crate) struct UpdateUserRequest {
     #[schema(value_type = Option<String>)]
     display_name: Option<DisplayName>,
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<crate::schemas::RoleName>)]
     role: Option<Role>,
     disabled: Option<bool>,
 }

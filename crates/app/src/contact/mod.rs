@@ -34,8 +34,9 @@ pub use desk::{CannedSpec, ConversationView};
 pub use handover::builtin_crisis_text;
 pub use kpi::{KpiInterval, KpiRow};
 pub use model::{
-    AgentProfile, AgentView, CallBack, Desk, DeskEvent, HandOverReason, QueueConfig, QueueView,
-    ServiceLevelVariant, TaskRecord, TaskView,
+    AgentProfile, AgentView, CallBack, Desk, DeskEvent, HAND_OVER_REASON_NAMES, HandOverReason,
+    PRESENCE_NAMES, QueueConfig, QueueView, ServiceLevelVariant, TASK_STATE_NAMES, TaskRecord,
+    TaskView,
 };
 pub use sip_accounts::{DEFAULT_SIP_REALM, SipAccount, SipAccountView};
 pub use supervise::ContactSettings;

@@ -218,6 +218,25 @@ impl TaskRecord {
     }
 }
 
+/// Every task state's name, as the API sends them ([`state_name`]).
+pub const TASK_STATE_NAMES: [&str; 8] = [
+    "pending",
+    "offered",
+    "assigned",
+    "wrap_up",
+    "completed",
+    "abandoned",
+    "timed_out",
+    "cancelled",
+];
+
+/// Every presence's name, as the API sends them ([`presence_name`]); an agent may choose any
+/// but `wrap_up`, which the server sets after a conversation.
+pub const PRESENCE_NAMES: [&str; 5] = ["available", "busy", "away", "offline", "wrap_up"];
+
+/// Every hand-over reason's name, as a task carries it.
+pub const HAND_OVER_REASON_NAMES: [&str; 4] = ["flow", "asked_for_human", "crisis", "out_of_scope"];
+
 /// A router task state's name.
 pub(crate) fn state_name(state: &routing::TaskState) -> &'static str {
     match state {
@@ -395,5 +414,54 @@ impl DeskEvent {
     /// Whether `agent`'s desk shows this event.
     pub fn is_for(&self, agent: UserId) -> bool {
         self.agents().contains(&agent)
+    }
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    #[test]
+    fn the_name_lists_hold_every_name_the_mappings_give() {
+        let agent = || routing::AgentId::new("a");
+        let states = [
+            routing::TaskState::Pending,
+            routing::TaskState::Offered {
+                agent: agent(),
+                until_ms: 0,
+            },
+            routing::TaskState::Assigned { agent: agent() },
+            routing::TaskState::WrapUp {
+                agent: agent(),
+                until_ms: 0,
+            },
+            routing::TaskState::Completed { agent: agent() },
+            routing::TaskState::Abandoned,
+            routing::TaskState::TimedOut,
+            routing::TaskState::Cancelled,
+        ];
+        let names: Vec<_> = states.iter().map(state_name).collect();
+        assert_eq!(names, TASK_STATE_NAMES);
+        let presences = [
+            routing::Presence::Available,
+            routing::Presence::Busy,
+            routing::Presence::Away,
+            routing::Presence::Offline,
+            routing::Presence::WrapUp { until_ms: 0 },
+        ];
+        let names: Vec<_> = presences.into_iter().map(presence_name).collect();
+        assert_eq!(names, PRESENCE_NAMES);
+        for name in &PRESENCE_NAMES[..4] {
+            assert_eq!(parse_presence(name).map(presence_name), Some(*name));
+        }
+        assert_eq!(parse_presence("wrap_up"), None);
+        let reasons = [
+            HandOverReason::Flow,
+            HandOverReason::AskedForHuman,
+            HandOverReason::Crisis,
+            HandOverReason::OutOfScope,
+        ];
+        let names: Vec<_> = reasons.into_iter().map(HandOverReason::as_str).collect();
+        assert_eq!(names, HAND_OVER_REASON_NAMES);
     }
 }

@@ -113,6 +113,9 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Print the HTTP API's OpenAPI 3.1 document (what `/api/openapi.json` serves), from
+    /// which the web UI's TypeScript types are generated.
+    Openapi,
     /// Inspect the configuration.
     Config {
         /// The config command.
@@ -139,5 +142,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Nlu { command } => nlu::run(command).await,
         Command::Bench { command } => bench::run(command).await,
         Command::Config { command } => config::run(config, command),
+        Command::Openapi => {
+            output::out(&api::openapi().to_pretty_json()?);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
