@@ -199,6 +199,13 @@ export interface Diagnostic {
   severity: "error" | "warning";
 }
 
+/** A new draft, and the revision it was edited from. */
+export interface DraftRequest {
+  /** The revision the edit started from; when the draft was saved since, the edit is refused (409 `stale-draft`) and nothing changes. Absent: saved whatever the revision. */
+  revision?: number | null;
+  source: string;
+}
+
 /** An empty JSON object. */
 export type Empty = Record<string, unknown>;
 
@@ -230,7 +237,11 @@ export interface FlowDto {
   /** The draft's source. */
   draft: string;
   id: string;
+  /** Where the editor shows the nodes; kept apart from the draft, so moving a node never changes the flow. */
+  layout: LayoutDto;
   name: string;
+  /** The draft's revision: 1 at creation, one more with each save. */
+  revision: number;
   updated_at: string;
 }
 
@@ -243,6 +254,8 @@ export interface FlowList {
 export interface FlowVersionDto {
   created_at: string;
   created_by: string | null;
+  /** What the publisher said about it (may be empty). */
+  note: string;
   source: string;
   version: number;
 }
@@ -269,6 +282,11 @@ export interface KpiDto {
 
 export interface KpiList {
   items: KpiDto[];
+}
+
+/** Where the editor shows the flow's nodes, by node id. */
+export interface LayoutDto {
+  positions: Record<string, PositionDto>;
 }
 
 /** Live figures of a queue. */
@@ -346,6 +364,12 @@ export interface PhoneNumberRequest {
   language?: string | null;
 }
 
+/** Where the editor shows one node. */
+export interface PositionDto {
+  x: number;
+  y: number;
+}
+
 /** An agent's presence; `wrap_up` is set by the server after a conversation. */
 export type Presence = "available" | "busy" | "away" | "offline" | "wrap_up";
 export const PresenceValues = ["available","busy","away","offline","wrap_up"] as const;
@@ -378,6 +402,12 @@ export interface Problem {
   title: string;
   /** A URI naming the kind of problem. */
   type: string;
+}
+
+/** What a publisher says about the version. */
+export interface PublishRequest {
+  /** What changed, for the version list (at most 500 characters, one line). */
+  note?: string;
 }
 
 /** A queue with its configuration and live figures. */
@@ -716,11 +746,13 @@ export interface Routes {
   /** One flow with its draft's diagnostics. */
   "GET /api/v1/flows/{id}": { response: FlowDto; };
   /** Replaces a flow's draft. */
-  "PUT /api/v1/flows/{id}": { response: FlowDto; body: SourceRequest; };
+  "PUT /api/v1/flows/{id}": { response: FlowDto; body: DraftRequest; };
   /** Makes a given published version live. */
   "POST /api/v1/flows/{id}/activate": { response: VersionDto; body: VersionDto; };
+  /** Stores where the editor shows the flow's nodes; the draft and its revision stay. */
+  "PUT /api/v1/flows/{id}/layout": { response: void; body: LayoutDto; };
   /** Publishes the draft as a new immutable version and makes it live. */
-  "POST /api/v1/flows/{id}/publish": { response: VersionDto; };
+  "POST /api/v1/flows/{id}/publish": { response: VersionDto; body: PublishRequest; };
   /** Makes the version before the live one live again. */
   "POST /api/v1/flows/{id}/rollback": { response: VersionDto; };
   /** The flow's published versions. */

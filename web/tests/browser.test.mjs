@@ -184,6 +184,32 @@ describe("admin app in Chromium", () => {
     await page.getByTestId("user-row-admin").waitFor();
     await expectNoError(page);
     await screenshot(page, "6-users-again");
+
+    // One's own account offers neither Disable nor a role change.
+    const own = page.getByTestId("user-row-admin");
+    assert.equal(await own.getByRole("button", { name: /^Disable/ }).count(), 0, "no Disable on one's own row");
+    assert.ok(await own.getByRole("combobox").isDisabled(), "one's own role cannot be changed");
+
+    // Disable asks first: dismissed, nothing changes; confirmed, the account is disabled.
+    await page.getByTestId("create-username").fill("lena");
+    await page.getByTestId("create-display-name").fill("Lena");
+    await page.getByTestId("create-user-submit").click();
+    const lena = page.getByTestId("user-row-lena");
+    await lena.waitFor();
+    const asked = [];
+    page.once("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await lena.getByRole("button", { name: /^Disable/ }).click();
+    await page.waitForTimeout(300);
+    assert.equal(asked.length, 1, "Disable asked for confirmation");
+    assert.match(asked[0], /lena/);
+    assert.doesNotMatch(await lena.innerText(), /Disabled/);
+    page.once("dialog", (dialog) => void dialog.accept());
+    await lena.getByRole("button", { name: /^Disable/ }).click();
+    await lena.getByRole("button", { name: /^Enable/ }).waitFor();
+    assert.match(await lena.innerText(), /Disabled/);
     assert.deepEqual(problems, []);
   });
 });

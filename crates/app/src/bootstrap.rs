@@ -101,11 +101,13 @@ impl App {
                 active_version: None,
                 created_at: now,
                 updated_at: now,
+                layout: "{}".to_owned(),
+                revision: 1,
             };
             self.store().insert_flow(&record).await?;
             let version = self
                 .store()
-                .publish_flow_version(tenant, record.id, source, None, now)
+                .publish_flow_version(tenant, record.id, source, "The demo hotline", None, now)
                 .await?;
             self.store()
                 .insert_widget(&store::Widget {

@@ -1,12 +1,13 @@
 //! Flows: drafts, validation and linting, immutable published versions, rollback, and the
 //! web chat widgets that run them.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use domain::{AuditAction, FlowId};
 use flow::{Diagnostic, Flow, Severity};
 use security::rbac::Permission;
-use store::{FlowRecord, FlowVersion, Widget};
+use store::{DraftSave, FlowRecord, FlowVersion, Widget};
 
 use crate::{App, AppError, AppResult, Principal, random_bytes};
 
@@ -58,6 +59,56 @@ fn valid_widget_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// The longest note a published version may carry.
+pub const MAX_NOTE_CHARS: usize = 500;
+/// The most nodes a layout may place (far more than any flow the linter accepts).
+const MAX_LAYOUT_NODES: usize = 5_000;
+/// How far from the origin a node may be placed, either way.
+const MAX_COORDINATE: f64 = 1.0e6;
+
+/// Where the editor shows one node.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodePosition {
+    /// Left edge, in canvas units.
+    pub x: f64,
+    /// Top edge, in canvas units.
+    pub y: f64,
+}
+
+fn validate_layout(layout: &BTreeMap<String, NodePosition>) -> AppResult<()> {
+    if layout.len() > MAX_LAYOUT_NODES {
+        return Err(AppError::field(
+            "positions",
+            format!("at most {MAX_LAYOUT_NODES} nodes"),
+        ));
+    }
+    for (id, p) in layout {
+        if id.is_empty() || id.len() > 100 || id.chars().any(char::is_control) {
+            return Err(AppError::field(
+                "positions",
+                "a node id has 1 to 100 characters and no control characters",
+            ));
+        }
+        if !(p.x.is_finite() && p.y.is_finite())
+            || p.x.abs() > MAX_COORDINATE
+            || p.y.abs() > MAX_COORDINATE
+        {
+            return Err(AppError::field(
+                "positions",
+                format!("the position of {id:?} is not a number within ±1,000,000"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A stored layout read back; one that does not parse (written by an older editor, or by
+/// hand) is shown as no layout rather than failing the flow.
+pub fn parse_layout(json: &str) -> BTreeMap<String, NodePosition> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
 fn valid_color(c: &str) -> bool {
     c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|d| d.is_ascii_hexdigit())
 }
@@ -95,6 +146,8 @@ impl App {
             active_version: None,
             created_at: now,
             updated_at: now,
+            layout: "{}".to_owned(),
+            revision: 1,
         };
         self.store().insert_flow(&record).await?;
         self.audit_success(who, AuditAction::FlowCreate, record.id)
@@ -105,12 +158,15 @@ impl App {
         })
     }
 
-    /// Replaces a flow's draft.
+    /// Replaces a flow's draft. With `base`, the revision the edit started from: when the draft
+    /// was saved since (by someone else, or in another tab), the edit is refused and nothing
+    /// changes, so no one's work is overwritten unseen.
     pub async fn update_flow(
         &self,
         who: &Principal,
         id: FlowId,
         source: &str,
+        base: Option<i64>,
     ) -> AppResult<FlowWithDiagnostics> {
         who.require(Permission::FlowsManage)?;
         self.store()
@@ -118,12 +174,20 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let doc = parse_source(source)?;
-        if !self
+        match self
             .store()
-            .update_flow_draft(who.tenant_id, id, &doc.name, source, self.now())
+            .update_flow_draft(who.tenant_id, id, &doc.name, source, base, self.now())
             .await?
         {
-            return Err(AppError::NotFound);
+            DraftSave::Saved { .. } => {}
+            DraftSave::Missing => return Err(AppError::NotFound),
+            DraftSave::Stale { .. } => {
+                return Err(AppError::Refused {
+                    code: "stale-draft",
+                    detail: "The draft was saved by someone else since you opened it, so your \
+                             edit was not saved. Load the current draft and make your change again.",
+                });
+            }
         }
         self.audit_success(who, AuditAction::FlowUpdate, id).await?;
         let flow = self
@@ -135,6 +199,28 @@ impl App {
             diagnostics: flow::check(&doc),
             flow,
         })
+    }
+
+    /// Stores where the editor shows the flow's nodes. The draft and its revision stay as they
+    /// are: moving a node never changes what the flow does.
+    pub async fn update_flow_layout(
+        &self,
+        who: &Principal,
+        id: FlowId,
+        layout: &BTreeMap<String, NodePosition>,
+    ) -> AppResult<()> {
+        who.require(Permission::FlowsManage)?;
+        validate_layout(layout)?;
+        let json = serde_json::to_string(layout)
+            .map_err(|e| AppError::Internal(anyhow::Error::new(e).context("layout")))?;
+        if !self
+            .store()
+            .update_flow_layout(who.tenant_id, id, &json)
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        Ok(())
     }
 
     /// One flow with its draft's diagnostics.
@@ -160,8 +246,15 @@ impl App {
 
     /// Publishes the draft as a new immutable version and makes it active. Refused while the
     /// draft has validation errors. Running conversations stay on their version.
-    pub async fn publish_flow(&self, who: &Principal, id: FlowId) -> AppResult<i64> {
+    pub async fn publish_flow(&self, who: &Principal, id: FlowId, note: &str) -> AppResult<i64> {
         who.require(Permission::FlowsManage)?;
+        let note = note.trim();
+        if note.chars().count() > MAX_NOTE_CHARS || note.chars().any(char::is_control) {
+            return Err(AppError::field(
+                "note",
+                format!("a note has at most {MAX_NOTE_CHARS} characters on one line"),
+            ));
+        }
         let record = self
             .store()
             .get_flow(who.tenant_id, id)
@@ -175,7 +268,14 @@ impl App {
         Flow::compile(doc).map_err(AppError::InvalidFlow)?;
         let version = self
             .store()
-            .publish_flow_version(who.tenant_id, id, &record.draft, who.user_id(), self.now())
+            .publish_flow_version(
+                who.tenant_id,
+                id,
+                &record.draft,
+                note,
+                who.user_id(),
+                self.now(),
+            )
             .await?;
         // Train the version's model and synthesise its prompts now, so the first caller
         // waits for neither.

@@ -49,7 +49,9 @@ pub use contact::{
 pub use conversation::{CallCommand, ChatMessage, ConversationEvent, MAX_MESSAGE_BYTES};
 pub use destinations::{MAX_DESTINATIONS, normalize_destination};
 pub use error::{AppError, AppResult, FieldError};
-pub use flows::{FlowWithDiagnostics, WidgetSpec, parse_source};
+pub use flows::{
+    FlowWithDiagnostics, MAX_NOTE_CHARS, NodePosition, WidgetSpec, parse_layout, parse_source,
+};
 pub use fraud::{
     Destination, NumberClass, OutboundCalls, OutboundPolicy, OutboundSlot,
     Refusal as OutboundRefusal, allowed as outbound_allowed, classify as classify_number,

@@ -24,8 +24,8 @@ pub use domain::ConversationStatus;
 pub use error::{ReadError, StoreError};
 pub use model::{
     ApiKey, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue, CcTask,
-    CcWrite, Conversation, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber, QueueEntry,
-    Session, SessionStage, SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
+    CcWrite, Conversation, DraftSave, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber,
+    QueueEntry, Session, SessionStage, SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
     Erased, PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema,
@@ -323,14 +323,25 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// The tenant's flows, by name.
     async fn list_flows(&self, tenant: TenantId) -> Result<Vec<FlowRecord>>;
 
-    /// Replaces a flow's draft; false if there is no such flow.
+    /// Replaces a flow's draft and moves its revision on; with `base`, only when the draft is
+    /// still at that revision.
     async fn update_flow_draft(
         &self,
         tenant: TenantId,
         flow: FlowId,
         name: &str,
         draft: &str,
+        base: Option<i64>,
         now: Timestamp,
+    ) -> Result<DraftSave>;
+
+    /// Replaces where the editor shows the flow's nodes (a JSON object); the draft and its
+    /// revision stay. False if there is no such flow.
+    async fn update_flow_layout(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        layout: &str,
     ) -> Result<bool>;
 
     /// Publishes `source` as the flow's next version and makes it active, atomically.
@@ -340,6 +351,7 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         tenant: TenantId,
         flow: FlowId,
         source: &str,
+        note: &str,
         by: Option<UserId>,
         now: Timestamp,
     ) -> Result<i64>;

@@ -200,6 +200,29 @@ pub struct FlowRecord {
     pub created_at: Timestamp,
     /// Last change of the draft or the active version.
     pub updated_at: Timestamp,
+    /// Where the editor shows each node: a JSON object, kept apart from the draft so that
+    /// moving a node never changes the flow.
+    pub layout: String,
+    /// 1 at creation, one more with each saved draft: an edit based on an older revision is
+    /// a conflict, not a silent overwrite.
+    pub revision: i64,
+}
+
+/// What saving a draft did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DraftSave {
+    /// Saved as this revision.
+    Saved {
+        /// The new revision.
+        revision: i64,
+    },
+    /// There is no such flow.
+    Missing,
+    /// The draft changed since the revision the edit was based on.
+    Stale {
+        /// The draft's current revision.
+        revision: i64,
+    },
 }
 
 /// An immutable published version of a flow.
@@ -217,6 +240,8 @@ pub struct FlowVersion {
     pub created_by: Option<UserId>,
     /// When.
     pub created_at: Timestamp,
+    /// What the publisher said about it (may be empty).
+    pub note: String,
 }
 
 /// A web chat widget: public id, looks, allowed origins, and the flow it runs.

@@ -1,6 +1,8 @@
 //! `/api/v1/flows` and `/api/v1/widgets`: flow drafts, validation, publishing, versions,
 //! rollback, and the web chat widgets bound to flows.
 
+use std::collections::BTreeMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +25,7 @@ pub(crate) fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(check))
         .routes(routes!(list_flows, create_flow))
         .routes(routes!(get_flow, update_flow))
+        .routes(routes!(put_layout))
         .routes(routes!(publish))
         .routes(routes!(versions))
         .routes(routes!(rollback))
@@ -78,6 +81,31 @@ async fn check(
     )))
 }
 
+/// A new draft, and the revision it was edited from.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DraftRequest {
+    source: String,
+    /// The revision the edit started from; when the draft was saved since, the edit is
+    /// refused (409 `stale-draft`) and nothing changes. Absent: saved whatever the revision.
+    revision: Option<i64>,
+}
+
+/// Where the editor shows one node.
+#[derive(Serialize, Deserialize, ToSchema, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PositionDto {
+    x: f64,
+    y: f64,
+}
+
+/// Where the editor shows the flow's nodes, by node id.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct LayoutDto {
+    positions: BTreeMap<String, PositionDto>,
+}
+
 /// A flow.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct FlowDto {
@@ -85,6 +113,11 @@ pub(crate) struct FlowDto {
     name: String,
     /// The draft's source.
     draft: String,
+    /// The draft's revision: 1 at creation, one more with each save.
+    revision: i64,
+    /// Where the editor shows the nodes; kept apart from the draft, so moving a node never
+    /// changes the flow.
+    layout: LayoutDto,
     /// The live version, if published.
     active_version: Option<i64>,
     created_at: String,
@@ -99,6 +132,13 @@ fn flow_dto(f: FlowRecord, diagnostics: Option<Vec<flow::Diagnostic>>) -> FlowDt
     FlowDto {
         id: f.id.to_string(),
         name: f.name,
+        layout: LayoutDto {
+            positions: app::parse_layout(&f.layout)
+                .into_iter()
+                .map(|(id, p)| (id, PositionDto { x: p.x, y: p.y }))
+                .collect(),
+        },
+        revision: f.revision,
         draft: f.draft,
         active_version: f.active_version,
         created_at: f.created_at.to_rfc3339(),
@@ -155,18 +195,49 @@ async fn get_flow(
 
 /// Replaces a flow's draft.
 #[utoipa::path(put, path = "/api/v1/flows/{id}", tag = "flows", params(("id" = String, Path)),
-    request_body = SourceRequest, responses((status = 200, body = FlowDto), (status = 404, body = Problem)))]
+    request_body = DraftRequest, responses((status = 200, body = FlowDto), (status = 404, body = Problem),
+    (status = 409, description = "`stale-draft`: saved by someone else since `revision`", body = Problem)))]
 async fn update_flow(
     State(state): State<ApiState>,
     Caller(who): Caller,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<SourceRequest>,
+    ApiJson(body): ApiJson<DraftRequest>,
 ) -> Result<axum::Json<FlowDto>, ApiError> {
     let f = state
         .app
-        .update_flow(&who, parse_id::<FlowId>(&id)?, &body.source)
+        .update_flow(&who, parse_id::<FlowId>(&id)?, &body.source, body.revision)
         .await?;
     Ok(axum::Json(flow_dto(f.flow, Some(f.diagnostics))))
+}
+
+/// Stores where the editor shows the flow's nodes; the draft and its revision stay.
+#[utoipa::path(put, path = "/api/v1/flows/{id}/layout", tag = "flows", params(("id" = String, Path)),
+    request_body = LayoutDto, responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn put_layout(
+    State(state): State<ApiState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<LayoutDto>,
+) -> Result<StatusCode, ApiError> {
+    let layout = body
+        .positions
+        .into_iter()
+        .map(|(id, p)| (id, app::NodePosition { x: p.x, y: p.y }))
+        .collect();
+    state
+        .app
+        .update_flow_layout(&who, parse_id::<FlowId>(&id)?, &layout)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// What a publisher says about the version.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PublishRequest {
+    /// What changed, for the version list (at most 500 characters, one line).
+    #[serde(default)]
+    note: String,
 }
 
 /// A version number.
@@ -178,15 +249,17 @@ pub(crate) struct VersionDto {
 
 /// Publishes the draft as a new immutable version and makes it live.
 #[utoipa::path(post, path = "/api/v1/flows/{id}/publish", tag = "flows", params(("id" = String, Path)),
-    responses((status = 200, body = VersionDto), (status = 422, body = Problem), (status = 404, body = Problem)))]
+    request_body(content = PublishRequest, description = "Optional"), responses((status = 200, body = VersionDto), (status = 422, body = Problem), (status = 404, body = Problem)))]
 async fn publish(
     State(state): State<ApiState>,
     Caller(who): Caller,
     Path(id): Path<String>,
+    body: Option<ApiJson<PublishRequest>>,
 ) -> Result<axum::Json<VersionDto>, ApiError> {
+    let note = body.map(|ApiJson(b)| b.note).unwrap_or_default();
     let version = state
         .app
-        .publish_flow(&who, parse_id::<FlowId>(&id)?)
+        .publish_flow(&who, parse_id::<FlowId>(&id)?, &note)
         .await?;
     Ok(axum::Json(VersionDto { version }))
 }
@@ -196,6 +269,8 @@ async fn publish(
 pub(crate) struct FlowVersionDto {
     version: i64,
     source: String,
+    /// What the publisher said about it (may be empty).
+    note: String,
     created_by: Option<String>,
     created_at: String,
 }
@@ -212,6 +287,7 @@ fn version_dto(v: FlowVersion) -> FlowVersionDto {
     FlowVersionDto {
         version: v.version,
         source: v.source,
+        note: v.note,
         created_by: v.created_by.map(|u| u.to_string()),
         created_at: v.created_at.to_rfc3339(),
     }

@@ -262,3 +262,125 @@ fn the_simulator_runs_a_conversation_from_stdin() {
     assert!(text.contains("fünf Tage"), "{text}");
     assert!(text.contains("queued in \"beratung\""), "{text}");
 }
+
+#[tokio::test]
+async fn the_editor_saves_on_a_revision_keeps_the_layout_apart_and_notes_each_version() {
+    let t = spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    let r = admin
+        .post("/api/v1/flows", json!({"source": SMALL_FLOW}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["revision"], 1);
+    assert_eq!(r.body["layout"], json!({"positions": {}}));
+    let url = format!("/api/v1/flows/{id}");
+
+    // Two editors opened revision 1; the first saves, the second's edit is refused unsaved.
+    let first = SMALL_FLOW.replace("Version EINS", "Erste Änderung");
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            &url,
+            Some(json!({"source": first, "revision": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["revision"], 2);
+    let second = SMALL_FLOW.replace("Version EINS", "Zweite Änderung");
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            &url,
+            Some(json!({"source": second, "revision": 1})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["type"], "urn:hotline:problem:stale-draft");
+    let r = admin.get(&url).await;
+    assert_eq!(r.body["draft"], first, "the stale edit changed nothing");
+    assert_eq!(r.body["revision"], 2);
+
+    // Moving nodes stores positions, and neither the draft nor its revision changes.
+    let positions =
+        json!({"positions": {"hello": {"x": 40.5, "y": -20.0}, "ask": {"x": 300, "y": 0}}});
+    let r = admin
+        .send(
+            reqwest::Method::PUT,
+            &format!("{url}/layout"),
+            Some(positions.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = admin.get(&url).await;
+    assert_eq!(
+        r.body["layout"],
+        json!({"positions": {"ask": {"x": 300.0, "y": 0.0}, "hello": {"x": 40.5, "y": -20.0}}})
+    );
+    assert_eq!(
+        (r.body["draft"].as_str(), r.body["revision"].as_i64()),
+        (Some(first.as_str()), Some(2))
+    );
+    for bad in [
+        json!({"positions": {"hello": {"x": 1e9, "y": 0}}}),
+        json!({"positions": {"": {"x": 0, "y": 0}}}),
+        json!({"positions": {"hello": {"x": 0}}}),
+        json!({"positions": {"hello": {"x": 0, "y": 0, "z": 1}}}),
+    ] {
+        let r = admin
+            .send(
+                reqwest::Method::PUT,
+                &format!("{url}/layout"),
+                Some(bad.clone()),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    assert_eq!(
+        admin.get(&url).await.body["layout"]["positions"]["hello"]["x"],
+        40.5
+    );
+
+    // A version carries its note; a note that is too long is refused and publishes nothing.
+    let r = admin
+        .post(&format!("{url}/publish"), json!({"note": "x".repeat(501)}))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = admin
+        .post(&format!("{url}/publish"), json!({"note": "Neue Begrüßung"}))
+        .await;
+    assert_eq!(r.body["version"], 1, "{}", r.body);
+    let r = admin.get(&format!("{url}/versions")).await;
+    assert_eq!(r.body["items"][0]["note"], "Neue Begrüßung");
+
+    // Without a body, publishing still works (scripts that sent none before).
+    let r = t
+        .http
+        .post(t.url(&format!("{url}/publish")))
+        .header(
+            "authorization",
+            format!("Bearer {}", admin_key(&t, &mut admin).await),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    t.stop().await;
+}
+
+/// An admin API key, for requests made without the session's client.
+async fn admin_key(_t: &crate::support::TestApp, admin: &mut crate::support::Client) -> String {
+    let r = admin
+        .post(
+            "/api/v1/api-keys",
+            json!({"name": "editor-test", "role": "admin"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    r.body["token"].as_str().unwrap().to_owned()
+}

@@ -354,6 +354,15 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             )]),
         ),
         (
+            Method::PUT,
+            "/api/v1/flows/{id}/layout",
+            Attempts(vec![attempt(
+                format!("/api/v1/flows/{flow}/layout"),
+                Some(json!({"positions": {"greeting": {"x": 1, "y": 2}}})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
             Method::POST,
             "/api/v1/flows/{id}/activate",
             Attempts(vec![attempt(
@@ -584,7 +593,7 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
         .await
         .unwrap()
         .flow;
-    app.publish_flow(&b_principal, b_flow.id).await.unwrap();
+    app.publish_flow(&b_principal, b_flow.id, "").await.unwrap();
     app.create_widget(
         &b_principal,
         app::WidgetSpec {

@@ -4,7 +4,7 @@ use domain::{FlowId, TenantId, Timestamp, UserId};
 use sqlx::FromRow;
 
 use super::{Sql, parse};
-use crate::{FlowRecord, FlowVersion, Result, StoreError};
+use crate::{DraftSave, FlowRecord, FlowVersion, Result, StoreError};
 
 #[derive(FromRow)]
 struct FlowRow {
@@ -15,6 +15,8 @@ struct FlowRow {
     active_version: Option<i64>,
     created_at: i64,
     updated_at: i64,
+    layout: String,
+    revision: i64,
 }
 
 impl FlowRow {
@@ -27,6 +29,8 @@ impl FlowRow {
             active_version: self.active_version,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
+            layout: self.layout,
+            revision: self.revision,
         })
     }
 }
@@ -39,6 +43,7 @@ struct FlowVersionRow {
     source: String,
     created_by: Option<String>,
     created_at: i64,
+    note: String,
 }
 
 impl FlowVersionRow {
@@ -54,18 +59,21 @@ impl FlowVersionRow {
                 .map(|s| parse::<UserId>(s, "user id"))
                 .transpose()?,
             created_at: Timestamp::from_millis(self.created_at),
+            note: self.note,
         })
     }
 }
 
-const FLOW_COLUMNS: &str = "tenant_id, id, name, draft, active_version, created_at, updated_at";
+const FLOW_COLUMNS: &str =
+    "tenant_id, id, name, draft, active_version, created_at, updated_at, layout, revision";
+const VERSION_COLUMNS: &str = "tenant_id, flow_id, version, source, created_by, created_at, note";
 
 impl Sql<'_> {
     pub(super) async fn insert_flow(self, flow: &FlowRecord) -> Result<()> {
         on_backend!(self.db, pool, {
             sqlx::query(
                 "INSERT INTO flows (tenant_id, id, name, draft, active_version, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 updated_at, layout, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(flow.tenant_id.to_string())
             .bind(flow.id.to_string())
@@ -74,6 +82,8 @@ impl Sql<'_> {
             .bind(flow.active_version)
             .bind(flow.created_at.millis())
             .bind(flow.updated_at.millis())
+            .bind(flow.layout.clone())
+            .bind(flow.revision)
             .execute(pool)
             .await?;
             Ok(())
@@ -118,20 +128,54 @@ impl Sql<'_> {
         flow: FlowId,
         name: &str,
         draft: &str,
+        base: Option<i64>,
         now: Timestamp,
+    ) -> Result<DraftSave> {
+        on_backend!(self.db, pool, {
+            // One statement: the revision check and the write cannot be split by another save.
+            let saved: Option<(i64,)> = sqlx::query_as(
+                "UPDATE flows SET name = $3, draft = $4, updated_at = $5, revision = revision + 1 \
+                 WHERE tenant_id = $1 AND id = $2 AND ($6 IS NULL OR revision = $6) \
+                 RETURNING revision",
+            )
+            .bind(tenant.to_string())
+            .bind(flow.to_string())
+            .bind(name.to_owned())
+            .bind(draft.to_owned())
+            .bind(now.millis())
+            .bind(base)
+            .fetch_optional(pool)
+            .await?;
+            if let Some((revision,)) = saved {
+                return Ok(DraftSave::Saved { revision });
+            }
+            let current: Option<(i64,)> =
+                sqlx::query_as("SELECT revision FROM flows WHERE tenant_id = $1 AND id = $2")
+                    .bind(tenant.to_string())
+                    .bind(flow.to_string())
+                    .fetch_optional(pool)
+                    .await?;
+            Ok(match current {
+                Some((revision,)) => DraftSave::Stale { revision },
+                None => DraftSave::Missing,
+            })
+        })
+    }
+
+    pub(super) async fn update_flow_layout(
+        self,
+        tenant: TenantId,
+        flow: FlowId,
+        layout: &str,
     ) -> Result<bool> {
         on_backend!(self.db, pool, {
-            let n = sqlx::query(
-        "UPDATE flows SET name = $3, draft = $4, updated_at = $5 WHERE tenant_id = $1 AND id = $2",
-    )
-    .bind(tenant.to_string())
-    .bind(flow.to_string())
-    .bind(name.to_owned())
-    .bind(draft.to_owned())
-    .bind(now.millis())
-    .execute(pool)
-    .await?
-    .rows_affected();
+            let n = sqlx::query("UPDATE flows SET layout = $3 WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant.to_string())
+                .bind(flow.to_string())
+                .bind(layout.to_owned())
+                .execute(pool)
+                .await?
+                .rows_affected();
             Ok(n == 1)
         })
     }
@@ -141,6 +185,7 @@ impl Sql<'_> {
         tenant: TenantId,
         flow: FlowId,
         source: &str,
+        note: &str,
         by: Option<UserId>,
         now: Timestamp,
     ) -> Result<i64> {
@@ -170,7 +215,7 @@ impl Sql<'_> {
             let version = max.unwrap_or(0) + 1;
             sqlx::query(
                 "INSERT INTO flow_versions (tenant_id, flow_id, version, source, created_by, \
-                 created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+                 created_at, note) VALUES ($1, $2, $3, $4, $5, $6, $7)",
             )
             .bind(tenant.to_string())
             .bind(flow.to_string())
@@ -178,6 +223,7 @@ impl Sql<'_> {
             .bind(source.to_owned())
             .bind(by.map(|u| u.to_string()))
             .bind(now.millis())
+            .bind(note.to_owned())
             .execute(&mut *tx)
             .await?;
             sqlx::query("UPDATE flows SET active_version = $3 WHERE tenant_id = $1 AND id = $2")
@@ -197,10 +243,10 @@ impl Sql<'_> {
         flow: FlowId,
     ) -> Result<Vec<FlowVersion>> {
         on_backend!(self.db, pool, {
-            sqlx::query_as::<_, FlowVersionRow>(
-                "SELECT tenant_id, flow_id, version, source, created_by, created_at FROM \
-                 flow_versions WHERE tenant_id = $1 AND flow_id = $2 ORDER BY version DESC",
-            )
+            sqlx::query_as::<_, FlowVersionRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {VERSION_COLUMNS} FROM flow_versions WHERE tenant_id = $1 AND flow_id = $2 \
+                 ORDER BY version DESC"
+            )))
             .bind(tenant.to_string())
             .bind(flow.to_string())
             .fetch_all(pool)
@@ -218,10 +264,10 @@ impl Sql<'_> {
         version: i64,
     ) -> Result<Option<FlowVersion>> {
         on_backend!(self.db, pool, {
-            sqlx::query_as::<_, FlowVersionRow>(
-                "SELECT tenant_id, flow_id, version, source, created_by, created_at FROM \
-                 flow_versions WHERE tenant_id = $1 AND flow_id = $2 AND version = $3",
-            )
+            sqlx::query_as::<_, FlowVersionRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {VERSION_COLUMNS} FROM flow_versions WHERE tenant_id = $1 AND flow_id = $2 \
+                 AND version = $3"
+            )))
             .bind(tenant.to_string())
             .bind(flow.to_string())
             .bind(version)

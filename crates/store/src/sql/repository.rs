@@ -9,9 +9,9 @@ use domain::{
 use super::{DbPool, SqlStore};
 use crate::{
     ApiKey, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
-    CcTask, CcWrite, Conversation, DueTimer, Erased, FlowRecord, FlowVersion, Message, PhoneNumber,
-    QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant, User, UserChanges,
-    Widget,
+    CcTask, CcWrite, Conversation, DraftSave, DueTimer, Erased, FlowRecord, FlowVersion, Message,
+    PhoneNumber, QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant, User,
+    UserChanges, Widget,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -344,11 +344,21 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         flow: FlowId,
         name: &str,
         draft: &str,
+        base: Option<i64>,
         now: Timestamp,
-    ) -> Result<bool> {
+    ) -> Result<DraftSave> {
         self.sql()
-            .update_flow_draft(tenant, flow, name, draft, now)
+            .update_flow_draft(tenant, flow, name, draft, base, now)
             .await
+    }
+
+    async fn update_flow_layout(
+        &self,
+        tenant: TenantId,
+        flow: FlowId,
+        layout: &str,
+    ) -> Result<bool> {
+        self.sql().update_flow_layout(tenant, flow, layout).await
     }
 
     async fn publish_flow_version(
@@ -356,11 +366,12 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         tenant: TenantId,
         flow: FlowId,
         source: &str,
+        note: &str,
         by: Option<UserId>,
         now: Timestamp,
     ) -> Result<i64> {
         self.sql()
-            .publish_flow_version(tenant, flow, source, by, now)
+            .publish_flow_version(tenant, flow, source, note, by, now)
             .await
     }
 

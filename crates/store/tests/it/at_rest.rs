@@ -34,6 +34,8 @@ pub(crate) async fn flow(store: &Store, tenant: TenantId) -> FlowId {
         active_version: None,
         created_at: T0,
         updated_at: T0,
+        layout: "{}".to_owned(),
+        revision: 1,
     };
     store.insert_flow(&flow).await.unwrap();
     flow.id

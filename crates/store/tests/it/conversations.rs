@@ -4,8 +4,8 @@
 
 use domain::{Channel, ConversationId, FlowId, Redacted, Sender, TenantId};
 use store::{
-    Conversation, ConversationStatus, FlowRecord, Message, PhoneNumber, QueueEntry, StepWrite,
-    Store, StoreError, Widget,
+    Conversation, ConversationStatus, DraftSave, FlowRecord, Message, PhoneNumber, QueueEntry,
+    StepWrite, Store, StoreError, Widget,
 };
 
 use crate::support::{Raw, T0, create_tenant};
@@ -19,6 +19,8 @@ fn new_flow(tenant: TenantId, name: &str) -> FlowRecord {
         active_version: None,
         created_at: T0,
         updated_at: T0,
+        layout: "{}".to_owned(),
+        revision: 1,
     }
 }
 
@@ -91,21 +93,21 @@ async fn versions_count_up_per_flow_and_rollback_needs_an_existing_one(store: St
     store.insert_flow(&b).await.unwrap();
     assert_eq!(
         store
-            .publish_flow_version(tenant.id, a.id, "v1", None, T0)
+            .publish_flow_version(tenant.id, a.id, "v1", "", None, T0)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
         store
-            .publish_flow_version(tenant.id, a.id, "v2", None, T0)
+            .publish_flow_version(tenant.id, a.id, "v2", "", None, T0)
             .await
             .unwrap(),
         2
     );
     assert_eq!(
         store
-            .publish_flow_version(tenant.id, b.id, "b1", None, T0)
+            .publish_flow_version(tenant.id, b.id, "b1", "", None, T0)
             .await
             .unwrap(),
         1
@@ -123,11 +125,12 @@ async fn versions_count_up_per_flow_and_rollback_needs_an_existing_one(store: St
     );
 
     // Editing the draft changes neither published version.
-    assert!(
+    assert_eq!(
         store
-            .update_flow_draft(tenant.id, a.id, "A2", "draft 3", T0)
+            .update_flow_draft(tenant.id, a.id, "A2", "draft 3", None, T0)
             .await
-            .unwrap()
+            .unwrap(),
+        DraftSave::Saved { revision: 2 }
     );
     let v1 = store
         .get_flow_version(tenant.id, a.id, 1)
@@ -174,7 +177,7 @@ async fn concurrent_publishes_get_distinct_versions(store: Store) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             store
-                .publish_flow_version(tenant.id, f.id, &format!("v{i}"), None, T0)
+                .publish_flow_version(tenant.id, f.id, &format!("v{i}"), "", None, T0)
                 .await
                 .unwrap()
         }));
@@ -467,7 +470,7 @@ async fn another_tenant_sees_none_of_it(store: Store) {
     let f = new_flow(north.id, "F");
     store.insert_flow(&f).await.unwrap();
     store
-        .publish_flow_version(north.id, f.id, "v1", None, T0)
+        .publish_flow_version(north.id, f.id, "v1", "", None, T0)
         .await
         .unwrap();
     let c = conversation(north.id, f.id, "hash-n");
@@ -493,11 +496,12 @@ async fn another_tenant_sees_none_of_it(store: Store) {
         store.get_flow_version(south.id, f.id, 1).await.unwrap(),
         None
     );
-    assert!(
-        !store
-            .update_flow_draft(south.id, f.id, "x", "x", T0)
+    assert_eq!(
+        store
+            .update_flow_draft(south.id, f.id, "x", "x", None, T0)
             .await
-            .unwrap()
+            .unwrap(),
+        DraftSave::Missing
     );
     assert!(
         !store
@@ -507,7 +511,7 @@ async fn another_tenant_sees_none_of_it(store: Store) {
     );
     assert!(matches!(
         store
-            .publish_flow_version(south.id, f.id, "evil", None, T0)
+            .publish_flow_version(south.id, f.id, "evil", "", None, T0)
             .await,
         Err(StoreError::NotFound { what: "flow" })
     ));
@@ -551,7 +555,86 @@ async fn another_tenant_sees_none_of_it(store: Store) {
     );
 }
 
+/// A draft saved on a stale revision is refused and changes nothing; the layout is kept apart
+/// from the draft; a version keeps its note.
+async fn drafts_have_revisions_and_a_layout_of_their_own(store: Store) {
+    let (tenant, _) = create_tenant(&store, "North", "admin").await;
+    let f = new_flow(tenant.id, "F");
+    store.insert_flow(&f).await.unwrap();
+    let save = |draft: &'static str, base: Option<i64>| {
+        let store = store.clone();
+        async move {
+            store
+                .update_flow_draft(tenant.id, f.id, "F", draft, base, T0)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(save("one", Some(1)).await, DraftSave::Saved { revision: 2 });
+    // Someone else saved revision 2 meanwhile: an edit based on revision 1 is stale.
+    assert_eq!(save("two", Some(1)).await, DraftSave::Stale { revision: 2 });
+    let read = store.get_flow(tenant.id, f.id).await.unwrap().unwrap();
+    assert_eq!((read.draft.as_str(), read.revision), ("one", 2));
+    assert_eq!(
+        save("three", Some(2)).await,
+        DraftSave::Saved { revision: 3 }
+    );
+
+    let layout = r#"{"greeting":{"x":10,"y":20}}"#;
+    assert!(
+        store
+            .update_flow_layout(tenant.id, f.id, layout)
+            .await
+            .unwrap()
+    );
+    let read = store.get_flow(tenant.id, f.id).await.unwrap().unwrap();
+    assert_eq!(read.layout, layout);
+    assert_eq!(
+        (read.draft.as_str(), read.revision),
+        ("three", 3),
+        "a layout is not an edit"
+    );
+
+    let other = FlowId::from_random_bytes(uuid::Uuid::new_v4().into_bytes());
+    assert!(
+        !store
+            .update_flow_layout(tenant.id, other, layout)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .update_flow_draft(tenant.id, other, "F", "x", Some(1), T0)
+            .await
+            .unwrap(),
+        DraftSave::Missing
+    );
+    let (south, _) = create_tenant(&store, "South", "south-admin").await;
+    assert!(
+        !store
+            .update_flow_layout(south.id, f.id, "{}")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store
+            .update_flow_draft(south.id, f.id, "F", "x", None, T0)
+            .await
+            .unwrap(),
+        DraftSave::Missing,
+        "another tenant's flow"
+    );
+
+    store
+        .publish_flow_version(tenant.id, f.id, "three", "first release", None, T0)
+        .await
+        .unwrap();
+    let versions = store.list_flow_versions(tenant.id, f.id).await.unwrap();
+    assert_eq!(versions[0].note, "first release");
+}
+
 on_both_backends!(
+    drafts_have_revisions_and_a_layout_of_their_own,
     versions_count_up_per_flow_and_rollback_needs_an_existing_one,
     concurrent_publishes_get_distinct_versions,
     widgets_resolve_to_their_tenant,
