@@ -1,7 +1,7 @@
 // The shell: asks the server who we are at start-up, then shows either the sign-in flow or the signed-in pages.
 // Which pages exist for a user is decided by the permissions the server sends; the server still checks every call.
 
-import { useCallback, useEffect, useState, type ComponentType } from "react";
+import { lazy, Suspense, useCallback, useEffect, useState, type ComponentType } from "react";
 import { api, ApiError, asApiError, setCsrfToken, setUnauthorizedHandler, type Next, type Permission, type Session } from "./api";
 import { t, type MessageKey } from "./i18n";
 import { navigate, usePath } from "./router";
@@ -9,6 +9,9 @@ import { ErrorAlert } from "./components/ErrorAlert";
 import { Layout } from "./components/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { UsersPage } from "./pages/UsersPage";
+
+// The flow editor (React Flow, the YAML library) loads when first opened, not with every page.
+const FlowsPage = lazy(() => import("./pages/FlowsPage").then((m) => ({ default: m.FlowsPage })));
 import { ApiKeysPage } from "./pages/ApiKeysPage";
 import { AuditPage } from "./pages/AuditPage";
 import { AccountPage } from "./pages/AccountPage";
@@ -33,6 +36,7 @@ export interface PageDef {
 export const PAGES: PageDef[] = [
   { path: "/desk", title: "nav.desk", permission: "conversations_handle", component: DeskPage },
   { path: "/supervisor", title: "nav.supervisor", permission: "queues_supervise", component: SupervisorPage },
+  { path: "/flows", title: "nav.flows", permission: "flows_read", component: FlowsPage },
   { path: "/users", title: "nav.users", permission: "users_read", component: UsersPage },
   { path: "/api-keys", title: "nav.apiKeys", permission: "api_keys_read", component: ApiKeysPage },
   { path: "/audit", title: "nav.audit", permission: "audit_read", component: AuditPage },
@@ -166,7 +170,9 @@ export function App() {
       return (
         <Layout session={session} pages={PAGES} path={path} title={t(page.title)} onLogout={onLogout}>
           {allowed ? (
-            <Page session={session} can={can} onLogout={onLogout} onSessionChanged={loadSession} />
+            <Suspense fallback={<p className="muted">{t("common.loading")}</p>}>
+              <Page session={session} can={can} onLogout={onLogout} onSessionChanged={loadSession} />
+            </Suspense>
           ) : (
             <p role="alert" className="alert" data-testid="not-allowed">
               {t("common.notAllowed")}

@@ -51,6 +51,10 @@ export type AgentProfile = Required<Gen.AgentRequest>;
 export type FieldError = Gen.FieldProblem;
 export type Problem = Pick<Gen.Problem, "title" | "status"> & Partial<Omit<Gen.Problem, "title" | "status">>;
 export type Diagnostic = Gen.Diagnostic;
+export type Flow = Gen.FlowDto;
+export type FlowVersion = Gen.FlowVersionDto;
+export type FlowVersions = Gen.VersionList;
+export type Layout = Gen.LayoutDto;
 
 export type ServiceLevelVariant = "abandoned_after_short" | "all_offered" | "answered_only";
 
@@ -271,6 +275,18 @@ export const api = {
   deleteQueue: (name: string) => request<void>("DELETE", `/queues/${encodeURIComponent(name)}`),
   contactSettings: () => get<ContactSettings>("/contact-centre/settings"),
   putContactSettings: (settings: ContactSettings) => request<ContactSettings>("PUT", "/contact-centre/settings", settings),
+  listFlows: () => get<Gen.FlowList>("/flows"),
+  flow: (id: string) => get<Flow>(`/flows/${encodeURIComponent(id)}`),
+  createFlow: (source: string) => post<Flow>("/flows", { source }),
+  /** Saves the draft edited from `revision`; a 409 `stale-draft` means someone saved in between. */
+  saveDraft: (id: string, source: string, revision: number) =>
+    request<Flow>("PUT", `/flows/${encodeURIComponent(id)}`, { source, revision }),
+  saveLayout: (id: string, layout: Layout) => request<void>("PUT", `/flows/${encodeURIComponent(id)}/layout`, layout),
+  checkFlow: (source: string) => post<Gen.CheckResponse>("/flows/check", { source }),
+  publishFlow: (id: string, note: string) => post<Gen.VersionDto>(`/flows/${encodeURIComponent(id)}/publish`, { note }),
+  flowVersions: (id: string) => get<FlowVersions>(`/flows/${encodeURIComponent(id)}/versions`),
+  activateVersion: (id: string, version: number) =>
+    post<Gen.VersionDto>(`/flows/${encodeURIComponent(id)}/activate`, { version }),
   kpis: ({ queue, ...range }: { queue: string | null; interval: "15m" | "day"; from: string; to: string }) =>
     get<{ items: KpiRow[] }>(`/kpis?${new URLSearchParams(queue === null ? range : { queue, ...range })}`),
 };

@@ -210,6 +210,62 @@ describe("admin app in Chromium", () => {
     await lena.getByRole("button", { name: /^Disable/ }).click();
     await lena.getByRole("button", { name: /^Enable/ }).waitFor();
     assert.match(await lena.innerText(), /Disabled/);
+
+    // The flow editor: a new flow opens on the canvas with its two nodes, connected.
+    await page.getByRole("link", { name: "Flows" }).click();
+    await page.getByTestId("new-flow-name").fill("Editor test");
+    await page.getByTestId("new-flow").click();
+    await page.getByTestId("flow-canvas").waitFor();
+    await page.getByTestId("node-greeting").waitFor();
+    await page.getByTestId("node-handoff").waitFor();
+    await expectNoError(page);
+    await screenshot(page, "7-editor");
+
+    // A node from the palette is unreachable: the validator's finding shows on it as the operator works.
+    await page.getByTestId("add-say").click();
+    await page.getByTestId("node-say_1").waitFor();
+    await page.getByTestId("node-say_1-diagnostics").waitFor();
+    assert.match(await page.getByTestId("diagnostics").innerText(), /unreachable-node/);
+    // The property panel edits the node's text; undo takes the node away again, redo brings it back.
+    await page.getByTestId("properties").getByLabel("Text", { exact: true }).fill("Please hold the line.");
+    await page.getByTestId("node-say_1").getByText("Please hold the line.").waitFor();
+    for (let i = 0; i < 2; i++) await page.getByTestId("undo").click();
+    await page.getByTestId("node-say_1").waitFor({ state: "detached" });
+    await page.getByTestId("redo").click();
+    await page.getByTestId("node-say_1").waitFor();
+
+    // Connected by dragging: greeting → say_1 → handoff. The finding goes away.
+    async function drag(from, to) {
+      const a = await page.getByTestId(from).boundingBox();
+      const b = await page.getByTestId(to).boundingBox();
+      await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(b.x + 10, b.y + b.height / 2, { steps: 8 });
+      await page.mouse.up();
+    }
+    await drag("handle-greeting-next", "node-say_1");
+    // say_1 is reached now; what is left is its own way out.
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="diagnostics"]')?.textContent?.includes("unreachable-node"),
+    );
+    assert.match(await page.getByTestId("diagnostics").innerText(), /dangling-transition/);
+    // The same without a mouse: the node's "goes on to" list.
+    await page.getByTestId("node-say_1").click();
+    await page.getByTestId("connect-next").selectOption("handoff");
+    await page.getByTestId("node-say_1-diagnostics").waitFor({ state: "detached" });
+    assert.equal(await page.locator(".react-flow__edge").count(), 2, "greeting → say_1 → handoff");
+
+    // Saved, published with a note; the version list shows it.
+    await page.getByTestId("save-draft").click();
+    await page.getByTestId("status").getByText(/revision 2/).waitFor();
+    await page.getByTestId("publish-note").fill("First version from the editor");
+    await page.getByTestId("publish").click();
+    await page.getByTestId("versions").getByText("First version from the editor").waitFor();
+    // A reload opens the same flow, as saved.
+    await page.reload();
+    await page.getByTestId("node-say_1").waitFor();
+    await expectNoError(page);
+    await screenshot(page, "8-editor-published");
     assert.deepEqual(problems, []);
   });
 });

@@ -59,6 +59,9 @@ fn valid_widget_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+/// The largest flow source checked (the HTTP body limit is the outer bound).
+const MAX_SOURCE_BYTES: usize = 1024 * 1024;
+
 /// The longest note a published version may carry.
 pub const MAX_NOTE_CHARS: usize = 500;
 /// The most nodes a layout may place (far more than any flow the linter accepts).
@@ -122,10 +125,20 @@ fn valid_origin(o: &str) -> bool {
 }
 
 impl App {
-    /// Validates and lints a flow source without storing anything.
+    /// Validates and lints a flow source without storing anything. A source that does not
+    /// parse is not a failed request here: its parse errors are the findings (the editor
+    /// checks as the operator types, half-written nodes included).
     pub fn check_flow_source(&self, source: &str) -> AppResult<Vec<Diagnostic>> {
-        let doc = parse_source(source)?;
-        Ok(flow::check(&doc))
+        if source.len() > MAX_SOURCE_BYTES {
+            return Err(AppError::field(
+                "source",
+                format!("a flow has at most {} KB", MAX_SOURCE_BYTES / 1024),
+            ));
+        }
+        Ok(match flow::parse_auto(source, None) {
+            Ok(doc) => flow::check(&doc),
+            Err(parse) => parse,
+        })
     }
 
     /// Creates a flow from a source. The draft may still have validation errors (they are

@@ -54,8 +54,16 @@ async fn flows_are_validated_published_and_rolled_back() {
         .collect();
     assert!(codes.contains(&"dangling-transition"), "{codes:?}");
     assert!(codes.contains(&"unreachable-node"), "{codes:?}");
+    // A source that does not parse is checked too: its parse errors are the findings.
     let r = admin
         .post("/api/v1/flows/check", json!({"source": "flow: [unclosed"}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["valid"], false);
+    assert!(!r.body["diagnostics"].as_array().unwrap().is_empty());
+    // Creating a flow from it is still refused.
+    let r = admin
+        .post("/api/v1/flows", json!({"source": "flow: [unclosed"}))
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(r.body["type"], "urn:hotline:problem:invalid-flow");
