@@ -533,6 +533,15 @@ const en = {
   "flows.activated": "Version {n} is live.",
   "editor.connections": "Goes on to",
   "editor.notConnected": "– not connected –",
+  "diff.none": "No difference in what the flow does.",
+  "diff.added": "Nodes added:",
+  "diff.removed": "Nodes removed:",
+  "diff.changed": "Changed:",
+  "diff.settings": "Flow settings:",
+  "diff.compare": "Compare",
+  "diff.from": "From",
+  "diff.to": "To",
+  "diff.draft": "the saved draft",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1072,6 +1081,15 @@ const de: Record<MessageKey, string> = {
   "flows.activated": "Version {n} ist aktiv.",
   "editor.connections": "Geht weiter zu",
   "editor.notConnected": "– nicht verbunden –",
+  "diff.none": "Kein Unterschied in dem, was der Ablauf tut.",
+  "diff.added": "Neue Knoten:",
+  "diff.removed": "Entfernte Knoten:",
+  "diff.changed": "Geändert:",
+  "diff.settings": "Einstellungen des Ablaufs:",
+  "diff.compare": "Vergleichen",
+  "diff.from": "Von",
+  "diff.to": "Bis",
+  "diff.draft": "gespeicherter Entwurf",
 };
 
 export type Lang = "en" | "de";

@@ -261,6 +261,8 @@ describe("admin app in Chromium", () => {
     await page.getByTestId("publish-note").fill("First version from the editor");
     await page.getByTestId("publish").click();
     await page.getByTestId("versions").getByText("First version from the editor").waitFor();
+    // The live version and the saved draft do the same.
+    await page.getByTestId("diff").getByText("No difference in what the flow does.").waitFor();
     // A reload opens the same flow, as saved.
     await page.reload();
     await page.getByTestId("node-say_1").waitFor();

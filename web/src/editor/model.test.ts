@@ -8,6 +8,7 @@ import {
   blankFlow,
   connect,
   copyNode,
+  diffFlows,
   diagnosticsByNode,
   nodesOf,
   parseDraft,
@@ -154,4 +155,23 @@ test("a blank flow parses, says it is a bot and can reach a person", () => {
 
 test("text that is not YAML is reported, not thrown", () => {
   expect(parseDraft("nodes: [unclosed").error).toMatch(/./);
+});
+
+test("a diff names nodes added, removed and changed, field by field, and ignores formatting", () => {
+  const before = SMALL;
+  const after = SMALL.replace("text: Hi, I am a bot.", 'text: "Hello, I am a bot."')
+    .replace("    no_input: people\n", "    no_input: people\n    no_match: people\n")
+    .replace("name: Small", "name: Smaller")
+    .replace(/  - id: people[\s\S]*$/, "  - id: team\n    type: enqueue\n    queue: team\n");
+  const diff = diffFlows(before, after);
+  expect(diff.added).toEqual(["team"]);
+  expect(diff.removed).toEqual(["people"]);
+  expect(diff.changed).toEqual([
+    { id: "hello", fields: [{ path: "text", before: "Hi, I am a bot.", after: "Hello, I am a bot." }] },
+    { id: "question", fields: [{ path: "no_match", before: undefined, after: "people" }] },
+  ]);
+  expect(diff.settings).toEqual([{ path: "name", before: "Small", after: "Smaller" }]);
+  // Only formatting differs: no change at all.
+  const reformatted = printDraft(parseDraft(demo("en")).doc);
+  expect(diffFlows(demo("en"), reformatted)).toEqual({ added: [], removed: [], changed: [], settings: [] });
 });

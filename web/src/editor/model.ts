@@ -339,3 +339,78 @@ export function blankFlow(id: string, name: string, language: "de" | "en"): stri
     "",
   ].join("\n");
 }
+
+/** One field that differs between two versions of a node (or of the document's settings). */
+export interface FieldChange {
+  /** `text`, `options[1].next`, `intents.human.keywords`. */
+  path: string;
+  before: unknown;
+  after: unknown;
+}
+
+export interface FlowDiff {
+  added: string[];
+  removed: string[];
+  changed: { id: string; fields: FieldChange[] }[];
+  /** Everything outside `nodes`: name, start, intents, calendars, tests, … */
+  settings: FieldChange[];
+}
+
+function fieldChanges(before: unknown, after: unknown, path: string, out: FieldChange[]): void {
+  if (JSON.stringify(before) === JSON.stringify(after)) return;
+  const bothLists = Array.isArray(before) && Array.isArray(after);
+  const bothMaps =
+    !bothLists &&
+    before !== null &&
+    after !== null &&
+    typeof before === "object" &&
+    typeof after === "object" &&
+    !Array.isArray(before) &&
+    !Array.isArray(after);
+  if (bothLists) {
+    const a = before as unknown[];
+    const b = after as unknown[];
+    for (let i = 0; i < Math.max(a.length, b.length); i++) fieldChanges(a[i], b[i], `${path}[${i}]`, out);
+    return;
+  }
+  if (bothMaps) {
+    const a = before as Record<string, unknown>;
+    const b = after as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+      fieldChanges(a[key], b[key], path ? `${path}.${key}` : key, out);
+    }
+    return;
+  }
+  out.push({ path, before, after });
+}
+
+/** What changed from one flow source to another, by meaning (formatting and comments aside): nodes by id. */
+export function diffFlows(beforeSource: string, afterSource: string): FlowDiff {
+  const before = parseDraft(beforeSource).doc.toJS() as Record<string, unknown> | null;
+  const after = parseDraft(afterSource).doc.toJS() as Record<string, unknown> | null;
+  const nodes = (doc: Record<string, unknown> | null) =>
+    new Map(
+      (Array.isArray(doc?.nodes) ? (doc.nodes as FlowNode[]) : [])
+        .filter((n) => n && typeof n.id === "string")
+        .map((n) => [n.id, n] as const),
+    );
+  const a = nodes(before);
+  const b = nodes(after);
+  const diff: FlowDiff = {
+    added: [...b.keys()].filter((id) => !a.has(id)),
+    removed: [...a.keys()].filter((id) => !b.has(id)),
+    changed: [],
+    settings: [],
+  };
+  for (const [id, node] of b) {
+    const old = a.get(id);
+    if (!old) continue;
+    const fields: FieldChange[] = [];
+    fieldChanges(old, node, "", fields);
+    if (fields.length) diff.changed.push({ id, fields });
+  }
+  const { nodes: _a, ...restBefore } = before ?? {};
+  const { nodes: _b, ...restAfter } = after ?? {};
+  fieldChanges(restBefore, restAfter, "", diff.settings);
+  return diff;
+}

@@ -2,10 +2,11 @@
 // open). Its published versions are listed beside it, with their notes, and any of them can be made live again.
 
 import { useState } from "react";
-import { api, type Flow } from "../api";
+import { api, type Flow, type FlowVersion } from "../api";
 import type { PageProps } from "../App";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { FlowEditor } from "../editor/FlowEditor";
+import { VersionDiff } from "../editor/VersionDiff";
 import { blankFlow } from "../editor/model";
 import { formatDateTime, lang, t } from "../i18n";
 import { navigate } from "../router";
@@ -125,7 +126,10 @@ function OneFlow({ id, canManage, onClose }: { id: string; canManage: boolean; o
         </a>
       </p>
       <ErrorAlert error={action.error ?? flow.error} />
-      {flow.data && <FlowEditor key={flow.data.id} flow={flow.data as Flow} canPublish={canManage} onPublished={() => void versions.reload()} />}
+      {flow.data && <FlowEditor key={flow.data.id} flow={flow.data as Flow} canPublish={canManage} onPublished={() => {
+            void versions.reload();
+            void flow.reload();
+          }} />}
       {versions.data && (
         <section className="versions" aria-labelledby="versions-heading">
           <h2 id="versions-heading">{t("flows.versions")}</h2>
@@ -157,8 +161,52 @@ function OneFlow({ id, canManage, onClose }: { id: string; canManage: boolean; o
               </li>
             ))}
           </ol>
+          <Compare draft={flow.data?.draft ?? ""} versions={versions.data.items} live={versions.data.active_version} />
         </section>
       )}
     </>
+  );
+}
+
+/** Two versions (or a version and the saved draft) side by side, as a readable difference. */
+function Compare({ draft, versions, live }: { draft: string; versions: FlowVersion[]; live: number | null }) {
+  // Until the operator picks: from the live version (or the newest) to the saved draft.
+  const [picked, setFrom] = useState<string | null>(null);
+  const [to, setTo] = useState<string>("draft");
+  if (versions.length === 0) return null;
+  const from = picked ?? String(live ?? versions[0]?.version ?? "");
+  const source = (key: string) =>
+    key === "draft" ? draft : (versions.find((v) => String(v.version) === key)?.source ?? "");
+  const options = [
+    ...versions.map((v) => ({ key: String(v.version), label: t("flows.version", { n: String(v.version) }) })),
+    { key: "draft", label: t("diff.draft") },
+  ];
+  return (
+    <div className="compare">
+      <h3>{t("diff.compare")}</h3>
+      <div className="inline-form">
+        <label>
+          {t("diff.from")}{" "}
+          <select value={from} onChange={(e) => setFrom(e.target.value)} data-testid="diff-from">
+            {options.map((o) => (
+              <option key={o.key} value={o.key}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("diff.to")}{" "}
+          <select value={to} onChange={(e) => setTo(e.target.value)} data-testid="diff-to">
+            {options.map((o) => (
+              <option key={o.key} value={o.key}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      <VersionDiff before={source(from)} after={source(to)} />
+    </div>
   );
 }
