@@ -268,6 +268,34 @@ describe("admin app in Chromium", () => {
     await page.getByTestId("node-say_1").waitFor();
     await expectNoError(page);
     await screenshot(page, "8-editor-published");
+    const editorUrl = page.url();
+
+    // Every page renders at a laptop's and a phone's size without an error, a console error or a CSP violation,
+    // and nothing but tables and the canvas scrolls sideways on the phone.
+    const pages = ["/desk", "/supervisor", "/flows", editorUrl, "/users", "/api-keys", "/audit", "/account", "/demo"];
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844],
+    ]) {
+      await page.setViewportSize({ width, height });
+      for (const url of pages) {
+        await page.goto(url.startsWith("http") ? url : `${baseUrl}${url}`);
+        await page.locator("h1").first().waitFor();
+        await page.waitForLoadState("networkidle");
+        await expectNoError(page);
+        const name = new URL(url, baseUrl).pathname.slice(1) + (url.includes("flow=") ? "-editor" : "");
+        await screenshot(page, `9-${width}-${name}`);
+        const overflow = await page.evaluate(() => {
+          // The innermost elements that stick out, for the message.
+          const out = (e) => e.getBoundingClientRect().right > window.innerWidth + 1;
+          const wide = [...document.querySelectorAll("body *")]
+            .filter((e) => out(e) && !out(e.parentElement))
+            .map((e) => `${e.tagName.toLowerCase()}.${e.className} in ${e.parentElement?.className}`);
+          return { by: document.documentElement.scrollWidth - window.innerWidth, wide: wide.slice(0, 5) };
+        });
+        assert.ok(overflow.by <= 1, `${url} at ${width}×${height} is ${overflow.by} px too wide: ${overflow.wide.join(", ")}`);
+      }
+    }
     assert.deepEqual(problems, []);
   });
 });
