@@ -45,6 +45,10 @@ export interface ApiKeyList {
   items: ApiKeyDto[];
 }
 
+/** An action the audit log records. */
+export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.role_change" | "user.password_change" | "user.sessions_end" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase";
+export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.role_change","user.password_change","user.sessions_end","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase"] as const;
+
 /** One audit entry. */
 export interface AuditEntryDto {
   action: string;
@@ -67,6 +71,8 @@ export interface AuditEntryDto {
 /** A page of entries. */
 export interface AuditPageDto {
   items: AuditEntryDto[];
+  /** What the ids in these entries name today: users, API keys, flows. */
+  names: Record<string, string>;
   /** Pass as `before_seq` for the next page; null at the start of the chain. */
   next_before_seq: number | null;
 }
@@ -323,6 +329,10 @@ export interface NoteDto {
   id: string;
   text: string;
 }
+
+/** How an audited action ended. */
+export type Outcome = "success" | "failure" | "denied";
+export const OutcomeValues = ["success","failure","denied"] as const;
 
 /** A new password. */
 export interface PasswordRequest {
@@ -698,7 +708,7 @@ export interface Routes {
   /** Revokes an API key. */
   "DELETE /api/v1/api-keys/{id}": { response: void; };
   /** The tenant's audit log, newest first. */
-  "GET /api/v1/audit": { response: AuditPageDto; query: { before_seq?: number; limit?: number }; };
+  "GET /api/v1/audit": { response: AuditPageDto; query: { before_seq?: number; limit?: number; action?: AuditAction; outcome?: Outcome; actor_id?: string; object_id?: string; from?: string; to?: string }; };
   /** Recomputes the tenant's hash chain. */
   "GET /api/v1/audit/verify": { response: VerifyDto; };
   /** Checks username and password and opens a (partial) session. */

@@ -234,11 +234,12 @@ export const api = {
     request<User>("PATCH", `/users/${encodeURIComponent(id)}`, changes),
   endUserSessions: (id: string) => post<void>(`/users/${encodeURIComponent(id)}/end-sessions`),
 
-  auditPage: (beforeSeq: number | null, limit = 50) =>
-    get<AuditPage>(`/audit?${new URLSearchParams({
-      ...(beforeSeq === null ? {} : { before_seq: String(beforeSeq) }),
-      limit: String(limit),
-    })}`),
+  auditPage: (beforeSeq: number | null, limit = 50, filter: Gen.Routes["GET /api/v1/audit"]["query"] = {}) => {
+    const query: Record<string, string> = { limit: String(limit) };
+    if (beforeSeq !== null) query.before_seq = String(beforeSeq);
+    for (const [key, value] of Object.entries(filter)) if (value !== undefined && key !== "limit") query[key] = String(value);
+    return get<AuditPage>(`/audit?${new URLSearchParams(query)}`);
+  },
   verifyAudit: () => get<AuditVerification>("/audit/verify"),
 
   listApiKeys: () => get<{ items: ApiKey[] }>("/api-keys"),

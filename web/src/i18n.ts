@@ -542,6 +542,16 @@ const en = {
   "diff.from": "From",
   "diff.to": "To",
   "diff.draft": "the saved draft",
+  "audit.filter": "Which entries",
+  "audit.any": "any",
+  "audit.fromDay": "From",
+  "audit.toDay": "Until",
+  "audit.onlyActor": "Only {name}",
+  "audit.onlyActorHint": "Show only what this person or key did",
+  "audit.clear": "show everyone",
+  "audit.showAll": "Show all entries",
+  "audit.details": "Details",
+  "audit.prevHash": "Previous hash",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1090,6 +1100,16 @@ const de: Record<MessageKey, string> = {
   "diff.from": "Von",
   "diff.to": "Bis",
   "diff.draft": "gespeicherter Entwurf",
+  "audit.filter": "Welche Einträge",
+  "audit.any": "alle",
+  "audit.fromDay": "Von",
+  "audit.toDay": "Bis",
+  "audit.onlyActor": "Nur {name}",
+  "audit.onlyActorHint": "Nur zeigen, was diese Person oder dieser Schlüssel getan hat",
+  "audit.clear": "alle zeigen",
+  "audit.showAll": "Alle Einträge zeigen",
+  "audit.details": "Details",
+  "audit.prevHash": "Vorheriger Hash",
 };
 
 export type Lang = "en" | "de";

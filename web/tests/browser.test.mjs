@@ -296,6 +296,23 @@ describe("admin app in Chromium", () => {
         assert.ok(overflow.by <= 1, `${url} at ${width}×${height} is ${overflow.by} px too wide: ${overflow.wide.join(", ")}`);
       }
     }
+
+    // The audit log speaks in names and words, filters, and shows an entry's details on request.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${baseUrl}/audit`);
+    const table = page.getByTestId("audit-table");
+    await table.getByText("Published a flow").first().waitFor();
+    assert.match(await table.innerText(), /Editor test/, "the flow by its name");
+    assert.doesNotMatch(await table.innerText(), /flow\.publish/, "no raw action codes");
+    await page.getByTestId("audit-filter-action").selectOption("flow.publish");
+    await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid^="audit-row-"]')];
+      return rows.length > 0 && rows.every((r) => r.textContent.includes("Published a flow"));
+    });
+    const first = page.locator('[data-testid^="audit-details-"]').first();
+    await first.click();
+    await page.locator(".audit-details").getByText(/^[0-9a-f]{64}$/).first().waitFor();
+    await expectNoError(page);
     assert.deepEqual(problems, []);
   });
 });

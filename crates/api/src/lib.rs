@@ -80,7 +80,9 @@ impl Default for ApiOptions {
         (name = "voice", description = "Phone numbers that calls arrive on"),
         (name = "contact-centre", description = "Agents, queues, the desk, tasks, transcripts and KPIs"),
         (name = "privacy", description = "Retention, data-subject export and erasure, the Art. 30 record"),
-    )
+    ),
+    // Named only by query parameters, which do not register what they refer to.
+    components(schemas(schemas::AuditActionName, schemas::OutcomeName))
 )]
 struct ApiDoc;
 

@@ -148,6 +148,21 @@ names_schema!(
     domain::ConversationStatus::ALL.iter().map(|c| c.as_str())
 );
 
+names_schema!(
+    /// An action the audit log records.
+    AuditActionName,
+    "AuditAction",
+    "An action the audit log records.",
+    domain::AuditAction::ALL.iter().map(|a| a.as_str())
+);
+names_schema!(
+    /// How an audited action ended.
+    OutcomeName,
+    "Outcome",
+    "How an audited action ended.",
+    domain::Outcome::ALL.iter().map(|o| o.as_str())
+);
+
 /// A finding of the flow validator or linter (`flow::Diagnostic` as JSON).
 pub(crate) struct DiagnosticSchema;
 

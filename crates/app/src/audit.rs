@@ -1,5 +1,7 @@
 //! Reading and verifying the audit log.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use domain::{AuditAction, AuditEntry, Outcome, TenantId};
 use security::audit::{self, ChainBreak};
 
@@ -14,6 +16,9 @@ pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     /// Pass as `before_seq` for the next (older) page; `None` at the start of the chain.
     pub next_before_seq: Option<i64>,
+    /// What the ids in these entries name today (a user's name, a key's, a flow's), for
+    /// people reading the log; the entries keep the ids, which is what the chain covers.
+    pub names: BTreeMap<String, String>,
 }
 
 /// The result of verifying one tenant's chain.
@@ -125,27 +130,67 @@ impl App {
         self.audit(who.tenant_id, event).await
     }
 
-    /// A page of the caller's tenant's audit log, newest first.
+    /// A page of the caller's tenant's audit log, newest first, with the entries `filter`
+    /// matches.
     pub async fn audit_page(
         &self,
         who: &Principal,
         before_seq: Option<i64>,
         limit: u32,
+        filter: &store::AuditFilter,
     ) -> AppResult<AuditPage> {
         who.require(Permission::AuditRead)?;
         let limit = limit.clamp(1, 200);
         let items = self
             .store()
-            .list_audit(who.tenant_id, before_seq, limit)
+            .list_audit_filtered(who.tenant_id, before_seq, limit, filter)
             .await?;
         let next_before_seq = match items.last() {
             Some(last) if last.seq > 1 && items.len() == limit as usize => Some(last.seq),
             _ => None,
         };
+        let names = self.audit_names(who, &items).await?;
         Ok(AuditPage {
             items,
             next_before_seq,
+            names,
         })
+    }
+
+    /// The names of the users, keys, flows and widgets the entries mention.
+    async fn audit_names(
+        &self,
+        who: &Principal,
+        items: &[AuditEntry],
+    ) -> AppResult<BTreeMap<String, String>> {
+        let mentioned: BTreeSet<&str> = items
+            .iter()
+            .flat_map(|e| [e.event.actor_id.as_deref(), e.event.object_id.as_deref()])
+            .flatten()
+            // A published version is `flow-id@version`.
+            .map(|id| id.split('@').next().unwrap_or(id))
+            .collect();
+        let mut names = BTreeMap::new();
+        if mentioned.is_empty() {
+            return Ok(names);
+        }
+        let tenant = who.tenant_id;
+        let mut known: Vec<(String, String)> = Vec::new();
+        for u in self.store().list_users(tenant).await? {
+            known.push((u.id.to_string(), u.username.to_string()));
+        }
+        for k in self.store().list_api_keys(tenant).await? {
+            known.push((k.id.to_string(), k.name.to_string()));
+        }
+        for f in self.store().list_flows(tenant).await? {
+            known.push((f.id.to_string(), f.name.clone()));
+        }
+        for (id, name) in known {
+            if mentioned.contains(id.as_str()) {
+                names.insert(id, name);
+            }
+        }
+        Ok(names)
     }
 
     /// Verifies the caller's tenant's chain.

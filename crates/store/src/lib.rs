@@ -23,9 +23,10 @@ use domain::{
 pub use domain::ConversationStatus;
 pub use error::{ReadError, StoreError};
 pub use model::{
-    ApiKey, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue, CcTask,
-    CcWrite, Conversation, DraftSave, DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber,
-    QueueEntry, Session, SessionStage, SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
+    ApiKey, AuditFilter, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
+    CcTask, CcWrite, Conversation, DraftSave, DueTimer, FlowRecord, FlowVersion, Message,
+    PhoneNumber, QueueEntry, Session, SessionStage, SipAccount, StepWrite, Tenant, User,
+    UserChanges, Widget,
 };
 pub use sql::{
     Erased, PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema,
@@ -215,6 +216,18 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         tenant: TenantId,
         before_seq: Option<i64>,
         limit: u32,
+    ) -> Result<Vec<AuditEntry>> {
+        self.list_audit_filtered(tenant, before_seq, limit, &AuditFilter::default())
+            .await
+    }
+
+    /// [`Self::list_audit`], only the entries `filter` matches.
+    async fn list_audit_filtered(
+        &self,
+        tenant: TenantId,
+        before_seq: Option<i64>,
+        limit: u32,
+        filter: &AuditFilter,
     ) -> Result<Vec<AuditEntry>>;
 
     /// Entries oldest first, strictly after `after_seq`, for verification in pages: as

@@ -567,3 +567,20 @@ pub struct CannedResponse {
     /// Last change.
     pub updated_at: Timestamp,
 }
+
+/// Which audit entries to list; every field that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// The action's name (`flow.publish`).
+    pub action: Option<String>,
+    /// `success`, `failure` or `denied`.
+    pub outcome: Option<String>,
+    /// Who acted (a user or API key id).
+    pub actor_id: Option<String>,
+    /// What was acted on (its id).
+    pub object_id: Option<String>,
+    /// At or after this time.
+    pub from: Option<Timestamp>,
+    /// Before this time.
+    pub to: Option<Timestamp>,
+}

@@ -1,25 +1,108 @@
 // The audit log, newest first, paged by sequence number, and a button that asks the server to verify the hash chain.
 
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { api, asApiError, type ApiError, type AuditVerification } from "../api";
+import { AuditActionValues, OutcomeValues, type AuditAction, type Outcome } from "../api.gen";
 import type { PageProps } from "../App";
+import { actionLabel, outcomeLabel } from "../auditLabels";
 import { formatDateTime, t } from "../i18n";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { useLoad } from "../useApi";
 
 const PAGE_SIZE = 50;
 
+interface Filter {
+  action: AuditAction | "";
+  outcome: Outcome | "";
+  actor_id: string;
+  from: string;
+  to: string;
+}
+
+const NO_FILTER: Filter = { action: "", outcome: "", actor_id: "", from: "", to: "" };
+
+/** A date input's day as the start of that day in the browser's time zone, in RFC 3339. */
+function dayStart(day: string, plusDays = 0): string | undefined {
+  if (!day) return undefined;
+  const d = new Date(`${day}T00:00:00`);
+  d.setDate(d.getDate() + plusDays);
+  return d.toISOString();
+}
+
 export function AuditPage({ can }: PageProps) {
   // The cursors of the pages walked through so far; the last one is shown. `null` is the newest page.
   const [cursors, setCursors] = useState<(number | null)[]>([null]);
+  const [filter, setFilter] = useState<Filter>(NO_FILTER);
+  const [open, setOpen] = useState<number | null>(null);
   const cursor = cursors[cursors.length - 1] ?? null;
-  const { data: page, error, loading, reload } = useLoad(() => api.auditPage(cursor, PAGE_SIZE), [cursor]);
-
+  const { data: page, error, loading, reload } = useLoad(
+    () =>
+      api.auditPage(cursor, PAGE_SIZE, {
+        action: filter.action || undefined,
+        outcome: filter.outcome || undefined,
+        actor_id: filter.actor_id || undefined,
+        from: dayStart(filter.from),
+        to: dayStart(filter.to, 1),
+      }),
+    [cursor, filter],
+  );
+  const names = page?.names ?? {};
+  const nameOf = (id: string | null | undefined) => (id ? (names[id.split("@")[0] ?? id] ?? null) : null);
   const older = page?.next_before_seq ?? null;
+  const change = (patch: Partial<Filter>) => {
+    setFilter((f) => ({ ...f, ...patch }));
+    setCursors([null]);
+    setOpen(null);
+  };
 
   return (
     <>
       {can("audit_verify") && <VerifyChain />}
+      <form className="inline-form audit-filter" aria-label={t("audit.filter")} onSubmit={(e) => e.preventDefault()}>
+        <label>
+          {t("audit.action")}{" "}
+          <select value={filter.action} onChange={(e) => change({ action: e.target.value as AuditAction | "" })} data-testid="audit-filter-action">
+            <option value="">{t("audit.any")}</option>
+            {[...AuditActionValues]
+              .sort((a, b) => actionLabel(a).localeCompare(actionLabel(b)))
+              .map((a) => (
+                <option key={a} value={a}>
+                  {actionLabel(a)}
+                </option>
+              ))}
+          </select>
+        </label>
+        <label>
+          {t("audit.outcome")}{" "}
+          <select value={filter.outcome} onChange={(e) => change({ outcome: e.target.value as Outcome | "" })} data-testid="audit-filter-outcome">
+            <option value="">{t("audit.any")}</option>
+            {OutcomeValues.map((o) => (
+              <option key={o} value={o}>
+                {outcomeLabel(o)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          {t("audit.fromDay")} <input type="date" value={filter.from} onChange={(e) => change({ from: e.target.value })} />
+        </label>
+        <label>
+          {t("audit.toDay")} <input type="date" value={filter.to} onChange={(e) => change({ to: e.target.value })} />
+        </label>
+        {filter.actor_id && (
+          <span className="badge">
+            {t("audit.onlyActor", { name: nameOf(filter.actor_id) ?? filter.actor_id })}{" "}
+            <button type="button" className="link" onClick={() => change({ actor_id: "" })}>
+              {t("audit.clear")}
+            </button>
+          </span>
+        )}
+        {filter !== NO_FILTER && (
+          <button type="button" onClick={() => change(NO_FILTER)} data-testid="audit-filter-clear">
+            {t("audit.showAll")}
+          </button>
+        )}
+      </form>
       <ErrorAlert error={error} />
       <div className="toolbar" role="group" aria-label={t("audit.paging")}>
         <button type="button" disabled={loading || cursors.length === 1} onClick={() => setCursors([null])}>
@@ -59,36 +142,82 @@ export function AuditPage({ can }: PageProps) {
                 <th scope="col">{t("audit.action")}</th>
                 <th scope="col">{t("audit.object")}</th>
                 <th scope="col">{t("audit.outcome")}</th>
-                <th scope="col">{t("audit.source")}</th>
-                <th scope="col">{t("audit.requestId")}</th>
-                <th scope="col">{t("audit.hash")}</th>
+                <th scope="col">
+                  <span className="visually-hidden">{t("audit.details")}</span>
+                </th>
               </tr>
             </thead>
             <tbody>
-              {page.items.map((entry) => (
-                <tr key={entry.seq} data-testid={`audit-row-${entry.seq}`}>
-                  <th scope="row">{entry.seq}</th>
-                  <td className="nowrap">{formatDateTime(entry.at)}</td>
-                  <td>
-                    {entry.actor_kind}
-                    {entry.actor_id && <Short value={entry.actor_id} />}
-                    {entry.auth_method && <span className="muted small"> ({entry.auth_method})</span>}
-                  </td>
-                  <td className="mono">{entry.action}</td>
-                  <td>
-                    {entry.object_type ?? ""}
-                    {entry.object_id && <Short value={entry.object_id} />}
-                  </td>
-                  <td>
-                    <span className={`outcome outcome-${entry.outcome}`}>{entry.outcome}</span>
-                  </td>
-                  <td className="mono small">{entry.source_ip ?? ""}</td>
-                  <td>{entry.request_id && <Short value={entry.request_id} />}</td>
-                  <td>
-                    <Short value={entry.hash} />
-                  </td>
-                </tr>
-              ))}
+              {page.items.map((entry) => {
+                const actor = nameOf(entry.actor_id);
+                const object = nameOf(entry.object_id);
+                const version = entry.object_id?.includes("@") ? ` @${entry.object_id.split("@")[1]}` : "";
+                return (
+                  <Fragment key={entry.seq}>
+                    <tr data-testid={`audit-row-${entry.seq}`}>
+                      <th scope="row">{entry.seq}</th>
+                      <td className="nowrap">{formatDateTime(entry.at)}</td>
+                      <td>
+                        {entry.actor_id ? (
+                          <button
+                            type="button"
+                            className="link"
+                            title={t("audit.onlyActorHint")}
+                            onClick={() => change({ actor_id: entry.actor_id ?? "" })}
+                          >
+                            {actor ?? <Short value={entry.actor_id} />}
+                          </button>
+                        ) : (
+                          entry.actor_kind
+                        )}
+                      </td>
+                      <td>{actionLabel(entry.action)}</td>
+                      <td>
+                        {entry.object_type ?? ""} {object ? <strong>{object + version}</strong> : entry.object_id && <Short value={entry.object_id} />}
+                      </td>
+                      <td>
+                        <span className={`outcome outcome-${entry.outcome}`}>{outcomeLabel(entry.outcome)}</span>
+                      </td>
+                      <td>
+                        <button
+                          type="button"
+                          aria-expanded={open === entry.seq}
+                          onClick={() => setOpen(open === entry.seq ? null : entry.seq)}
+                          data-testid={`audit-details-${entry.seq}`}
+                        >
+                          {t("audit.details")}
+                        </button>
+                      </td>
+                    </tr>
+                    {open === entry.seq && (
+                      <tr className="audit-details">
+                        <td colSpan={7}>
+                          <dl>
+                            <dt>{t("audit.action")}</dt>
+                            <dd className="mono">{entry.action}</dd>
+                            <dt>{t("audit.actor")}</dt>
+                            <dd className="mono">
+                              {entry.actor_kind} {entry.actor_id ?? ""} ({entry.auth_method})
+                            </dd>
+                            <dt>{t("audit.object")}</dt>
+                            <dd className="mono">
+                              {entry.object_type ?? "–"} {entry.object_id ?? ""}
+                            </dd>
+                            <dt>{t("audit.source")}</dt>
+                            <dd className="mono">{entry.source_ip ?? "–"}</dd>
+                            <dt>{t("audit.requestId")}</dt>
+                            <dd className="mono">{entry.request_id ?? "–"}</dd>
+                            <dt>{t("audit.hash")}</dt>
+                            <dd className="mono wrap">{entry.hash}</dd>
+                            <dt>{t("audit.prevHash")}</dt>
+                            <dd className="mono wrap">{entry.prev_hash}</dd>
+                          </dl>
+                        </td>
+                      </tr>
+                    )}
+                  </Fragment>
+                );
+              })}
             </tbody>
           </table>
         </div>

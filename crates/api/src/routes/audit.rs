@@ -59,7 +59,7 @@ impl From<AuditEntry> for AuditEntryDto {
     }
 }
 
-/// Paging through the log, newest first.
+/// Paging through the log, newest first, and which entries to show.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +70,24 @@ pub(crate) struct AuditQuery {
     /// Page size, 1–200 (default 50).
     #[param(example = 50)]
     limit: Option<u32>,
+    /// Only this action.
+    #[param(value_type = Option<crate::schemas::AuditActionName>, example = "flow.publish")]
+    action: Option<String>,
+    /// Only this outcome.
+    #[param(value_type = Option<crate::schemas::OutcomeName>, example = "denied")]
+    outcome: Option<String>,
+    /// Only what this user or API key did.
+    #[param(example = "0193b1c2-7a4e-7f00-8000-000000000001")]
+    actor_id: Option<String>,
+    /// Only what concerned this object (its id).
+    #[param(example = "0193b1c2-7a4e-7f00-8000-000000000002")]
+    object_id: Option<String>,
+    /// At or after this time (RFC 3339).
+    #[param(example = "2026-01-05T00:00:00Z")]
+    from: Option<String>,
+    /// Before this time (RFC 3339).
+    #[param(example = "2026-01-06T00:00:00Z")]
+    to: Option<String>,
 }
 
 /// A page of entries.
@@ -78,6 +96,8 @@ pub(crate) struct AuditPageDto {
     items: Vec<AuditEntryDto>,
     /// Pass as `before_seq` for the next page; null at the start of the chain.
     next_before_seq: Option<i64>,
+    /// What the ids in these entries name today: users, API keys, flows.
+    names: std::collections::BTreeMap<String, String>,
 }
 
 /// The tenant's audit log, newest first.
@@ -88,13 +108,34 @@ async fn list(
     Caller(who): Caller,
     ApiQuery(query): ApiQuery<AuditQuery>,
 ) -> Result<axum::Json<AuditPageDto>, ApiError> {
+    let known = |value: Option<String>, field: &'static str, allowed: &[&str]| match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::from(app::AppError::field(
+            field,
+            "not one of the values the log records",
+        ))),
+        other => Ok(other),
+    };
+    let actions: Vec<&str> = domain::AuditAction::ALL
+        .iter()
+        .map(|a| a.as_str())
+        .collect();
+    let outcomes: Vec<&str> = domain::Outcome::ALL.iter().map(|o| o.as_str()).collect();
+    let filter = store::AuditFilter {
+        action: known(query.action, "action", &actions)?,
+        outcome: known(query.outcome, "outcome", &outcomes)?,
+        actor_id: query.actor_id.filter(|s| !s.is_empty()),
+        object_id: query.object_id.filter(|s| !s.is_empty()),
+        from: crate::routes::contact::time_param(query.from.as_deref(), "from")?,
+        to: crate::routes::contact::time_param(query.to.as_deref(), "to")?,
+    };
     let page = state
         .app
-        .audit_page(&who, query.before_seq, query.limit.unwrap_or(50))
+        .audit_page(&who, query.before_seq, query.limit.unwrap_or(50), &filter)
         .await?;
     Ok(axum::Json(AuditPageDto {
         items: page.items.into_iter().map(AuditEntryDto::from).collect(),
         next_before_seq: page.next_before_seq,
+        names: page.names,
     }))
 }
 

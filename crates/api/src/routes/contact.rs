@@ -467,7 +467,10 @@ fn conversation_id(text: &str) -> Result<ConversationId, ApiError> {
         .map_err(|_| ApiError::from(app::AppError::NotFound))
 }
 
-fn time_param(text: Option<&str>, field: &'static str) -> Result<Option<Timestamp>, ApiError> {
+pub(crate) fn time_param(
+    text: Option<&str>,
+    field: &'static str,
+) -> Result<Option<Timestamp>, ApiError> {
     text.map(|t| {
         Timestamp::parse_rfc3339(t)
             .ok_or_else(|| ApiError::from(app::AppError::field(field, "an RFC 3339 time")))

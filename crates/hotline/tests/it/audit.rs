@@ -167,3 +167,55 @@ async fn refusals_are_audited_once_a_minute_per_caller_with_the_route() {
     assert_eq!(again[0].1, "/api/v1/audit");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_log_is_filtered_by_action_outcome_actor_and_time_and_names_who_and_what() {
+    let t = spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    let (maria, _) = t.create_user(&mut admin, "maria", "agent").await;
+
+    let page = admin.get("/api/v1/audit?action=user.create").await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let items = page.body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(
+        items.iter().all(|e| e["action"] == "user.create"),
+        "{items:?}"
+    );
+    // Who and what by name: the admin who acted, and maria, who was created.
+    let created = items
+        .iter()
+        .find(|e| e["object_id"] == maria.as_str())
+        .expect("maria's entry");
+    let names = &page.body["names"];
+    assert_eq!(names[maria.as_str()], "maria");
+    assert_eq!(names[created["actor_id"].as_str().unwrap()], "admin");
+
+    let actor = created["actor_id"].as_str().unwrap();
+    let page = admin
+        .get(&format!(
+            "/api/v1/audit?actor_id={actor}&outcome=success&limit=200"
+        ))
+        .await;
+    let items = page.body["items"].as_array().unwrap();
+    assert!(
+        items
+            .iter()
+            .all(|e| e["actor_id"] == actor && e["outcome"] == "success")
+    );
+    let page = admin
+        .get("/api/v1/audit?from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")
+        .await;
+    assert_eq!(page.body["items"], json!([]));
+
+    for bad in ["action=user.cr3ate", "outcome=maybe", "from=yesterday"] {
+        let r = admin.get(&format!("/api/v1/audit?{bad}")).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.body
+        );
+    }
+    t.stop().await;
+}

@@ -8,8 +8,8 @@ use domain::{
 use sqlx::FromRow;
 
 use super::{Sql, limit_i64, parse};
-use crate::Result;
 use crate::vault::kind;
+use crate::{AuditFilter, Result};
 
 /// The audit month (`YYYY-MM`, UTC) whose key seals an entry's source address.
 pub(super) fn audit_month(at: Timestamp) -> String {
@@ -178,15 +178,25 @@ impl Sql<'_> {
         tenant: TenantId,
         before_seq: Option<i64>,
         limit: u32,
+        filter: &AuditFilter,
     ) -> Result<Vec<AuditEntry>> {
         let entries = on_backend!(self.db, pool, {
             sqlx::query_as::<_, AuditRow>(sqlx::AssertSqlSafe(format!(
-                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND seq < $2 ORDER BY \
-                 seq DESC LIMIT $3"
+                "SELECT {AUDIT_COLUMNS} FROM audit_log WHERE tenant_id = $1 AND seq < $2 \
+                 AND ($4 IS NULL OR action = $4) AND ($5 IS NULL OR outcome = $5) \
+                 AND ($6 IS NULL OR actor_id = $6) AND ($7 IS NULL OR object_id = $7) \
+                 AND ($8 IS NULL OR at >= $8) AND ($9 IS NULL OR at < $9) \
+                 ORDER BY seq DESC LIMIT $3"
             )))
             .bind(tenant.to_string())
             .bind(before_seq.unwrap_or(i64::MAX))
             .bind(limit_i64(limit))
+            .bind(filter.action.clone())
+            .bind(filter.outcome.clone())
+            .bind(filter.actor_id.clone())
+            .bind(filter.object_id.clone())
+            .bind(filter.from.map(|t| t.millis()))
+            .bind(filter.to.map(|t| t.millis()))
             .fetch_all(pool)
             .await?
             .into_iter()

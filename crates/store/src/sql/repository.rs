@@ -8,10 +8,10 @@ use domain::{
 
 use super::{DbPool, SqlStore};
 use crate::{
-    ApiKey, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
-    CcTask, CcWrite, Conversation, DraftSave, DueTimer, Erased, FlowRecord, FlowVersion, Message,
-    PhoneNumber, QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant, User,
-    UserChanges, Widget,
+    ApiKey, AuditFilter, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange,
+    CcQueue, CcTask, CcWrite, Conversation, DraftSave, DueTimer, Erased, FlowRecord, FlowVersion,
+    Message, PhoneNumber, QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant,
+    User, UserChanges, Widget,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -217,13 +217,16 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         self.sql().append_audit(tenant, id, at, event).await
     }
 
-    async fn list_audit(
+    async fn list_audit_filtered(
         &self,
         tenant: TenantId,
         before_seq: Option<i64>,
         limit: u32,
+        filter: &AuditFilter,
     ) -> Result<Vec<AuditEntry>> {
-        self.sql().list_audit(tenant, before_seq, limit).await
+        self.sql()
+            .list_audit(tenant, before_seq, limit, filter)
+            .await
     }
 
     async fn audit_page_ascending(
