@@ -100,12 +100,15 @@ export class ApiError extends Error {
   readonly problem: Problem;
   /** Seconds from a `Retry-After` header (429), if the server sent one. */
   readonly retryAfter: number | null;
+  /** Already said in the UI's language (by the page that caught it); shown as it is. */
+  readonly localized: boolean;
 
-  constructor(problem: Problem, retryAfter: number | null = null) {
+  constructor(problem: Problem, retryAfter: number | null = null, localized = false) {
     super(problem.title);
     this.name = "ApiError";
     this.problem = problem;
     this.retryAfter = retryAfter;
+    this.localized = localized;
   }
 
   get status(): number {

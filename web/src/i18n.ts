@@ -552,6 +552,14 @@ const en = {
   "audit.showAll": "Show all entries",
   "audit.details": "Details",
   "audit.prevHash": "Previous hash",
+  "problem.staleDraft": "Someone else saved this since you opened it, so your change was not saved.",
+  "problem.invalidCredentials": "The user name or password is not right.",
+  "problem.unauthenticated": "Please sign in again.",
+  "problem.wrongStep": "Finish the current sign-in step first.",
+  "problem.invalidCode": "This code is not right, or it was used already.",
+  "problem.csrf": "The request was refused because it did not come from this page. Reload the page and try again.",
+  "problem.invalidFlow": "The flow has errors; the list of findings says where.",
+  "problem.dataUnreadable": "This data can no longer be read (it was erased or its key has expired).",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1110,6 +1118,14 @@ const de: Record<MessageKey, string> = {
   "audit.showAll": "Alle Einträge zeigen",
   "audit.details": "Details",
   "audit.prevHash": "Vorheriger Hash",
+  "problem.staleDraft": "Jemand anderes hat dies gespeichert, seit Sie es geöffnet haben; Ihre Änderung wurde daher nicht gespeichert.",
+  "problem.invalidCredentials": "Benutzername oder Passwort stimmen nicht.",
+  "problem.unauthenticated": "Bitte melden Sie sich erneut an.",
+  "problem.wrongStep": "Schließen Sie zuerst den aktuellen Anmeldeschritt ab.",
+  "problem.invalidCode": "Dieser Code stimmt nicht oder wurde schon verwendet.",
+  "problem.csrf": "Die Anfrage wurde abgewiesen, weil sie nicht von dieser Seite kam. Laden Sie die Seite neu und versuchen Sie es noch einmal.",
+  "problem.invalidFlow": "Der Ablauf enthält Fehler; die Liste der Befunde zeigt, wo.",
+  "problem.dataUnreadable": "Diese Daten können nicht mehr gelesen werden (sie wurden gelöscht oder ihr Schlüssel ist abgelaufen).",
 };
 
 export type Lang = "en" | "de";

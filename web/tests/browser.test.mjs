@@ -157,6 +157,9 @@ describe("admin app in Chromium", () => {
     assert.doesNotMatch(shown, /line \d+|column \d+|Zeile \d+/, "no parser positions are shown");
     assert.match(shown, /a-z/, "the refusal says which characters a user name may have");
     assert.equal(await page.getByTestId("user-row-maria müller").count(), 0);
+    // The server's refusal is said in German, not in its English words.
+    const alert = await page.getByTestId("error").allInnerTexts();
+    assert.doesNotMatch(alert.join(" "), /Invalid|request body|input/i, "no English in the German page's alert");
 
     await page.getByTestId("logout").click();
     await page.waitForURL("**/login");

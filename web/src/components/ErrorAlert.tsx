@@ -1,7 +1,8 @@
 // Shows an RFC 9457 problem: its title, detail and any field errors no form field has claimed, plus Retry-After.
 
 import type { ApiError } from "../api";
-import { retryAfterText, t } from "../i18n";
+import { localProblem } from "../contact/problems";
+import { lang, retryAfterText, t } from "../i18n";
 
 interface Props {
   error: ApiError | null;
@@ -18,7 +19,9 @@ export function ErrorAlert({ error, fields = [] }: Props) {
   );
 }
 
-function ProblemText({ error, fields }: { error: ApiError; fields: readonly string[] }) {
+function ProblemText({ error: raw, fields }: { error: ApiError; fields: readonly string[] }) {
+  // The server speaks English; a German page says the problem in German (its request id and Retry-After kept).
+  const error = lang === "en" || raw.localized ? raw : localProblem(raw, {}, fields);
   const { title, detail, errors = [], request_id } = error.problem;
   const unclaimed = errors.filter((e) => !fields.includes(e.field));
   return (

@@ -27,6 +27,20 @@ const BY_SLUG: Record<string, MessageKey> = {
   "rate-limited": "problem.rateLimited",
   validation: "problem.invalid",
   "too-large": "problem.tooLarge",
+  "stale-draft": "problem.staleDraft",
+  "invalid-credentials": "problem.invalidCredentials",
+  unauthenticated: "problem.unauthenticated",
+  "wrong-step": "problem.wrongStep",
+  "invalid-code": "problem.invalidCode",
+  csrf: "problem.csrf",
+  "malformed-json": "problem.invalid",
+  "invalid-body": "problem.invalid",
+  "invalid-id": "problem.notFound",
+  "invalid-flow": "problem.invalidFlow",
+  "method-not-allowed": "problem.invalid",
+  "unsupported-media-type": "problem.invalid",
+  "data-unreadable": "problem.dataUnreadable",
+  internal: "problem.server",
 };
 
 function byStatus(status: number): MessageKey {
@@ -65,6 +79,7 @@ export function localProblem(
   return new ApiError(
     { type: e.problem.type, status: e.status, title: t(key), detail, request_id: e.problem.request_id },
     e.retryAfter,
+    true,
   );
 }
 
@@ -139,5 +154,5 @@ export function isProblem(error: unknown, slug: string): boolean {
 /** "What could not be done" as the title and the localised reason as the detail, for a page that cannot show itself. */
 export function unavailable(what: MessageKey, error: unknown): ApiError {
   const reason = localProblem(error);
-  return new ApiError({ ...reason.problem, title: t(what), detail: reason.problem.title }, reason.retryAfter);
+  return new ApiError({ ...reason.problem, title: t(what), detail: reason.problem.title }, reason.retryAfter, true);
 }

@@ -30,7 +30,7 @@ export function NewQueueForm({ queues, onCreated }: { queues: readonly Queue[]; 
     // The same request would replace that queue's whole configuration with the defaults.
     if (queues.some((q) => q.name === wanted)) {
       setFieldErrors({ name: t("queue.exists", { name: wanted }) });
-      setError(new ApiError({ title: t("problem.invalid"), status: 422 }));
+      setError(new ApiError({ title: t("problem.invalid"), status: 422 }, null, true));
       return;
     }
     setBusy(true);
