@@ -448,6 +448,17 @@ export interface RetentionDto {
 export type Role = "admin" | "supervisor" | "agent" | "auditor" | "integrator";
 export const RoleValues = ["admin","supervisor","agent","auditor","integrator"] as const;
 
+/** A role and what it may do. */
+export interface RoleDto {
+  permissions: Permission[];
+  role: Role;
+}
+
+/** The roles. */
+export interface RoleList {
+  items: RoleDto[];
+}
+
 /** A second factor: a TOTP code or a backup code. */
 export interface SecondFactorRequest {
   backup_code?: string | null;
@@ -791,6 +802,8 @@ export interface Routes {
   "PUT /api/v1/queues/{name}": { response: QueueDto; body: Record<string, unknown>; };
   /** Removes a queue that holds no task. */
   "DELETE /api/v1/queues/{name}": { response: void; };
+  /** Every role and the permissions it grants, so people choosing a role see what it may do. */
+  "GET /api/v1/roles": { response: RoleList; };
   /** Every live task (waiting, offered, held, in wrap-up), the highest priority first, then the oldest: what a supervisor may move. */
   "GET /api/v1/tasks": { response: TaskList; };
   /** The offered agent takes the task. */

@@ -231,6 +231,7 @@ export const api = {
   logoutAll: () => post<void>("/auth/logout-all"),
 
   listUsers: () => get<{ items: User[] }>("/users"),
+  roles: () => get<Gen.RoleList>("/roles"),
   createUser: (username: string, display_name: string, role: Role) =>
     post<CreatedUser>("/users", { username, display_name, role }),
   updateUser: (id: string, changes: Partial<Pick<User, "display_name" | "role" | "disabled">>) =>

@@ -560,6 +560,8 @@ const en = {
   "problem.csrf": "The request was refused because it did not come from this page. Reload the page and try again.",
   "problem.invalidFlow": "The flow has errors; the list of findings says where.",
   "problem.dataUnreadable": "This data can no longer be read (it was erased or its key has expired).",
+  "users.rolesTitle": "What each role may do",
+  "nav.demo": "Try the demo",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1126,6 +1128,8 @@ const de: Record<MessageKey, string> = {
   "problem.csrf": "Die Anfrage wurde abgewiesen, weil sie nicht von dieser Seite kam. Laden Sie die Seite neu und versuchen Sie es noch einmal.",
   "problem.invalidFlow": "Der Ablauf enthält Fehler; die Liste der Befunde zeigt, wo.",
   "problem.dataUnreadable": "Diese Daten können nicht mehr gelesen werden (sie wurden gelöscht oder ihr Schlüssel ist abgelaufen).",
+  "users.rolesTitle": "Was jede Rolle darf",
+  "nav.demo": "Demo ausprobieren",
 };
 
 export type Lang = "en" | "de";

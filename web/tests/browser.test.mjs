@@ -188,6 +188,13 @@ describe("admin app in Chromium", () => {
     await expectNoError(page);
     await screenshot(page, "6-users-again");
 
+    // What each role may do is said on the page, in words.
+    const roles = page.getByTestId("roles-explained");
+    await roles.locator("summary").click();
+    await roles.getByText("Take and answer conversations").first().waitFor();
+    // The demo is one click away.
+    assert.equal(await page.getByTestId("nav-demo").getAttribute("href"), "/demo");
+
     // One's own account offers neither Disable nor a role change.
     const own = page.getByTestId("user-row-admin");
     assert.equal(await own.getByRole("button", { name: /^Disable/ }).count(), 0, "no Disable on one's own row");

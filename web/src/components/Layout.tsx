@@ -62,6 +62,12 @@ export function Layout({ session, pages, path, title, onLogout, children }: Prop
                 </a>
               </li>
             ))}
+            <li>
+              {/* The public demo page: the demo hotlines' chat, as a caller sees it. */}
+              <a href="/demo" target="_blank" rel="noopener" data-testid="nav-demo">
+                {t("nav.demo")}
+              </a>
+            </li>
           </ul>
         </nav>
         <div className="who">

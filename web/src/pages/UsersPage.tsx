@@ -7,6 +7,7 @@ import type { PageProps } from "../App";
 import { formatDateTime, plural, roleLabel, t } from "../i18n";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { useAction, useLoad } from "../useApi";
+import { permissionLabel } from "../permissionLabels";
 import { Field, SelectField } from "../components/Field";
 import { SecretOnce } from "../components/SecretOnce";
 
@@ -45,6 +46,7 @@ export function UsersPage({ can, session }: PageProps) {
 
   return (
     <>
+      <RolesExplained />
       {manage &&
         (created ? (
           <SecretOnce
@@ -210,5 +212,30 @@ function CreateUserForm({ onCreated }: { onCreated: (result: CreatedUser) => voi
         </button>
       </div>
     </form>
+  );
+}
+
+/** What each role may do, from the server's own list, so choosing a role is not a guess. */
+function RolesExplained() {
+  const roles = useLoad(async () => (await api.roles()).items, []);
+  if (!roles.data) return null;
+  return (
+    <details className="card roles" data-testid="roles-explained">
+      <summary>{t("users.rolesTitle")}</summary>
+      <dl>
+        {roles.data.map((r) => (
+          <div key={r.role}>
+            <dt>{roleLabel(r.role)}</dt>
+            <dd>
+              <ul>
+                {r.permissions.map((p) => (
+                  <li key={p}>{permissionLabel(p)}</li>
+                ))}
+              </ul>
+            </dd>
+          </div>
+        ))}
+      </dl>
+    </details>
   );
 }

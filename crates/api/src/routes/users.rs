@@ -20,6 +20,40 @@ pub(crate) fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
         .routes(routes!(end_sessions))
+        .routes(routes!(roles))
+}
+
+/// A role and what it may do.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RoleDto {
+    #[schema(value_type = crate::schemas::RoleName)]
+    role: &'static str,
+    #[schema(value_type = Vec<crate::schemas::PermissionName>)]
+    permissions: Vec<&'static str>,
+}
+
+/// The roles.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RoleList {
+    items: Vec<RoleDto>,
+}
+
+/// Every role and the permissions it grants, so people choosing a role see what it may do.
+#[utoipa::path(get, path = "/api/v1/roles", tag = "users",
+    responses((status = 200, body = RoleList), (status = 401, body = Problem)))]
+async fn roles(Caller(_who): Caller) -> axum::Json<RoleList> {
+    axum::Json(RoleList {
+        items: Role::ALL
+            .iter()
+            .map(|&role| RoleDto {
+                role: role.as_str(),
+                permissions: security::rbac::permissions(role)
+                    .into_iter()
+                    .map(|p| p.as_str())
+                    .collect(),
+            })
+            .collect(),
+    })
 }
 
 /// A staff account as the API shows it (never hashes or seeds).

@@ -534,3 +534,45 @@ async fn a_signed_in_user_changes_the_password_with_the_current_one() {
     t.login("admin", "another long passphrase", &secret).await;
     t.stop().await;
 }
+
+#[tokio::test]
+async fn every_role_is_listed_with_what_it_may_do() {
+    let t = crate::support::spawn_app().await;
+    let r = t.client().get("/api/v1/roles").await;
+    assert_eq!(
+        r.status,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "only for signed-in people"
+    );
+    let (mut admin, _) = t.admin().await;
+    let r = admin.get("/api/v1/roles").await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{}", r.body);
+    let items = r.body["items"].as_array().unwrap();
+    let roles: Vec<&str> = items.iter().map(|i| i["role"].as_str().unwrap()).collect();
+    assert_eq!(
+        roles,
+        ["admin", "supervisor", "agent", "auditor", "integrator"]
+    );
+    let of = |role: &str| -> Vec<String> {
+        items.iter().find(|i| i["role"] == role).unwrap()["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(of("admin").contains(&"users_manage".to_owned()));
+    assert!(of("agent").contains(&"conversations_handle".to_owned()));
+    assert!(!of("agent").contains(&"users_manage".to_owned()));
+    assert!(of("auditor").contains(&"audit_read".to_owned()));
+    // The signed-in admin's own permissions are the admin role's.
+    let session = admin.get("/api/v1/auth/session").await;
+    let mine: Vec<String> = session.body["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(mine, of("admin"));
+    t.stop().await;
+}
