@@ -46,8 +46,8 @@ export interface ApiKeyList {
 }
 
 /** An action the audit log records. */
-export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.role_change" | "user.password_change" | "user.sessions_end" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase";
-export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.role_change","user.password_change","user.sessions_end","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase"] as const;
+export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.role_change" | "user.password_change" | "user.sessions_end" | "user.second_factor_reset" | "auth.backup_codes_renew" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase";
+export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.role_change","user.password_change","user.sessions_end","user.second_factor_reset","auth.backup_codes_renew","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase"] as const;
 
 /** One audit entry. */
 export interface AuditEntryDto {
@@ -75,6 +75,16 @@ export interface AuditPageDto {
   names: Record<string, string>;
   /** Pass as `before_seq` for the next page; null at the start of the chain. */
   next_before_seq: number | null;
+}
+
+/** New backup codes, shown once. */
+export interface BackupCodes {
+  backup_codes: string[];
+}
+
+/** How many backup codes are left. */
+export interface BackupCodesLeft {
+  remaining: number;
 }
 
 /** A call-back the caller asked for. */
@@ -124,6 +134,11 @@ export interface CheckResponse {
 /** A TOTP code. */
 export interface CodeRequest {
   code: string;
+}
+
+/** The password, to confirm a sensitive change. */
+export interface ConfirmRequest {
+  current_password: string;
 }
 
 /** A conversation as the desk shows it. */
@@ -722,6 +737,10 @@ export interface Routes {
   "GET /api/v1/audit": { response: AuditPageDto; query: { before_seq?: number; limit?: number; action?: AuditAction; outcome?: Outcome; actor_id?: string; object_id?: string; from?: string; to?: string }; };
   /** Recomputes the tenant's hash chain. */
   "GET /api/v1/audit/verify": { response: VerifyDto; };
+  /** How many unused backup codes the signed-in user has. */
+  "GET /api/v1/auth/backup-codes": { response: BackupCodesLeft; };
+  /** Replaces the signed-in user's backup codes with ten new ones; the old ones stop working. */
+  "POST /api/v1/auth/backup-codes": { response: BackupCodes; body: ConfirmRequest; };
   /** Checks username and password and opens a (partial) session. */
   "POST /api/v1/auth/login": { response: StepResponse; body: LoginRequest; };
   /** Ends this session. */
@@ -836,6 +855,8 @@ export interface Routes {
   "PATCH /api/v1/users/{id}": { response: UserDto; body: UpdateUserRequest; };
   /** Ends every session of a user. */
   "POST /api/v1/users/{id}/end-sessions": { response: void; };
+  /** Clears a user's second factor and backup codes (a lost phone) and ends their sessions; their next sign-in enrols a new authenticator. */
+  "POST /api/v1/users/{id}/reset-second-factor": { response: void; };
   /** The tenant's widgets. */
   "GET /api/v1/widgets": { response: WidgetList; };
   /** Creates a widget (binds a flow to the web chat). */

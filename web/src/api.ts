@@ -229,6 +229,9 @@ export const api = {
   verifyBackupCode: (backup_code: string) => post<AuthStep>("/auth/totp", { backup_code }, { expect401: true }),
   logout: () => post<void>("/auth/logout"),
   logoutAll: () => post<void>("/auth/logout-all"),
+  backupCodesLeft: () => get<Gen.BackupCodesLeft>("/auth/backup-codes"),
+  renewBackupCodes: (current_password: string) => post<Gen.BackupCodes>("/auth/backup-codes", { current_password }),
+  resetSecondFactor: (id: string) => post<void>(`/users/${encodeURIComponent(id)}/reset-second-factor`),
 
   listUsers: () => get<{ items: User[] }>("/users"),
   roles: () => get<Gen.RoleList>("/roles"),

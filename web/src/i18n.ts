@@ -562,6 +562,14 @@ const en = {
   "problem.dataUnreadable": "This data can no longer be read (it was erased or its key has expired).",
   "users.rolesTitle": "What each role may do",
   "nav.demo": "Try the demo",
+  "account.backupCodes": "Backup codes",
+  "account.backupCodesLeft": "You have {n} unused backup codes, for when your phone is not at hand.",
+  "account.backupCodesLow": "Only {n} backup codes are left. Make new ones before they run out.",
+  "account.backupCodesNew": "Your new backup codes. Keep them somewhere safe; each works once, and the old ones no longer work.",
+  "account.backupCodesRenew": "Make new backup codes",
+  "users.resetSecondFactor": "Reset second factor",
+  "users.resetSecondFactorConfirm": "Reset the second factor of {name}? Use this when they lost their phone: their authenticator and backup codes stop working, they are signed out, and at their next sign-in they set up a new authenticator.",
+  "users.secondFactorReset": "The second factor of {name} was reset; they set up a new one at their next sign-in.",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1130,6 +1138,14 @@ const de: Record<MessageKey, string> = {
   "problem.dataUnreadable": "Diese Daten können nicht mehr gelesen werden (sie wurden gelöscht oder ihr Schlüssel ist abgelaufen).",
   "users.rolesTitle": "Was jede Rolle darf",
   "nav.demo": "Demo ausprobieren",
+  "account.backupCodes": "Backup-Codes",
+  "account.backupCodesLeft": "Sie haben {n} unbenutzte Backup-Codes für den Fall, dass Ihr Telefon nicht zur Hand ist.",
+  "account.backupCodesLow": "Nur noch {n} Backup-Codes übrig. Erstellen Sie neue, bevor sie aufgebraucht sind.",
+  "account.backupCodesNew": "Ihre neuen Backup-Codes. Bewahren Sie sie sicher auf; jeder gilt einmal, die alten gelten nicht mehr.",
+  "account.backupCodesRenew": "Neue Backup-Codes erstellen",
+  "users.resetSecondFactor": "Zweiten Faktor zurücksetzen",
+  "users.resetSecondFactorConfirm": "Den zweiten Faktor von {name} zurücksetzen? Für den Fall eines verlorenen Telefons: Authenticator und Backup-Codes gelten nicht mehr, die Person wird abgemeldet und richtet bei der nächsten Anmeldung einen neuen Authenticator ein.",
+  "users.secondFactorReset": "Der zweite Faktor von {name} wurde zurückgesetzt; bei der nächsten Anmeldung wird ein neuer eingerichtet.",
 };
 
 export type Lang = "en" | "de";

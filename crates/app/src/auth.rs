@@ -415,43 +415,8 @@ impl App {
         match info.next {
             NextStep::ChangePassword => {}
             NextStep::Done => {
-                let Some(current) = current.map(str::to_owned) else {
-                    return Err(AppError::field(
-                        "current_password",
-                        "the current password is required",
-                    ));
-                };
-                // A stolen session must not become a password oracle: wrong current passwords
-                // are throttled per user like wrong second-factor codes.
-                let key = format!("password:{}", info.user.id);
-                self.limits()
-                    .per_user_totp
-                    .check(&key, self.now())
-                    .map_err(|r| AppError::RateLimited {
-                        retry_after_secs: r.secs,
-                    })?;
-                let hash = PasswordHash::from_stored(info.user.password_hash.clone());
-                if !blocking(move || password::verify(&current, &hash)).await? {
-                    let now = self.now();
-                    {
-                        let mut limits = self.limits();
-                        limits.per_user_totp.record_failure(&key, now);
-                        limits.per_user_totp.prune(now);
-                    }
-                    self.audit(
-                        info.tenant.id,
-                        info.event(
-                            AuditAction::UserPasswordChange,
-                            AuthMethod::Session,
-                            Outcome::Failure,
-                        ),
-                    )
+                self.verify_current_password(info, current, AuditAction::UserPasswordChange)
                     .await?;
-                    return Err(AppError::field(
-                        "current_password",
-                        "the current password is not correct",
-                    ));
-                }
             }
             NextStep::EnrolTotp | NextStep::Totp => return Err(AppError::WrongStep),
         }
@@ -488,6 +453,101 @@ impl App {
         let mut user = info.user.clone();
         user.must_change_password = false;
         Ok(NextStep::for_session(info.session.stage, &user))
+    }
+
+    /// Checks the password a signed-in user gives to confirm a sensitive change. A stolen
+    /// session must not become a password oracle: wrong passwords are throttled per user like
+    /// wrong second-factor codes, and each is audited as a failed `action`.
+    async fn verify_current_password(
+        &self,
+        info: &SessionInfo,
+        current: Option<&str>,
+        action: AuditAction,
+    ) -> AppResult<()> {
+        let Some(current) = current.map(str::to_owned) else {
+            return Err(AppError::field(
+                "current_password",
+                "the current password is required",
+            ));
+        };
+        let key = format!("password:{}", info.user.id);
+        self.limits()
+            .per_user_totp
+            .check(&key, self.now())
+            .map_err(|r| AppError::RateLimited {
+                retry_after_secs: r.secs,
+            })?;
+        let hash = PasswordHash::from_stored(info.user.password_hash.clone());
+        if blocking(move || password::verify(&current, &hash)).await? {
+            return Ok(());
+        }
+        let now = self.now();
+        {
+            let mut limits = self.limits();
+            limits.per_user_totp.record_failure(&key, now);
+            limits.per_user_totp.prune(now);
+        }
+        self.audit(
+            info.tenant.id,
+            info.event(action, AuthMethod::Session, Outcome::Failure),
+        )
+        .await?;
+        Err(AppError::field(
+            "current_password",
+            "the current password is not correct",
+        ))
+    }
+
+    /// How many unused backup codes the signed-in user has left.
+    pub async fn backup_codes_left(&self, info: &SessionInfo) -> AppResult<usize> {
+        if info.next != NextStep::Done {
+            return Err(AppError::WrongStep);
+        }
+        Ok(self
+            .store()
+            .unused_backup_codes(info.tenant.id, info.user.id)
+            .await?
+            .len())
+    }
+
+    /// Replaces the signed-in user's backup codes with ten new ones (shown once), after they
+    /// confirm with their password; the old codes stop working.
+    pub async fn renew_backup_codes(
+        &self,
+        info: &SessionInfo,
+        current_password: Option<&str>,
+    ) -> AppResult<Vec<String>> {
+        if info.next != NextStep::Done {
+            return Err(AppError::WrongStep);
+        }
+        self.verify_current_password(info, current_password, AuditAction::AuthBackupCodesRenew)
+            .await?;
+        let codes = self.store_new_backup_codes(info).await?;
+        self.audit_success(
+            &info.actor(AuthMethod::Session),
+            AuditAction::AuthBackupCodesRenew,
+            info.user.id,
+        )
+        .await?;
+        Ok(codes)
+    }
+
+    /// Ten new backup codes for the user, stored hashed in place of the old ones.
+    async fn store_new_backup_codes(&self, info: &SessionInfo) -> AppResult<Vec<String>> {
+        let codes = backup_codes::generate(&random_bytes()?);
+        let to_hash = codes.clone();
+        let hashes = blocking(move || {
+            to_hash
+                .iter()
+                .map(|c| backup_codes::hash(c).map(PasswordHash::into_string))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing backup codes failed: {e}")))?;
+        self.store()
+            .replace_backup_codes(info.tenant.id, info.user.id, &hashes)
+            .await?;
+        Ok(codes)
     }
 
     /// Starts TOTP enrolment for a user whose login is at that step: a new seed is stored
@@ -561,19 +621,7 @@ impl App {
             }
         };
         tracing::debug!(step, "TOTP enrolment confirmed");
-        let codes = backup_codes::generate(&random_bytes()?);
-        let to_hash = codes.clone();
-        let hashes = blocking(move || {
-            to_hash
-                .iter()
-                .map(|c| backup_codes::hash(c).map(PasswordHash::into_string))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing backup codes failed: {e}")))?;
-        self.store()
-            .replace_backup_codes(info.tenant.id, info.user.id, &hashes)
-            .await?;
+        let codes = self.store_new_backup_codes(info).await?;
         self.audit_success(
             &info.actor(AuthMethod::Totp),
             AuditAction::AuthTotpEnrol,

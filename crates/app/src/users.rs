@@ -144,6 +144,34 @@ impl App {
         Ok(updated)
     }
 
+    /// Clears the second factor of a user who lost it (their phone): the TOTP seed and the
+    /// backup codes go, every session ends, and the next sign-in enrols a new authenticator.
+    /// Not for one's own account (a signed-in user still has theirs).
+    pub async fn reset_second_factor(&self, who: &Principal, id: UserId) -> AppResult<()> {
+        who.require(Permission::UsersManage)?;
+        if who.user_id() == Some(id) {
+            return Err(AppError::field(
+                "id",
+                "you cannot reset your own second factor; another admin can",
+            ));
+        }
+        self.store()
+            .get_user(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let now = self.now();
+        self.store()
+            .set_totp_secret(who.tenant_id, id, None, now)
+            .await?;
+        self.store()
+            .replace_backup_codes(who.tenant_id, id, &[])
+            .await?;
+        self.store().delete_user_sessions(who.tenant_id, id).await?;
+        self.audit_success(who, AuditAction::UserSecondFactorReset, id)
+            .await?;
+        Ok(())
+    }
+
     /// Ends every session of a user of the caller's tenant.
     pub async fn end_user_sessions(&self, who: &Principal, id: UserId) -> AppResult<u64> {
         who.require(Permission::SessionsManage)?;

@@ -86,6 +86,11 @@ text_enum!(
         UserPasswordChange => "user.password_change",
         /// Every session of a user ended by an admin.
         UserSessionsEnd => "user.sessions_end",
+        /// A user's second factor and backup codes cleared by an admin (a lost phone): they
+        /// enrol again at their next sign-in.
+        UserSecondFactorReset => "user.second_factor_reset",
+        /// A user replaced their backup codes with new ones.
+        AuthBackupCodesRenew => "auth.backup_codes_renew",
         /// An API key was created.
         ApiKeyCreate => "api_key.create",
         /// An API key was revoked.
@@ -161,7 +166,9 @@ impl AuditAction {
             | A::UserUpdate
             | A::UserRoleChange
             | A::UserPasswordChange
-            | A::UserSessionsEnd => "user",
+            | A::UserSessionsEnd
+            | A::UserSecondFactorReset
+            | A::AuthBackupCodesRenew => "user",
             A::TenantCreate | A::TenantDisable | A::TenantEnable | A::TenantKeyRotate => "tenant",
             A::ApiKeyCreate | A::ApiKeyRevoke => "api_key",
             A::FlowCreate | A::FlowUpdate | A::FlowPublish | A::FlowActivate => "flow",

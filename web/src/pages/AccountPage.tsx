@@ -7,6 +7,7 @@ import { roleLabel, t } from "../i18n";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { Field } from "../components/Field";
 import { HiddenUsername, NewPasswordFields } from "./LoginPage";
+import { useAction, useLoad } from "../useApi";
 
 export function AccountPage({ session, onLogout }: PageProps) {
   const [logoutError, setLogoutError] = useState<ApiError | null>(null);
@@ -40,6 +41,8 @@ export function AccountPage({ session, onLogout }: PageProps) {
       </section>
 
       <ChangePasswordForm username={session.user.username} />
+
+      <BackupCodesCard username={session.user.username} />
 
       <section className="card" aria-labelledby="sessions-heading">
         <h2 id="sessions-heading">{t("account.sessions")}</h2>
@@ -125,5 +128,67 @@ function ChangePasswordForm({ username }: { username: string }) {
         {status}
       </p>
     </form>
+  );
+}
+
+/** How many backup codes are left, and new ones (the old stop working) after the password is given again. */
+function BackupCodesCard({ username }: { username: string }) {
+  const left = useLoad(() => api.backupCodesLeft(), []);
+  const action = useAction();
+  const [password, setPassword] = useState("");
+  const [codes, setCodes] = useState<string[] | null>(null);
+
+  function renew(e: FormEvent) {
+    e.preventDefault();
+    void action.run("renew", async () => {
+      const result = await api.renewBackupCodes(password);
+      setPassword("");
+      setCodes(result.backup_codes);
+      await left.reload();
+    });
+  }
+
+  const remaining = left.data?.remaining;
+  return (
+    <section className="card" aria-labelledby="backup-heading">
+      <h2 id="backup-heading">{t("account.backupCodes")}</h2>
+      {remaining !== undefined && (
+        <p data-testid="backup-codes-left" className={remaining <= 3 ? "warning" : undefined}>
+          {t(remaining <= 3 ? "account.backupCodesLow" : "account.backupCodesLeft", { n: String(remaining) })}
+        </p>
+      )}
+      {codes ? (
+        <div>
+          <p>{t("account.backupCodesNew")}</p>
+          <ul className="codes" data-testid="new-backup-codes">
+            {codes.map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
+          </ul>
+          <button type="button" onClick={() => setCodes(null)} data-testid="new-backup-codes-done">
+            {t("common.done")}
+          </button>
+        </div>
+      ) : (
+        <form onSubmit={renew}>
+          <HiddenUsername username={username} />
+          <ErrorAlert error={action.error ?? left.error} fields={["current_password"]} />
+          <Field
+            label={t("account.currentPassword")}
+            type="password"
+            autoComplete="current-password"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            error={action.error?.fieldError("current_password")}
+            data-testid="backup-password"
+          />
+          <button type="submit" disabled={action.busy !== null || !password} data-testid="renew-backup-codes">
+            {t("account.backupCodesRenew")}
+          </button>
+        </form>
+      )}
+    </section>
   );
 }

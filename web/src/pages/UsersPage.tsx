@@ -36,6 +36,15 @@ export function UsersPage({ can, session }: PageProps) {
     });
   };
 
+  const resetSecondFactor = (user: User) => {
+    if (!window.confirm(t("users.resetSecondFactorConfirm", { name: user.username }))) return;
+    void action.run(user.id, async () => {
+      await api.resetSecondFactor(user.id);
+      await users.reload();
+      return t("users.secondFactorReset", { name: user.username });
+    });
+  };
+
   const endUserSessions = (user: User) => {
     if (!window.confirm(t("users.endSessionsConfirm", { name: user.username }))) return;
     void action.run(user.id, async () => {
@@ -123,6 +132,12 @@ export function UsersPage({ can, session }: PageProps) {
                       {manage && !own && (
                         <button type="button" disabled={action.busy === user.id} onClick={() => toggleDisabled(user)}>
                           {user.disabled ? t("users.enable") : t("users.disable")}
+                          <span className="visually-hidden"> {user.username}</span>
+                        </button>
+                      )}
+                      {manage && !own && user.totp_enrolled && (
+                        <button type="button" disabled={action.busy === user.id} onClick={() => resetSecondFactor(user)}>
+                          {t("users.resetSecondFactor")}
                           <span className="visually-hidden"> {user.username}</span>
                         </button>
                       )}

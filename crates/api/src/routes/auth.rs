@@ -26,6 +26,7 @@ pub(crate) fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(totp))
         .routes(routes!(logout))
         .routes(routes!(logout_all))
+        .routes(routes!(backup_codes_left, renew_backup_codes))
 }
 
 /// Username and password.
@@ -188,6 +189,51 @@ async fn change_password(
         next: next.as_str(),
         csrf_token: info.session.csrf_token,
     }))
+}
+
+/// How many backup codes are left.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BackupCodesLeft {
+    remaining: usize,
+}
+
+/// The password, to confirm a sensitive change.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ConfirmRequest {
+    current_password: String,
+}
+
+/// New backup codes, shown once.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct BackupCodes {
+    backup_codes: Vec<String>,
+}
+
+/// How many unused backup codes the signed-in user has.
+#[utoipa::path(get, path = "/api/v1/auth/backup-codes", tag = "auth",
+    responses((status = 200, body = BackupCodesLeft), (status = 401, body = Problem)))]
+async fn backup_codes_left(
+    State(state): State<ApiState>,
+    AnySession(info): AnySession,
+) -> Result<axum::Json<BackupCodesLeft>, ApiError> {
+    let remaining = state.app.backup_codes_left(&info).await?;
+    Ok(axum::Json(BackupCodesLeft { remaining }))
+}
+
+/// Replaces the signed-in user's backup codes with ten new ones; the old ones stop working.
+#[utoipa::path(post, path = "/api/v1/auth/backup-codes", tag = "auth", request_body = ConfirmRequest,
+    responses((status = 200, body = BackupCodes), (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn renew_backup_codes(
+    State(state): State<ApiState>,
+    AnySession(info): AnySession,
+    ApiJson(body): ApiJson<ConfirmRequest>,
+) -> Result<axum::Json<BackupCodes>, ApiError> {
+    let backup_codes = state
+        .app
+        .renew_backup_codes(&info, Some(&body.current_password))
+        .await?;
+    Ok(axum::Json(BackupCodes { backup_codes }))
 }
 
 /// An empty JSON object.

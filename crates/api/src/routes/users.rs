@@ -20,6 +20,7 @@ pub(crate) fn router() -> OpenApiRouter<ApiState> {
         .routes(routes!(list_users, create_user))
         .routes(routes!(get_user, update_user))
         .routes(routes!(end_sessions))
+        .routes(routes!(reset_second_factor))
         .routes(routes!(roles))
 }
 
@@ -190,6 +191,22 @@ async fn update_user(
         .update_user(&who, parse_id::<UserId>(&id)?, changes)
         .await?;
     Ok(axum::Json(UserDto::from(&user)))
+}
+
+/// Clears a user's second factor and backup codes (a lost phone) and ends their sessions;
+/// their next sign-in enrols a new authenticator.
+#[utoipa::path(post, path = "/api/v1/users/{id}/reset-second-factor", tag = "users", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn reset_second_factor(
+    State(state): State<ApiState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .reset_second_factor(&who, parse_id::<UserId>(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Ends every session of a user.

@@ -576,3 +576,118 @@ async fn every_role_is_listed_with_what_it_may_do() {
     assert_eq!(mine, of("admin"));
     t.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_resets_a_lost_second_factor_and_the_user_enrols_again() {
+    let t = crate::support::spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    let (maria_id, otp) = t.create_user(&mut admin, "maria", "agent").await;
+    let (mut maria, _) = t.first_login("maria", &otp, ADMIN_PASSWORD).await;
+    assert_eq!(
+        maria.get("/api/v1/auth/session").await.status,
+        StatusCode::OK
+    );
+
+    // Not one's own: the admin's own second factor stays.
+    let me = admin.get("/api/v1/auth/session").await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = admin
+        .post(
+            &format!("/api/v1/users/{me}/reset-second-factor"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
+    let r = admin
+        .post(
+            &format!("/api/v1/users/{maria_id}/reset-second-factor"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    // Her sessions ended; her password still works, and the next step is a new authenticator.
+    assert_eq!(
+        maria.get("/api/v1/auth/session").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let mut again = t.client();
+    let r = again
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "maria", "password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["next"], "enrol_totp");
+    let users = admin.get("/api/v1/users").await;
+    let row = users.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == maria_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(row["totp_enrolled"], false);
+    // An agent cannot do it.
+    let (mut agent, _) = {
+        let (_, otp) = t.create_user(&mut admin, "lena", "agent").await;
+        t.first_login("lena", &otp, ADMIN_PASSWORD).await
+    };
+    let r = agent
+        .post(
+            &format!("/api/v1/users/{maria_id}/reset-second-factor"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn backup_codes_are_counted_and_renewed_with_the_password() {
+    let t = crate::support::spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    let r = admin.get("/api/v1/auth/backup-codes").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["remaining"], 10);
+
+    let r = admin
+        .post(
+            "/api/v1/auth/backup-codes",
+            json!({"current_password": "not my password"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = admin
+        .post(
+            "/api/v1/auth/backup-codes",
+            json!({"current_password": ADMIN_PASSWORD}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let codes: Vec<&str> = r.body["backup_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert_eq!(
+        admin.get("/api/v1/auth/backup-codes").await.body["remaining"],
+        10
+    );
+    let audit = admin
+        .get("/api/v1/audit?action=auth.backup_codes_renew")
+        .await;
+    let outcomes: Vec<&str> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["success", "failure"]);
+    t.stop().await;
+}

@@ -295,6 +295,16 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             Exempt("the caller's own sessions"),
         ),
         (
+            Method::GET,
+            "/api/v1/auth/backup-codes",
+            Exempt("the caller's own backup codes"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/auth/backup-codes",
+            Exempt("the caller's own backup codes"),
+        ),
+        (
             Method::POST,
             "/api/v1/auth/password",
             Exempt("the caller's own password"),
@@ -477,6 +487,15 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
                     NOT_FOUND,
                 ),
             ]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/users/{id}/reset-second-factor",
+            Attempts(vec![attempt(
+                format!("/api/v1/users/{user}/reset-second-factor"),
+                Some(json!({})),
+                NOT_FOUND,
+            )]),
         ),
         (
             Method::POST,
