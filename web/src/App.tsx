@@ -9,6 +9,7 @@ import { ErrorAlert } from "./components/ErrorAlert";
 import { Layout } from "./components/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { UsersPage } from "./pages/UsersPage";
+import { ChannelsPage } from "./pages/ChannelsPage";
 
 // The flow editor (React Flow, the YAML library) loads when first opened, not with every page.
 const FlowsPage = lazy(() => import("./pages/FlowsPage").then((m) => ({ default: m.FlowsPage })));
@@ -37,6 +38,7 @@ export const PAGES: PageDef[] = [
   { path: "/desk", title: "nav.desk", permission: "conversations_handle", component: DeskPage },
   { path: "/supervisor", title: "nav.supervisor", permission: "queues_supervise", component: SupervisorPage },
   { path: "/flows", title: "nav.flows", permission: "flows_read", component: FlowsPage },
+  { path: "/channels", title: "nav.channels", permission: "flows_read", component: ChannelsPage },
   { path: "/users", title: "nav.users", permission: "users_read", component: UsersPage },
   { path: "/api-keys", title: "nav.apiKeys", permission: "api_keys_read", component: ApiKeysPage },
   { path: "/audit", title: "nav.audit", permission: "audit_read", component: AuditPage },

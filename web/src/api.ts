@@ -283,6 +283,14 @@ export const api = {
   deleteQueue: (name: string) => request<void>("DELETE", `/queues/${encodeURIComponent(name)}`),
   contactSettings: () => get<ContactSettings>("/contact-centre/settings"),
   putContactSettings: (settings: ContactSettings) => request<ContactSettings>("PUT", "/contact-centre/settings", settings),
+  phoneNumbers: () => get<Gen.PhoneNumberList>("/phone-numbers"),
+  putPhoneNumber: (number: string, body: Gen.PhoneNumberRequest) =>
+    request<Gen.PhoneNumberDto>("PUT", `/phone-numbers/${encodeURIComponent(number)}`, body),
+  deletePhoneNumber: (number: string) => request<void>("DELETE", `/phone-numbers/${encodeURIComponent(number)}`),
+  widgets: () => get<Gen.WidgetList>("/widgets"),
+  createWidget: (body: Gen.WidgetRequest) => post<Gen.WidgetDto>("/widgets", body),
+  updateWidget: (id: string, body: Gen.WidgetRequest) =>
+    request<Gen.WidgetDto>("PUT", `/widgets/${encodeURIComponent(id)}`, body),
   listFlows: () => get<Gen.FlowList>("/flows"),
   flow: (id: string) => get<Flow>(`/flows/${encodeURIComponent(id)}`),
   createFlow: (source: string) => post<Flow>("/flows", { source }),

@@ -280,6 +280,27 @@ describe("admin app in Chromium", () => {
     await screenshot(page, "8-editor-published");
     const editorUrl = page.url();
 
+    // The new flow answers a new phone number and a new chat widget.
+    await page.goto(`${baseUrl}/channels`);
+    await page.getByTestId("numbers-table").waitFor();
+    await page.getByTestId("new-number").fill("+4930999000");
+    await page.getByTestId("new-number-flow").selectOption({ label: "Editor test" });
+    await page.getByTestId("add-number").click();
+    await page.getByTestId("number-+4930999000").waitFor();
+    assert.equal(await page.getByTestId("number-flow-+4930999000").locator("option:checked").innerText(), "Editor test");
+    await page.getByTestId("new-widget").click();
+    await page.getByTestId("widget-name").fill("Editor test chat");
+    await page.getByTestId("widget-title").fill("Talk to us");
+    await page.getByTestId("widget-greeting").fill("Hello! How can we help?");
+    await page.getByTestId("widget-origins").fill("https://www.example.org");
+    await page.getByTestId("widget-flow").selectOption({ label: "Editor test" });
+    await page.getByTestId("widget-preview").getByText("Talk to us").waitFor();
+    await page.getByTestId("widget-save").click();
+    const snippet = page.getByTestId("widget-snippet");
+    await snippet.waitFor();
+    assert.match(await snippet.inputValue(), /<script src="http:\/\/127\.0\.0\.1:\d+\/widget\.js" data-widget="[a-z0-9-]+" async><\/script>/);
+    await expectNoError(page);
+
     // The account page counts the backup codes and makes new ones after the password is given again.
     await page.goto(`${baseUrl}/account`);
     await page.getByTestId("backup-codes-left").getByText(/10 unused backup codes/).waitFor();
@@ -291,7 +312,7 @@ describe("admin app in Chromium", () => {
 
     // Every page renders at a laptop's and a phone's size without an error, a console error or a CSP violation,
     // and nothing but tables and the canvas scrolls sideways on the phone.
-    const pages = ["/desk", "/supervisor", "/flows", editorUrl, "/users", "/api-keys", "/audit", "/account", "/demo"];
+    const pages = ["/desk", "/supervisor", "/flows", editorUrl, "/channels", "/users", "/api-keys", "/audit", "/account", "/demo"];
     for (const [width, height] of [
       [1280, 800],
       [390, 844],
