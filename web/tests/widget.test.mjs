@@ -385,6 +385,23 @@ describe("chat widget in Chromium", () => {
     assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
     assert.deepEqual(problems, []);
   });
+
+  it("speaks the conversation's language, not the browser's, around the messages", async (t) => {
+    // A German browser on the English demo hotline: input, button and labels are English, like the bot.
+    const { page, problems } = await openPage(t, "de-DE");
+    await page.goto(`${baseUrl}/demo?lang=en`);
+    await page.locator("hotline-chat .launcher").click();
+    await waitForMessages(page, (ms) => ms.some((m) => m.from === "bot"), "the bot's greeting");
+    await page.getByRole("textbox", { name: "Your message" }).waitFor();
+    const input = page.locator("hotline-chat #hl-input");
+    assert.equal(await input.getAttribute("placeholder"), "Write a message…");
+    await page.getByRole("button", { name: "Send" }).waitFor();
+    assert.equal(await page.locator("hotline-chat .panel").getAttribute("lang"), "en");
+    const greeting = (await readMessages(page)).find((m) => m.from === "bot");
+    assert.doesNotMatch(greeting.sr ?? "", /Assistent/, "screen-reader labels in English too");
+    assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
+    assert.deepEqual(problems, []);
+  });
 });
 
 function safeJson(payload) {

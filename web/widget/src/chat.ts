@@ -6,7 +6,7 @@
 // and is re-sent with the same id after every reconnect, so the server can drop copies it already stored.
 
 import { Connection, type LinkState } from "./connection";
-import { browserLang, textsFor, type Lang, type Texts } from "./i18n";
+import { asLang, browserLang, textsFor, type Lang, type Texts } from "./i18n";
 import { newMessageId } from "./ids";
 import { ChoiceLabels, Outbox, type OutboxEntry } from "./outbox";
 import type { Choice, ErrorFrame, MessageFrame, ServerFrame, StatusFrame, WelcomeFrame } from "./protocol";
@@ -25,8 +25,9 @@ const TYPING_TIMEOUT_MS = 10_000;
 const ACK_TIMEOUT_MS = 10_000;
 
 export class Chat {
-  private readonly lang: Lang = browserLang();
-  private readonly t: Texts = textsFor(this.lang);
+  /** The browser's language until the server names the conversation's (the welcome's `config.lang`). */
+  private lang: Lang = browserLang();
+  private t: Texts = textsFor(this.lang);
   private readonly store: TabStore;
   private readonly outbox: Outbox;
   private readonly labels: ChoiceLabels;
@@ -244,6 +245,13 @@ export class Chat {
     }
     this.conversation = frame.conversation;
     const { title, greeting, primary_color, lang } = frame.config;
+    // The texts around the conversation (input, banners, screen-reader labels) speak its language, not the browser's.
+    const spoken = asLang(lang);
+    if (spoken && spoken !== this.lang) {
+      this.lang = spoken;
+      this.t = textsFor(spoken);
+      this.view.setLanguage(spoken, this.t);
+    }
     this.view.setConfig(title, greeting, primary_color, lang);
     this.ready = true;
     this.flushOutbox();

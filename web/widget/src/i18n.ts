@@ -85,6 +85,12 @@ export function browserLang(): Lang {
   return (navigator.language || "").toLowerCase().startsWith("de") ? "de" : "en";
 }
 
+/** A language tag the widget has texts for (`de`, `de-AT`, `en-GB`), or null. */
+export function asLang(tag: string | undefined): Lang | null {
+  const base = (tag ?? "").toLowerCase().split(/[-_]/)[0];
+  return base === "de" || base === "en" ? base : null;
+}
+
 export function textsFor(lang: Lang): Texts {
   return lang === "de" ? de : en;
 }

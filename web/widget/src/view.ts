@@ -64,13 +64,18 @@ export class ChatView {
   private readonly form: HTMLFormElement;
   private readonly input: HTMLTextAreaElement;
   private readonly sendButton: HTMLButtonElement;
-  private readonly timeFormat: Intl.DateTimeFormat;
+  private timeFormat: Intl.DateTimeFormat;
+  private readonly closeButton: HTMLButtonElement;
+  private readonly inputLabel: HTMLLabelElement;
+  private readonly unreadLabel: HTMLSpanElement;
+  /** The title and launcher text came from the widget's configuration (not the language's default). */
+  private titled = false;
   private contentLang = "";
   private ended = false;
   private unavailable = false;
 
   constructor(
-    private readonly t: Texts,
+    private t: Texts,
     lang: Lang,
     private readonly actions: ViewActions,
   ) {
@@ -83,7 +88,8 @@ export class ChatView {
     this.root.adoptedStyleSheets = [this.baseSheet];
 
     this.launcherText = h("span", {}, t.launcherDefault);
-    this.unread = h("span", { class: "unread", hidden: true }, h("span", { class: "sr" }, t.unread));
+    this.unreadLabel = h("span", { class: "sr" }, t.unread);
+    this.unread = h("span", { class: "unread", hidden: true }, this.unreadLabel);
     this.launcher = h(
       "button",
       { type: "button", class: "launcher", "aria-expanded": "false", "aria-controls": "hl-panel" },
@@ -94,6 +100,7 @@ export class ChatView {
 
     this.title = h("h2", { id: "hl-title" }, t.titleDefault);
     const close = h("button", { type: "button", class: "icon-button", "aria-label": t.close }, icon(CLOSE_ICON));
+    this.closeButton = close;
     this.greeting = h("p", { class: "greeting", hidden: true });
     // New messages are announced; later changes inside one (its "sending" → "sent" line) are not, to keep it quiet.
     this.log = h("ol", {
@@ -117,10 +124,11 @@ export class ChatView {
       enterkeyhint: "send",
     });
     this.sendButton = h("button", { type: "submit", class: "send", "aria-label": t.send }, icon(SEND_ICON));
+    this.inputLabel = h("label", { for: "hl-input", class: "sr" }, t.input);
     this.form = h(
       "form",
       { class: "composer" },
-      h("label", { for: "hl-input", class: "sr" }, t.input),
+      this.inputLabel,
       this.input,
       this.sendButton,
     );
@@ -186,6 +194,7 @@ export class ChatView {
     if (title) {
       this.title.textContent = title;
       this.launcherText.textContent = title;
+      this.titled = true;
     }
     this.greeting.textContent = greeting ?? "";
     this.greeting.hidden = !greeting;
@@ -193,6 +202,22 @@ export class ChatView {
     if (this.contentLang) this.greeting.lang = this.contentLang;
     const theme = themeSheet(color);
     this.root.adoptedStyleSheets = theme ? [this.baseSheet, theme] : [this.baseSheet];
+  }
+
+  /** Says everything around the messages in `lang`: the conversation's language, once the server names it. */
+  setLanguage(lang: Lang, t: Texts): void {
+    this.t = t;
+    this.panel.lang = lang;
+    this.timeFormat = new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" });
+    if (!this.titled) {
+      this.title.textContent = t.titleDefault;
+      this.launcherText.textContent = t.launcherDefault;
+    }
+    this.unreadLabel.textContent = t.unread;
+    this.closeButton.setAttribute("aria-label", t.close);
+    this.input.placeholder = t.placeholder;
+    this.sendButton.setAttribute("aria-label", t.send);
+    this.inputLabel.textContent = t.input;
   }
 
   // --- messages -------------------------------------------------------------------------------------------------
