@@ -111,7 +111,8 @@ function union(parts) {
 
 /** Parentheses around a union or intersection used inside another type. */
 function paren(t) {
-  return /^[\w."[\]<>, ]+$/.test(t) || t.startsWith("{") || t.startsWith("Record<") ? t : `(${t})`;
+  const literal = /^"(?:[^"\\]|\\.)*"$/.test(t);
+  return literal || /^[\w."[\]<>, ]+$/.test(t) || t.startsWith("{") || t.startsWith("Record<") ? t : `(${t})`;
 }
 
 function refName(ref) {

@@ -209,7 +209,7 @@ export interface DestinationRequest {
 /** A finding of the flow validator or the IVR-design linter. */
 export interface Diagnostic {
   /** A stable kebab-case code (docs/flow-format.md lists them). */
-  code: string;
+  code: "format-version" | "parse" | "invalid-id" | "duplicate-id" | "unknown-start" | "dangling-transition" | "unreachable-node" | "missing-timeout-branch" | "loop-without-input" | "invalid-regex" | "unknown-intent" | "unknown-calendar" | "invalid-calendar" | "missing-text" | "unknown-language" | "menu-empty" | "duplicate-digit" | "invalid-digit" | "return-outside-subflow" | "invalid-test" | "menu-too-long" | "menu-too-deep" | "no-path-to-human" | "bot-not-disclosed" | "ask-without-fallback" | "menu-without-repeat" | "menu-without-fallback";
   /** What is wrong, in one sentence. */
   message: string;
   /** The id of the node the finding belongs to. */

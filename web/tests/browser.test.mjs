@@ -236,6 +236,8 @@ describe("admin app in Chromium", () => {
     await page.getByTestId("node-say_1").waitFor();
     await page.getByTestId("node-say_1-diagnostics").waitFor();
     assert.match(await page.getByTestId("diagnostics").innerText(), /unreachable-node/);
+    // Each finding says what to do about it.
+    await page.getByTestId("fix-unreachable-node").getByText(/Connect a way out of another node to it/).waitFor();
     // The property panel edits the node's text; undo takes the node away again, redo brings it back.
     await page.getByTestId("properties").getByLabel("Text", { exact: true }).fill("Please hold the line.");
     await page.getByTestId("node-say_1").getByText("Please hold the line.").waitFor();

@@ -12,6 +12,7 @@ test("scalars, arrays, maps, enums and references", () => {
   assert.equal(typeOf({ type: "object", additionalProperties: { type: "integer" } }), "Record<string, number>");
   assert.equal(typeOf({ type: "object" }), "Record<string, unknown>");
   assert.equal(typeOf({ type: "string", enum: ["a", "b"] }), '"a" | "b"');
+  assert.equal(typeOf({ type: "string", enum: ["menu-too-long", "x y"] }), '"menu-too-long" | "x y"');
   assert.equal(typeOf({ oneOf: [{ $ref: "#/components/schemas/X" }, { type: "null" }] }), "X | null");
   assert.equal(typeOf({ allOf: [{ $ref: "#/components/schemas/X" }], description: "d" }), "X");
   assert.throws(() => typeOf({ type: "tuple" }), /unsupported/);

@@ -187,7 +187,13 @@ impl PartialSchema for DiagnosticSchema {
             )
             .property(
                 "code",
-                text("A stable kebab-case code (docs/flow-format.md lists them)."),
+                string_enum(
+                    "A stable kebab-case code (docs/flow-format.md lists them).",
+                    flow::diagnostic::codes::ERRORS
+                        .iter()
+                        .chain(flow::diagnostic::codes::WARNINGS)
+                        .copied(),
+                ),
             )
             .property("message", text("What is wrong, in one sentence."))
             .property(
@@ -261,6 +267,12 @@ mod tests {
         sent_keys.sort();
         schema_keys.sort();
         assert_eq!(sent_keys, schema_keys);
+        let codes = schema["properties"]["code"]["enum"].as_array().unwrap();
+        assert!(codes.contains(&sent["code"]));
+        assert_eq!(
+            codes.len(),
+            flow::diagnostic::codes::ERRORS.len() + flow::diagnostic::codes::WARNINGS.len()
+        );
         let severities = schema["properties"]["severity"]["enum"].as_array().unwrap();
         assert!(severities.contains(&sent["severity"]));
         let error = flow::Diagnostic::error("x", "", "y");

@@ -7,6 +7,7 @@ import { api, ApiError, asApiError, type Diagnostic, type Flow } from "../api";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { t } from "../i18n";
 import { FlowCanvas } from "./FlowCanvas";
+import { fixFor } from "./fixes";
 import { KINDS, kindOf } from "./kinds";
 import type { FieldPath } from "./kinds/types";
 import {
@@ -357,6 +358,10 @@ export function FlowEditor({ flow, canPublish, onPublished }: Props) {
                   <code>{d.code}</code> {d.node && <strong>{d.node}</strong>}
                 </button>
                 <span> {d.message}</span>
+                <span className="fix" data-testid={`fix-${d.code}`}>
+                  {" "}
+                  → {fixFor(d.code)}
+                </span>
               </li>
             ))}
             {diagnostics.length === 0 && <li className="muted">{t("editor.noDiagnostics")}</li>}
@@ -401,7 +406,7 @@ function NodeProperties({
       <p className="muted small">{t(kind.hint)}</p>
       {diagnostics.map((d, i) => (
         <p key={i} className={d.severity === "error" ? "field-error" : "muted"}>
-          <code>{d.code}</code> {d.message}
+          <code>{d.code}</code> {d.message} <span className="fix">→ {fixFor(d.code)}</span>
         </p>
       ))}
       {!isStart && (

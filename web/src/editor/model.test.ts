@@ -138,12 +138,12 @@ test("diagnostics land on the node their path points into", () => {
   const { doc } = parseDraft(SMALL);
   const by = diagnosticsByNode(doc, [
     { severity: "error", code: "dangling-transition", message: "m", node: "question", path: "nodes[1].next" },
-    { severity: "warning", code: "long-prompt", message: "m", node: null, path: "nodes[2].text" },
-    { severity: "warning", code: "no-fallback", message: "m", node: null, path: "fallback" },
+    { severity: "warning", code: "menu-too-long", message: "m", node: null, path: "nodes[2].text" },
+    { severity: "warning", code: "no-path-to-human", message: "m", node: null, path: "fallback" },
   ]);
   expect(by.get("question")?.[0]?.code).toBe("dangling-transition");
-  expect(by.get("people")?.[0]?.code).toBe("long-prompt");
-  expect(by.get("")?.[0]?.code).toBe("no-fallback");
+  expect(by.get("people")?.[0]?.code).toBe("menu-too-long");
+  expect(by.get("")?.[0]?.code).toBe("no-path-to-human");
 });
 
 test("a blank flow parses, says it is a bot and can reach a person", () => {
