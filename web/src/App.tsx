@@ -47,12 +47,16 @@ export const PAGES: PageDef[] = [
 
 /** Where a user lands after signing in or when opening an unknown path. */
 export function landingPath(permissions: readonly Permission[]): string {
-  // Administrators start with the users, supervisors with the live view, agents at their desk.
+  // Administrators start with the users, supervisors with the live view, agents at their desk, integrators with the
+  // flows.
   if (permissions.includes("users_manage")) return "/users";
   if (permissions.includes("queues_supervise")) return "/supervisor";
   if (permissions.includes("conversations_handle")) return "/desk";
-  if (permissions.includes("users_read")) return "/users";
+  // Integrators build flows.
+  if (permissions.includes("flows_manage")) return "/flows";
+  // Auditors start with the log.
   if (permissions.includes("audit_read")) return "/audit";
+  if (permissions.includes("users_read")) return "/users";
   return "/account";
 }
 
