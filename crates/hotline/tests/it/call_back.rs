@@ -362,20 +362,8 @@ async fn call_backs_to_premium_short_or_foreign_numbers_are_refused_until_an_adm
     let trunk_port = free_port();
     let t = with_trunk(trunk_port).await;
     let (mut admin, _) = t.admin().await;
-    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
-    let mut caller = Sipp::start(
-        "caller_waits_for_an_agent.xml",
-        Some(sip_addr(&t)),
-        free_port(),
-        &[
-            "-s",
-            "demo-en",
-            "-key",
-            "caller_rtp_port",
-            &peer.port.to_string(),
-        ],
-    );
-    crate::agent_phone::first_audio(&t, &mut peer, &mut caller).await;
+    let (caller, peer) =
+        crate::agent_phone::demo_caller(&t, "caller_waits_for_an_agent.xml", 0).await;
     peer.press('0');
     let queued = crate::voice::queued_call(&t).await;
     let ask = |number: &str| {

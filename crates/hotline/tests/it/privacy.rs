@@ -13,7 +13,6 @@ use data_encoding::BASE64;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::agent_phone::{AGENT_VOICE, CALLER_VOICE, RtpPeer, Sipp};
 use crate::calls::{sip_addr, tenant};
 use crate::support::{ADMIN_PASSWORD, Client, TestApp, spawn_app};
 use crate::voice::{bot_says, pcm_pcap, queued_call, scenario, sipp_with, tone};
@@ -310,20 +309,8 @@ async fn erasing_a_caller_during_their_call_ends_it_and_leaves_nothing() {
         set_caller_id(&mut admin, "pseudonymised").await["caller_id"],
         "pseudonymised"
     );
-    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
-    let mut caller = Sipp::start(
-        "caller_waits_for_an_agent.xml",
-        Some(sip_addr(&t)),
-        crate::voice::free_port(),
-        &[
-            "-s",
-            "demo-en",
-            "-key",
-            "caller_rtp_port",
-            &peer.port.to_string(),
-        ],
-    );
-    crate::agent_phone::first_audio(&t, &mut peer, &mut caller).await;
+    let (caller, peer) =
+        crate::agent_phone::demo_caller(&t, "caller_waits_for_an_agent.xml", 0).await;
     peer.press('0');
     let queued = queued_call(&t).await;
     let (tn, id) = (tenant(&t), queued.id);
