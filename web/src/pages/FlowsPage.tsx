@@ -2,7 +2,7 @@
 // open). Its published versions are listed beside it, with their notes, and any of them can be made live again.
 
 import { useState } from "react";
-import { api, type Flow, type FlowVersion } from "../api";
+import { api, type FlowVersion } from "../api";
 import type { PageProps } from "../App";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { FlowEditor } from "../editor/FlowEditor";
@@ -126,7 +126,7 @@ function OneFlow({ id, canManage, onClose }: { id: string; canManage: boolean; o
         </a>
       </p>
       <ErrorAlert error={action.error ?? flow.error} />
-      {flow.data && <FlowEditor key={flow.data.id} flow={flow.data as Flow} canPublish={canManage} onPublished={() => {
+      {flow.data && <FlowEditor key={flow.data.id} flow={flow.data} canPublish={canManage} onPublished={() => {
             void versions.reload();
             void flow.reload();
           }} />}
@@ -185,28 +185,37 @@ function Compare({ draft, versions, live }: { draft: string; versions: FlowVersi
     <div className="compare">
       <h3>{t("diff.compare")}</h3>
       <div className="inline-form">
-        <label>
-          {t("diff.from")}{" "}
-          <select value={from} onChange={(e) => setFrom(e.target.value)} data-testid="diff-from">
-            {options.map((o) => (
-              <option key={o.key} value={o.key}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t("diff.to")}{" "}
-          <select value={to} onChange={(e) => setTo(e.target.value)} data-testid="diff-to">
-            {options.map((o) => (
-              <option key={o.key} value={o.key}>
-                {o.label}
-              </option>
-            ))}
-          </select>
-        </label>
+        <VersionPicker label={t("diff.from")} value={from} options={options} onChange={setFrom} testId="diff-from" />
+        <VersionPicker label={t("diff.to")} value={to} options={options} onChange={setTo} testId="diff-to" />
       </div>
       <VersionDiff before={source(from)} after={source(to)} />
     </div>
+  );
+}
+
+function VersionPicker({
+  label,
+  value,
+  options,
+  onChange,
+  testId,
+}: {
+  label: string;
+  value: string;
+  options: { key: string; label: string }[];
+  onChange: (key: string) => void;
+  testId: string;
+}) {
+  return (
+    <label>
+      {label}{" "}
+      <select value={value} onChange={(e) => onChange(e.target.value)} data-testid={testId}>
+        {options.map((o) => (
+          <option key={o.key} value={o.key}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
