@@ -372,7 +372,7 @@ async fn the_editor_saves_on_a_revision_keeps_the_layout_apart_and_notes_each_ve
         .post(t.url(&format!("{url}/publish")))
         .header(
             "authorization",
-            format!("Bearer {}", admin_key(&t, &mut admin).await),
+            format!("Bearer {}", admin_key(&mut admin).await),
         )
         .send()
         .await
@@ -382,7 +382,7 @@ async fn the_editor_saves_on_a_revision_keeps_the_layout_apart_and_notes_each_ve
 }
 
 /// An admin API key, for requests made without the session's client.
-async fn admin_key(_t: &crate::support::TestApp, admin: &mut crate::support::Client) -> String {
+async fn admin_key(admin: &mut crate::support::Client) -> String {
     let r = admin
         .post(
             "/api/v1/api-keys",
