@@ -144,7 +144,8 @@ export function generate(doc) {
     const schema = schemas[name];
     if (schema.description) out.push(`/** ${oneLine(schema.description)} */`);
     const type = typeOf(schema, "", !requests.has(name));
-    out.push(type.startsWith("{\n") ? `export interface ${name} ${type}` : `export type ${name} = ${type};`);
+    const plainObject = type.startsWith("{\n") && !schema.oneOf && !schema.anyOf;
+    out.push(plainObject ? `export interface ${name} ${type}` : `export type ${name} = ${type};`);
     // A string enum's values at run time too (for pickers and checks), in the server's order.
     if (schema.enum) out.push(`export const ${name}Values = ${JSON.stringify(schema.enum)} as const;`);
     out.push("");

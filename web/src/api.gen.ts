@@ -227,6 +227,11 @@ export interface DraftRequest {
   source: string;
 }
 
+/** A flow's source text. */
+export interface DraftSourceRequest {
+  source: string;
+}
+
 /** An empty JSON object. */
 export type Empty = Record<string, unknown>;
 
@@ -284,6 +289,43 @@ export interface FlowVersionDto {
 /** Why the conversation went to a person. */
 export type HandOverReason = "flow" | "asked_for_human" | "crisis" | "out_of_scope";
 export const HandOverReasonValues = ["flow","asked_for_human","crisis","out_of_scope"] as const;
+
+/** One intent's examples and what is wrong with them. */
+export interface IntentHealthDto {
+  /** Examples per language the flow speaks. */
+  examples: Record<string, number>;
+  keywords: number;
+  name: string;
+  /** Other intents its held-out examples were taken for. */
+  overlaps: OverlapDto[];
+  /** Share of its examples recognised when held out of training (absent: no model). */
+  recognised: number | null;
+  /** Share of its held-out examples rejected as out of scope. */
+  rejected: number | null;
+  warnings: IntentWarningDto[];
+}
+
+/** What the examples of the draft's intents are worth. */
+export interface IntentReportDto {
+  errors: Diagnostic[];
+  /** Whether a model is trained (examples for at least two intents). */
+  has_model: boolean;
+  intents: IntentHealthDto[];
+  /** Fewer examples than this in a language draws a warning. */
+  min_examples: number;
+}
+
+/** A finding about an intent. */
+export interface IntentWarningDto {
+  /** `empty`, `too-few-examples`, `overlaps` or `unrecognised`. */
+  code: string;
+  /** The number of examples, for `too-few-examples`. */
+  count: number | null;
+  /** The other intent, for `overlaps`. */
+  intent: string | null;
+  /** The language, for `too-few-examples`. */
+  language: string | null;
+}
 
 /** KPIs of one queue for one interval; ratios with nothing to divide by are null. */
 export interface KpiDto {
@@ -348,6 +390,13 @@ export interface NoteDto {
 /** How an audited action ended. */
 export type Outcome = "success" | "failure" | "denied";
 export const OutcomeValues = ["success","failure","denied"] as const;
+
+/** Held-out examples taken for another intent. */
+export interface OverlapDto {
+  examples: string[];
+  intent: string;
+  share: number;
+}
 
 /** A new password. */
 export interface PasswordRequest {
@@ -447,6 +496,12 @@ export interface QueueList {
   items: QueueDto[];
 }
 
+/** An intent and the model's probability for it. */
+export interface RankedIntent {
+  intent: string;
+  probability: number;
+}
+
 /** Retention periods in days (1 to 3650) per data class. */
 export interface RetentionDto {
   /** Callers' numbers kept under the identified mode. */
@@ -518,6 +573,91 @@ export type SettingsDto = Record<string, unknown> & {
   /** The built-in crisis text per language (read-only). */
   builtin_crisis_text: Record<string, string>;
 };
+
+/** Something the flow did besides talking. */
+export interface SimActionDto {
+  /** What it was about, in one line: the URL, the message, the queue, the target or the reason. */
+  detail: string;
+  /** `http_request`, `send_message`, `enqueue`, `leave_queue`, `record`, `transfer` or `end`. */
+  kind: string;
+}
+
+/** The channel a simulated caller uses. */
+export type SimChannel = "chat" | "voice";
+export const SimChannelValues = ["chat","voice"] as const;
+
+/** One thing the simulated caller does. */
+export type SimInputDto = {
+  kind: "text";
+  /** The sentence. */
+  text: string;
+} | {
+  /** The keys. */
+  digits: string;
+  kind: "digits";
+} | {
+  kind: "silence";
+} | {
+  /** The body. */
+  body?: string;
+  kind: "http";
+  /** The status (0: no response). */
+  status: number;
+} | {
+  kind: "hangup";
+};
+
+/** A text the caller got. */
+export interface SimReplyDto {
+  /** The recorded prompt played instead, on the phone. */
+  audio: string | null;
+  /** Choices offered as buttons on chat. */
+  choices: string[];
+  text: string;
+}
+
+/** Where the conversation is. */
+export interface SimStateDto {
+  /** `completed`, `hangup`, `transferred` or `failed`, once ended. */
+  ended: string | null;
+  node: string;
+  queue: string | null;
+  /** `input`, `http`, `recording`, `queue`, `transfer` or `ended`. */
+  waiting: string;
+}
+
+/** The start or one input, and what it caused. */
+export interface SimTurnDto {
+  actions: SimActionDto[];
+  input: SimInputDto | null;
+  /** The nodes the turn went through, in order. */
+  path: string[];
+  /** Why the input was not taken (nothing happened then): `ended`, `empty`, `bad-keys`, `http-pending`, `no-timer` or `no-request`. */
+  refused: string | null;
+  replies: SimReplyDto[];
+  state: SimStateDto;
+  understood: UnderstoodDto[];
+  /** The variables after the turn. */
+  variables: Record<string, string>;
+}
+
+/** A conversation to replay with a draft. */
+export interface SimulateRequest {
+  channel: SimChannel;
+  /** What the caller did so far, in order (at most 200). */
+  inputs?: SimInputDto[];
+  /** The caller's language (absent: the flow's default). */
+  language?: string | null;
+  /** The draft (YAML or JSON). */
+  source: string;
+}
+
+/** A simulated conversation, or the draft's errors. */
+export interface SimulateResponse {
+  /** The draft's validation errors; when there are any, there are no turns. */
+  errors: Diagnostic[];
+  turns: SimTurnDto[];
+}
 
 /** What the phone needs besides its password. */
 export interface SipAccountDto {
@@ -604,6 +744,20 @@ export interface TenantDto {
   name: string;
 }
 
+/** How one test conversation went. */
+export interface TestResultDto {
+  /** One message per failed expectation: the step, the input, what was expected and the bot's replies. */
+  failures: string[];
+  name: string;
+  passed: boolean;
+}
+
+/** The results of a draft's tests. */
+export interface TestRunDto {
+  errors: Diagnostic[];
+  results: TestResultDto[];
+}
+
 export interface TextRequest {
   text: string;
 }
@@ -629,6 +783,35 @@ export interface TranscriptMessage {
 export interface TransferRequest {
   agent_id?: string | null;
   queue?: string | null;
+}
+
+/** A sentence to classify with a draft's understanding. */
+export interface UnderstandRequest {
+  /** Its language (absent: the flow's default). */
+  language?: string | null;
+  source: string;
+  /** The sentence (at most 500 characters). */
+  text: string;
+}
+
+/** How the sentence was understood. */
+export interface UnderstandResponse {
+  /** `keyword` (a keyword or pattern decided), `model`, or `nothing` (out of scope). */
+  by: string;
+  confidence: number;
+  errors: Diagnostic[];
+  /** The intent (absent: out of scope, the flow's `no_match` path). */
+  intent: string | null;
+  /** The model's best intents, best first. */
+  ranking: RankedIntent[];
+}
+
+/** What the understanding made of a sentence. */
+export interface UnderstoodDto {
+  confidence: number;
+  /** The intent (absent: out of scope). */
+  intent: string | null;
+  text: string;
 }
 
 /** Fields to change; absent fields stay as they are. */
@@ -781,8 +964,16 @@ export interface Routes {
   "POST /api/v1/flows": { response: FlowDto; body: SourceRequest; };
   /** Validates and lints a flow source without storing it. */
   "POST /api/v1/flows/check": { response: CheckResponse; body: SourceRequest; };
+  /** Reports on the draft's intents: examples per language, and what the model makes of each intent's examples when they are held out of its training (overlaps with other intents, examples not recognised at all), with warnings. */
+  "POST /api/v1/flows/intents": { response: IntentReportDto; body: DraftSourceRequest; };
   /** The JSON Schema of the flow format. */
   "GET /api/v1/flows/schema": { response: Record<string, unknown>; };
+  /** Replays a conversation with a draft from its start: each turn shows the replies, the path through the nodes, the understanding and the variables. HTTP requests of the flow are not sent: the caller's inputs answer them. */
+  "POST /api/v1/flows/simulate": { response: SimulateResponse; body: SimulateRequest; };
+  /** Runs the draft's `tests:` with its understanding. */
+  "POST /api/v1/flows/test": { response: TestRunDto; body: DraftSourceRequest; };
+  /** Classifies a sentence as the draft would and says what decided (keyword, model or nothing), with the model's ranking. */
+  "POST /api/v1/flows/understand": { response: UnderstandResponse; body: UnderstandRequest; };
   /** One flow with its draft's diagnostics. */
   "GET /api/v1/flows/{id}": { response: FlowDto; };
   /** Replaces a flow's draft. */

@@ -299,6 +299,15 @@ export const api = {
     request<Flow>("PUT", `/flows/${encodeURIComponent(id)}`, { source, revision }),
   saveLayout: (id: string, layout: Layout) => request<void>("PUT", `/flows/${encodeURIComponent(id)}/layout`, layout),
   checkFlow: (source: string) => post<Gen.CheckResponse>("/flows/check", { source }),
+  /** Replays a conversation with the draft on screen (nothing is stored). */
+  simulateFlow: (body: Gen.SimulateRequest) => post<Gen.SimulateResponse>("/flows/simulate", body),
+  /** Classifies a sentence as the draft would. */
+  understand: (source: string, text: string, language?: string) =>
+    post<Gen.UnderstandResponse>("/flows/understand", { source, text, language }),
+  /** What the draft's intents' examples are worth (held-out overlaps, too few). */
+  intentReport: (source: string) => post<Gen.IntentReportDto>("/flows/intents", { source }),
+  /** Runs the draft's `tests:`. */
+  testFlow: (source: string) => post<Gen.TestRunDto>("/flows/test", { source }),
   publishFlow: (id: string, note: string) => post<Gen.VersionDto>(`/flows/${encodeURIComponent(id)}/publish`, { note }),
   flowVersions: (id: string) => get<FlowVersions>(`/flows/${encodeURIComponent(id)}/versions`),
   activateVersion: (id: string, version: number) =>

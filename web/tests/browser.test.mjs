@@ -281,6 +281,56 @@ describe("admin app in Chromium", () => {
     await screenshot(page, "8-editor-published");
     const editorUrl = page.url();
 
+    // Try it: the simulator talks with the draft on screen; the path lights up on the canvas.
+    await page.getByTestId("tab-simulator").click();
+    const opening = page.getByTestId("sim-turn-0");
+    await opening.getByText("a bot, not a human").waitFor();
+    assert.equal(await opening.getByTestId("sim-reply").count(), 2, "the greeting and say_1's text");
+    await opening.getByTestId("sim-action-enqueue").getByText(/general/).waitFor();
+    await page.getByTestId("sim-state").getByText(/Waits for a human in the queue general/).waitFor();
+    await page.locator(".flow-node.on-path").nth(2).waitFor();
+    assert.equal(await page.locator(".flow-node.on-path").count(), 3, "greeting, say_1 and handoff are on the path");
+    assert.equal(await page.locator(".flow-node.current").getAttribute("data-testid"), "node-handoff");
+    // The variables after a turn, on request.
+    await opening.getByRole("button", { name: "Show variables" }).click();
+    await opening.getByTestId("sim-variables").getByText("channel").waitFor();
+    // On the phone there is a keypad; keys are gathered, then pressed at once.
+    await page.getByTestId("sim-channel-voice").check();
+    await page.getByTestId("sim-key-4").click();
+    await page.getByTestId("sim-key-2").click();
+    assert.equal(await page.getByTestId("sim-keys").innerText(), "42");
+    await page.getByTestId("sim-keys-send").click();
+    await page.getByTestId("sim-turn-1").getByText("Pressed 42").waitFor();
+    await page.getByTestId("sim-hangup").click();
+    await page.getByTestId("sim-state").getByText(/The conversation is over \(hung up\)/).waitFor();
+    // The flow has no tests yet, and says where they go.
+    await page.getByTestId("sim-run-tests").click();
+    await page.getByTestId("sim-tests-summary").getByText(/no tests yet/).waitFor();
+
+    // Intents: added and filled in the document; the report warns about too few examples; a sentence is tried.
+    await page.getByTestId("tab-intents").click();
+    for (const [name, examples] of [
+      ["appointment", "I need an appointment\nCan I book a vaccination\nWhen is the next free slot\nI want to reschedule\nBook me in please\nIs there an appointment tomorrow"],
+      ["result", "Where is my test result\nIs my result ready\nI am waiting for my lab report\nDid the lab call\nWhen do I get my result\nMy swab from Monday"],
+      ["human", "Let me talk to a person\nA human please"],
+    ]) {
+      await page.getByTestId("intent-new-name").fill(name);
+      await page.getByTestId("intent-add").click();
+      await page.getByTestId(`intent-${name}`).getByTestId("intent-examples-en").fill(examples);
+      await page.getByTestId(`intent-${name}`).getByTestId("intent-keywords").focus();
+    }
+    await page.getByTestId("intent-human").getByTestId("intent-warning-too-few-examples").getByText(/Only 2 example/).waitFor();
+    await page.getByTestId("try-text").fill("is my lab result ready yet");
+    await page.getByTestId("try-send").click();
+    await page.getByTestId("try-result").getByText(/Intent result/).waitFor();
+    await page.getByTestId("toggle-view").click();
+    assert.match(await page.getByTestId("flow-source").inputValue(), /intents:\n  appointment:\n    examples:\n      en:\n        - I need an appointment/);
+    await page.getByTestId("toggle-view").click();
+    await page.getByTestId("save-draft").click();
+    await page.getByTestId("status").getByText(/revision 3/).waitFor();
+    await expectNoError(page);
+    await screenshot(page, "8b-editor-intents");
+
     // The new flow answers a new phone number and a new chat widget.
     await page.goto(`${baseUrl}/channels`);
     await page.getByTestId("numbers-table").waitFor();

@@ -48,3 +48,22 @@ test("a nullable field is present in answers and may be left out of requests", (
   assert.match(out, /"GET \/api\/v1\/things": \{ response: Thing; \};/);
   assert.match(out, /"POST \/api\/v1\/things": \{ response: void; body: ThingRequest; \};/);
 });
+
+test("a tagged union of objects is a type alias, not an interface", () => {
+  const doc = {
+    components: {
+      schemas: {
+        Input: {
+          oneOf: [
+            { type: "object", required: ["kind", "text"], properties: { kind: { type: "string", enum: ["text"] }, text: { type: "string" } } },
+            { type: "object", required: ["kind"], properties: { kind: { type: "string", enum: ["silence"] } } },
+          ],
+        },
+      },
+    },
+    paths: {},
+  };
+  const out = generate(doc);
+  assert.match(out, /export type Input = \{\n/);
+  assert.doesNotMatch(out, /export interface Input/);
+});

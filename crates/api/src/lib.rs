@@ -94,6 +94,7 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::audit::router())
         .merge(routes::tenant::router())
         .merge(routes::flows::router())
+        .merge(routes::drafts::router())
         .merge(routes::phone_numbers::router())
         .merge(routes::contact::router())
         .merge(routes::phones::router())

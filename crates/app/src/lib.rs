@@ -14,6 +14,7 @@ mod clock;
 mod contact;
 mod conversation;
 mod destinations;
+mod drafts;
 mod error;
 mod flows;
 mod fraud;
@@ -48,6 +49,10 @@ pub use contact::{
 };
 pub use conversation::{CallCommand, ChatMessage, ConversationEvent, MAX_MESSAGE_BYTES};
 pub use destinations::{MAX_DESTINATIONS, normalize_destination};
+pub use drafts::{
+    DraftErrors, IntentHealth, IntentReport, IntentWarning, MIN_EXAMPLES, OVERLAP_SHARE, Overlap,
+    Simulation, TestRun,
+};
 pub use error::{AppError, AppResult, FieldError};
 pub use flows::{
     FlowWithDiagnostics, MAX_NOTE_CHARS, NodePosition, WidgetSpec, parse_layout, parse_source,
@@ -69,7 +74,7 @@ pub use prompts::{flow_phrases, flow_prompts};
 /// A conversation's status travels in [`ConversationEvent::Status`]; shells without a store
 /// dependency (the call shell) name it through here.
 pub use store::ConversationStatus;
-pub use understanding::FlowUnderstanding;
+pub use understanding::{Explanation, FlowUnderstanding, UnderstoodBy};
 pub use users::CreatedUser;
 
 /// Session and login-throttling policy. The defaults follow OWASP ASVS 5.0.
@@ -159,6 +164,8 @@ struct Inner {
     calls: calls::CallRuntime,
     contact: contact::ContactRuntime,
     prompts: prompts::PromptRuntime,
+    /// Models and reports of drafts being edited (see `drafts`).
+    drafts: drafts::DraftModels,
     /// Set once at start-up when `nlu.encoder_dir` is configured (see `understanding`).
     sentence_encoder: std::sync::OnceLock<nlu::SharedEmbedder>,
     /// The digest realm of agents' phones (`sip.realm`), set once at start-up.
@@ -201,6 +208,7 @@ impl App {
                 calls: calls::CallRuntime::default(),
                 contact: contact::ContactRuntime::default(),
                 prompts: prompts::PromptRuntime::default(),
+                drafts: drafts::DraftModels::default(),
                 sentence_encoder: std::sync::OnceLock::new(),
                 sip_realm: std::sync::OnceLock::new(),
                 audit_key: std::sync::OnceLock::new(),

@@ -6,12 +6,39 @@
 //! with the sparse features, and a flow written with English examples understands German
 //! callers (and the other way round).
 
+use std::sync::Arc;
+
 use flow::{Flow, IntentMatch, IntentMatcher, KeywordMatcher};
 
 /// The intent matcher of one published flow version.
 pub struct FlowUnderstanding {
     keywords: KeywordMatcher,
-    model: Option<nlu::Model>,
+    model: Option<Arc<nlu::Model>>,
+}
+
+/// How one sentence was understood, with the reasons (the editor's "try a sentence").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Explanation {
+    /// The intent, or `None` when nothing fitted well enough (out of scope).
+    pub intent: Option<String>,
+    /// Confidence, 0–1.
+    pub confidence: f32,
+    /// What decided: a keyword or pattern, the model, or nothing.
+    pub by: UnderstoodBy,
+    /// The model's best intents with their probabilities, best first (empty without a
+    /// model).
+    pub ranking: Vec<(String, f32)>,
+}
+
+/// What decided an [`Explanation`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnderstoodBy {
+    /// A keyword or pattern the operator wrote.
+    Keyword,
+    /// The model trained from the examples.
+    Model,
+    /// Nothing fitted: the sentence is out of scope.
+    Nothing,
 }
 
 impl std::fmt::Debug for FlowUnderstanding {
@@ -45,32 +72,11 @@ impl FlowUnderstanding {
 
     /// Like [`train`](Self::train), combining the model with `encoder` when given.
     pub fn train_with_encoder(flow: &Flow, encoder: Option<nlu::SharedEmbedder>) -> Self {
-        let examples: Vec<nlu::Example> = flow
-            .document()
-            .intents
-            .iter()
-            .flat_map(|(intent, def)| {
-                def.examples
-                    .values()
-                    .flatten()
-                    .map(move |text| nlu::Example {
-                        text: text.clone(),
-                        intent: intent.clone(),
-                    })
-            })
-            .collect();
-        let model = if examples.is_empty() {
-            None
-        } else {
-            let config = nlu::TrainConfig::default();
-            match nlu::train_with_embedder(&examples, &config, encoder, &mut |_| {}) {
-                Ok(model) => Some(model),
-                Err(e) => {
-                    tracing::info!(reason = %e, "flow has too few examples for a model; keywords only");
-                    None
-                }
-            }
-        };
+        Self::with_model(flow, train_model(flow, encoder).map(Arc::new))
+    }
+
+    /// The flow's keywords and patterns over a model trained before (see [`train_model`]).
+    pub fn with_model(flow: &Flow, model: Option<Arc<nlu::Model>>) -> Self {
         Self {
             keywords: KeywordMatcher::from_flow(flow),
             model,
@@ -80,6 +86,83 @@ impl FlowUnderstanding {
     /// Whether a trained model backs the keywords.
     pub fn has_model(&self) -> bool {
         self.model.is_some()
+    }
+
+    /// Classifies a sentence and says what decided.
+    pub fn explain(&self, text: &str, language: &str) -> Explanation {
+        let exact = self.keywords.classify(text, language);
+        let prediction = self.model.as_ref().map(|m| m.predict(text));
+        let ranking = prediction
+            .as_ref()
+            .map(|p| p.ranking.clone())
+            .unwrap_or_default();
+        if exact.intent.is_some() {
+            return Explanation {
+                intent: exact.intent,
+                confidence: exact.confidence,
+                by: UnderstoodBy::Keyword,
+                ranking,
+            };
+        }
+        match prediction {
+            Some(p) => Explanation {
+                by: if p.intent.is_some() {
+                    UnderstoodBy::Model
+                } else {
+                    UnderstoodBy::Nothing
+                },
+                intent: p.intent,
+                confidence: p.confidence,
+                ranking,
+            },
+            None => Explanation {
+                intent: None,
+                confidence: exact.confidence,
+                by: UnderstoodBy::Nothing,
+                ranking,
+            },
+        }
+    }
+}
+
+/// The flow's examples, one per example sentence in any language.
+pub(crate) fn flow_examples(flow: &Flow) -> Vec<nlu::Example> {
+    flow.document()
+        .intents
+        .iter()
+        .flat_map(|(intent, def)| {
+            def.examples
+                .values()
+                .flatten()
+                .map(move |text| nlu::Example {
+                    text: text.clone(),
+                    intent: intent.clone(),
+                })
+        })
+        .collect()
+}
+
+/// Trains the model of a flow's examples (deterministic: seed 0); `None` when the flow has
+/// examples for fewer than two intents (keywords and patterns only then).
+pub(crate) fn train_model(flow: &Flow, encoder: Option<nlu::SharedEmbedder>) -> Option<nlu::Model> {
+    train_examples(&flow_examples(flow), encoder)
+}
+
+/// Trains a model from examples; `None` when they are too few.
+pub(crate) fn train_examples(
+    examples: &[nlu::Example],
+    encoder: Option<nlu::SharedEmbedder>,
+) -> Option<nlu::Model> {
+    if examples.is_empty() {
+        return None;
+    }
+    let config = nlu::TrainConfig::default();
+    match nlu::train_with_embedder(examples, &config, encoder, &mut |_| {}) {
+        Ok(model) => Some(model),
+        Err(e) => {
+            tracing::info!(reason = %e, "flow has too few examples for a model; keywords only");
+            None
+        }
     }
 }
 

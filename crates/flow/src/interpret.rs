@@ -15,7 +15,7 @@ use crate::compile::Flow;
 use crate::engine::{
     ConversationState, Effect, EndReason, Input, IntentMatcher, MAX_STEPS_PER_INPUT, Waiting,
 };
-use crate::format::Channel;
+use crate::format::{Channel, NodeId};
 use crate::nodes;
 use crate::step::{Next, Reply, Run};
 
@@ -73,15 +73,33 @@ impl<'a> Engine<'a> {
     /// pending timer, if any, and ends the conversation (as transferred while a transfer is
     /// under way).
     pub fn handle(&self, state: &mut ConversationState, input: Input, now_ms: i64) -> Vec<Effect> {
+        self.handle_traced(state, input, now_ms).0
+    }
+
+    /// Like [`handle`](Self::handle), and also says which nodes the input went through, in
+    /// order: the node that took the input (if one waited for it), then every node entered.
+    pub fn handle_traced(
+        &self,
+        state: &mut ConversationState,
+        input: Input,
+        now_ms: i64,
+    ) -> (Vec<Effect>, Vec<NodeId>) {
         let mut run = Run {
             flow: self.flow.resolved(),
             state,
             now_ms,
             effects: Vec::new(),
             steps: 0,
+            path: Vec::new(),
         };
         self.dispatch(&mut run, input);
-        run.effects
+        let nodes = &self.flow.resolved().doc.nodes;
+        let path = run
+            .path
+            .iter()
+            .filter_map(|&i| nodes.get(i as usize).map(|n| n.id().to_owned()))
+            .collect();
+        (run.effects, path)
     }
 }
 
@@ -278,6 +296,7 @@ impl Engine<'_> {
             run.end(EndReason::Failed);
             return;
         };
+        run.path.push(i);
         if let Next::Node(next) = f(run, i, node, compiled) {
             self.run_from(run, next);
         }
@@ -324,6 +343,7 @@ impl Engine<'_> {
                 return;
             };
             run.state.attempts = 0;
+            run.path.push(i);
             match nodes::enter(run, i, node, compiled) {
                 Next::Node(next) => i = next,
                 Next::Stop => return,

@@ -21,6 +21,7 @@ mod node_cx;
 mod nodes;
 pub mod parse;
 pub mod schema;
+pub mod simulate;
 mod step;
 pub mod template;
 pub mod testing;

@@ -87,6 +87,8 @@ pub(crate) struct Run<'r> {
     pub(crate) effects: Vec<Effect>,
     /// Nodes entered so far in this call (the interpreter's runaway guard).
     pub(crate) steps: usize,
+    /// The nodes this input went through, in order (for the editor's simulator).
+    pub(crate) path: Vec<u32>,
 }
 
 impl Run<'_> {

@@ -29,6 +29,9 @@ export interface NodeData extends Record<string, unknown> {
   start: boolean;
   diagnostics: Diagnostic[];
   dangling: string[];
+  /** The simulated conversation went through this node / waits at it. */
+  visited: boolean;
+  current: boolean;
 }
 
 const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: NodeProps<Node<NodeData>>) {
@@ -37,7 +40,7 @@ const FlowNodeView = memo(function FlowNodeView({ id, data, selected }: NodeProp
   const warnings = data.diagnostics.length - errors;
   return (
     <div
-      className={`flow-node${selected ? " selected" : ""}${errors ? " has-errors" : warnings ? " has-warnings" : ""}`}
+      className={`flow-node${selected ? " selected" : ""}${errors ? " has-errors" : warnings ? " has-warnings" : ""}${data.visited ? " on-path" : ""}${data.current ? " current" : ""}`}
       data-testid={`node-${id}`}
       title={data.diagnostics.map((d) => `${d.code}: ${d.message}`).join("\n") || undefined}
     >
@@ -94,9 +97,19 @@ interface Props {
   onConnect: (source: string, handle: string, target: string) => void;
   onDisconnect: (edges: { source: string; handle: string }[]) => void;
   onDelete: (ids: string[]) => void;
+  /** The simulator's path: the nodes in the order it went through them, and the one it waits at. */
+  path?: { visited: string[]; current: string | null };
 }
 
-export function FlowCanvas({ canvas, diagnostics, selected, onSelect, onMove, onConnect, onDisconnect, onDelete }: Props) {
+const NO_PATH = { visited: [] as string[], current: null };
+
+export function FlowCanvas({ canvas, diagnostics, selected, onSelect, onMove, onConnect, onDisconnect, onDelete, path = NO_PATH }: Props) {
+  const visited = useMemo(() => new Set(path.visited), [path]);
+  const steps = useMemo(() => {
+    const pairs = new Set<string>();
+    for (let i = 1; i < path.visited.length; i++) pairs.add(`${path.visited[i - 1]}>${path.visited[i]}`);
+    return pairs;
+  }, [path]);
   const nodes = useMemo<Node<NodeData>[]>(
     () =>
       canvas.nodes.map((n) => ({
@@ -111,9 +124,11 @@ export function FlowCanvas({ canvas, diagnostics, selected, onSelect, onMove, on
           start: n.start,
           diagnostics: diagnostics.get(n.id) ?? [],
           dangling: canvas.dangling.filter((d) => d.node === n.id).map((d) => d.handle),
+          visited: visited.has(n.id),
+          current: path.current === n.id,
         },
       })),
-    [canvas, diagnostics, selected],
+    [canvas, diagnostics, selected, visited, path],
   );
   const edges = useMemo<Edge[]>(
     () =>
@@ -124,8 +139,10 @@ export function FlowCanvas({ canvas, diagnostics, selected, onSelect, onMove, on
         target: e.target,
         targetHandle: "in",
         label: e.label,
+        className: steps.has(`${e.source}>${e.target}`) ? "on-path" : undefined,
+        animated: steps.has(`${e.source}>${e.target}`),
       })),
-    [canvas],
+    [canvas, steps],
   );
 
   function nodesChanged(changes: NodeChange<Node<NodeData>>[]) {

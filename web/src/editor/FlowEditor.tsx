@@ -7,21 +7,29 @@ import { api, ApiError, asApiError, type Diagnostic, type Flow } from "../api";
 import { ErrorAlert } from "../components/ErrorAlert";
 import { t } from "../i18n";
 import { FlowCanvas } from "./FlowCanvas";
+import { IntentsPanel } from "./IntentsPanel";
+import { Simulator } from "./Simulator";
 import { fixFor } from "./fixes";
 import { KINDS, kindOf } from "./kinds";
 import type { FieldPath } from "./kinds/types";
 import {
   History,
+  addIntent,
   addNode,
   connect,
   copyNode,
   diagnosticsByNode,
+  intentDefs,
   intentsOf,
+  languagesOf,
   nodesOf,
   parseDraft,
   printDraft,
+  removeIntent,
   removeNode,
   setField,
+  setIntentExamples,
+  setIntentKeywords,
   setStart,
   toCanvas,
   withPositions,
@@ -53,6 +61,9 @@ export function FlowEditor({ flow, canPublish, onPublished }: Props) {
   const [busy, setBusy] = useState(false);
   const [conflict, setConflict] = useState<string | null>(null);
   const [note, setNote] = useState("");
+  const [panel, setPanel] = useState<"properties" | "simulator" | "intents">("properties");
+  const [simulatorOpened, setSimulatorOpened] = useState(false);
+  const [path, setPath] = useState<{ visited: string[]; current: string | null }>({ visited: [], current: null });
   const history = useRef(new History());
   const clipboard = useRef<string | null>(null);
   const [, setHistoryTick] = useState(0);
@@ -223,6 +234,12 @@ export function FlowEditor({ flow, canPublish, onPublished }: Props) {
   };
 
   const documentWide = byNode.get("") ?? [];
+  const languages = useMemo(() => languagesOf(draft.doc), [draft]);
+  const intents = useMemo(() => intentDefs(draft.doc), [draft]);
+  const openPanel = (p: typeof panel) => {
+    setPanel(p);
+    if (p === "simulator") setSimulatorOpened(true);
+  };
   const errors = diagnostics.filter((d) => d.severity === "error").length;
 
   return (
@@ -320,7 +337,11 @@ export function FlowEditor({ flow, canPublish, onPublished }: Props) {
                 canvas={canvas}
                 diagnostics={byNode}
                 selected={selected}
-                onSelect={setSelected}
+                onSelect={(id) => {
+                  setSelected(id);
+                  if (id && panel === "intents") setPanel("properties");
+                }}
+                path={panel === "simulator" ? path : undefined}
                 onMove={moved}
                 onConnect={(source, handle, target) => edit((doc) => connect(doc, source, handle, target))}
                 onDisconnect={(edges) => edit((doc) => edges.forEach((e) => connect(doc, e.source, e.handle, null)))}
@@ -333,7 +354,41 @@ export function FlowEditor({ flow, canPublish, onPublished }: Props) {
           )}
         </section>
 
-        <aside className="properties" aria-label={t("editor.properties")}>
+        <aside className="properties" aria-label={t("editor.sidePanel")}>
+          <div className="tabs" role="tablist">
+            {(["properties", "simulator", "intents"] as const).map((p) => (
+              <button
+                key={p}
+                type="button"
+                role="tab"
+                aria-selected={panel === p}
+                onClick={() => openPanel(p)}
+                data-testid={`tab-${p}`}
+              >
+                {t(`editor.tab.${p}`)}
+              </button>
+            ))}
+          </div>
+          {simulatorOpened && (
+            <div role="tabpanel" hidden={panel !== "simulator"}>
+              <Simulator source={source} languages={languages} onPath={setPath} onSelect={setSelected} />
+            </div>
+          )}
+          {panel === "intents" && (
+            <div role="tabpanel">
+              <IntentsPanel
+                source={source}
+                intents={intents}
+                languages={languages}
+                onAdd={(name) => edit((doc) => addIntent(doc, name))}
+                onRemove={(name) => edit((doc) => removeIntent(doc, name))}
+                onExamples={(name, language, examples) => edit((doc) => setIntentExamples(doc, name, language, examples))}
+                onKeywords={(name, keywords) => edit((doc) => setIntentKeywords(doc, name, keywords))}
+              />
+            </div>
+          )}
+          {panel === "properties" && (
+          <div role="tabpanel">
           {selectedNode ? (
             <NodeProperties
               key={selectedNode.id}
@@ -367,6 +422,8 @@ export function FlowEditor({ flow, canPublish, onPublished }: Props) {
             {diagnostics.length === 0 && <li className="muted">{t("editor.noDiagnostics")}</li>}
           </ul>
           {documentWide.length > 0 && <p className="muted small">{t("editor.documentWide")}</p>}
+          </div>
+          )}
         </aside>
       </div>
     </div>

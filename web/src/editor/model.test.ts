@@ -4,17 +4,23 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import {
   History,
+  addIntent,
   addNode,
   blankFlow,
   connect,
   copyNode,
   diffFlows,
   diagnosticsByNode,
+  intentDefs,
+  languagesOf,
   nodesOf,
   parseDraft,
   printDraft,
+  removeIntent,
   removeNode,
   setField,
+  setIntentExamples,
+  setIntentKeywords,
   toCanvas,
   withPositions,
 } from "./model";
@@ -174,4 +180,40 @@ test("a diff names nodes added, removed and changed, field by field, and ignores
   // Only formatting differs: no change at all.
   const reformatted = printDraft(parseDraft(demo("en")).doc);
   expect(diffFlows(demo("en"), reformatted)).toEqual({ added: [], removed: [], changed: [], settings: [] });
+});
+
+describe("the intent editor's edits", () => {
+  test("read the demo's intents with their examples and keywords", () => {
+    const { doc } = parseDraft(demo("en"));
+    const intents = intentDefs(doc);
+    const appointment = intents.find((i) => i.name === "appointment");
+    expect(appointment?.examples.en).toContain("Book an appointment");
+    expect(appointment?.keywords).toContain("vaccination");
+    expect(languagesOf(doc)).toEqual(["en"]);
+  });
+
+  test("add, fill and remove an intent in the document, keeping the comments", () => {
+    const { doc } = parseDraft(demo("de"));
+    addIntent(doc, "masern");
+    setIntentExamples(doc, "masern", "de", ["Bin ich gegen Masern geimpft", "  ", "Masernimpfung für mein Kind"]);
+    setIntentKeywords(doc, "masern", ["masern", " "]);
+    const text = printDraft(doc);
+    expect(text.startsWith("#")).toBe(true);
+    const again = intentDefs(parseDraft(text).doc).find((i) => i.name === "masern");
+    expect(again?.examples.de).toEqual(["Bin ich gegen Masern geimpft", "Masernimpfung für mein Kind"]);
+    expect(again?.keywords).toEqual(["masern"]);
+    // Written as a person would: a block per intent, one example per line, keywords on one line.
+    expect(text).toContain("  masern:\n    examples:\n      de:\n        - Bin ich gegen Masern geimpft\n        - Masernimpfung für mein Kind\n    keywords: [ masern ]\n");
+    // An empty list removes the language; removing the intent leaves the rest as it was.
+    setIntentExamples(doc, "masern", "de", []);
+    expect(intentDefs(doc).find((i) => i.name === "masern")?.examples).toEqual({});
+    removeIntent(doc, "masern");
+    expect(parseDraft(printDraft(doc)).doc.toJSON()).toEqual(parseDraft(demo("de")).doc.toJSON());
+  });
+
+  test("refuse a malformed or taken name", () => {
+    const { doc } = parseDraft(demo("en"));
+    expect(() => addIntent(doc, "Impf Termin")).toThrow();
+    expect(() => addIntent(doc, "appointment")).toThrow();
+  });
 });

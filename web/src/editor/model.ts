@@ -250,6 +250,90 @@ export function removeNode(doc: Document, id: string): void {
   }
 }
 
+/** One intent as the intent editor shows it. */
+export interface IntentDef {
+  name: string;
+  /** Example sentences per language. */
+  examples: Record<string, string[]>;
+  keywords: string[];
+  patterns: string[];
+}
+
+/** The flow's intents with their examples, keywords and patterns. */
+export function intentDefs(doc: Document): IntentDef[] {
+  const intents = doc.get("intents");
+  if (!isMap(intents)) return [];
+  return intents.items.map((pair) => {
+    const name = String((pair.key as { value?: unknown })?.value ?? pair.key);
+    const raw = (isMap(pair.value) ? pair.value.toJSON() : {}) as Record<string, unknown>;
+    const examples: Record<string, string[]> = {};
+    if (raw.examples && typeof raw.examples === "object") {
+      for (const [lang, list] of Object.entries(raw.examples as Record<string, unknown>)) {
+        examples[lang] = Array.isArray(list) ? list.map(String) : [];
+      }
+    }
+    const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+    return { name, examples, keywords: strings(raw.keywords), patterns: strings(raw.patterns) };
+  });
+}
+
+/** The languages the flow speaks: `languages`, and `language` first. */
+export function languagesOf(doc: Document): string[] {
+  const main = doc.get("language");
+  const listed = doc.get("languages");
+  const all = isSeq(listed) ? listed.items.map((i) => String((i as { value?: unknown })?.value ?? i)) : [];
+  const first = typeof main === "string" && main ? [main] : [];
+  return [...new Set([...first, ...all])];
+}
+
+/** An intent name: lower-case letters, digits and `_`, starting with a letter. */
+export const INTENT_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** Adds an empty intent; an existing or malformed name is an error. */
+export function addIntent(doc: Document, name: string): void {
+  if (!INTENT_NAME.test(name)) throw new Error(`${name}: lower-case letters, digits and _ only`);
+  if (intentsOf(doc).includes(name)) throw new Error(`${name} exists already`);
+  if (!isMap(doc.get("intents"))) doc.set("intents", doc.createNode({}));
+  doc.setIn(["intents", name], doc.createNode({}));
+  blockStyle(doc, ["intents", name]);
+}
+
+/** Writes the collections along `path` in block style: an empty map starts as `{}`, and what is added to it later
+ * would stay in flow style (one long line) otherwise. */
+function blockStyle(doc: Document, path: (string | number)[]): void {
+  for (let i = 1; i <= path.length; i++) {
+    const node = doc.getIn(path.slice(0, i), true);
+    if (isMap(node) || isSeq(node)) node.flow = false;
+  }
+}
+
+/** Removes an intent (menu options and splits naming it are then reported by the validator). */
+export function removeIntent(doc: Document, name: string): void {
+  doc.deleteIn(["intents", name]);
+}
+
+/** Sets an intent's examples in one language (an empty list removes the language). */
+export function setIntentExamples(doc: Document, name: string, language: string, examples: string[]): void {
+  const clean = examples.map((e) => e.trim()).filter((e) => e !== "");
+  if (clean.length === 0) {
+    doc.deleteIn(["intents", name, "examples", language]);
+    return;
+  }
+  if (!isMap(doc.getIn(["intents", name, "examples"]))) doc.setIn(["intents", name, "examples"], doc.createNode({}));
+  doc.setIn(["intents", name, "examples", language], doc.createNode(clean));
+  blockStyle(doc, ["intents", name, "examples", language]);
+}
+
+/** Sets an intent's keywords (an empty list removes them). */
+export function setIntentKeywords(doc: Document, name: string, keywords: string[]): void {
+  const clean = keywords.map((k) => k.trim()).filter((k) => k !== "");
+  if (clean.length === 0) doc.deleteIn(["intents", name, "keywords"]);
+  else {
+    doc.setIn(["intents", name, "keywords"], doc.createNode(clean, { flow: true }));
+    blockStyle(doc, ["intents", name]);
+  }
+}
+
 /** Makes `id` the node the flow starts at. */
 export function setStart(doc: Document, id: string): void {
   doc.set("start", id);

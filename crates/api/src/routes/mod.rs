@@ -4,6 +4,7 @@ pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod contact;
+pub(crate) mod drafts;
 pub(crate) mod flows;
 pub(crate) mod phone_numbers;
 pub(crate) mod phones;

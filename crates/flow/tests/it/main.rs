@@ -9,6 +9,7 @@ mod nlu_vars;
 mod parser;
 mod props;
 mod schema;
+mod simulate;
 mod state;
 mod support;
 mod validation;

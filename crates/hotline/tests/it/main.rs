@@ -15,6 +15,7 @@ mod call_back;
 mod calls;
 mod chat;
 mod contact_centre;
+mod drafts;
 mod flows;
 mod https;
 mod login;

@@ -341,6 +341,28 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             Exempt("checks source text; reads no stored object"),
         ),
         (
+            Method::POST,
+            "/api/v1/flows/simulate",
+            Exempt(
+                "replays source text; reads no stored object (draft models are cached per tenant)",
+            ),
+        ),
+        (
+            Method::POST,
+            "/api/v1/flows/understand",
+            Exempt("classifies with source text; reads no stored object"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/flows/intents",
+            Exempt("reports on source text; reads no stored object"),
+        ),
+        (
+            Method::POST,
+            "/api/v1/flows/test",
+            Exempt("runs the tests of source text; reads no stored object"),
+        ),
+        (
             Method::GET,
             "/api/v1/flows/schema",
             Exempt("the flow format's JSON Schema, the same for everyone"),
