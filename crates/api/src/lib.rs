@@ -95,6 +95,7 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::tenant::router())
         .merge(routes::flows::router())
         .merge(routes::drafts::router())
+        .merge(routes::prompts::router())
         .merge(routes::phone_numbers::router())
         .merge(routes::contact::router())
         .merge(routes::phones::router())

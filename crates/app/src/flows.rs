@@ -141,6 +141,31 @@ impl App {
         })
     }
 
+    /// [`Self::check_flow_source`] for a tenant: also a `missing-audio` error for each `say`
+    /// that names a recorded prompt the tenant does not have.
+    pub async fn check_flow_source_for(
+        &self,
+        who: &Principal,
+        source: &str,
+    ) -> AppResult<Vec<Diagnostic>> {
+        let mut diagnostics = self.check_flow_source(source)?;
+        if let Ok(doc) = flow::parse_auto(source, None) {
+            diagnostics.extend(self.audio_findings(who.tenant_id, &doc).await?);
+        }
+        Ok(diagnostics)
+    }
+
+    /// The validator's and linter's findings with the tenant's own: prompts it lacks.
+    async fn checked(
+        &self,
+        tenant: domain::TenantId,
+        doc: &flow::FlowDocument,
+    ) -> AppResult<Vec<Diagnostic>> {
+        let mut diagnostics = flow::check(doc);
+        diagnostics.extend(self.audio_findings(tenant, doc).await?);
+        Ok(diagnostics)
+    }
+
     /// Creates a flow from a source. The draft may still have validation errors (they are
     /// returned); it must parse.
     pub async fn create_flow(
@@ -166,7 +191,7 @@ impl App {
         self.audit_success(who, AuditAction::FlowCreate, record.id)
             .await?;
         Ok(FlowWithDiagnostics {
-            diagnostics: flow::check(&doc),
+            diagnostics: self.checked(who.tenant_id, &doc).await?,
             flow: record,
         })
     }
@@ -209,7 +234,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         Ok(FlowWithDiagnostics {
-            diagnostics: flow::check(&doc),
+            diagnostics: self.checked(who.tenant_id, &doc).await?,
             flow,
         })
     }
@@ -245,7 +270,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let diagnostics = match flow::parse_auto(&flow.draft, None) {
-            Ok(doc) => flow::check(&doc),
+            Ok(doc) => self.checked(who.tenant_id, &doc).await?,
             Err(parse) => parse,
         };
         Ok(FlowWithDiagnostics { flow, diagnostics })
@@ -274,7 +299,8 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let doc = parse_source(&record.draft)?;
-        let errors = errors_only(&flow::validate(&doc));
+        let mut errors = errors_only(&flow::validate(&doc));
+        errors.extend(self.audio_findings(who.tenant_id, &doc).await?);
         if !errors.is_empty() {
             return Err(AppError::InvalidFlow(errors));
         }

@@ -24,6 +24,7 @@ mod ports;
 mod principal;
 mod privacy;
 mod prompts;
+mod recorded_prompts;
 mod understanding;
 mod users;
 
@@ -71,6 +72,7 @@ pub use ports::{
 pub use principal::{Principal, PrincipalKind};
 pub use privacy::{ContactExport, ErasureReport, ExpiryReport, ProcessingRecord, Subject};
 pub use prompts::{flow_phrases, flow_prompts};
+pub use recorded_prompts::{MAX_PROMPT_UPLOAD_BYTES, PromptListing, valid_prompt_name};
 /// A conversation's status travels in [`ConversationEvent::Status`]; shells without a store
 /// dependency (the call shell) name it through here.
 pub use store::ConversationStatus;
@@ -164,6 +166,8 @@ struct Inner {
     calls: calls::CallRuntime,
     contact: contact::ContactRuntime,
     prompts: prompts::PromptRuntime,
+    /// The speech engine for previews (see `recorded_prompts`).
+    speech: recorded_prompts::SpeechRuntime,
     /// Models and reports of drafts being edited (see `drafts`).
     drafts: drafts::DraftModels,
     /// Set once at start-up when `nlu.encoder_dir` is configured (see `understanding`).
@@ -209,6 +213,7 @@ impl App {
                 contact: contact::ContactRuntime::default(),
                 prompts: prompts::PromptRuntime::default(),
                 drafts: drafts::DraftModels::default(),
+                speech: recorded_prompts::SpeechRuntime::default(),
                 sentence_encoder: std::sync::OnceLock::new(),
                 sip_realm: std::sync::OnceLock::new(),
                 audit_key: std::sync::OnceLock::new(),

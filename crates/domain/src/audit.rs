@@ -103,6 +103,10 @@ text_enum!(
         FlowPublish => "flow.publish",
         /// An earlier flow version was made live again.
         FlowActivate => "flow.activate",
+        /// A recorded prompt was uploaded (new or replaced).
+        PromptPut => "prompt.put",
+        /// A recorded prompt was deleted.
+        PromptDelete => "prompt.delete",
         /// A chat widget was created.
         WidgetCreate => "widget.create",
         /// A chat widget's settings changed.
@@ -172,6 +176,7 @@ impl AuditAction {
             A::TenantCreate | A::TenantDisable | A::TenantEnable | A::TenantKeyRotate => "tenant",
             A::ApiKeyCreate | A::ApiKeyRevoke => "api_key",
             A::FlowCreate | A::FlowUpdate | A::FlowPublish | A::FlowActivate => "flow",
+            A::PromptPut | A::PromptDelete => "prompt",
             A::WidgetCreate | A::WidgetUpdate => "widget",
             A::PhoneNumberPut | A::PhoneNumberDelete => "phone_number",
             A::TranscriptRead => "conversation",

@@ -151,6 +151,9 @@ pub mod codes {
     pub const RETURN_OUTSIDE_SUBFLOW: &str = "return-outside-subflow";
     /// A test names unknown nodes or queues, or is malformed.
     pub const INVALID_TEST: &str = "invalid-test";
+    /// A `say` names a recorded prompt the tenant has not uploaded. The document alone cannot
+    /// know; the application adds this finding where it knows the tenant's prompts.
+    pub const MISSING_AUDIO: &str = "missing-audio";
 
     /// A menu offers more than 5 options.
     pub const MENU_TOO_LONG: &str = "menu-too-long";
@@ -189,6 +192,7 @@ pub mod codes {
         INVALID_DIGIT,
         RETURN_OUTSIDE_SUBFLOW,
         INVALID_TEST,
+        MISSING_AUDIO,
     ];
 
     /// Every warning code, in documentation order.

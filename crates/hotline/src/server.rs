@@ -226,6 +226,8 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     app.set_prompt_warmer(Arc::new(voice::prompts::SynthesizingWarmer::new(
         synthesizer.clone(),
     )));
+    // The editor's "hear it" button speaks with the same engine and cache.
+    app.set_synthesizer(synthesizer.clone());
     // Exports, erasure and retention reach the call shell's recordings here.
     app.set_recording_files(Arc::new(voice::recordings::RecordingDir::new(
         settings.data_dir.join("recordings"),

@@ -17,6 +17,7 @@
 pub mod dtmf;
 pub mod g711;
 pub mod jitter;
+pub mod prompt;
 pub mod resample;
 pub mod rtcp;
 pub mod rtp;

@@ -25,8 +25,8 @@ pub use error::{ReadError, StoreError};
 pub use model::{
     ApiKey, AuditFilter, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
     CcTask, CcWrite, Conversation, DraftSave, DueTimer, FlowRecord, FlowVersion, Message,
-    PhoneNumber, QueueEntry, Session, SessionStage, SipAccount, StepWrite, Tenant, User,
-    UserChanges, Widget,
+    PhoneNumber, Prompt, PromptInfo, QueueEntry, Session, SessionStage, SipAccount, StepWrite,
+    Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
     Erased, PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema,
@@ -388,6 +388,20 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         version: i64,
         now: Timestamp,
     ) -> Result<bool>;
+
+    // ---- prompts ----
+
+    /// Stores a prompt, replacing one of the same name (its first upload time stays).
+    async fn put_prompt(&self, tenant: TenantId, prompt: &Prompt) -> Result<()>;
+
+    /// One prompt of the tenant, with its audio.
+    async fn get_prompt(&self, tenant: TenantId, name: &str) -> Result<Option<Prompt>>;
+
+    /// The tenant's prompts, by name, without their audio.
+    async fn list_prompts(&self, tenant: TenantId) -> Result<Vec<PromptInfo>>;
+
+    /// Deletes a prompt; false if there is none of that name.
+    async fn delete_prompt(&self, tenant: TenantId, name: &str) -> Result<bool>;
 
     // ---- widgets ----
 

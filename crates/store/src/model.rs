@@ -269,6 +269,41 @@ pub struct Widget {
     pub updated_at: Timestamp,
 }
 
+/// A recorded prompt of a tenant, as listed (without its audio).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptInfo {
+    /// The name `say` nodes use (`audio: welcome`).
+    pub name: String,
+    /// What the upload was: `wav`, `mp3`, `ogg-vorbis` or `ogg-opus`.
+    pub format: String,
+    /// The uploaded file's size in bytes.
+    pub source_bytes: i64,
+    /// How long it plays.
+    pub duration_ms: i64,
+    /// First upload.
+    pub created_at: Timestamp,
+    /// Last upload.
+    pub updated_at: Timestamp,
+}
+
+/// A recorded prompt with its audio: 8 kHz µ-law.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// Name, format, size and times.
+    pub info: PromptInfo,
+    /// The audio, one µ-law byte per sample at 8 kHz.
+    pub ulaw: Vec<u8>,
+}
+
+impl std::fmt::Debug for Prompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Prompt")
+            .field("info", &self.info)
+            .field("ulaw", &self.ulaw.len())
+            .finish()
+    }
+}
+
 /// An agent's SIP account: the username the agent's phone registers with and the digest
 /// secret to check it by. The password is never stored; `ha1` (RFC 2617's
 /// `MD5(username:realm:password)`) is as good as the password for this realm, so it is never

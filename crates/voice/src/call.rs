@@ -577,6 +577,32 @@ impl Driver {
                     let _ = results.send(DriverResult::Prompt(id, prompt));
                 });
             }
+            Action::LoadAudio {
+                id,
+                name,
+                text,
+                voice,
+            } => {
+                let (app, synth) = (self.ctx.deps.app.clone(), self.ctx.deps.synthesizer.clone());
+                let (results, call, tenant) = (self.results.clone(), self.call.0, self.tenant);
+                tokio::spawn(async move {
+                    let prompt = match app.prompt_samples(tenant, &name).await {
+                        Ok(Some(samples)) => Some(Prompt { samples }),
+                        found => {
+                            // Publishing refuses a flow whose prompt is missing, and a prompt in use
+                            // cannot be deleted: this is a store failure. The text is spoken instead.
+                            let error = found.err().map(|e| e.to_string());
+                            tracing::warn!(call, prompt = %name, error, "recorded prompt unavailable; speaking its text");
+                            if text.trim().is_empty() {
+                                None
+                            } else {
+                                synth.synthesize(&text, &voice).await.ok()
+                            }
+                        }
+                    };
+                    let _ = results.send(DriverResult::Prompt(id, prompt));
+                });
+            }
             Action::StartRecognition { phrases, language } => {
                 if let Some(recognizer) = self.ctx.deps.recognizer.clone() {
                     let grammar = Grammar::new(phrases.iter().cloned());

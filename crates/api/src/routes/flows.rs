@@ -77,7 +77,7 @@ async fn check(
 ) -> Result<axum::Json<CheckResponse>, ApiError> {
     who.require(security::rbac::Permission::FlowsRead)?;
     Ok(axum::Json(check_response(
-        state.app.check_flow_source(&body.source)?,
+        state.app.check_flow_source_for(&who, &body.source).await?,
     )))
 }
 

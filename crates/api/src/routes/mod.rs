@@ -9,5 +9,6 @@ pub(crate) mod flows;
 pub(crate) mod phone_numbers;
 pub(crate) mod phones;
 pub(crate) mod privacy;
+pub(crate) mod prompts;
 pub(crate) mod tenant;
 pub(crate) mod users;

@@ -340,14 +340,26 @@ pub(crate) async fn agent_with_phone(
 /// A caller of demo-en (sipp running `scenario_name`) whose media goes to the test's socket,
 /// once Hotline's audio has reached it.
 pub(crate) async fn demo_caller(t: &TestApp, scenario_name: &str, talk_ms: u64) -> (Sipp, RtpPeer) {
-    let mut peer = RtpPeer::spawn(CALLER_VOICE, AGENT_VOICE);
+    caller_of(t, "demo-en", scenario_name, talk_ms, AGENT_VOICE).await
+}
+
+/// A caller of `number` whose media goes to the test's socket, counting packets all of
+/// `listen_for` (µ-law); returns once Hotline's audio arrives.
+pub(crate) async fn caller_of(
+    t: &TestApp,
+    number: &str,
+    scenario_name: &str,
+    talk_ms: u64,
+    listen_for: u8,
+) -> (Sipp, RtpPeer) {
+    let mut peer = RtpPeer::spawn(CALLER_VOICE, listen_for);
     let mut caller = Sipp::start(
         scenario_name,
         Some(sip_addr(t)),
         free_port(),
         &[
             "-s",
-            "demo-en",
+            number,
             "-key",
             "caller_rtp_port",
             &peer.port.to_string(),

@@ -21,6 +21,7 @@ mod https;
 mod login;
 mod platform;
 mod privacy;
+mod prompts;
 mod sessions;
 mod ssrf;
 mod tenancy;

@@ -367,6 +367,31 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             "/api/v1/flows/schema",
             Exempt("the flow format's JSON Schema, the same for everyone"),
         ),
+        (Method::GET, "/api/v1/prompts", Listing),
+        (
+            Method::PUT,
+            "/api/v1/prompts/{name}",
+            Exempt("uploads into the caller's own tenant: prompt names are per tenant"),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/prompts/{name}",
+            Attempts(vec![attempt("/api/v1/prompts/b-prompt", None, NOT_FOUND)]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/prompts/{name}/audio",
+            Attempts(vec![attempt(
+                "/api/v1/prompts/b-prompt/audio",
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/prompts/preview",
+            Exempt("speaks the text in the body; reads no stored object"),
+        ),
         (
             Method::GET,
             "/api/v1/roles",
@@ -654,6 +679,13 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     )
     .await
     .unwrap();
+    app.put_prompt(
+        &b_principal,
+        "b-prompt",
+        media::wav::encode_pcm16(&[1000; 8000], 8000),
+    )
+    .await
+    .unwrap();
     app.put_phone_number(
         &b_principal,
         app::PhoneNumberSpec {
@@ -769,6 +801,7 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
         on_b.conversation.as_str(),
         "b-queue",
         "b-canned",
+        "b-prompt",
         "b-phone",
         "b.internal",
     ];
@@ -830,6 +863,15 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     assert_eq!(
         app.get_widget(&b_principal, "b-widget").await.unwrap(),
         b_widget_before
+    );
+    assert_eq!(
+        app.store()
+            .get_prompt(b.tenant.id, "b-prompt")
+            .await
+            .unwrap()
+            .map(|p| p.ulaw.len()),
+        Some(8000),
+        "B's prompt is untouched"
     );
     let b_tasks_after = app.store().list_live_cc_tasks(b.tenant.id).await.unwrap();
     assert_eq!(

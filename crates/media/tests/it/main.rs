@@ -5,6 +5,7 @@ mod cues;
 mod dtmf;
 mod g711;
 mod jitter;
+mod prompt;
 mod resample;
 mod rtcp;
 mod rtp;

@@ -43,6 +43,7 @@ mod flows;
 mod keys;
 mod phone_numbers;
 mod privacy;
+mod prompts;
 mod repository;
 mod sessions;
 mod sip_accounts;

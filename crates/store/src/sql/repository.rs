@@ -10,8 +10,8 @@ use super::{DbPool, SqlStore};
 use crate::{
     ApiKey, AuditFilter, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange,
     CcQueue, CcTask, CcWrite, Conversation, DraftSave, DueTimer, Erased, FlowRecord, FlowVersion,
-    Message, PhoneNumber, QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant,
-    User, UserChanges, Widget,
+    Message, PhoneNumber, Prompt, PromptInfo, QueueEntry, Repository, Result, Session, SipAccount,
+    StepWrite, Tenant, User, UserChanges, Widget,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -401,6 +401,22 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         self.sql()
             .set_active_version(tenant, flow, version, now)
             .await
+    }
+
+    async fn put_prompt(&self, tenant: TenantId, prompt: &Prompt) -> Result<()> {
+        self.sql().put_prompt(tenant, prompt).await
+    }
+
+    async fn get_prompt(&self, tenant: TenantId, name: &str) -> Result<Option<Prompt>> {
+        self.sql().get_prompt(tenant, name).await
+    }
+
+    async fn list_prompts(&self, tenant: TenantId) -> Result<Vec<PromptInfo>> {
+        self.sql().list_prompts(tenant).await
+    }
+
+    async fn delete_prompt(&self, tenant: TenantId, name: &str) -> Result<bool> {
+        self.sql().delete_prompt(tenant, name).await
     }
 
     async fn resolve_widget(&self, public_id: &str) -> Result<Option<TenantId>> {

@@ -2,7 +2,7 @@
 //! rollback only to an existing version, widgets resolved to their tenant, and an engine step
 //! written atomically with a compare-and-set on the last sequence number.
 
-use domain::{Channel, ConversationId, FlowId, Redacted, Sender, TenantId};
+use domain::{Channel, ConversationId, FlowId, Redacted, Sender, TenantId, Timestamp};
 use store::{
     Conversation, ConversationStatus, DraftSave, FlowRecord, Message, PhoneNumber, QueueEntry,
     StepWrite, Store, StoreError, Widget,
@@ -188,6 +188,61 @@ async fn concurrent_publishes_get_distinct_versions(store: Store) {
     }
     got.sort_unstable();
     assert_eq!(got, (1..=8).collect::<Vec<_>>());
+}
+
+fn prompt(name: &str, ulaw: Vec<u8>, at: i64) -> store::Prompt {
+    store::Prompt {
+        info: store::PromptInfo {
+            name: name.to_owned(),
+            format: "mp3".to_owned(),
+            source_bytes: 12_345,
+            duration_ms: ulaw.len() as i64 / 8,
+            created_at: Timestamp::from_millis(at),
+            updated_at: Timestamp::from_millis(at),
+        },
+        ulaw,
+    }
+}
+
+async fn prompts_are_kept_per_tenant_and_replaced_by_name(store: Store) {
+    let (north, _) = create_tenant(&store, "North", "admin").await;
+    let (south, _) = create_tenant(&store, "South", "admin-s").await;
+    let audio: Vec<u8> = (0..=255).cycle().take(16_000).collect();
+    store
+        .put_prompt(north.id, &prompt("welcome", audio.clone(), 1_000))
+        .await
+        .unwrap();
+    let got = store
+        .get_prompt(north.id, "welcome")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.ulaw, audio, "the audio comes back byte for byte");
+    assert_eq!(got.info.duration_ms, 2000);
+    assert_eq!(store.get_prompt(south.id, "welcome").await.unwrap(), None);
+    assert!(store.list_prompts(south.id).await.unwrap().is_empty());
+    assert!(!store.delete_prompt(south.id, "welcome").await.unwrap());
+
+    // A new upload under the same name replaces the audio; the first upload's time stays.
+    store
+        .put_prompt(north.id, &prompt("welcome", vec![0xFF; 800], 5_000))
+        .await
+        .unwrap();
+    store
+        .put_prompt(north.id, &prompt("after-hours", vec![0x7F; 80], 6_000))
+        .await
+        .unwrap();
+    let listed = store.list_prompts(north.id).await.unwrap();
+    let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["after-hours", "welcome"]);
+    let welcome = &listed[1];
+    assert_eq!(welcome.duration_ms, 100);
+    assert_eq!(welcome.created_at, Timestamp::from_millis(1_000));
+    assert_eq!(welcome.updated_at, Timestamp::from_millis(5_000));
+
+    assert!(store.delete_prompt(north.id, "welcome").await.unwrap());
+    assert_eq!(store.get_prompt(north.id, "welcome").await.unwrap(), None);
+    assert_eq!(store.list_prompts(north.id).await.unwrap().len(), 1);
 }
 
 async fn widgets_resolve_to_their_tenant(store: Store) {
@@ -638,6 +693,7 @@ on_both_backends!(
     versions_count_up_per_flow_and_rollback_needs_an_existing_one,
     concurrent_publishes_get_distinct_versions,
     widgets_resolve_to_their_tenant,
+    prompts_are_kept_per_tenant_and_replaced_by_name,
     phone_numbers_resolve_to_their_tenant,
     ending_a_conversation_drops_its_timers_and_queue_entry,
     a_new_conversation_is_created_with_its_first_step,

@@ -101,6 +101,15 @@ pub enum Action {
         text: String,
         voice: Voice,
     },
+    /// Load the tenant's recorded prompt `name` and hand it to [`CallScript::handle_prompt`] with `id`; when
+    /// the tenant has no such prompt (deleted since the flow was published), synthesise `text` instead, so
+    /// the caller is not left in silence.
+    LoadAudio {
+        id: PromptId,
+        name: String,
+        text: String,
+        voice: Voice,
+    },
     /// Open a recognition stream with these phrases; report its events to the `handle_speech_*` inputs.
     StartRecognition {
         phrases: Arc<Vec<String>>,
@@ -353,16 +362,28 @@ impl CallScript {
                 text,
                 language,
                 voice,
-                audio: _,
+                audio,
             } => {
-                // Audio files arrive with media storage; until then the text is spoken.
-                if text.trim().is_empty() {
-                    return;
-                }
                 let voice = Voice {
                     language,
                     name: voice,
                 };
+                if let Some(name) = audio {
+                    // A recorded prompt plays instead of the text.
+                    let id = PromptId(self.next_prompt);
+                    self.next_prompt += 1;
+                    self.actions.push_back(Action::LoadAudio {
+                        id,
+                        name,
+                        text,
+                        voice,
+                    });
+                    self.queue.push_back(Item::Pending { id, interruptible });
+                    return;
+                }
+                if text.trim().is_empty() {
+                    return;
+                }
                 self.synthesize(text, voice, interruptible);
             }
             CallCommand::Gather {

@@ -164,6 +164,11 @@ impl Sim {
                     }
                     entry
                 }
+                Action::LoadAudio { id, name, .. } => {
+                    // A recorded prompt: two frames, named by its file.
+                    self.synthesized(id, &format!("recording {name}"));
+                    format!("load audio {name}")
+                }
                 Action::SaveRecording { samples, at_ms } => {
                     assert_eq!(at_ms, self.now);
                     self.recordings.push(samples.len());
@@ -215,6 +220,34 @@ fn prompts_play_in_order_each_frame_after_the_last() {
         ]
     );
     assert_eq!(call.script.poll_timeout(), Some(140));
+}
+
+#[test]
+fn a_recorded_prompt_plays_in_its_place_instead_of_the_text() {
+    let mut call = Sim::new();
+    call.commands(vec![
+        play("Hello"),
+        CallCommand::Play {
+            text: "Welcome (spoken only when the recording is gone)".to_owned(),
+            language: "en".to_owned(),
+            voice: None,
+            audio: Some("welcome-en".to_owned()),
+        },
+        play("Goodbye"),
+    ]);
+    call.run(120);
+    assert_eq!(
+        call.take(),
+        [
+            "0 synthesize 'Hello' (en)",
+            "0 load audio welcome-en",
+            "0 synthesize 'Goodbye' (en)",
+            "20 'Hello' x1",
+            "40 'recording welcome-en' x2",
+            "80 'Goodbye' x1",
+            "100 silence x2",
+        ]
+    );
 }
 
 #[test]
