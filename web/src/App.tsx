@@ -10,6 +10,7 @@ import { Layout } from "./components/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { UsersPage } from "./pages/UsersPage";
 import { ChannelsPage } from "./pages/ChannelsPage";
+import { PromptsPage } from "./pages/PromptsPage";
 
 // The flow editor (React Flow, the YAML library) loads when first opened, not with every page.
 const FlowsPage = lazy(() => import("./pages/FlowsPage").then((m) => ({ default: m.FlowsPage })));
@@ -39,6 +40,7 @@ export const PAGES: PageDef[] = [
   { path: "/supervisor", title: "nav.supervisor", permission: "queues_supervise", component: SupervisorPage },
   { path: "/flows", title: "nav.flows", permission: "flows_read", component: FlowsPage },
   { path: "/channels", title: "nav.channels", permission: "flows_read", component: ChannelsPage },
+  { path: "/prompts", title: "nav.prompts", permission: "flows_read", component: PromptsPage },
   { path: "/users", title: "nav.users", permission: "users_read", component: UsersPage },
   { path: "/api-keys", title: "nav.apiKeys", permission: "api_keys_read", component: ApiKeysPage },
   { path: "/audit", title: "nav.audit", permission: "audit_read", component: AuditPage },

@@ -46,8 +46,8 @@ export interface ApiKeyList {
 }
 
 /** An action the audit log records. */
-export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.role_change" | "user.password_change" | "user.sessions_end" | "user.second_factor_reset" | "auth.backup_codes_renew" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase";
-export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.role_change","user.password_change","user.sessions_end","user.second_factor_reset","auth.backup_codes_renew","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase"] as const;
+export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.role_change" | "user.password_change" | "user.sessions_end" | "user.second_factor_reset" | "auth.backup_codes_renew" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "prompt.put" | "prompt.delete" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase";
+export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.role_change","user.password_change","user.sessions_end","user.second_factor_reset","auth.backup_codes_renew","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","prompt.put","prompt.delete","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase"] as const;
 
 /** One audit entry. */
 export interface AuditEntryDto {
@@ -209,7 +209,7 @@ export interface DestinationRequest {
 /** A finding of the flow validator or the IVR-design linter. */
 export interface Diagnostic {
   /** A stable kebab-case code (docs/flow-format.md lists them). */
-  code: "format-version" | "parse" | "invalid-id" | "duplicate-id" | "unknown-start" | "dangling-transition" | "unreachable-node" | "missing-timeout-branch" | "loop-without-input" | "invalid-regex" | "unknown-intent" | "unknown-calendar" | "invalid-calendar" | "missing-text" | "unknown-language" | "menu-empty" | "duplicate-digit" | "invalid-digit" | "return-outside-subflow" | "invalid-test" | "menu-too-long" | "menu-too-deep" | "no-path-to-human" | "bot-not-disclosed" | "ask-without-fallback" | "menu-without-repeat" | "menu-without-fallback";
+  code: "format-version" | "parse" | "invalid-id" | "duplicate-id" | "unknown-start" | "dangling-transition" | "unreachable-node" | "missing-timeout-branch" | "loop-without-input" | "invalid-regex" | "unknown-intent" | "unknown-calendar" | "invalid-calendar" | "missing-text" | "unknown-language" | "menu-empty" | "duplicate-digit" | "invalid-digit" | "return-outside-subflow" | "invalid-test" | "missing-audio" | "menu-too-long" | "menu-too-deep" | "no-path-to-human" | "bot-not-disclosed" | "ask-without-fallback" | "menu-without-repeat" | "menu-without-fallback";
   /** What is wrong, in one sentence. */
   message: string;
   /** The id of the node the finding belongs to. */
@@ -453,6 +453,16 @@ export interface PresenceRequest {
   presence: SettablePresence;
 }
 
+/** A text to hear. */
+export interface PreviewRequest {
+  /** `de` or `en`. */
+  language: string;
+  /** The text (at most 2,000 characters). */
+  text: string;
+  /** The flow's voice, if it names one. */
+  voice?: string | null;
+}
+
 /** The tenant's privacy settings. */
 export interface PrivacySettingsDto {
   /** What the audit log keeps of a request's source address: `identified`, `pseudonymised` or `anonymous`. */
@@ -476,6 +486,27 @@ export interface Problem {
   title: string;
   /** A URI naming the kind of problem. */
   type: string;
+}
+
+/** A recorded prompt. */
+export interface PromptDto {
+  created_at: string;
+  /** How long it plays, in milliseconds. */
+  duration_ms: number;
+  /** What was uploaded: `wav`, `mp3`, `ogg-vorbis` or `ogg-opus`. */
+  format: string;
+  /** What `say` nodes name it by (`audio: welcome`). */
+  name: string;
+  /** The uploaded file's size in bytes. */
+  source_bytes: number;
+  updated_at: string;
+  /** The flows whose draft or live version plays it (it cannot be deleted while any does). */
+  used_by: string[];
+}
+
+/** Prompts. */
+export interface PromptList {
+  items: PromptDto[];
 }
 
 /** What a publisher says about the version. */
@@ -1006,6 +1037,16 @@ export interface Routes {
   "GET /api/v1/privacy/settings": { response: PrivacySettingsDto; };
   /** Replaces the retention periods and audit-address mode (admins). Audited. */
   "PUT /api/v1/privacy/settings": { response: PrivacySettingsDto; body: PrivacySettingsDto; };
+  /** The tenant's recorded prompts, by name. */
+  "GET /api/v1/prompts": { response: PromptList; };
+  /** A text spoken as a call would speak it: WAV at 8 kHz (409 `no-speech-engine` when the server runs without the phone channel). */
+  "POST /api/v1/prompts/preview": { response: void; body: PreviewRequest; };
+  /** Uploads a prompt (the body is the audio file: WAV, MP3, Ogg Vorbis or Ogg Opus, at most 20 MB and 5 minutes), replacing one of the same name. It is kept as 8 kHz µ-law, what a call plays. Anything else is refused and nothing changes. */
+  "PUT /api/v1/prompts/{name}": { response: PromptDto; };
+  /** Deletes a prompt; refused (409 `prompt-in-use`) while a flow plays it. */
+  "DELETE /api/v1/prompts/{name}": { response: void; };
+  /** A prompt as callers hear it: WAV, 16-bit PCM at 8 kHz. */
+  "GET /api/v1/prompts/{name}/audio": { response: void; };
   /** Queues with their configuration and live figures. */
   "GET /api/v1/queues": { response: QueueList; };
   /** Creates or changes a queue. */

@@ -146,34 +146,43 @@ interface RequestOptions {
   expect401?: boolean;
 }
 
-async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
-  let payload: string | undefined;
+/** Sends a request with the session's CSRF token; every failure becomes an `ApiError`. */
+async function send(
+  method: string,
+  path: string,
+  body: BodyInit | undefined,
+  contentType: string | undefined,
+  accept: string,
+  options: RequestOptions,
+): Promise<Response> {
+  const headers: Record<string, string> = { Accept: accept };
   if (method !== "GET") {
-    headers["Content-Type"] = "application/json";
+    if (contentType) headers["Content-Type"] = contentType;
     if (csrfToken) headers["X-CSRF-Token"] = csrfToken;
-    payload = JSON.stringify(body ?? {});
   }
-
   let response: Response;
   try {
     response = await fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: payload,
+      body,
       credentials: "same-origin",
       cache: "no-store",
     });
   } catch {
     throw new ApiError({ title: t("error.network"), status: 0 });
   }
-
   if (!response.ok) {
     const problem = await readProblem(response);
     if (response.status === 401 && !options.expect401) onUnauthorized?.();
     throw new ApiError(problem, parseRetryAfter(response.headers.get("Retry-After")));
   }
+  return response;
+}
 
+async function request<T>(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<T> {
+  const payload = method === "GET" ? undefined : JSON.stringify(body ?? {});
+  const response = await send(method, path, payload, "application/json", "application/json, application/problem+json", options);
   if (response.status === 204) return undefined as T;
   let data: unknown;
   try {
@@ -185,6 +194,19 @@ async function request<T>(method: string, path: string, body?: unknown, options:
     csrfToken = data.csrf_token;
   }
   return data as T;
+}
+
+/** A request whose answer is a file (audio): its bytes as a Blob. */
+async function requestBlob(method: string, path: string, body?: unknown): Promise<Blob> {
+  const payload = method === "GET" ? undefined : JSON.stringify(body ?? {});
+  const response = await send(method, path, payload, "application/json", "audio/wav, application/problem+json", {});
+  return response.blob();
+}
+
+/** Uploads a file as the request body. */
+async function upload<T>(path: string, file: Blob): Promise<T> {
+  const response = await send("PUT", path, file, file.type || "application/octet-stream", "application/json, application/problem+json", {});
+  return (await response.json()) as T;
 }
 
 async function readProblem(response: Response): Promise<Problem> {
@@ -308,6 +330,14 @@ export const api = {
   intentReport: (source: string) => post<Gen.IntentReportDto>("/flows/intents", { source }),
   /** Runs the draft's `tests:`. */
   testFlow: (source: string) => post<Gen.TestRunDto>("/flows/test", { source }),
+  prompts: () => get<Gen.PromptList>("/prompts"),
+  uploadPrompt: (name: string, file: Blob) => upload<Gen.PromptDto>(`/prompts/${encodeURIComponent(name)}`, file),
+  deletePrompt: (name: string) => request<void>("DELETE", `/prompts/${encodeURIComponent(name)}`),
+  /** The prompt as callers hear it, for the player. */
+  promptAudioUrl: (name: string) => `/api/v1/prompts/${encodeURIComponent(name)}/audio`,
+  /** A text as a call would speak it (WAV). */
+  previewSpeech: (text: string, language: string, voice?: string) =>
+    requestBlob("POST", "/prompts/preview", { text, language, voice }),
   publishFlow: (id: string, note: string) => post<Gen.VersionDto>(`/flows/${encodeURIComponent(id)}/publish`, { note }),
   flowVersions: (id: string) => get<FlowVersions>(`/flows/${encodeURIComponent(id)}/versions`),
   activateVersion: (id: string, version: number) =>

@@ -399,6 +399,7 @@ export function FlowEditor({ flow, canPublish, onPublished }: Props) {
               nodeIds={nodesOf(draft.doc).map((n) => n.id)}
               onChange={change}
               intents={intentsOf(draft.doc)}
+              languages={languages}
               diagnostics={byNode.get(selectedNode.id) ?? []}
               node={selectedNode}
             />
@@ -439,6 +440,7 @@ function NodeProperties({
   nodeIds,
   onChange,
   intents,
+  languages,
   diagnostics,
 }: {
   id: string;
@@ -449,6 +451,7 @@ function NodeProperties({
   nodeIds: string[];
   onChange: (path: FieldPath, value: unknown) => void;
   intents: string[];
+  languages: string[];
   diagnostics: Diagnostic[];
 }) {
   const kind = kindOf(node.type);
@@ -471,7 +474,7 @@ function NodeProperties({
           {t("editor.makeStart")}
         </button>
       )}
-      <Panel node={node} onChange={onChange} intents={intents} />
+      <Panel node={node} onChange={onChange} intents={intents} languages={languages} />
       {outputs.length > 0 && (
         // The ways out without a mouse: the same as dragging a connection on the canvas.
         <fieldset className="editor-field" data-testid="connections">

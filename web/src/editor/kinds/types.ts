@@ -28,6 +28,8 @@ export interface PanelProps {
   onChange: (path: FieldPath, value: unknown) => void;
   /** The flow's intents, for pickers. */
   intents: string[];
+  /** The flow's languages, its default first (for hearing a text). */
+  languages: string[];
 }
 
 export interface KindDef {

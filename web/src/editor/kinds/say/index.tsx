@@ -1,4 +1,5 @@
 // `say`: speaks or writes a text (or plays a recorded prompt), then goes on.
+import { AudioPicker, HearButton } from "../audio";
 import { TextInput } from "../fields";
 import { textOf, type KindDef } from "../types";
 
@@ -8,11 +9,19 @@ export const say: KindDef = {
   hint: "editor.hint.say",
   outputs: () => [{ handle: "next", label: "next", path: ["next"], optional: false }],
   template: () => ({ text: "" }),
-  summary: (node) => textOf(node.text) || String(node.audio ?? ""),
-  Panel: ({ node, onChange }) => (
-    <>
-      <TextInput node={node} path={["text"]} label="editor.field.text" onChange={onChange} />
-      <TextInput node={node} path={["audio"]} label="editor.field.audio" onChange={onChange} multiline={false} />
-    </>
-  ),
+  summary: (node) => (node.audio ? `🔊 ${String(node.audio)} ` : "") + textOf(node.text),
+  Panel: ({ node, onChange, languages }) => {
+    const texts = node.text && typeof node.text === "object" ? (node.text as Record<string, unknown>) : null;
+    return (
+      <>
+        <TextInput node={node} path={["text"]} label="editor.field.text" onChange={onChange} />
+        {texts
+          ? Object.entries(texts).map(([language, text]) => (
+              <HearButton key={language} text={typeof text === "string" ? text : ""} language={language} voice={node.voice as string | undefined} />
+            ))
+          : languages[0] && <HearButton text={textOf(node.text)} language={languages[0]} voice={node.voice as string | undefined} />}
+        <AudioPicker value={typeof node.audio === "string" ? node.audio : undefined} onChange={(name) => onChange(["audio"], name)} />
+      </>
+    );
+  },
 };
