@@ -10,6 +10,7 @@ import { Layout } from "./components/Layout";
 import { LoginPage } from "./pages/LoginPage";
 import { UsersPage } from "./pages/UsersPage";
 import { ChannelsPage } from "./pages/ChannelsPage";
+import { HistoryPage } from "./pages/HistoryPage";
 import { PromptsPage } from "./pages/PromptsPage";
 
 // The flow editor (React Flow, the YAML library) loads when first opened, not with every page.
@@ -39,6 +40,7 @@ export const PAGES: PageDef[] = [
   { path: "/desk", title: "nav.desk", permission: "conversations_handle", component: DeskPage },
   { path: "/supervisor", title: "nav.supervisor", permission: "queues_supervise", component: SupervisorPage },
   { path: "/flows", title: "nav.flows", permission: "flows_read", component: FlowsPage },
+  { path: "/history", title: "nav.history", permission: "transcripts_read", component: HistoryPage },
   { path: "/channels", title: "nav.channels", permission: "flows_read", component: ChannelsPage },
   { path: "/prompts", title: "nav.prompts", permission: "flows_read", component: PromptsPage },
   { path: "/users", title: "nav.users", permission: "users_read", component: UsersPage },

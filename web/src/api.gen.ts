@@ -154,6 +154,10 @@ export interface ConversationDto {
   tasks: TaskDto[];
 }
 
+/** How a conversation ended: `open` (still running), `bot` (the bot answered), `agent` (a person took it), `abandoned` (left waiting for a person), `transferred`, `left` (left while the bot talked) or `failed`. */
+export type ConversationOutcome = "open" | "bot" | "agent" | "abandoned" | "transferred" | "left" | "failed";
+export const ConversationOutcomeValues = ["open","bot","agent","abandoned","transferred","left","failed"] as const;
+
 /** Where a conversation is. */
 export type ConversationStatus = "active" | "queued" | "with_agent" | "call_back" | "ended";
 export const ConversationStatusValues = ["active","queued","with_agent","call_back","ended"] as const;
@@ -289,6 +293,35 @@ export interface FlowVersionDto {
 /** Why the conversation went to a person. */
 export type HandOverReason = "flow" | "asked_for_human" | "crisis" | "out_of_scope";
 export const HandOverReasonValues = ["flow","asked_for_human","crisis","out_of_scope"] as const;
+
+/** One conversation. */
+export interface HistoryEntryDto {
+  /** Agents who took it. */
+  agents: string[];
+  channel: Channel;
+  /** The contact's pseudonym (never a phone number or address). */
+  contact: string;
+  flow_id: string;
+  /** The flow's name (empty if it was deleted). */
+  flow_name: string;
+  flow_version: number;
+  id: string;
+  last_activity_at: string;
+  /** Messages in the transcript. */
+  messages: number;
+  outcome: ConversationOutcome;
+  /** Queues it waited in. */
+  queues: string[];
+  started_at: string;
+  status: ConversationStatus;
+}
+
+/** A page of the history. */
+export interface HistoryPageDto {
+  items: HistoryEntryDto[];
+  /** Pass as `after` for the next page; null at the end. */
+  next: string | null;
+}
 
 /** One intent's examples and what is wrong with them. */
 export interface IntentHealthDto {
@@ -981,6 +1014,8 @@ export interface Routes {
   "GET /api/v1/contact-centre/settings": { response: SettingsDto; };
   /** Replaces the contact-centre settings. */
   "PUT /api/v1/contact-centre/settings": { response: SettingsDto; body: Record<string, unknown>; };
+  /** The tenant's conversations, newest first (supervisors and admins). */
+  "GET /api/v1/conversations": { response: HistoryPageDto; query: { from?: string; to?: string; channel?: Channel; flow_id?: string; outcome?: ConversationOutcome; after?: string; limit?: number }; };
   /** A conversation's transcript, internal notes and tasks (audited). */
   "GET /api/v1/conversations/{id}": { response: ConversationDto; };
   /** The agent holding the conversation writes to the caller. */

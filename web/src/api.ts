@@ -289,6 +289,8 @@ export const api = {
   moveTask: (id: string, target: TransferTarget) => post<Task>(`/tasks/${encodeURIComponent(id)}/move`, target),
   endTask: (id: string) => post<Task>(`/tasks/${encodeURIComponent(id)}/end`),
   wrapUpTask: (id: string, code: string | null) => post<Task>(`/tasks/${encodeURIComponent(id)}/wrap-up`, { code }),
+  /** A page of the conversation history; `query` is the URL's query part. */
+  history: (query: string) => get<Gen.HistoryPageDto>(`/conversations${query ? `?${query}` : ""}`),
   conversation: (id: string) => get<Conversation>(`/conversations/${encodeURIComponent(id)}`),
   sendMessage: (conversationId: string, text: string) =>
     post<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { text }),

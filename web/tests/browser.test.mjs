@@ -412,7 +412,7 @@ describe("admin app in Chromium", () => {
 
     // Every page renders at a laptop's and a phone's size without an error, a console error or a CSP violation,
     // and nothing but tables and the canvas scrolls sideways on the phone.
-    const pages = ["/desk", "/supervisor", "/flows", editorUrl, "/channels", "/prompts", "/users", "/api-keys", "/audit", "/account", "/demo"];
+    const pages = ["/desk", "/supervisor", "/flows", editorUrl, "/channels", "/prompts", "/history", "/users", "/api-keys", "/audit", "/account", "/demo"];
     for (const [width, height] of [
       [1280, 800],
       [390, 844],
@@ -437,8 +437,32 @@ describe("admin app in Chromium", () => {
       }
     }
 
-    // The audit log speaks in names and words, filters, and shows an entry's details on request.
+    // A caller asks for a person on the demo page's chat; the history shows the conversation by pseudonym, filters
+    // by outcome, and opens its transcript (which the audit log then lists).
     await page.setViewportSize({ width: 1280, height: 800 });
+    await page.goto(`${baseUrl}/demo?lang=en`);
+    await page.locator("hotline-chat .launcher").click();
+    const chatInput = page.locator("hotline-chat #hl-input");
+    await chatInput.waitFor();
+    await chatInput.fill("I want to talk to a human");
+    await chatInput.press("Enter");
+    await page.locator('hotline-chat .status[data-status="queued"]').waitFor({ timeout: 15_000 });
+    await page.goto(`${baseUrl}/history`);
+    const history = page.getByTestId("history-table");
+    await history.getByText("Still open").first().waitFor();
+    assert.doesNotMatch(await history.innerText(), /talk to a human/, "no message text in the list");
+    await page.getByTestId("history-outcome").selectOption("bot");
+    await page.getByTestId("history-search").click();
+    await page.getByText("No conversations match.").waitFor();
+    await page.getByTestId("history-outcome").selectOption("open");
+    await page.getByTestId("history-channel").selectOption("chat");
+    await page.getByTestId("history-search").click();
+    await history.locator('[data-testid^="history-open-"]').first().click();
+    await page.getByTestId("history-transcript").getByText("I want to talk to a human").waitFor();
+    await expectNoError(page);
+    await screenshot(page, "9b-history");
+
+    // The audit log speaks in names and words, filters, and shows an entry's details on request.
     await page.goto(`${baseUrl}/audit`);
     const table = page.getByTestId("audit-table");
     await table.getByText("Published a flow").first().waitFor();

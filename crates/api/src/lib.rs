@@ -96,6 +96,7 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::flows::router())
         .merge(routes::drafts::router())
         .merge(routes::prompts::router())
+        .merge(routes::history::router())
         .merge(routes::phone_numbers::router())
         .merge(routes::contact::router())
         .merge(routes::phones::router())

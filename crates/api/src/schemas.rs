@@ -147,6 +147,13 @@ names_schema!(
     "Where a conversation is.",
     domain::ConversationStatus::ALL.iter().map(|c| c.as_str())
 );
+names_schema!(
+    /// How a conversation ended.
+    ConversationOutcomeName,
+    "ConversationOutcome",
+    "How a conversation ended: `open` (still running), `bot` (the bot answered), `agent` (a person took it), `abandoned` (left waiting for a person), `transferred`, `left` (left while the bot talked) or `failed`.",
+    app::ConversationOutcome::ALL.iter().map(|o| o.as_str())
+);
 
 names_schema!(
     /// An action the audit log records.

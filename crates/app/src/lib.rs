@@ -18,6 +18,7 @@ mod drafts;
 mod error;
 mod flows;
 mod fraud;
+mod history;
 mod keys;
 mod phone_numbers;
 mod ports;
@@ -62,6 +63,7 @@ pub use fraud::{
     Destination, NumberClass, OutboundCalls, OutboundPolicy, OutboundSlot,
     Refusal as OutboundRefusal, allowed as outbound_allowed, classify as classify_number,
 };
+pub use history::{ConversationOutcome, HistoryEntry, HistoryPage, HistoryQuery, MAX_HISTORY_PAGE};
 pub use keys::CreatedApiKey;
 pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{

@@ -24,9 +24,9 @@ pub use domain::ConversationStatus;
 pub use error::{ReadError, StoreError};
 pub use model::{
     ApiKey, AuditFilter, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
-    CcTask, CcWrite, Conversation, DraftSave, DueTimer, FlowRecord, FlowVersion, Message,
-    PhoneNumber, Prompt, PromptInfo, QueueEntry, Session, SessionStage, SipAccount, StepWrite,
-    Tenant, User, UserChanges, Widget,
+    CcTask, CcWrite, Conversation, ConversationFilter, DraftSave, DueTimer, FlowRecord,
+    FlowVersion, Message, PhoneNumber, Prompt, PromptInfo, QueueEntry, Session, SessionStage,
+    SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
     Erased, PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema,
@@ -542,6 +542,14 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// The tenant's newest conversations first, at most `limit` (≤ 1000).
     async fn recent_conversations(&self, tenant: TenantId, limit: i64)
     -> Result<Vec<Conversation>>;
+
+    /// The tenant's conversations that match `filter`, newest first, at most `limit` (≤ 500).
+    async fn search_conversations(
+        &self,
+        tenant: TenantId,
+        filter: &ConversationFilter,
+        limit: i64,
+    ) -> Result<Vec<Conversation>>;
 
     /// One conversation.
     async fn get_conversation(

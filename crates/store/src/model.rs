@@ -603,6 +603,21 @@ pub struct CannedResponse {
     pub updated_at: Timestamp,
 }
 
+/// Which conversations to list (newest first); every field that is set must match.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConversationFilter {
+    /// Started at or after this time.
+    pub from: Option<Timestamp>,
+    /// Started before this time.
+    pub to: Option<Timestamp>,
+    /// On this channel.
+    pub channel: Option<domain::Channel>,
+    /// Running this flow.
+    pub flow_id: Option<domain::FlowId>,
+    /// After this one in the list (the previous page's last: its start and id).
+    pub after: Option<(Timestamp, domain::ConversationId)>,
+}
+
 /// Which audit entries to list; every field that is set must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AuditFilter {

@@ -6,6 +6,7 @@ pub(crate) mod auth;
 pub(crate) mod contact;
 pub(crate) mod drafts;
 pub(crate) mod flows;
+pub(crate) mod history;
 pub(crate) mod phone_numbers;
 pub(crate) mod phones;
 pub(crate) mod privacy;

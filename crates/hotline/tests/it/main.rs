@@ -17,6 +17,7 @@ mod chat;
 mod contact_centre;
 mod drafts;
 mod flows;
+mod history;
 mod https;
 mod login;
 mod platform;

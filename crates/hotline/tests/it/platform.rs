@@ -125,6 +125,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/flows/intents", "post"),
         ("/api/v1/flows/test", "post"),
         ("/api/v1/prompts", "get"),
+        ("/api/v1/conversations", "get"),
         ("/api/v1/prompts/{name}", "put"),
         ("/api/v1/prompts/{name}", "delete"),
         ("/api/v1/prompts/{name}/audio", "get"),

@@ -368,6 +368,7 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             Exempt("the flow format's JSON Schema, the same for everyone"),
         ),
         (Method::GET, "/api/v1/prompts", Listing),
+        (Method::GET, "/api/v1/conversations", Listing),
         (
             Method::PUT,
             "/api/v1/prompts/{name}",

@@ -7,7 +7,7 @@ use sqlx::FromRow;
 use super::keys::insert_data_key_query;
 use super::{Sql, limit_i64, parse};
 use crate::vault::kind;
-use crate::{Conversation, Message, Result, StoreError};
+use crate::{Conversation, ConversationFilter, Message, Result, StoreError};
 
 /// The sealed field of a message: its place in the conversation.
 pub(super) fn message_field(seq: i64) -> String {
@@ -158,6 +158,48 @@ impl Sql<'_> {
             Some(row) => Ok(Some(self.open_conversation(row).await?)),
             None => Ok(None),
         }
+    }
+
+    pub(super) async fn search_conversations(
+        self,
+        tenant: TenantId,
+        filter: &ConversationFilter,
+        limit: i64,
+    ) -> Result<Vec<Conversation>> {
+        let (after_at, after_id) = filter.after.map_or((None, None), |(at, id)| {
+            (Some(at.millis()), Some(id.to_string()))
+        });
+        let rows = on_backend!(self.db, pool, {
+            sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE tenant_id = $1 \
+                 AND ($2 IS NULL OR created_at >= $2) AND ($3 IS NULL OR created_at < $3) \
+                 AND ($4 IS NULL OR channel = $4) AND ($5 IS NULL OR flow_id = $5) \
+                 AND ($6 IS NULL OR created_at < $6 OR (created_at = $6 AND id > $7)) \
+                 ORDER BY created_at DESC, id LIMIT $8"
+            )))
+            .bind(tenant.to_string())
+            .bind(filter.from.map(Timestamp::millis))
+            .bind(filter.to.map(Timestamp::millis))
+            .bind(filter.channel.map(|c| c.as_str().to_owned()))
+            .bind(filter.flow_id.map(|f| f.to_string()))
+            .bind(after_at)
+            .bind(after_id)
+            .bind(limit.clamp(0, 500))
+            .fetch_all(pool)
+            .await?
+        });
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id = row.id.clone();
+            match self.open_conversation(row).await {
+                Ok(c) => out.push(c),
+                Err(e @ StoreError::Undecryptable { .. }) => {
+                    tracing::warn!(conversation = %id, error = %e, "conversation skipped in a list");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     pub(super) async fn recent_conversations(

@@ -9,9 +9,9 @@ use domain::{
 use super::{DbPool, SqlStore};
 use crate::{
     ApiKey, AuditFilter, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange,
-    CcQueue, CcTask, CcWrite, Conversation, DraftSave, DueTimer, Erased, FlowRecord, FlowVersion,
-    Message, PhoneNumber, Prompt, PromptInfo, QueueEntry, Repository, Result, Session, SipAccount,
-    StepWrite, Tenant, User, UserChanges, Widget,
+    CcQueue, CcTask, CcWrite, Conversation, ConversationFilter, DraftSave, DueTimer, Erased,
+    FlowRecord, FlowVersion, Message, PhoneNumber, Prompt, PromptInfo, QueueEntry, Repository,
+    Result, Session, SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -566,6 +566,15 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
 
     async fn insert_conversation(&self, conversation: &Conversation) -> Result<()> {
         self.sql().insert_conversation(conversation).await
+    }
+
+    async fn search_conversations(
+        &self,
+        tenant: TenantId,
+        filter: &ConversationFilter,
+        limit: i64,
+    ) -> Result<Vec<Conversation>> {
+        self.sql().search_conversations(tenant, filter, limit).await
     }
 
     async fn recent_conversations(
