@@ -36,6 +36,7 @@ export function startServer({ needPassword = false } = {}) {
   const ready = new Promise((resolve, reject) => {
     let baseUrl = null;
     let password = null;
+    let sipAddr = null;
     const fail = (why) => {
       clearTimeout(timer);
       reject(new Error(`${why}\n--- server stdout (tail) ---\n${stdoutTail}\n--- server stderr ---\n${stderr}`));
@@ -50,10 +51,11 @@ export function startServer({ needPassword = false } = {}) {
       for (const text of searchableTexts(line)) {
         baseUrl ??= /listening on (http:\/\/[^\s]+)/.exec(text)?.[1]?.replace(/\/+$/, "") ?? null;
         password ??= /one-time password: (\S+)/.exec(text)?.[1] ?? null;
+        sipAddr ??= /SIP listening on (\S+)/.exec(text)?.[1] ?? null;
       }
       if (baseUrl && (!needPassword || password)) {
         clearTimeout(timer);
-        resolve({ baseUrl, password });
+        resolve({ baseUrl, password, sipAddr });
       }
     });
   });
