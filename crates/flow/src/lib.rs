@@ -15,6 +15,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod engine;
 pub mod format;
+mod greeting;
 pub mod interpret;
 pub mod matcher;
 mod node_cx;

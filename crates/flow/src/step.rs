@@ -211,6 +211,16 @@ impl Run<'_> {
         }
     }
 
+    /// Says one of the engine's own texts.
+    pub(crate) fn say_fixed(&mut self, text: &str) {
+        self.effects.push(Effect::Say {
+            text: text.to_owned(),
+            voice: None,
+            audio: None,
+            choices: Vec::new(),
+        });
+    }
+
     /// Enters a subflow: remembers where to come back to.
     pub(crate) fn push_return(&mut self, next: u32) -> bool {
         if self.state.stack.len() >= MAX_SUBFLOW_DEPTH {

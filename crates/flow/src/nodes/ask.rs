@@ -108,6 +108,14 @@ fn prompt(run: &mut Run<'_>, i: u32, n: &Ask) {
 }
 
 pub(super) fn reply(run: &mut Run<'_>, i: u32, n: &Ask, links: &Links, reply: Reply<'_>) -> Next {
+    // Only a greeting is no answer: greeted back and asked again, not counted as an attempt.
+    if let Reply::Text(t) | Reply::Speech(t) = reply
+        && crate::greeting::is_greeting(t)
+    {
+        run.say_fixed(crate::greeting::reply(&run.state.language));
+        prompt(run, i, n);
+        return Next::Stop;
+    }
     match accept(n, reply) {
         Some(answer) if links.pattern.as_ref().is_none_or(|p| p.is_match(answer)) => {
             if let Some(var) = &n.save_as {

@@ -175,6 +175,8 @@ fn prompt(run: &mut Run<'_>, i: u32, n: &Menu) {
 enum Pick {
     Option(usize),
     Repeat,
+    /// Only a greeting: greeted back and asked again, not counted as a failed attempt.
+    Greeting,
     Nothing,
 }
 
@@ -185,6 +187,11 @@ pub(super) fn reply(run: &mut Run<'_>, i: u32, n: &Menu, links: &Links, reply: R
             None => missed(run, i, n, links, Miss::NoMatch),
         },
         Pick::Repeat => {
+            prompt(run, i, n);
+            Next::Stop
+        }
+        Pick::Greeting => {
+            run.say_fixed(crate::greeting::reply(&run.state.language));
             prompt(run, i, n);
             Next::Stop
         }
@@ -249,6 +256,10 @@ fn pick(run: &Run<'_>, n: &Menu, links: &Links, reply: Reply<'_>) -> Pick {
         .any(|kw| said.contains(kw.as_str()))
     {
         return Pick::Repeat;
+    }
+    // A greeting carries no intent, whatever a model makes of it.
+    if crate::greeting::is_greeting(raw) {
+        return Pick::Greeting;
     }
     if let Some(intent) = run.state.last_intent.as_deref()
         && let Some(k) = n

@@ -32,6 +32,41 @@ fn ask() {
                   = ended completed"#,
         },
         Case {
+            name: "a greeting is greeted back and asked again, without counting as an attempt",
+            top: "",
+            nodes: ASK,
+            script: "
+                start
+                text Hallo!
+                text abc
+                text 10115",
+            expect: r#"
+                > start
+                  say "Your postcode?"
+                  gather digits,speech,text
+                  timer 1 @+10000
+                  = input q timer=1
+                > text Hallo!
+                  cancel 1
+                  say "Hello, good to have you here."
+                  say "Your postcode?"
+                  gather digits,speech,text
+                  timer 2 @+10000
+                  = input q timer=2
+                > text abc
+                  cancel 2
+                  say "Sorry, I did not understand."
+                  say "Your postcode?"
+                  gather digits,speech,text
+                  timer 3 @+10000
+                  = input q timer=3
+                > text 10115
+                  cancel 3
+                  say "Got 10115"
+                  end completed
+                  = ended completed"#,
+        },
+        Case {
             name: "pattern mismatch retries, then takes no_match",
             top: "",
             nodes: ASK,
@@ -293,6 +328,31 @@ fn menu() {
               = input m timer=1
             > digits 1
               cancel 1
+              say "info"
+              end completed
+              = ended completed"#,
+        ),
+        case(
+            "a greeting in dialect is greeted back and the options offered again",
+            "
+            start
+            text Grüß Gott!
+            digits 1",
+            r#"
+            > start
+              PROMPT
+              gather digits,speech,text n=1
+              timer 1 @+10000
+              = input m timer=1
+            > text Grüß Gott!
+              cancel 1
+              say "Hello, good to have you here."
+              PROMPT
+              gather digits,speech,text n=1
+              timer 2 @+10000
+              = input m timer=2
+            > digits 1
+              cancel 2
               say "info"
               end completed
               = ended completed"#,

@@ -203,9 +203,11 @@ fn one_flow_per_error_code() {
         }
     }
     assert_eq!(failures, "", "diagnostics differ:{failures}");
+    // `missing-audio` needs the tenant's recorded prompts, which only the application knows;
+    // its tests are in `hotline`'s `prompts` module.
     let missing: Vec<&&str> = codes::ERRORS
         .iter()
-        .filter(|c| !covered.contains(c))
+        .filter(|c| !covered.contains(c) && **c != codes::MISSING_AUDIO)
         .collect();
     assert!(
         missing.is_empty(),
