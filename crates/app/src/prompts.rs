@@ -53,13 +53,15 @@ pub fn flow_phrases(doc: &FlowDocument, language: &str) -> Vec<String> {
     out.into_iter().filter(|s| !s.trim().is_empty()).collect()
 }
 
+/// What the phone says of a text in `language` (a text by channel: its `voice` wording).
 fn text_in<'t>(t: &'t Text, language: &str, default: &str) -> Option<&'t str> {
-    match t {
+    match t.for_channel(flow::Channel::Voice) {
         Text::Plain(s) => Some(s),
         Text::ByLanguage(m) => m
             .get(language)
             .or_else(|| m.get(default))
             .map(String::as_str),
+        Text::ByChannel(_) => None,
     }
 }
 

@@ -67,14 +67,73 @@ pub struct FlowDocument {
 }
 
 /// Text in one or several languages: either one string for every language, or a map from
-/// language to text. Texts are templates: `{{var}}` inserts a variable.
+/// language to text; or, where a phone caller needs other words than a chat user ("press 9 to
+/// hear the options again" against buttons), one such text per channel. Texts are templates:
+/// `{{var}}` inserts a variable.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Text {
     /// The same text in every language.
     Plain(String),
+    /// Text per channel (`voice` and `chat`, optionally `sms` and `whatsapp`), each one
+    /// string or one per language.
+    ByChannel(Box<ChannelTexts>),
     /// Text per language.
     ByLanguage(BTreeMap<Lang, String>),
+}
+
+/// A text's wording per channel. SMS and WhatsApp use the chat wording unless they have their
+/// own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelTexts {
+    /// Spoken on the phone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<Text>,
+    /// Shown in web chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<Text>,
+    /// Sent by SMS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms: Option<Text>,
+    /// Sent on WhatsApp.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub whatsapp: Option<Text>,
+}
+
+impl Text {
+    /// The wording for a channel: the channel's own for a text by channel (SMS and WhatsApp
+    /// fall back to chat, any channel to the other wording), else the text itself.
+    pub fn for_channel(&self, channel: Channel) -> &Text {
+        const EMPTY: &Text = &Text::Plain(String::new());
+        let Text::ByChannel(by) = self else {
+            return self;
+        };
+        let own = match channel {
+            Channel::Voice => by.voice.as_ref(),
+            Channel::Chat => by.chat.as_ref(),
+            Channel::Sms => by.sms.as_ref().or(by.chat.as_ref()),
+            Channel::Whatsapp => by.whatsapp.as_ref().or(by.chat.as_ref()),
+        };
+        own.or(by.chat.as_ref())
+            .or(by.voice.as_ref())
+            .unwrap_or(EMPTY)
+    }
+
+    /// The text in `language` (else the flow's `default` language, else any), for one
+    /// channel.
+    pub fn in_language<'t>(&'t self, channel: Channel, language: &str, default: &str) -> &'t str {
+        match self.for_channel(channel) {
+            Text::Plain(s) => s,
+            Text::ByLanguage(by) => by
+                .get(language)
+                .or_else(|| by.get(default))
+                .or_else(|| by.values().next())
+                .map_or("", String::as_str),
+            // A text by channel inside one is refused by validation.
+            Text::ByChannel(_) => "",
+        }
+    }
 }
 
 /// One intent.

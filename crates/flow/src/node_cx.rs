@@ -54,8 +54,35 @@ impl NodeCx<'_, '_> {
         self.out.push(d);
     }
 
-    /// Checks that a text covers exactly the flow's languages.
+    /// Checks that a text covers exactly the flow's languages; a text by channel has the
+    /// phone's and the chat's wording, each covering the languages.
     pub(crate) fn text(&mut self, field: &str, text: &Text) {
+        if let Text::ByChannel(by) = text {
+            for (channel, own) in [
+                ("voice", &by.voice),
+                ("chat", &by.chat),
+                ("sms", &by.sms),
+                ("whatsapp", &by.whatsapp),
+            ] {
+                match own {
+                    Some(Text::ByChannel(_)) => self.error(
+                        codes::MISSING_TEXT,
+                        &format!("{field}.{channel}"),
+                        "a text by channel holds one text per channel, not another by channel",
+                    ),
+                    Some(inner) => self.text(&format!("{field}.{channel}"), inner),
+                    None if matches!(channel, "voice" | "chat") => self.error(
+                        codes::MISSING_TEXT,
+                        field,
+                        format_args!(
+                            "no {channel} wording: a text by channel has both `voice` and `chat`"
+                        ),
+                    ),
+                    None => {}
+                }
+            }
+            return;
+        }
         let Text::ByLanguage(by_lang) = text else {
             return;
         };

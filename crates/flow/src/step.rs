@@ -127,14 +127,11 @@ impl Run<'_> {
 
     /// Renders a text in the conversation's language (else the flow's default, else any).
     pub(crate) fn text(&self, text: &Text) -> String {
-        let template = match text {
-            Text::Plain(s) => s.as_str(),
-            Text::ByLanguage(by_lang) => by_lang
-                .get(&self.state.language)
-                .or_else(|| by_lang.get(&self.flow.doc.language))
-                .or_else(|| by_lang.values().next())
-                .map_or("", String::as_str),
-        };
+        let template = text.in_language(
+            self.state.channel,
+            &self.state.language,
+            &self.flow.doc.language,
+        );
         self.render(template, Escape::None)
     }
 

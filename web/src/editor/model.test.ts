@@ -217,3 +217,13 @@ describe("the intent editor's edits", () => {
     expect(() => addIntent(doc, "appointment")).toThrow();
   });
 });
+
+describe("texts by channel", () => {
+  test("the demo's menu has a phone and a chat wording, and the canvas summarises it", () => {
+    const { doc } = parseDraft(demo("en"));
+    const menu = nodesOf(doc).find((n) => n.id === "main_menu");
+    expect(Object.keys(menu?.prompt as object)).toEqual(["voice", "chat"]);
+    const node = toCanvas(doc, {}).nodes.find((n) => n.id === "main_menu");
+    expect(node?.summary).toMatch(/^How can I help\?/);
+  });
+});

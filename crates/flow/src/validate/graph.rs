@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 
 use super::Facts;
 use crate::diagnostic::{Diagnostic, codes};
-use crate::format::{Node, Text};
+use crate::format::{Channel, Node, Text};
 use crate::matcher::normalize;
 
 /// Words and phrases that tell the caller they talk to a machine, normalised like
@@ -430,6 +430,7 @@ fn text_in<'t>(text: &'t Text, lang: &str) -> &'t str {
     match text {
         Text::Plain(s) => s,
         Text::ByLanguage(m) => m.get(lang).map_or("", String::as_str),
+        Text::ByChannel(_) => "",
     }
 }
 
@@ -445,7 +446,12 @@ fn bot_not_disclosed(facts: &Facts<'_>, out: &mut Vec<Diagnostic>) {
         seen[start] = true;
         while let Some(v) = queue.pop_front() {
             let node = &nodes[v];
-            if texts(node).iter().any(|t| discloses_bot(text_in(t, lang))) {
+            // On every channel: the phone's wording and the chat's.
+            if texts(node).iter().any(|t| {
+                [Channel::Voice, Channel::Chat]
+                    .into_iter()
+                    .all(|c| discloses_bot(text_in(t.for_channel(c), lang)))
+            }) {
                 continue;
             }
             if matches!(node, Node::Enqueue(_) | Node::Transfer(_)) {

@@ -1,5 +1,6 @@
 //! The flow crate's integration tests: one binary, one module per area.
 
+mod channel_texts;
 mod flow_tests;
 mod interpret_input;
 mod interpret_nodes;

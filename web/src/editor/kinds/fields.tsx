@@ -21,10 +21,46 @@ function valueAt(node: FlowNode, path: FieldPath): unknown {
   return v;
 }
 
-/** A text a caller sees or hears: one string, or one per language (`{de: …, en: …}`). */
-export function TextInput({ node, path, label, onChange, multiline = true }: FieldProps & { multiline?: boolean }) {
+const CHANNELS = ["voice", "chat", "sms", "whatsapp"] as const;
+
+/** Whether a text value is one wording per channel (`{voice: …, chat: …}`). */
+export function isByChannel(value: unknown): value is Record<string, unknown> {
+  if (!value || typeof value !== "object" || Array.isArray(value)) return false;
+  const keys = Object.keys(value);
+  return keys.length > 0 && keys.every((k) => (CHANNELS as readonly string[]).includes(k));
+}
+
+/** A text a caller sees or hears: one string, one per language (`{de: …, en: …}`), or one wording per channel
+ * (`{voice: …, chat: …}`, each one string or one per language). A link switches between one wording for every
+ * channel and separate words for the phone and for chat. */
+export function TextInput({ node, path, label, onChange, multiline = true, nested = false }: FieldProps & { multiline?: boolean; nested?: boolean }) {
   const id = useId();
   const value = valueAt(node, path);
+  if (!nested && isByChannel(value)) {
+    return (
+      <fieldset className="editor-field" data-testid={`by-channel-${path.join(".")}`}>
+        <legend>{t(label)}</legend>
+        {CHANNELS.filter((c) => c in value).map((channel) => (
+          <TextInput key={channel} node={node} path={[...path, channel]} label={`editor.channel.${channel}`} onChange={onChange} multiline={multiline} nested />
+        ))}
+        <button type="button" className="link small" onClick={() => onChange(path, value.voice ?? value.chat)}>
+          {t("editor.sameWording")}
+        </button>
+      </fieldset>
+    );
+  }
+  const split =
+    !nested && multiline ? (
+      <button
+        type="button"
+        className="link small"
+        disabled={value === undefined || value === ""}
+        onClick={() => onChange(path, { voice: structuredClone(value), chat: structuredClone(value) })}
+        data-testid={`split-wording-${path.join(".")}`}
+      >
+        {t("editor.splitWording")}
+      </button>
+    ) : null;
   if (value && typeof value === "object" && !Array.isArray(value)) {
     const texts = value as Record<string, unknown>;
     return (
@@ -40,6 +76,7 @@ export function TextInput({ node, path, label, onChange, multiline = true }: Fie
             />
           </label>
         ))}
+        {split}
       </fieldset>
     );
   }
@@ -52,6 +89,7 @@ export function TextInput({ node, path, label, onChange, multiline = true }: Fie
       ) : (
         <input id={id} value={text} onChange={(e) => onChange(path, e.target.value || undefined)} />
       )}
+      {split}
     </div>
   );
 }

@@ -52,8 +52,11 @@ export interface KindDef {
 export function textOf(value: unknown): string {
   if (typeof value === "string") return value;
   if (value && typeof value === "object") {
-    const first = Object.values(value as Record<string, unknown>).find((v) => typeof v === "string");
-    return typeof first === "string" ? first : "";
+    // One per language, or one wording per channel (each of those a string or one per language).
+    for (const v of Object.values(value as Record<string, unknown>)) {
+      const text = textOf(v);
+      if (text) return text;
+    }
   }
   return "";
 }

@@ -1,6 +1,6 @@
 // `say`: speaks or writes a text (or plays a recorded prompt), then goes on.
 import { AudioPicker, HearButton } from "../audio";
-import { TextInput } from "../fields";
+import { TextInput, isByChannel } from "../fields";
 import { textOf, type KindDef } from "../types";
 
 export const say: KindDef = {
@@ -11,7 +11,9 @@ export const say: KindDef = {
   template: () => ({ text: "" }),
   summary: (node) => (node.audio ? `🔊 ${String(node.audio)} ` : "") + textOf(node.text),
   Panel: ({ node, onChange, languages }) => {
-    const texts = node.text && typeof node.text === "object" ? (node.text as Record<string, unknown>) : null;
+    // What the phone says: the voice wording of a text by channel.
+    const spoken = isByChannel(node.text) ? (node.text.voice ?? node.text.chat) : node.text;
+    const texts = spoken && typeof spoken === "object" ? (spoken as Record<string, unknown>) : null;
     return (
       <>
         <TextInput node={node} path={["text"]} label="editor.field.text" onChange={onChange} />
@@ -19,7 +21,7 @@ export const say: KindDef = {
           ? Object.entries(texts).map(([language, text]) => (
               <HearButton key={language} text={typeof text === "string" ? text : ""} language={language} voice={node.voice as string | undefined} />
             ))
-          : languages[0] && <HearButton text={textOf(node.text)} language={languages[0]} voice={node.voice as string | undefined} />}
+          : languages[0] && <HearButton text={textOf(spoken)} language={languages[0]} voice={node.voice as string | undefined} />}
         <AudioPicker value={typeof node.audio === "string" ? node.audio : undefined} onChange={(name) => onChange(["audio"], name)} />
       </>
     );
