@@ -253,6 +253,7 @@ export const api = {
   logoutAll: () => post<void>("/auth/logout-all"),
   backupCodesLeft: () => get<Gen.BackupCodesLeft>("/auth/backup-codes"),
   renewBackupCodes: (current_password: string) => post<Gen.BackupCodes>("/auth/backup-codes", { current_password }),
+  deleteUser: (id: string) => request<void>("DELETE", `/users/${encodeURIComponent(id)}`),
   resetSecondFactor: (id: string) => post<void>(`/users/${encodeURIComponent(id)}/reset-second-factor`),
 
   listUsers: () => get<{ items: User[] }>("/users"),

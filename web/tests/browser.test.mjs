@@ -240,6 +240,15 @@ describe("admin app in Chromium", () => {
     await lena.getByRole("button", { name: /^Disable/ }).click();
     await lena.getByRole("button", { name: /^Enable/ }).waitFor();
     assert.match(await lena.innerText(), /Disabled/);
+    // A user is renamed; a disabled one can be deleted (asked first), one's own never.
+    page.once("dialog", (dialog) => void dialog.accept("Lena Berger"));
+    await page.getByTestId("rename-lena").click();
+    await lena.getByText("Lena Berger").waitFor();
+    assert.equal(await page.getByTestId("delete-admin").count(), 0, "no Delete on one's own row");
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByTestId("delete-lena").click();
+    await lena.waitFor({ state: "detached" });
+    await page.getByTestId("status").getByText(/lena deleted/).waitFor();
 
     // The flow editor: a new flow opens on the canvas with its two nodes, connected.
     await page.getByRole("link", { name: "Flows" }).click();

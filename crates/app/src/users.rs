@@ -144,6 +144,54 @@ impl App {
         Ok(updated)
     }
 
+    /// Deletes a user account for good: its sessions, backup codes, phone account and agent
+    /// profile go, and the API keys it created stop working. The audit log keeps the id. Only
+    /// a disabled account can be deleted (so it is signed out and takes no new conversations
+    /// first), never one's own, and not while it holds a conversation.
+    pub async fn delete_user(&self, who: &Principal, id: UserId) -> AppResult<()> {
+        who.require(Permission::UsersManage)?;
+        if who.user_id() == Some(id) {
+            return Err(AppError::Refused {
+                code: "own-account",
+                detail: "You cannot delete your own account.",
+            });
+        }
+        let user = self
+            .store()
+            .get_user(who.tenant_id, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !user.disabled {
+            return Err(AppError::Refused {
+                code: "disable-first",
+                detail: "Disable the account first, so that it is signed out and takes no new \
+                         conversations; then delete it.",
+            });
+        }
+        let holds = self
+            .store()
+            .list_live_cc_tasks(who.tenant_id)
+            .await?
+            .iter()
+            .any(|t| t.agent_id == Some(id));
+        if holds {
+            return Err(AppError::Refused {
+                code: "holds-conversations",
+                detail: "The user still holds conversations; move them to a queue first.",
+            });
+        }
+        if !self
+            .store()
+            .delete_user(who.tenant_id, id, self.now())
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
+        // The contact centre loads its agents afresh, without this one.
+        self.forget_centre(who.tenant_id).await;
+        self.audit_success(who, AuditAction::UserDelete, id).await
+    }
+
     /// Clears the second factor of a user who lost it (their phone): the TOTP seed and the
     /// backup codes go, every session ends, and the next sign-in enrols a new authenticator.
     /// Not for one's own account (a signed-in user still has theirs).

@@ -80,6 +80,8 @@ text_enum!(
         UserCreate => "user.create",
         /// A user's profile changed.
         UserUpdate => "user.update",
+        /// A user account was deleted.
+        UserDelete => "user.delete",
         /// A user's role changed.
         UserRoleChange => "user.role_change",
         /// A user's password changed.
@@ -168,6 +170,7 @@ impl AuditAction {
             | A::AuthLogoutAll
             | A::UserCreate
             | A::UserUpdate
+            | A::UserDelete
             | A::UserRoleChange
             | A::UserPasswordChange
             | A::UserSessionsEnd

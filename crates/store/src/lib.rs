@@ -171,6 +171,10 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
     /// Ends every session of a user; returns how many ended.
     async fn delete_user_sessions(&self, tenant: TenantId, user: UserId) -> Result<u64>;
 
+    /// Deletes a user account with its sessions, backup codes, phone account and agent
+    /// profile, and revokes the API keys it created; false if there is no such user.
+    async fn delete_user(&self, tenant: TenantId, user: UserId, now: Timestamp) -> Result<bool>;
+
     /// Removes sessions past their absolute expiry or idle since before `idle_cutoff`.
     async fn delete_expired_sessions(
         &self,

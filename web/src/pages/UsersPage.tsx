@@ -45,6 +45,25 @@ export function UsersPage({ can, session }: PageProps) {
     });
   };
 
+  const rename = (user: User) => {
+    const name = window.prompt(t("users.renamePrompt", { name: user.username }), user.display_name);
+    if (name === null || name.trim() === "" || name.trim() === user.display_name) return;
+    void action.run(user.id, async () => {
+      replace(await api.updateUser(user.id, { display_name: name.trim() }));
+      return t("users.renamed", { name: user.username });
+    });
+  };
+
+  // Only a disabled account can be deleted: it is signed out and takes no conversations first.
+  const remove = (user: User) => {
+    if (!window.confirm(t("users.deleteConfirm", { name: user.username }))) return;
+    void action.run(user.id, async () => {
+      await api.deleteUser(user.id);
+      users.setData((list) => list?.filter((u) => u.id !== user.id) ?? null);
+      return t("users.deleted", { name: user.username });
+    });
+  };
+
   const endUserSessions = (user: User) => {
     if (!window.confirm(t("users.endSessionsConfirm", { name: user.username }))) return;
     void action.run(user.id, async () => {
@@ -129,6 +148,18 @@ export function UsersPage({ can, session }: PageProps) {
                   <td>{formatDateTime(user.created_at)}</td>
                   {(manage || endSessions) && (
                     <td className="actions">
+                      {manage && (
+                        <button type="button" disabled={action.busy === user.id} onClick={() => rename(user)} data-testid={`rename-${user.username}`}>
+                          {t("users.rename")}
+                          <span className="visually-hidden"> {user.username}</span>
+                        </button>
+                      )}
+                      {manage && !own && user.disabled && (
+                        <button type="button" className="danger" disabled={action.busy === user.id} onClick={() => remove(user)} data-testid={`delete-${user.username}`}>
+                          {t("users.delete")}
+                          <span className="visually-hidden"> {user.username}</span>
+                        </button>
+                      )}
                       {manage && !own && (
                         <button type="button" disabled={action.busy === user.id} onClick={() => toggleDisabled(user)}>
                           {user.disabled ? t("users.enable") : t("users.disable")}

@@ -18,7 +18,7 @@ use crate::problem::{ApiError, Problem};
 pub(crate) fn router() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
         .routes(routes!(list_users, create_user))
-        .routes(routes!(get_user, update_user))
+        .routes(routes!(get_user, update_user, delete_user))
         .routes(routes!(end_sessions))
         .routes(routes!(reset_second_factor))
         .routes(routes!(roles))
@@ -205,6 +205,23 @@ async fn reset_second_factor(
     state
         .app
         .reset_second_factor(&who, parse_id::<UserId>(&id)?)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes a disabled user's account for good (409 `disable-first` while it is enabled,
+/// `own-account` for one's own, `holds-conversations` while it holds any). The audit log keeps
+/// its id.
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "users", params(("id" = String, Path)),
+    responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem)))]
+async fn delete_user(
+    State(state): State<ApiState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .app
+        .delete_user(&who, parse_id::<UserId>(&id)?)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -125,6 +125,11 @@ impl App {
         }
     }
 
+    /// Drops the tenant's loaded centre; the next operation loads it from the store again.
+    pub(crate) async fn forget_centre(&self, tenant: TenantId) {
+        *self.centre_slot(tenant).lock().await = None;
+    }
+
     fn centre_slot(&self, tenant: TenantId) -> Arc<tokio::sync::Mutex<Option<Centre>>> {
         lock(&self.contact().centres)
             .entry(tenant)

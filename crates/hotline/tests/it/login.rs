@@ -691,3 +691,78 @@ async fn backup_codes_are_counted_and_renewed_with_the_password() {
     assert_eq!(outcomes, ["success", "failure"]);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_disabled_user_is_deleted_with_what_hangs_on_the_account_and_the_name_is_free_again() {
+    let t = crate::support::spawn_app().await;
+    let (mut admin, _) = t.admin().await;
+    let (maria_id, otp) = t.create_user(&mut admin, "maria", "admin").await;
+    let (mut maria, _) = t.first_login("maria", &otp, ADMIN_PASSWORD).await;
+    let r = maria
+        .post(
+            "/api/v1/api-keys",
+            json!({"name": "ci", "role": "integrator"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let token = r.body["token"].as_str().unwrap().to_owned();
+    let mut by_key = t.client().with_bearer(&token);
+    assert_eq!(by_key.get("/api/v1/flows").await.status, StatusCode::OK);
+
+    // Not while enabled, and never one's own account.
+    let r = admin.delete(&format!("/api/v1/users/{maria_id}")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(r.body["type"], "urn:hotline:problem:disable-first");
+    let me = admin.get("/api/v1/auth/session").await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = admin.delete(&format!("/api/v1/users/{me}")).await;
+    assert_eq!(
+        r.body["type"], "urn:hotline:problem:own-account",
+        "{}",
+        r.body
+    );
+
+    let r = admin
+        .patch(
+            &format!("/api/v1/users/{maria_id}"),
+            json!({"disabled": true}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = admin.delete(&format!("/api/v1/users/{maria_id}")).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+
+    // Gone: not listed, not found, her key dead, her session gone, her name free.
+    assert_eq!(
+        admin.get(&format!("/api/v1/users/{maria_id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(
+        !admin
+            .get("/api/v1/users")
+            .await
+            .body
+            .to_string()
+            .contains("maria")
+    );
+    assert_eq!(
+        by_key.get("/api/v1/flows").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        maria.get("/api/v1/auth/session").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    t.create_user(&mut admin, "maria", "agent").await;
+    // The audit log keeps the deletion, by id.
+    let r = admin.get("/api/v1/audit?action=user.delete").await;
+    assert_eq!(
+        r.body["items"][0]["object_id"],
+        maria_id.as_str(),
+        "{}",
+        r.body
+    );
+    t.stop().await;
+}

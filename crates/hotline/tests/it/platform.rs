@@ -108,6 +108,7 @@ async fn the_openapi_document_lists_every_route() {
         ("/api/v1/users/{id}", "get"),
         ("/api/v1/users/{id}", "patch"),
         ("/api/v1/users/{id}/end-sessions", "post"),
+        ("/api/v1/users/{id}", "delete"),
         ("/api/v1/api-keys", "get"),
         ("/api/v1/api-keys", "post"),
         ("/api/v1/api-keys/{id}", "get"),

@@ -521,6 +521,15 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             )]),
         ),
         (
+            Method::DELETE,
+            "/api/v1/users/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/users/{user}"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
             Method::PATCH,
             "/api/v1/users/{id}",
             Attempts(vec![

@@ -167,6 +167,10 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         self.sql().delete_session(tenant, token_hash).await
     }
 
+    async fn delete_user(&self, tenant: TenantId, user: UserId, now: Timestamp) -> Result<bool> {
+        self.sql().delete_user(tenant, user, now).await
+    }
+
     async fn delete_user_sessions(&self, tenant: TenantId, user: UserId) -> Result<u64> {
         self.sql().delete_user_sessions(tenant, user).await
     }

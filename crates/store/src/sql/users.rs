@@ -226,6 +226,49 @@ impl Sql<'_> {
         })
     }
 
+    pub(super) async fn delete_user(
+        self,
+        tenant: TenantId,
+        user: UserId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let (t, u) = (tenant.to_string(), user.to_string());
+        let _writer = self.writer().await?;
+        on_backend!(self.db, pool, {
+            let mut tx = pool.begin_with(self.begin_write()).await?;
+            // What hangs on the account goes with it: its phone account and agent profile;
+            // the API keys it made stop working (kept, revoked, for the audit trail).
+            for table in ["agent_sip_accounts", "cc_agents"] {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM {table} WHERE tenant_id = $1 AND user_id = $2"
+                )))
+                .bind(t.clone())
+                .bind(u.clone())
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE api_keys SET revoked_at = $3 WHERE tenant_id = $1 AND created_by = $2 \
+                 AND revoked_at IS NULL",
+            )
+            .bind(t.clone())
+            .bind(u.clone())
+            .bind(now.millis())
+            .execute(&mut *tx)
+            .await?;
+            // Sessions and backup codes cascade.
+            let deleted = sqlx::query("DELETE FROM users WHERE tenant_id = $1 AND id = $2")
+                .bind(t.clone())
+                .bind(u.clone())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+            tx.commit().await?;
+            Ok(deleted)
+        })
+    }
+
     pub(super) async fn set_password(
         self,
         tenant: TenantId,

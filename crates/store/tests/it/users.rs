@@ -5,7 +5,7 @@
 use domain::{DisplayName, Role, Username};
 use store::{Store, StoreError, UserChanges};
 
-use crate::support::{T0, add_user, create_tenant, user};
+use crate::support::{T0, add_user, create_tenant, sip_account, user};
 
 async fn find_login_resolves_a_username_to_its_tenant(store: Store) {
     let (north, _) = create_tenant(&store, "North", "admin-north").await;
@@ -56,6 +56,30 @@ async fn usernames_are_unique_across_tenants(store: Store) {
         store.get_user(south.id, other_tenant.id).await.unwrap(),
         None
     );
+}
+
+async fn a_deleted_user_is_gone_with_its_sessions_and_its_name_is_free(store: Store) {
+    let (north, _) = create_tenant(&store, "North", "admin-north").await;
+    let (south, _) = create_tenant(&store, "South", "admin-south").await;
+    let maria = add_user(&store, north.id, "maria", Role::Agent).await;
+    // Her phone account goes with her (its row refers to her account).
+    store
+        .put_sip_account(north.id, &sip_account(north.id, maria.id, "maria"))
+        .await
+        .unwrap();
+    assert!(
+        !store.delete_user(south.id, maria.id, T0).await.unwrap(),
+        "another tenant's staff cannot delete her"
+    );
+    assert!(store.get_user(north.id, maria.id).await.unwrap().is_some());
+    assert!(store.delete_user(north.id, maria.id, T0).await.unwrap());
+    assert_eq!(store.get_user(north.id, maria.id).await.unwrap(), None);
+    assert_eq!(
+        store.get_sip_account(north.id, maria.id).await.unwrap(),
+        None
+    );
+    assert!(!store.delete_user(north.id, maria.id, T0).await.unwrap());
+    add_user(&store, north.id, "maria", Role::Agent).await;
 }
 
 async fn a_user_is_stored_under_its_own_tenant_only(store: Store) {
@@ -426,6 +450,7 @@ async fn a_totp_code_wins_once_under_concurrency(store: Store) {
 
 on_both_backends!(
     find_login_resolves_a_username_to_its_tenant,
+    a_deleted_user_is_gone_with_its_sessions_and_its_name_is_free,
     usernames_are_unique_across_tenants,
     a_user_is_stored_under_its_own_tenant_only,
     get_user_returns_every_field_as_stored,
