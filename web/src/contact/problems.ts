@@ -41,6 +41,11 @@ const BY_SLUG: Record<string, MessageKey> = {
   "unsupported-media-type": "problem.invalid",
   "data-unreadable": "problem.dataUnreadable",
   internal: "problem.server",
+  "prompt-in-use": "problem.promptInUse",
+  "no-speech-engine": "problem.noSpeechEngine",
+  "disable-first": "problem.disableFirst",
+  "own-account": "problem.ownAccount",
+  "holds-conversations": "problem.holdsConversations",
 };
 
 function byStatus(status: number): MessageKey {
@@ -124,6 +129,18 @@ const FIELD_MESSAGES: [RegExp, Sentence][] = [
   [/at most (\d+) bytes/, (m) => t("field.tooLong", { max: m[1] ?? "" })],
   [/control characters/, () => t("field.control")],
   [/^name a queue or an agent/, () => t("field.moveTarget")],
+  [/not an audio file Hotline reads/, () => t("prompts.notAudio")],
+  [/longer than 5 minutes/, () => t("field.audioTooLong")],
+  [/holds no audio/, () => t("field.audioEmpty")],
+  [/is damaged or uses a feature/, () => t("field.audioDamaged")],
+  [/the file has (\d+) MB/, (m) => t("prompts.tooLarge", { mb: m[1] ?? "" })],
+  [/a prompt's name has 1 to 64 characters/, () => t("prompts.nameRule")],
+  [/write the text to hear|write a sentence to try/, () => t("field.empty")],
+  [/speech is synthesised in de or en/, () => t("field.speechLanguage")],
+  [/the flow does not speak/, () => t("field.flowLanguage")],
+  [/replays at most (\d+) inputs/, (m) => t("field.tooManyInputs", { max: m[1] ?? "" })],
+  [/the end of the period comes after its start/, () => t("field.period")],
+  [/not a page position/, () => t("field.page")],
 ];
 
 /** One field error as a sentence of the UI's language (a generic one for a message this UI does not know). */
