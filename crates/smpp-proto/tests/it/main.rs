@@ -1,0 +1,7 @@
+//! smpp-proto's integration tests: one binary, one module per layer.
+
+mod concat;
+mod pdu;
+mod receipt;
+mod session;
+mod text;
