@@ -2,6 +2,12 @@
 // Do not edit: change the server's types, then run `npm run gen:api`.
 /* eslint-disable */
 
+/** A contact's address. */
+export interface AddressDto {
+  /** The phone number or WhatsApp id. */
+  address: string;
+}
+
 /** An agent. */
 export interface AgentDto {
   capacity: CapacityDto;
@@ -46,8 +52,8 @@ export interface ApiKeyList {
 }
 
 /** An action the audit log records. */
-export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.delete" | "user.role_change" | "user.password_change" | "user.sessions_end" | "user.second_factor_reset" | "auth.backup_codes_renew" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "prompt.put" | "prompt.delete" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase";
-export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.delete","user.role_change","user.password_change","user.sessions_end","user.second_factor_reset","auth.backup_codes_renew","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","prompt.put","prompt.delete","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase"] as const;
+export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.delete" | "user.role_change" | "user.password_change" | "user.sessions_end" | "user.second_factor_reset" | "auth.backup_codes_renew" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "prompt.put" | "prompt.delete" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase" | "contact.address_read";
+export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.delete","user.role_change","user.password_change","user.sessions_end","user.second_factor_reset","auth.backup_codes_renew","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","prompt.put","prompt.delete","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase","contact.address_read"] as const;
 
 /** One audit entry. */
 export interface AuditEntryDto {
@@ -120,8 +126,8 @@ export interface CapacityDto {
 }
 
 /** The channel a conversation runs on. */
-export type Channel = "chat" | "voice";
-export const ChannelValues = ["chat","voice"] as const;
+export type Channel = "chat" | "voice" | "sms" | "whatsapp";
+export const ChannelValues = ["chat","voice","sms","whatsapp"] as const;
 
 /** Diagnostics of a flow source. */
 export interface CheckResponse {
@@ -186,6 +192,27 @@ export interface CreatedUserResponse {
   one_time_password: string;
   user: UserDto;
 }
+
+/** A message sent on SMS or WhatsApp, and where it stands. */
+export interface DeliveryDto {
+  /** Attempts to hand it to the provider. */
+  attempts: number;
+  /** Why it failed or waits (the provider's code and words; never the text). */
+  error: string | null;
+  /** The message's position in the transcript. */
+  seq: number;
+  state: DeliveryState;
+  updated_at: string;
+}
+
+/** Deliveries of a conversation. */
+export interface DeliveryList {
+  items: DeliveryDto[];
+}
+
+/** Where a message sent on SMS or WhatsApp stands: `queued` (not yet taken by a provider), `sent`, `delivered`, `read` or `failed`. */
+export type DeliveryState = "queued" | "sent" | "delivered" | "read" | "failed";
+export const DeliveryStateValues = ["queued","sent","delivered","read","failed"] as const;
 
 /** The signed-in agent's desk. */
 export interface DeskDto {
@@ -439,13 +466,15 @@ export interface PasswordRequest {
 }
 
 /** Something a role may do; the server checks it on every call. */
-export type Permission = "users_read" | "users_manage" | "sessions_manage" | "api_keys_read" | "api_keys_manage" | "audit_read" | "audit_verify" | "tenant_read" | "config_manage" | "flows_read" | "flows_manage" | "conversations_handle" | "conversations_read" | "queues_supervise" | "transcripts_read" | "recordings_read";
-export const PermissionValues = ["users_read","users_manage","sessions_manage","api_keys_read","api_keys_manage","audit_read","audit_verify","tenant_read","config_manage","flows_read","flows_manage","conversations_handle","conversations_read","queues_supervise","transcripts_read","recordings_read"] as const;
+export type Permission = "users_read" | "users_manage" | "sessions_manage" | "api_keys_read" | "api_keys_manage" | "audit_read" | "audit_verify" | "tenant_read" | "config_manage" | "flows_read" | "flows_manage" | "conversations_handle" | "conversations_read" | "queues_supervise" | "transcripts_read" | "recordings_read" | "contact_addresses_read";
+export const PermissionValues = ["users_read","users_manage","sessions_manage","api_keys_read","api_keys_manage","audit_read","audit_verify","tenant_read","config_manage","flows_read","flows_manage","conversations_handle","conversations_read","queues_supervise","transcripts_read","recordings_read","contact_addresses_read"] as const;
 
 /** A number and the flow that answers it. */
 export interface PhoneNumberDto {
   /** What calls keep of the caller's number: `identified` (the number, sealed, and a pseudonym), `pseudonymised` (only a stable keyed pseudonym) or `anonymous` (nothing). */
   caller_id: string;
+  /** The channels it serves: `voice`, `sms`, `whatsapp`. */
+  channels: Channel[];
   created_at: string;
   /** The flow that answers; none rejects calls. */
   flow_id: string | null;
@@ -465,6 +494,8 @@ export interface PhoneNumberList {
 export interface PhoneNumberRequest {
   /** `identified`, `pseudonymised` or `anonymous`; none keeps the number's mode (`pseudonymised` for a new number). */
   caller_id?: string | null;
+  /** The channels it serves (`voice`, `sms`, `whatsapp`); none keeps the number's channels (`voice` for a new number). */
+  channels?: Channel[] | null;
   /** The flow that answers (none: calls are rejected). */
   flow_id?: string | null;
   /** `de` or `en`; none uses the flow's default. */
@@ -1018,6 +1049,10 @@ export interface Routes {
   "GET /api/v1/conversations": { response: HistoryPageDto; query: { from?: string; to?: string; channel?: Channel; flow_id?: string; outcome?: ConversationOutcome; after?: string; limit?: number }; };
   /** A conversation's transcript, internal notes and tasks (audited). */
   "GET /api/v1/conversations/{id}": { response: ConversationDto; };
+  /** The contact's phone number or WhatsApp id behind a conversation, in clear (admins and supervisors; every read is in the audit log). 404 when it is not kept. */
+  "GET /api/v1/conversations/{id}/address": { response: AddressDto; };
+  /** Where each message sent in an SMS or WhatsApp conversation stands (staff who may read transcripts). */
+  "GET /api/v1/conversations/{id}/deliveries": { response: DeliveryList; };
   /** The agent holding the conversation writes to the caller. */
   "POST /api/v1/conversations/{id}/messages": { response: TranscriptMessage; body: TextRequest; };
   /** An internal note, never shown to the caller. */

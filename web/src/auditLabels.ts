@@ -51,6 +51,7 @@ const EN: Record<AuditAction, string> = {
   "tenant.data_expire": "Deleted expired data",
   "contact.export": "Exported a caller's data",
   "contact.erase": "Erased a caller's data",
+  "contact.address_read": "Read a caller's number",
 };
 
 const DE: Record<AuditAction, string> = {
@@ -100,6 +101,7 @@ const DE: Record<AuditAction, string> = {
   "tenant.data_expire": "Abgelaufene Daten gelöscht",
   "contact.export": "Daten einer anrufenden Person exportiert",
   "contact.erase": "Daten einer anrufenden Person gelöscht",
+  "contact.address_read": "Nummer einer anrufenden Person gelesen",
 };
 
 const OUTCOMES: Record<"en" | "de", Record<Outcome, string>> = {

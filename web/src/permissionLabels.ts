@@ -21,6 +21,7 @@ const EN: Record<Permission, string> = {
   queues_supervise: "Watch queues and agents, and step in",
   transcripts_read: "Read transcripts",
   recordings_read: "Listen to recordings",
+  contact_addresses_read: "See a caller's number (recorded in the audit log)",
 };
 
 const DE: Record<Permission, string> = {
@@ -40,6 +41,7 @@ const DE: Record<Permission, string> = {
   queues_supervise: "Warteschlangen und Fachkräfte beobachten und eingreifen",
   transcripts_read: "Gesprächsprotokolle lesen",
   recordings_read: "Aufnahmen anhören",
+  contact_addresses_read: "Nummer einer anrufenden Person sehen (im Audit-Log vermerkt)",
 };
 
 export function permissionLabel(p: Permission): string {

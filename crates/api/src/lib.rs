@@ -9,12 +9,14 @@ mod chat_ws;
 mod demo;
 mod desk_ws;
 mod extract;
+mod hooks;
 mod metrics;
 mod problem;
 mod routes;
 mod schemas;
 mod unread_body;
 mod web;
+mod whatsapp;
 
 use std::sync::Arc;
 
@@ -23,13 +25,14 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 pub use demo::{DEMO_WIDGET_DE, DEMO_WIDGET_EN};
 pub use extract::{CSRF_HEADER, SESSION_COOKIE};
+pub use hooks::{HookSecret, TwilioHook, Webhooks, WhatsappHook};
 pub use metrics::Metrics;
 pub use problem::{ApiError, FieldProblem, Problem};
 pub use web::ui_embedded;
@@ -41,6 +44,11 @@ pub struct ApiState {
     pub app: app::App,
     /// The metrics registry.
     pub metrics: Arc<Metrics>,
+    /// Providers' webhooks and their secrets.
+    pub hooks: Arc<Webhooks>,
+    /// Whether the listener speaks HTTPS (the URL a provider signed, when no public URL is
+    /// configured).
+    pub https: bool,
 }
 
 /// Options of the HTTP surface.
@@ -51,6 +59,8 @@ pub struct ApiOptions {
     /// The listener speaks HTTPS: responses carry HSTS, and the CSRF origin check expects
     /// `https://`.
     pub https: bool,
+    /// Providers whose webhooks are taken under `/hooks/`.
+    pub hooks: Webhooks,
 }
 
 impl Default for ApiOptions {
@@ -58,6 +68,7 @@ impl Default for ApiOptions {
         Self {
             body_limit: 1024 * 1024,
             https: false,
+            hooks: Webhooks::default(),
         }
     }
 }
@@ -176,6 +187,8 @@ pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Rou
     let state = ApiState {
         app,
         metrics: metrics.clone(),
+        hooks: Arc::new(options.hooks.clone()),
+        https: options.https,
     };
     let (api, doc) = api_routes().split_for_parts();
     let doc_json: Arc<str> = Arc::from(doc.to_json().unwrap_or_else(|_| "{}".to_owned()));
@@ -198,6 +211,12 @@ pub fn router(app: app::App, metrics: Arc<Metrics>, options: &ApiOptions) -> Rou
         .route("/chat/ws", get(chat_ws::upgrade))
         .route("/api/v1/desk/ws", get(desk_ws::desk))
         .route("/api/v1/supervisor/ws", get(desk_ws::supervisor))
+        .route("/hooks/twilio/{name}/messages", post(hooks::twilio_message))
+        .route("/hooks/twilio/{name}/status", post(hooks::twilio_status))
+        .route(
+            "/hooks/whatsapp/{name}",
+            get(hooks::whatsapp_verify).post(hooks::whatsapp_event),
+        )
         .route("/demo", get(demo::page))
         .route("/demo/api/appointment", get(demo::appointment))
         .route("/healthz", get(healthz))

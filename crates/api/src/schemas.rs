@@ -148,6 +148,13 @@ names_schema!(
     domain::ConversationStatus::ALL.iter().map(|c| c.as_str())
 );
 names_schema!(
+    /// Where a sent message stands.
+    DeliveryStateName,
+    "DeliveryState",
+    "Where a message sent on SMS or WhatsApp stands: `queued` (not yet taken by a provider), `sent`, `delivered`, `read` or `failed`.",
+    domain::DeliveryState::ALL.iter().map(|c| c.as_str())
+);
+names_schema!(
     /// How a conversation ended.
     ConversationOutcomeName,
     "ConversationOutcome",

@@ -136,8 +136,15 @@ impl App {
             // Train the model and synthesise the prompts now, so the first caller waits for neither.
             self.compiled(tenant, record.id, version).await?;
             // Calls to the SIP user of the same name reach the same flow.
-            self.bind_demo_number(tenant, widget_id, record.id, &doc.language, now)
-                .await?;
+            self.bind_demo_number(
+                tenant,
+                widget_id,
+                record.id,
+                &doc.language,
+                &[domain::Channel::Voice],
+                now,
+            )
+            .await?;
             self.audit(
                 tenant,
                 system_event(AuditAction::PhoneNumberPut, widget_id.to_owned()),

@@ -122,7 +122,9 @@ impl App {
             .resolve_phone_number(number)
             .await?
             .ok_or(AppError::NotFound)?;
-        if !self.tenant_enabled(bound.tenant_id).await? {
+        if !self.tenant_enabled(bound.tenant_id).await?
+            || !bound.channels.contains(&domain::Channel::Voice)
+        {
             return Err(AppError::NotFound);
         }
         let flow_id = bound

@@ -20,6 +20,7 @@ mod flows;
 mod fraud;
 mod history;
 mod keys;
+mod messaging;
 mod phone_numbers;
 mod ports;
 mod principal;
@@ -65,11 +66,13 @@ pub use fraud::{
 };
 pub use history::{ConversationOutcome, HistoryEntry, HistoryPage, HistoryQuery, MAX_HISTORY_PAGE};
 pub use keys::CreatedApiKey;
+pub use messaging::{DeliveryReport, Inbound, InboundMessage};
 pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{
-    AsrError, CallBackDialer, CallBackOrder, Grammar, HttpClient, OutboundOutcome, OutboundRequest,
-    OutboundResponse, PrivateAccess, Prompt, PromptText, PromptWarmer, Recognition,
-    RecognitionStream, Recognizer, RecordingFiles, Synthesizer, TtsError, VadEvent, Voice,
+    AsrError, CallBackDialer, CallBackOrder, Grammar, HttpClient, MessageSender, OutboundMessage,
+    OutboundOutcome, OutboundRequest, OutboundResponse, PrivateAccess, Prompt, PromptText,
+    PromptWarmer, Recognition, RecognitionStream, Recognizer, RecordingFiles, SendOutcome,
+    Synthesizer, TtsError, VadEvent, Voice,
 };
 pub use principal::{Principal, PrincipalKind};
 pub use privacy::{ContactExport, ErasureReport, ExpiryReport, ProcessingRecord, Subject};
@@ -182,6 +185,8 @@ struct Inner {
     recording_files: std::sync::OnceLock<Arc<dyn ports::RecordingFiles>>,
     /// When the last finished pass of the retention job began (see `privacy`).
     retention_passes: tokio::sync::watch::Sender<i64>,
+    /// Messaging channels' threads and outbox (see `messaging`).
+    messaging: messaging::MessagingRuntime,
 }
 
 /// The application: the store, the clock and the policy, shared by all requests.
@@ -221,6 +226,7 @@ impl App {
                 audit_key: std::sync::OnceLock::new(),
                 recording_files: std::sync::OnceLock::new(),
                 retention_passes: tokio::sync::watch::Sender::new(i64::MIN),
+                messaging: messaging::MessagingRuntime::default(),
             }),
         }
     }

@@ -2,7 +2,7 @@
 //! the caller's number. Administered per tenant
 //! through the API; every change forgets the cached call routes so the next call sees it.
 
-use domain::{CallerIdMode, FlowId, TenantId, Timestamp};
+use domain::{CallerIdMode, Channel, FlowId, TenantId, Timestamp};
 use store::PhoneNumber;
 
 use crate::{App, AppError, AppResult, Principal};
@@ -19,6 +19,29 @@ pub struct PhoneNumberSpec {
     /// What calls keep of the caller's number; `None` keeps the number's mode (pseudonymised
     /// for a new number).
     pub caller_id: Option<CallerIdMode>,
+    /// The channels it serves; `None` keeps the number's channels (voice for a new number).
+    pub channels: Option<Vec<Channel>>,
+}
+
+/// The channels a list names, each once and in a fixed order; at least one.
+fn check_channels(channels: &[Channel]) -> AppResult<Vec<Channel>> {
+    if channels.is_empty() {
+        return Err(AppError::field(
+            "channels",
+            "at least one of voice, sms, whatsapp",
+        ));
+    }
+    if channels.contains(&Channel::Chat) {
+        return Err(AppError::field(
+            "channels",
+            "voice, sms or whatsapp (web chat runs through widgets)",
+        ));
+    }
+    Ok(Channel::ALL
+        .iter()
+        .copied()
+        .filter(|c| channels.contains(c))
+        .collect())
 }
 
 /// Longest number or SIP user accepted.
@@ -68,6 +91,7 @@ impl App {
         {
             return Err(AppError::field("language", "de or en"));
         }
+        let channels = spec.channels.as_deref().map(check_channels).transpose()?;
         let now = self.now();
         let mut number = PhoneNumber {
             number: spec.number,
@@ -75,6 +99,7 @@ impl App {
             flow_id: spec.flow_id,
             language: spec.language,
             caller_id: spec.caller_id.unwrap_or_default(),
+            channels: channels.clone().unwrap_or_else(|| vec![Channel::Voice]),
             created_at: now,
             updated_at: now,
         };
@@ -88,6 +113,7 @@ impl App {
             Some(old) => {
                 number.created_at = old.created_at;
                 number.caller_id = spec.caller_id.unwrap_or(old.caller_id);
+                number.channels = channels.unwrap_or(old.channels);
                 self.store().update_phone_number(&number).await?;
             }
             None => self
@@ -128,6 +154,7 @@ impl App {
         number: &str,
         flow_id: FlowId,
         language: &str,
+        channels: &[Channel],
         now: Timestamp,
     ) -> AppResult<()> {
         if self.store().resolve_phone_number(number).await?.is_some() {
@@ -140,6 +167,7 @@ impl App {
                 flow_id: Some(flow_id),
                 language: Some(language.to_owned()),
                 caller_id: CallerIdMode::default(),
+                channels: channels.to_vec(),
                 created_at: now,
                 updated_at: now,
             })

@@ -210,7 +210,11 @@ impl App {
     /// A caller's pseudonym: of the number in international form when it is one (so
     /// `+4930…`, `004930…` and `030…` are one contact, national numbers read in the tenant's
     /// country), of the address as given otherwise (a SIP user).
-    async fn caller_pseudonym(&self, tenant: TenantId, address: &str) -> AppResult<String> {
+    pub(crate) async fn caller_pseudonym(
+        &self,
+        tenant: TenantId,
+        address: &str,
+    ) -> AppResult<String> {
         let policy = self.contact_settings_of(tenant).await?.outbound_policy();
         let normalized = crate::fraud::classify(address, &policy)
             .map_or_else(|| address.to_owned(), |d| d.international);

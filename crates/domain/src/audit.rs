@@ -153,6 +153,9 @@ text_enum!(
         ContactExport => "contact.export",
         /// Everything about one contact was erased (a data-subject erasure request).
         ContactErase => "contact.erase",
+        /// A contact's channel address (phone number, WhatsApp id) was read in clear (the
+        /// object is the conversation).
+        ContactAddressRead => "contact.address_read",
     }
 );
 
@@ -187,7 +190,7 @@ impl AuditAction {
             A::AgentUpdate | A::AgentSipAccountSet | A::AgentSipAccountRemove => "user",
             A::TaskMove => "task",
             A::ContactCentreSettings | A::PrivacySettingsPut | A::DataExpire => "tenant",
-            A::ContactExport | A::ContactErase => "contact",
+            A::ContactExport | A::ContactErase | A::ContactAddressRead => "contact",
             A::HttpDestinationAllow | A::HttpDestinationRevoke => "http_destination",
             A::RouteDenied | A::RouteCsrfRefused => "route",
         }

@@ -10,8 +10,52 @@ text_enum!(
         Chat => "chat",
         /// A phone call.
         Voice => "voice",
+        /// SMS (through SMPP or an HTTP provider).
+        Sms => "sms",
+        /// WhatsApp (the Cloud API).
+        Whatsapp => "whatsapp",
     }
 );
+
+impl Channel {
+    /// Whether the channel carries messages to an address Hotline must send to (SMS,
+    /// WhatsApp), rather than a live connection (a call, a chat socket).
+    pub const fn is_messaging(self) -> bool {
+        matches!(self, Channel::Sms | Channel::Whatsapp)
+    }
+}
+
+text_enum!(
+    /// Where a message sent on a messaging channel stands. The order is the order of
+    /// progress: a late status never moves a message back.
+    DeliveryState {
+        /// Stored, not yet taken by a provider.
+        Queued => "queued",
+        /// A provider took it.
+        Sent => "sent",
+        /// The handset received it.
+        Delivered => "delivered",
+        /// The recipient read it (WhatsApp).
+        Read => "read",
+        /// It could not be sent or delivered.
+        Failed => "failed",
+    }
+);
+
+impl DeliveryState {
+    /// Whether a status report may move a message from `self` to `next`: forward only, and
+    /// nothing after a failure or a read.
+    pub fn may_become(self, next: DeliveryState) -> bool {
+        use DeliveryState::{Delivered, Failed, Queued, Read, Sent};
+        match (self, next) {
+            (Failed | Read, _) => false,
+            (Queued, Sent | Delivered | Read | Failed) => true,
+            (Sent, Delivered | Read | Failed) => true,
+            (Delivered, Read) => true,
+            _ => false,
+        }
+    }
+}
 
 text_enum!(
     /// Who wrote a message of a conversation.

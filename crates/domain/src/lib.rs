@@ -15,7 +15,7 @@ mod text_enum;
 mod time;
 
 pub use audit::{ActorKind, AuditAction, AuditEntry, AuditEvent, AuthMethod, Outcome};
-pub use conversation::{Channel, ConversationStatus, Sender};
+pub use conversation::{Channel, ConversationStatus, DeliveryState, Sender};
 pub use ids::{
     ApiKeyId, AuditEntryId, ConversationId, FlowId, IdParseError, RequestId, TenantId, UserId,
 };

@@ -69,7 +69,7 @@ pub(crate) use text_enum;
 mod tests {
     use std::str::FromStr;
 
-    use crate::{AuditAction, AuthMethod, Channel, ConversationStatus, Sender};
+    use crate::{AuditAction, AuthMethod, Channel, ConversationStatus, DeliveryState, Sender};
 
     /// Every value's text parses back to it and is its JSON form.
     fn round_trips<T>(all: &[T], text: fn(T) -> &'static str)
@@ -93,6 +93,26 @@ mod tests {
         round_trips(Channel::ALL, Channel::as_str);
         round_trips(Sender::ALL, Sender::as_str);
         round_trips(ConversationStatus::ALL, ConversationStatus::as_str);
+        round_trips(DeliveryState::ALL, DeliveryState::as_str);
+    }
+
+    #[test]
+    fn a_delivery_state_only_moves_forward() {
+        use DeliveryState::*;
+        assert!(Queued.may_become(Sent));
+        assert!(Sent.may_become(Delivered));
+        assert!(
+            Queued.may_become(Delivered),
+            "a receipt may come before the response"
+        );
+        assert!(Delivered.may_become(Read));
+        assert!(
+            !Delivered.may_become(Sent),
+            "a late 'sent' never moves a message back"
+        );
+        assert!(!Failed.may_become(Delivered));
+        assert!(!Read.may_become(Delivered));
+        assert!(!Sent.may_become(Sent));
     }
 
     #[test]

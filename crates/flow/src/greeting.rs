@@ -47,7 +47,7 @@ const AFTER: &[&str] = &[
 const MAX_WORDS: usize = 8;
 
 /// Whether `text` is nothing but a greeting.
-pub(crate) fn is_greeting(text: &str) -> bool {
+pub fn is_greeting(text: &str) -> bool {
     let mut normal = String::with_capacity(text.len() + 2);
     normalize_padded(text, &mut normal);
     let words: Vec<&str> = normal.split_whitespace().collect();

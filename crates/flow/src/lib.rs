@@ -33,6 +33,7 @@ pub use compile::Flow;
 pub use diagnostic::{Diagnostic, Severity};
 pub use engine::*;
 pub use format::*;
+pub use greeting::is_greeting;
 pub use interpret::Engine;
 pub use matcher::{KeywordMatcher, NoIntents};
 pub use parse::{parse_auto, parse_json, parse_yaml, to_yaml};

@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod encoder;
 mod files;
+pub mod messaging;
 pub mod server;
 pub mod settings;
 pub mod telemetry;

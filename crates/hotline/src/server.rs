@@ -261,12 +261,21 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         None
     };
     let metrics = Arc::new(api::Metrics::new());
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let base_url = format!("{scheme}://{http_addr}");
+    let messaging = crate::messaging::wire(
+        &settings.messaging,
+        &settings.twilio,
+        &settings.whatsapp,
+        &base_url,
+    )?;
+    app.set_message_sender(messaging.router.clone());
     let options = api::ApiOptions {
         body_limit: settings.body_limit_bytes,
         https: tls.is_some(),
+        hooks: messaging.hooks,
     };
-    let scheme = if tls.is_some() { "https" } else { "http" };
-    app.set_base_url(format!("{scheme}://{http_addr}"));
+    app.set_base_url(base_url);
     app.set_http_client(Arc::new(channels::FlowHttpClient::new()));
     let router = api::router(app.clone(), metrics.clone(), &options);
     let sip = if settings.sip.enabled {
@@ -490,6 +499,9 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
         tokio::select! {
             _ = housekeeping_tick.tick() => housekeeping(&app).await,
             () = &mut next_check => {
+                // The next check is counted from this one's start, so time that passes while
+                // this one works (a moved test clock, a slow database) is not skipped.
+                let started = clock.now();
                 if let Err(e) = app.fire_due_timers().await {
                     let error = format!("{:#}", anyhow::Error::new(e));
                     tracing::warn!(error, "firing conversation timers failed");
@@ -498,7 +510,12 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
                     let error = format!("{:#}", anyhow::Error::new(e));
                     tracing::warn!(error, "firing contact-centre timers failed");
                 }
-                next_check = clock.sleep_until(clock.now().plus_millis(TIMER_CHECK_MS));
+                // Messages a restart or an outage left queued, and retries that are due.
+                if let Err(e) = app.deliver_due().await {
+                    let error = format!("{:#}", anyhow::Error::new(e));
+                    tracing::warn!(error, "sending queued messages failed");
+                }
+                next_check = clock.sleep_until(started.plus_millis(TIMER_CHECK_MS));
             }
             () = &mut next_retention => {
                 if let Err(e) = app.expire_personal_data_everywhere().await {

@@ -234,6 +234,12 @@ pub struct Settings {
     pub tls_cert_file: Option<PathBuf>,
     /// The private key (PEM) of `tls_cert_file`.
     pub tls_key_file: Option<PathBuf>,
+    /// Messaging: the public URL providers call.
+    pub messaging: crate::messaging::MessagingSettings,
+    /// Twilio-compatible SMS providers (`[[twilio]]`).
+    pub twilio: Vec<crate::messaging::TwilioSettings>,
+    /// WhatsApp Cloud API numbers (`[[whatsapp]]`).
+    pub whatsapp: Vec<crate::messaging::WhatsappSettings>,
 }
 
 /// When the HTTP listener speaks TLS.
@@ -278,6 +284,9 @@ impl Default for Settings {
             https: HttpsMode::Auto,
             tls_cert_file: None,
             tls_key_file: None,
+            messaging: crate::messaging::MessagingSettings::default(),
+            twilio: Vec::new(),
+            whatsapp: Vec::new(),
         }
     }
 }
@@ -299,6 +308,7 @@ const SETTING_KEYS: &[&str] = &[
     "https",
     "tls_cert_file",
     "tls_key_file",
+    "messaging",
 ];
 
 /// Overrides from the command line.
@@ -358,6 +368,7 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
+        crate::messaging::validate(&self.messaging, &self.twilio, &self.whatsapp)?;
         if self.auth.idle_timeout_secs <= 0 || self.auth.absolute_timeout_secs <= 0 {
             bail!("auth timeouts must be positive");
         }

@@ -17,6 +17,7 @@ pub mod ratelimit;
 pub mod rbac;
 pub mod token;
 pub mod totp;
+pub mod webhook;
 
 pub use password::PasswordHash;
 

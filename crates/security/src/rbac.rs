@@ -47,11 +47,13 @@ pub enum Permission {
     TranscriptsRead,
     /// Listen to call recordings.
     RecordingsRead,
+    /// Read a contact's phone number or WhatsApp id in clear (audited each time).
+    ContactAddressesRead,
 }
 
 impl Permission {
     /// Every permission, in a stable order.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::UsersRead,
         Permission::UsersManage,
         Permission::SessionsManage,
@@ -68,6 +70,7 @@ impl Permission {
         Permission::QueuesSupervise,
         Permission::TranscriptsRead,
         Permission::RecordingsRead,
+        Permission::ContactAddressesRead,
     ];
 
     /// The stable dotted name used in JSON, logs and error messages.
@@ -89,6 +92,7 @@ impl Permission {
             Permission::QueuesSupervise => "queues_supervise",
             Permission::TranscriptsRead => "transcripts_read",
             Permission::RecordingsRead => "recordings_read",
+            Permission::ContactAddressesRead => "contact_addresses_read",
         }
     }
 }
@@ -141,6 +145,7 @@ pub const fn allows(role: Role, permission: Permission) -> bool {
         P::QueuesSupervise => matches!(role, Admin | Supervisor),
         P::TranscriptsRead => matches!(role, Admin | Supervisor),
         P::RecordingsRead => matches!(role, Admin | Supervisor),
+        P::ContactAddressesRead => matches!(role, Admin | Supervisor),
     }
 }
 
@@ -196,6 +201,7 @@ conversations_read     x          x          .          .          x
 queues_supervise       x          x          .          .          .
 transcripts_read       x          x          .          .          .
 recordings_read        x          x          .          .          .
+contact_addresses_read x          x          .          .          .
 ";
         assert_eq!(matrix(), expected, "\nactual matrix:\n{}", matrix());
     }

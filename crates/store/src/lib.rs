@@ -24,13 +24,13 @@ pub use domain::ConversationStatus;
 pub use error::{ReadError, StoreError};
 pub use model::{
     ApiKey, AuditFilter, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
-    CcTask, CcWrite, Conversation, ConversationFilter, DraftSave, DueTimer, FlowRecord,
+    CcTask, CcWrite, Conversation, ConversationFilter, Delivery, DraftSave, DueTimer, FlowRecord,
     FlowVersion, Message, PhoneNumber, Prompt, PromptInfo, QueueEntry, Session, SessionStage,
     SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
 };
 pub use sql::{
-    Erased, PostgresStore, SqlStore, SqliteStore, connect, connect_postgres_in_schema,
-    sqlite_url_for_dir,
+    DeliveryUpdate, Erased, PostgresStore, SqlStore, SqliteStore, connect,
+    connect_postgres_in_schema, sqlite_url_for_dir,
 };
 
 /// A shared handle to whichever backend is configured.
@@ -520,6 +520,73 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
 
     /// Removes a number; false if the tenant has no such number.
     async fn delete_phone_number(&self, tenant: TenantId, number: &str) -> Result<bool>;
+
+    // ---- messaging ----
+
+    /// The conversation a contact's messages to `number` on `channel` continue, if any.
+    async fn message_thread(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        number: &str,
+        contact: &str,
+    ) -> Result<Option<ConversationId>>;
+
+    /// Points a contact's messages to `number` on `channel` at `conversation`.
+    async fn put_message_thread(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        number: &str,
+        contact: &str,
+        conversation: ConversationId,
+        at: Timestamp,
+    ) -> Result<()>;
+
+    /// The conversation an inbound message with this provider id went to, if it was taken.
+    async fn inbound_message(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        provider_id: &str,
+    ) -> Result<Option<ConversationId>>;
+
+    /// Records an inbound message's provider id; false if it was recorded before.
+    async fn record_inbound_message(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        provider_id: &str,
+        conversation: ConversationId,
+        at: Timestamp,
+    ) -> Result<bool>;
+
+    /// Queued messages due to be (re)tried, oldest first. Installation-level, like
+    /// `due_timers`: the sender's scan over every tenant; each delivery names its tenant.
+    async fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<Delivery>>;
+
+    /// Changes a delivery; false if there is no such delivery.
+    async fn update_delivery(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        seq: i64,
+        update: &DeliveryUpdate,
+    ) -> Result<bool>;
+
+    /// The delivery a provider knows by `provider_id`.
+    async fn delivery_by_provider_id(
+        &self,
+        tenant: TenantId,
+        provider_id: &str,
+    ) -> Result<Option<Delivery>>;
+
+    /// A conversation's deliveries, by seq.
+    async fn deliveries(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<Delivery>>;
 
     // ---- agents' SIP accounts ----
 

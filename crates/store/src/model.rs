@@ -350,6 +350,8 @@ pub struct PhoneNumber {
     pub language: Option<String>,
     /// What calls to it keep of the caller's number.
     pub caller_id: domain::CallerIdMode,
+    /// The channels it serves (voice, SMS, WhatsApp), each at most once.
+    pub channels: Vec<domain::Channel>,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last change.
@@ -464,6 +466,32 @@ pub struct StepWrite {
     /// A new conversation's row, inserted in the same transaction as its first step (its
     /// `last_seq` must equal `expected_last_seq`); `None` for an existing conversation.
     pub create: Option<Conversation>,
+    /// Queue every message of the step not written by the user for delivery (a messaging
+    /// conversation: SMS, WhatsApp), in the same transaction as the message.
+    pub deliver: bool,
+}
+
+/// A message to send on a messaging channel, and where its delivery stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The conversation.
+    pub conversation_id: domain::ConversationId,
+    /// The message's position in it.
+    pub seq: i64,
+    /// Where it stands.
+    pub state: domain::DeliveryState,
+    /// Attempts made to hand it to a provider.
+    pub attempts: i64,
+    /// The provider's id for it, once taken.
+    pub provider_id: Option<String>,
+    /// Why it failed (a provider's code and words; never the text).
+    pub error: Option<String>,
+    /// When a queued message is next tried.
+    pub next_attempt_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
 }
 
 /// A timer that is due.

@@ -1,8 +1,9 @@
 //! `GET /api/v1/conversations`: the conversation history, searched by time, channel, flow and
 //! outcome. Rows name the contact by pseudonym only; `GET /api/v1/conversations/{id}` opens a
-//! transcript (audited).
+//! transcript (audited). For SMS and WhatsApp, `…/{id}/deliveries` tells where each message
+//! sent stands, and `…/{id}/address` reads the contact's number in clear (audited).
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -14,7 +15,10 @@ use crate::problem::{ApiError, Problem};
 use crate::routes::contact::time_param;
 
 pub(crate) fn router() -> OpenApiRouter<ApiState> {
-    OpenApiRouter::new().routes(routes!(history))
+    OpenApiRouter::new()
+        .routes(routes!(history))
+        .routes(routes!(deliveries))
+        .routes(routes!(address))
 }
 
 /// Which conversations to list.
@@ -148,4 +152,77 @@ async fn history(
             .collect(),
         next: page.next,
     }))
+}
+
+fn conversation_id(text: &str) -> Result<domain::ConversationId, ApiError> {
+    text.parse()
+        .map_err(|_| ApiError::from(app::AppError::NotFound))
+}
+
+/// A message sent on SMS or WhatsApp, and where it stands.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeliveryDto {
+    /// The message's position in the transcript.
+    seq: i64,
+    #[schema(value_type = crate::schemas::DeliveryStateName)]
+    state: &'static str,
+    /// Attempts to hand it to the provider.
+    attempts: i64,
+    /// Why it failed or waits (the provider's code and words; never the text).
+    error: Option<String>,
+    updated_at: String,
+}
+
+/// Deliveries of a conversation.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct DeliveryList {
+    items: Vec<DeliveryDto>,
+}
+
+/// Where each message sent in an SMS or WhatsApp conversation stands (staff who may read
+/// transcripts).
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/deliveries", tag = "contact-centre",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DeliveryList), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn deliveries(
+    State(state): State<ApiState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<DeliveryList>, ApiError> {
+    let id = conversation_id(&id)?;
+    let items = state.app.conversation_deliveries(&who, id).await?;
+    Ok(axum::Json(DeliveryList {
+        items: items
+            .into_iter()
+            .map(|d| DeliveryDto {
+                seq: d.seq,
+                state: d.state.as_str(),
+                attempts: d.attempts,
+                error: d.error,
+                updated_at: d.updated_at.to_rfc3339(),
+            })
+            .collect(),
+    }))
+}
+
+/// A contact's address.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct AddressDto {
+    /// The phone number or WhatsApp id.
+    address: String,
+}
+
+/// The contact's phone number or WhatsApp id behind a conversation, in clear (admins and
+/// supervisors; every read is in the audit log). 404 when it is not kept.
+#[utoipa::path(get, path = "/api/v1/conversations/{id}/address", tag = "contact-centre",
+    params(("id" = String, Path)),
+    responses((status = 200, body = AddressDto), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn address(
+    State(state): State<ApiState>,
+    Caller(who): Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<AddressDto>, ApiError> {
+    let id = conversation_id(&id)?;
+    let address = state.app.contact_address(&who, id).await?;
+    Ok(axum::Json(AddressDto { address }))
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/phone-numbers`: the numbers (or SIP users) that calls arrive on, each bound to a
-//! flow, with what its calls keep of the caller's number. `PUT` creates or rebinds a number, so
+//! flow, with the channels it serves (voice, SMS, WhatsApp) and what its conversations keep
+//! of the caller's number. `PUT` creates or rebinds a number, so
 //! a script can apply the same binding twice.
 
 use axum::extract::{Path, State};
@@ -34,6 +35,9 @@ pub(crate) struct PhoneNumberDto {
     /// What calls keep of the caller's number: `identified` (the number, sealed, and a
     /// pseudonym), `pseudonymised` (only a stable keyed pseudonym) or `anonymous` (nothing).
     caller_id: String,
+    /// The channels it serves: `voice`, `sms`, `whatsapp`.
+    #[schema(value_type = Vec<crate::schemas::ChannelName>)]
+    channels: Vec<domain::Channel>,
     created_at: String,
     updated_at: String,
 }
@@ -44,6 +48,7 @@ fn dto(n: PhoneNumber) -> PhoneNumberDto {
         flow_id: n.flow_id.map(|f| f.to_string()),
         language: n.language,
         caller_id: n.caller_id.as_str().to_owned(),
+        channels: n.channels,
         created_at: n.created_at.to_rfc3339(),
         updated_at: n.updated_at.to_rfc3339(),
     }
@@ -67,6 +72,10 @@ pub(crate) struct PhoneNumberRequest {
     /// (`pseudonymised` for a new number).
     #[schema(value_type = Option<String>)]
     caller_id: Option<domain::CallerIdMode>,
+    /// The channels it serves (`voice`, `sms`, `whatsapp`); none keeps the number's channels
+    /// (`voice` for a new number).
+    #[schema(value_type = Option<Vec<crate::schemas::ChannelName>>)]
+    channels: Option<Vec<domain::Channel>>,
 }
 
 /// The tenant's numbers.
@@ -109,6 +118,7 @@ async fn put_number(
                 flow_id,
                 language: body.language,
                 caller_id: body.caller_id,
+                channels: body.channels,
             },
         )
         .await?;

@@ -145,8 +145,12 @@ impl App {
             dequeue: false,
             at: now,
             create: None,
+            deliver: conv.channel.is_messaging(),
         };
         self.store().save_step(tenant, conversation, &write).await?;
+        if write.deliver {
+            self.kick_outbox();
+        }
         let shown = ChatMessage {
             seq: conv.last_seq + 1,
             ..ChatMessage::from_stored(&message)

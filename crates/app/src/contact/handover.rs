@@ -102,6 +102,8 @@ impl App {
                 channel: match channel {
                     domain::Channel::Voice => Channel::Voice,
                     domain::Channel::Chat => Channel::Chat,
+                    // An agent's messaging capacity covers SMS and WhatsApp alike.
+                    domain::Channel::Sms | domain::Channel::Whatsapp => Channel::Sms,
                 },
                 queue: routing::QueueId::new(entry.queue.as_str()),
                 priority,

@@ -305,8 +305,12 @@ impl App {
             dequeue: false,
             at: now,
             create: None,
+            deliver: conv.channel.is_messaging(),
         };
         self.store().save_step(tenant, conversation, &write).await?;
+        if write.deliver {
+            self.kick_outbox();
+        }
         let message = ChatMessage {
             seq: conv.last_seq + 1,
             from: Sender::System,

@@ -298,8 +298,12 @@ impl App {
             dequeue: false,
             at: now,
             create: None,
+            deliver: conv.channel.is_messaging(),
         };
         self.store().save_step(tenant, conversation, &write).await?;
+        if write.deliver {
+            self.kick_outbox();
+        }
         let stored: Vec<ChatMessage> = messages
             .iter()
             .zip(conv.last_seq + 1..)

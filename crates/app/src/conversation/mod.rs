@@ -144,6 +144,20 @@ impl App {
         Ok(())
     }
 
+    /// Creates a conversation and runs its first step with the caller's message that opened
+    /// it (a message channel's first message), written in one transaction.
+    pub(crate) async fn start_conversation_with(
+        &self,
+        conversation: Conversation,
+        input: Input,
+        user: Option<UserMessage>,
+    ) -> AppResult<()> {
+        let (tenant, id) = (conversation.tenant_id, conversation.id);
+        self.step_or_create(tenant, id, input, user, Some(conversation))
+            .await?;
+        Ok(())
+    }
+
     pub(crate) fn conversation_lock(
         &self,
         conversation: ConversationId,
@@ -327,6 +341,15 @@ impl App {
             // The SMS channel arrives with the messaging capability; until then a follow-up is
             // not sent, and that is logged (without content).
             tracing::warn!(%conversation, count = plan.unsent_sms, "follow-up SMS not sent: no SMS channel configured");
+        }
+        if plan.write.deliver
+            && plan
+                .write
+                .messages
+                .iter()
+                .any(|m| m.sender != domain::Sender::User)
+        {
+            self.kick_outbox();
         }
         for event in plan.events {
             self.publish(conversation, event);

@@ -136,17 +136,23 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
                     at: now,
                 });
             }
-            Effect::SendMessage { channel, text } => match channel {
-                flow::MessageChannel::Same => messages.push(Message {
-                    seq: 0,
-                    sender: domain::Sender::Bot,
-                    body: Redacted::new(text),
-                    choices: None,
-                    client_id: None,
-                    at: now,
-                }),
-                flow::MessageChannel::Sms => unsent_sms += 1,
-            },
+            Effect::SendMessage { channel, text } => {
+                // On an SMS conversation a follow-up SMS is a message in it.
+                let here = channel == flow::MessageChannel::Same
+                    || conversation.channel == domain::Channel::Sms;
+                if here {
+                    messages.push(Message {
+                        seq: 0,
+                        sender: domain::Sender::Bot,
+                        body: Redacted::new(text),
+                        choices: None,
+                        client_id: None,
+                        at: now,
+                    });
+                } else {
+                    unsent_sms += 1;
+                }
+            }
             Effect::StartTimer { id, at_ms } => {
                 set_timers.push((i64::from(id), Timestamp::from_millis(at_ms)))
             }
@@ -208,6 +214,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
         enqueue,
         at: now,
         create: create.then(|| conversation.clone()),
+        deliver: conversation.channel.is_messaging(),
     };
 
     let mut events = Vec::new();

@@ -8,19 +8,23 @@
 //!   pocketsphinx as child processes, or an operator's engine of choice;
 //! - [`CallBackDialer`] (`dialer`): the call shell, which places call-backs through the trunk;
 //! - [`RecordingFiles`] (`recordings`): the call shell, whose folder holds the sealed
-//!   recordings that exports, erasure and retention read and delete.
+//!   recordings that exports, erasure and retention read and delete;
+//! - [`MessageSender`] (`messaging`): the messaging shells (`channels`: SMPP, Twilio-compatible
+//!   HTTP providers, the WhatsApp Cloud API), which hand SMS and WhatsApp messages to providers.
 //!
 //! A port carries nothing of its implementations: no HTTP types, and audio as plain PCM
 //! samples, so `app` depends on neither an HTTP crate nor `media`.
 
 mod dialer;
 mod http;
+mod messaging;
 mod prompts;
 mod recordings;
 mod speech;
 
 pub use dialer::{CallBackDialer, CallBackOrder};
 pub use http::{HttpClient, OutboundOutcome, OutboundRequest, OutboundResponse, PrivateAccess};
+pub use messaging::{MessageSender, OutboundMessage, SendOutcome};
 pub use prompts::{PromptText, PromptWarmer};
 pub use recordings::RecordingFiles;
 pub use speech::{

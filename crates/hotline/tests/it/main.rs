@@ -20,6 +20,7 @@ mod flows;
 mod history;
 mod https;
 mod login;
+mod messaging;
 mod platform;
 mod privacy;
 mod prompts;

@@ -152,6 +152,24 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             )]),
         ),
         (
+            Method::GET,
+            "/api/v1/conversations/{id}/deliveries",
+            Attempts(vec![attempt(
+                format!("/api/v1/conversations/{conversation}/deliveries"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/conversations/{id}/address",
+            Attempts(vec![attempt(
+                format!("/api/v1/conversations/{conversation}/address"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
             Method::POST,
             "/api/v1/conversations/{id}/messages",
             Attempts(vec![attempt(
@@ -703,6 +721,7 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
             flow_id: Some(b_flow.id),
             language: None,
             caller_id: None,
+            channels: None,
         },
     )
     .await

@@ -18,6 +18,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, Pool, Postgres, Sqlite, SqlitePool};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
+pub use self::messaging::DeliveryUpdate;
 pub use self::privacy::Erased;
 use crate::vault::Vault;
 use crate::{Result, Store, StoreError};
@@ -41,6 +42,7 @@ mod contact_centre;
 mod conversations;
 mod flows;
 mod keys;
+mod messaging;
 mod phone_numbers;
 mod privacy;
 mod prompts;

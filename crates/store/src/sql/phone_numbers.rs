@@ -14,6 +14,7 @@ struct PhoneNumberRow {
     flow_id: Option<String>,
     language: Option<String>,
     caller_id: String,
+    channels: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -30,6 +31,12 @@ impl PhoneNumberRow {
                 .transpose()?,
             language: self.language,
             caller_id: parse(&self.caller_id, "caller-id mode")?,
+            channels: self
+                .channels
+                .split(',')
+                .filter(|c| !c.is_empty())
+                .map(|c| parse(c, "channel"))
+                .collect::<Result<_>>()?,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
         })
@@ -37,7 +44,16 @@ impl PhoneNumberRow {
 }
 
 const PHONE_NUMBER_COLUMNS: &str =
-    "number, tenant_id, flow_id, language, caller_id, created_at, updated_at";
+    "number, tenant_id, flow_id, language, caller_id, channels, created_at, updated_at";
+
+/// A number's channels as stored: their texts, comma-separated.
+fn channels_text(channels: &[domain::Channel]) -> String {
+    channels
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
 
 impl Sql<'_> {
     pub(super) async fn resolve_phone_number(self, number: &str) -> Result<Option<PhoneNumber>> {
@@ -57,7 +73,7 @@ impl Sql<'_> {
         on_backend!(self.db, pool, {
             sqlx::query(
                 "INSERT INTO phone_numbers (number, tenant_id, flow_id, language, caller_id, \
-                 created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                 created_at, updated_at, channels) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(n.number.clone())
             .bind(n.tenant_id.to_string())
@@ -66,6 +82,7 @@ impl Sql<'_> {
             .bind(n.caller_id.as_str())
             .bind(n.created_at.millis())
             .bind(n.updated_at.millis())
+            .bind(channels_text(&n.channels))
             .execute(pool)
             .await?;
             Ok(())
@@ -90,7 +107,7 @@ impl Sql<'_> {
         on_backend!(self.db, pool, {
             let count = sqlx::query(
                 "UPDATE phone_numbers SET flow_id = $3, language = $4, updated_at = $5, caller_id = \
-                 $6 WHERE tenant_id = $1 AND number = $2",
+                 $6, channels = $7 WHERE tenant_id = $1 AND number = $2",
             )
             .bind(n.tenant_id.to_string())
             .bind(n.number.clone())
@@ -98,6 +115,7 @@ impl Sql<'_> {
             .bind(n.language.clone())
             .bind(n.updated_at.millis())
             .bind(n.caller_id.as_str())
+            .bind(channels_text(&n.channels))
             .execute(pool)
             .await?
             .rows_affected();

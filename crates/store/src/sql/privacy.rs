@@ -182,6 +182,9 @@ impl Sql<'_> {
         on_backend!(self.db, pool, {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             for table in [
+                "message_deliveries",
+                "message_threads",
+                "inbound_messages",
                 "messages",
                 "conversation_timers",
                 "queue_entries",

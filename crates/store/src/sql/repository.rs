@@ -9,9 +9,10 @@ use domain::{
 use super::{DbPool, SqlStore};
 use crate::{
     ApiKey, AuditFilter, Backend, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange,
-    CcQueue, CcTask, CcWrite, Conversation, ConversationFilter, DraftSave, DueTimer, Erased,
-    FlowRecord, FlowVersion, Message, PhoneNumber, Prompt, PromptInfo, QueueEntry, Repository,
-    Result, Session, SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
+    CcQueue, CcTask, CcWrite, Conversation, ConversationFilter, Delivery, DeliveryUpdate,
+    DraftSave, DueTimer, Erased, FlowRecord, FlowVersion, Message, PhoneNumber, Prompt, PromptInfo,
+    QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant, User, UserChanges,
+    Widget,
 };
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -530,6 +531,90 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
 
     async fn expire_audit_months(&self, tenant: TenantId, month: &str) -> Result<Vec<String>> {
         self.sql().expire_audit_months(tenant, month).await
+    }
+
+    async fn message_thread(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        number: &str,
+        contact: &str,
+    ) -> Result<Option<ConversationId>> {
+        self.sql()
+            .message_thread(tenant, channel, number, contact)
+            .await
+    }
+
+    async fn put_message_thread(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        number: &str,
+        contact: &str,
+        conversation: ConversationId,
+        at: Timestamp,
+    ) -> Result<()> {
+        self.sql()
+            .put_message_thread(tenant, channel, number, contact, conversation, at)
+            .await
+    }
+
+    async fn inbound_message(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        provider_id: &str,
+    ) -> Result<Option<ConversationId>> {
+        self.sql()
+            .inbound_message(tenant, channel, provider_id)
+            .await
+    }
+
+    async fn record_inbound_message(
+        &self,
+        tenant: TenantId,
+        channel: domain::Channel,
+        provider_id: &str,
+        conversation: ConversationId,
+        at: Timestamp,
+    ) -> Result<bool> {
+        self.sql()
+            .record_inbound_message(tenant, channel, provider_id, conversation, at)
+            .await
+    }
+
+    async fn due_deliveries(&self, now: Timestamp, limit: u32) -> Result<Vec<Delivery>> {
+        self.sql().due_deliveries(now, limit).await
+    }
+
+    async fn update_delivery(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        seq: i64,
+        update: &DeliveryUpdate,
+    ) -> Result<bool> {
+        self.sql()
+            .update_delivery(tenant, conversation, seq, update)
+            .await
+    }
+
+    async fn delivery_by_provider_id(
+        &self,
+        tenant: TenantId,
+        provider_id: &str,
+    ) -> Result<Option<Delivery>> {
+        self.sql()
+            .delivery_by_provider_id(tenant, provider_id)
+            .await
+    }
+
+    async fn deliveries(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<Delivery>> {
+        self.sql().deliveries(tenant, conversation).await
     }
 
     async fn resolve_phone_number(&self, number: &str) -> Result<Option<PhoneNumber>> {

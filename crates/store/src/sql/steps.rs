@@ -101,6 +101,19 @@ impl Sql<'_> {
                 .bind(m.at.millis())
                 .execute(&mut *tx)
                 .await?;
+                if step.deliver && m.sender != domain::Sender::User {
+                    sqlx::query(
+                        "INSERT INTO message_deliveries (tenant_id, conversation_id, seq, state, \
+                         attempts, next_attempt_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, \
+                         $4, $4)",
+                    )
+                    .bind(tenant.to_string())
+                    .bind(conversation.to_string())
+                    .bind(*seq)
+                    .bind(m.at.millis())
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
             for timer in &step.cancel_timers {
                 sqlx::query(

@@ -90,6 +90,7 @@ pub(crate) async fn start(
         dequeue: false,
         at: T0,
         create: Some(c.clone()),
+        deliver: false,
     };
     store.save_step(tenant, c.id, &step).await.unwrap();
     c.id

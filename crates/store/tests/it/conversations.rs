@@ -82,6 +82,7 @@ fn step(expected: i64, messages: Vec<Message>) -> StepWrite {
         dequeue: false,
         at: T0.plus_millis(expected + 1),
         create: None,
+        deliver: false,
     }
 }
 
@@ -955,6 +956,7 @@ async fn phone_numbers_resolve_to_their_tenant(store: Store) {
         flow_id: Some(flow.id),
         language: Some("de".to_owned()),
         caller_id: domain::CallerIdMode::Identified,
+        channels: vec![domain::Channel::Voice, domain::Channel::Sms],
         created_at: T0,
         updated_at: T0,
     };

@@ -63,6 +63,7 @@ mod audit_tamper;
 mod backup_codes;
 mod contact_centre;
 mod conversations;
+mod messaging;
 mod privacy;
 mod sessions;
 mod sip_accounts;

@@ -299,6 +299,7 @@ async fn end(store: &Store, tenant: TenantId, c: domain::ConversationId, at: Tim
         dequeue: true,
         at,
         create: None,
+        deliver: false,
     };
     store.save_step(tenant, c, &step).await.unwrap();
 }

@@ -1,0 +1,480 @@
+//! The outbox: every message the bot or an agent writes on a messaging conversation gets a
+//! delivery row in the step that stores it (so nothing is lost between storing and sending),
+//! and is handed to the [`MessageSender`] from there, a conversation's messages in order.
+//! A provider that is not reachable is tried again with growing pauses; a refusal or too many
+//! attempts mark the message failed. Providers' status reports move a message forward only
+//! (`DeliveryState::may_become`).
+//!
+//! Right after a step the outbox is kicked; the timer loop calls [`App::deliver_due`] as well,
+//! which resends what a restart or an outage left queued.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use domain::{Channel, ConversationId, DeliveryState, Redacted, Sender, TenantId, Timestamp};
+use store::{Delivery, DeliveryUpdate};
+
+use super::render;
+use crate::conversation::{lock, stored_state};
+use crate::ports::{MessageSender, OutboundMessage, SendOutcome};
+use crate::{App, AppError, AppResult};
+
+/// Attempts before a message that no provider took is given up.
+const MAX_ATTEMPTS: i64 = 10;
+
+/// The longest pause between attempts.
+const MAX_BACKOFF_MS: i64 = 5 * 60 * 1000;
+
+/// How many due deliveries one pass looks at.
+const PASS_LIMIT: u32 = 200;
+
+/// How long a new conversation's messages wait for its contact's address to be stored.
+const ADDRESS_GRACE_MS: i64 = 60 * 1000;
+
+/// How long WhatsApp lets a business answer freely after the contact's last message.
+const WHATSAPP_WINDOW_MS: i64 = 24 * 60 * 60 * 1000;
+
+/// Counters of the outbox, for `/metrics`.
+#[derive(Debug, Default)]
+pub(crate) struct OutboxCounters {
+    sent: AtomicU64,
+    retried: AtomicU64,
+    failed: AtomicU64,
+    reports: AtomicU64,
+}
+
+/// The outbox's counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutboxStats {
+    /// Messages a provider took.
+    pub sent: u64,
+    /// Attempts that will be repeated (provider unreachable, throttled).
+    pub retried: u64,
+    /// Messages given up (refused, or too many attempts).
+    pub failed: u64,
+    /// Status reports applied.
+    pub reports: u64,
+}
+
+/// The sender, the conversations being sent right now, and the counters.
+#[derive(Default)]
+pub(crate) struct OutboxRuntime {
+    sender: std::sync::OnceLock<Arc<dyn MessageSender>>,
+    /// Conversations being sent, each with whether another pass asked for it meanwhile.
+    busy: std::sync::Mutex<HashMap<(TenantId, ConversationId), bool>>,
+    counters: OutboxCounters,
+}
+
+/// A provider's report on a message it took.
+#[derive(Debug, Clone)]
+pub struct DeliveryReport {
+    /// SMS or WhatsApp.
+    pub channel: Channel,
+    /// The hotline's number the message went out from (finds the tenant).
+    pub number: String,
+    /// The provider's id for the message.
+    pub provider_id: String,
+    /// Where it stands now.
+    pub state: DeliveryState,
+    /// The provider's error code and words, when it failed.
+    pub error: Option<String>,
+}
+
+/// The pause before attempt `attempts + 1`: 2 s, 4 s, 8 s, … at most five minutes.
+fn backoff_ms(attempts: i64) -> i64 {
+    let exp = u32::try_from(attempts.clamp(1, 20)).unwrap_or(20);
+    (1000_i64 << exp).min(MAX_BACKOFF_MS)
+}
+
+/// Clears a conversation's busy mark however its sending ends.
+struct Busy<'a> {
+    app: &'a App,
+    key: (TenantId, ConversationId),
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        lock(&self.app.messaging().outbox.busy).remove(&self.key);
+    }
+}
+
+impl App {
+    /// Installs the messaging shells' sender (once, at start-up). Without one, messages stay
+    /// queued and are retried until one is configured or they are given up.
+    pub fn set_message_sender(&self, sender: Arc<dyn MessageSender>) {
+        let _ = self.messaging().outbox.sender.set(sender);
+    }
+
+    /// The outbox's counters.
+    pub fn outbox_stats(&self) -> OutboxStats {
+        let c = &self.messaging().outbox.counters;
+        OutboxStats {
+            sent: c.sent.load(Ordering::Relaxed),
+            retried: c.retried.load(Ordering::Relaxed),
+            failed: c.failed.load(Ordering::Relaxed),
+            reports: c.reports.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Starts a pass over the outbox in the background (after a step queued messages).
+    pub(crate) fn kick_outbox(&self) {
+        let app = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = app.deliver_due().await {
+                tracing::warn!(error = %e, "outbox pass failed");
+            }
+        });
+    }
+
+    /// Sends every queued message that is due, each conversation's in order; returns how
+    /// many conversations it started on. A conversation being sent already is marked to be
+    /// looked at again when its sending ends, so nothing queued meanwhile waits for the next
+    /// pass.
+    pub async fn deliver_due(&self) -> AppResult<usize> {
+        let due = self.store().due_deliveries(self.now(), PASS_LIMIT).await?;
+        let keys: BTreeSet<(TenantId, ConversationId)> = due
+            .iter()
+            .map(|d| (d.tenant_id, d.conversation_id))
+            .collect();
+        let mut handles = Vec::new();
+        for key in keys {
+            {
+                let mut busy = lock(&self.messaging().outbox.busy);
+                if let Some(again) = busy.get_mut(&key) {
+                    *again = true;
+                    continue;
+                }
+                busy.insert(key, false);
+            }
+            let app = self.clone();
+            handles.push(tokio::spawn(async move {
+                let _busy = Busy { app: &app, key };
+                loop {
+                    if let Err(e) = app.deliver_conversation(key.0, key.1).await {
+                        tracing::warn!(conversation = %key.1, error = %e, "messages not sent");
+                    }
+                    let mut busy = lock(&app.messaging().outbox.busy);
+                    match busy.get_mut(&key) {
+                        Some(again) if *again => *again = false,
+                        _ => break,
+                    }
+                }
+            }));
+        }
+        let n = handles.len();
+        for h in handles {
+            let _ = h.await;
+        }
+        Ok(n)
+    }
+
+    /// Sends a conversation's due messages in order, stopping at the first that stays queued.
+    async fn deliver_conversation(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> AppResult<()> {
+        let now = self.now();
+        let mut queued: Vec<Delivery> = self
+            .store()
+            .deliveries(tenant, conversation)
+            .await?
+            .into_iter()
+            .filter(|d| d.state == DeliveryState::Queued)
+            .collect();
+        queued.sort_by_key(|d| d.seq);
+        for d in queued {
+            // A message waiting for its retry holds back the ones after it.
+            if d.next_attempt_at > now || !self.deliver_one(&d).await? {
+                // Later messages wait for this one: a conversation's order holds.
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands one message to the provider; false when it stays queued (try again later).
+    async fn deliver_one(&self, d: &Delivery) -> AppResult<bool> {
+        let (tenant, conversation) = (d.tenant_id, d.conversation_id);
+        let attempts = d.attempts + 1;
+        let now = self.now();
+        let Some(message) = self
+            .store()
+            .messages_after(tenant, conversation, d.seq - 1, 1)
+            .await?
+            .into_iter()
+            .find(|m| m.seq == d.seq)
+        else {
+            // Erased meanwhile: nothing to send.
+            return Ok(true);
+        };
+        let conv = self
+            .store()
+            .get_conversation(tenant, conversation)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let state = stored_state(&conv)?;
+        let from = state
+            .vars
+            .get("channel.number")
+            .cloned()
+            .unwrap_or_default();
+        let address = self
+            .store()
+            .conversation_contact(tenant, conversation)
+            .await?
+            .and_then(|(_, a)| a);
+        let Some(address) = address else {
+            // The contact row is written right after the conversation's first step, which
+            // kicks the outbox again; later, a missing address stays missing.
+            if now.millis() - conv.created_at.millis() < ADDRESS_GRACE_MS {
+                return Ok(false);
+            }
+            self.fail_delivery(
+                d,
+                attempts,
+                now,
+                "no address is kept for the contact".to_owned(),
+            )
+            .await?;
+            return Ok(true);
+        };
+        let choices: Vec<flow::Choice> = message
+            .choices
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok())
+            .unwrap_or_default();
+        let window_open = conv.channel != Channel::Whatsapp
+            || self
+                .last_contact_message(tenant, conversation)
+                .await?
+                .is_some_and(|at| now.millis() - at.millis() < WHATSAPP_WINDOW_MS);
+        let outbound = OutboundMessage {
+            tenant,
+            conversation,
+            seq: d.seq,
+            channel: conv.channel,
+            from,
+            to: Redacted::new(address),
+            text: Redacted::new(render::outbound_text(
+                conv.channel,
+                message.body.expose(),
+                &choices,
+            )),
+            choices,
+            language: state.language.clone(),
+            window_open,
+        };
+        let outcome = match self.messaging().outbox.sender.get() {
+            Some(sender) => sender.send(&outbound).await,
+            None => SendOutcome::Unavailable {
+                reason: format!("no {} provider is configured", conv.channel),
+            },
+        };
+        let counters = &self.messaging().outbox.counters;
+        match outcome {
+            SendOutcome::Accepted { provider_id } => {
+                counters.sent.fetch_add(1, Ordering::Relaxed);
+                self.store()
+                    .update_delivery(
+                        tenant,
+                        conversation,
+                        d.seq,
+                        &DeliveryUpdate {
+                            state: DeliveryState::Sent,
+                            attempts,
+                            provider_id: Some(provider_id),
+                            error: None,
+                            next_attempt_at: now,
+                            at: now,
+                        },
+                    )
+                    .await?;
+                Ok(true)
+            }
+            SendOutcome::Rejected { code } => {
+                self.fail_delivery(d, attempts, now, code).await?;
+                Ok(true)
+            }
+            SendOutcome::Unavailable { reason } => {
+                self.retry_or_fail(d, attempts, now, &reason).await
+            }
+        }
+    }
+
+    async fn retry_or_fail(
+        &self,
+        d: &Delivery,
+        attempts: i64,
+        now: Timestamp,
+        reason: &str,
+    ) -> AppResult<bool> {
+        if attempts >= MAX_ATTEMPTS {
+            self.fail_delivery(
+                d,
+                attempts,
+                now,
+                format!("gave up after {attempts} attempts: {reason}"),
+            )
+            .await?;
+            return Ok(true);
+        }
+        self.messaging()
+            .outbox
+            .counters
+            .retried
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::info!(conversation = %d.conversation_id, seq = d.seq, attempts, reason, "message not sent yet; trying again");
+        self.store()
+            .update_delivery(
+                d.tenant_id,
+                d.conversation_id,
+                d.seq,
+                &DeliveryUpdate {
+                    state: DeliveryState::Queued,
+                    attempts,
+                    provider_id: None,
+                    error: Some(reason.to_owned()),
+                    next_attempt_at: Timestamp::from_millis(now.millis() + backoff_ms(attempts)),
+                    at: now,
+                },
+            )
+            .await?;
+        Ok(false)
+    }
+
+    async fn fail_delivery(
+        &self,
+        d: &Delivery,
+        attempts: i64,
+        now: Timestamp,
+        error: String,
+    ) -> AppResult<()> {
+        self.messaging()
+            .outbox
+            .counters
+            .failed
+            .fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(conversation = %d.conversation_id, seq = d.seq, error, "message failed");
+        self.store()
+            .update_delivery(
+                d.tenant_id,
+                d.conversation_id,
+                d.seq,
+                &DeliveryUpdate {
+                    state: DeliveryState::Failed,
+                    attempts,
+                    provider_id: None,
+                    error: Some(error),
+                    next_attempt_at: now,
+                    at: now,
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// When the contact last wrote in the conversation.
+    async fn last_contact_message(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> AppResult<Option<Timestamp>> {
+        let mut last = None;
+        let mut after = 0;
+        loop {
+            let page = self
+                .store()
+                .messages_after(tenant, conversation, after, 500)
+                .await?;
+            let Some(end) = page.last() else { break };
+            after = end.seq;
+            let full = page.len() == 500;
+            if let Some(m) = page.iter().rev().find(|m| m.sender == Sender::User) {
+                last = Some(m.at);
+            }
+            if !full {
+                break;
+            }
+        }
+        Ok(last)
+    }
+
+    /// Applies a provider's status report. `NotFound` for a number or message nobody has;
+    /// `Ok(false)` when the report would move the message backwards (a late report) and
+    /// changed nothing.
+    pub async fn message_status(&self, report: DeliveryReport) -> AppResult<bool> {
+        let number = self
+            .store()
+            .resolve_phone_number(&report.number)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let tenant = number.tenant_id;
+        let d = self
+            .store()
+            .delivery_by_provider_id(tenant, &report.provider_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !d.state.may_become(report.state) {
+            return Ok(false);
+        }
+        let now = self.now();
+        if report.state == DeliveryState::Failed {
+            self.messaging()
+                .outbox
+                .counters
+                .failed
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        self.messaging()
+            .outbox
+            .counters
+            .reports
+            .fetch_add(1, Ordering::Relaxed);
+        self.store()
+            .update_delivery(
+                tenant,
+                d.conversation_id,
+                d.seq,
+                &DeliveryUpdate {
+                    state: report.state,
+                    attempts: d.attempts,
+                    provider_id: None,
+                    error: report.error,
+                    next_attempt_at: d.next_attempt_at,
+                    at: now,
+                },
+            )
+            .await?;
+        Ok(true)
+    }
+
+    /// Where each message sent in a conversation stands (staff who may read transcripts).
+    pub async fn conversation_deliveries(
+        &self,
+        who: &crate::Principal,
+        conversation: ConversationId,
+    ) -> AppResult<Vec<Delivery>> {
+        who.require(security::rbac::Permission::TranscriptsRead)?;
+        self.store()
+            .get_conversation(who.tenant_id, conversation)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        Ok(self.store().deliveries(who.tenant_id, conversation).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pauses_grow_and_stop_at_five_minutes() {
+        assert_eq!(backoff_ms(1), 2_000);
+        assert_eq!(backoff_ms(2), 4_000);
+        assert_eq!(backoff_ms(5), 32_000);
+        assert_eq!(backoff_ms(9), MAX_BACKOFF_MS);
+        assert_eq!(backoff_ms(100), MAX_BACKOFF_MS);
+    }
+}

@@ -1,0 +1,682 @@
+//! SMS through a Twilio-compatible provider and WhatsApp through the Cloud API, end to end:
+//! signed webhooks built here with the providers' published signing rules, the demo flow
+//! answering, and the replies reaching a provider API served by the test on loopback (it
+//! implements the documented request and answer shapes: `Messages.json` with form fields and
+//! basic authentication; `/{phone_number_id}/messages` with JSON and a bearer token).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode as AxStatus};
+use axum::routing::post;
+use hotline::messaging::{TwilioSettings, WhatsappSettings};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Client, TestApp, spawn_with};
+
+const TOKEN: &str = "test-auth-token";
+const APP_SECRET: &str = "test-app-secret";
+const VERIFY: &str = "test-verify-token";
+const OUR_SMS: &str = "+4930555";
+const OUR_WA: &str = "+4930777";
+const CALLER: &str = "+4915112345678";
+
+/// What the fake provider API received.
+#[derive(Debug, Clone)]
+struct Received {
+    path: String,
+    auth: String,
+    form: Vec<(String, String)>,
+    json: Value,
+}
+
+#[derive(Default)]
+struct Provider {
+    received: Mutex<Vec<Received>>,
+    /// Requests still to fail with 503 (an outage).
+    fail: AtomicUsize,
+    /// Answer with the Cloud API's window error instead.
+    outside_window: AtomicUsize,
+}
+
+impl Provider {
+    fn received(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn provider_endpoint(
+    State(p): State<Arc<Provider>>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (AxStatus, String) {
+    let n = {
+        let mut r = p.received.lock().unwrap();
+        r.push(Received {
+            path: uri.path().to_owned(),
+            auth: headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+            form: form_urlencoded::parse(&body).into_owned().collect(),
+            json: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        });
+        r.len()
+    };
+    if p.fail
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |f| f.checked_sub(1))
+        .is_ok()
+    {
+        return (AxStatus::SERVICE_UNAVAILABLE, "{}".to_owned());
+    }
+    if p.outside_window
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |f| f.checked_sub(1))
+        .is_ok()
+    {
+        return (
+            AxStatus::BAD_REQUEST,
+            json!({"error": {"message": "Re-engagement message", "type": "OAuthException", "code": 131047}}).to_string(),
+        );
+    }
+    if uri.path().ends_with("Messages.json") {
+        (
+            AxStatus::CREATED,
+            json!({"sid": format!("SM{n:032}"), "status": "queued"}).to_string(),
+        )
+    } else {
+        (
+            AxStatus::OK,
+            json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.{n}")}]})
+                .to_string(),
+        )
+    }
+}
+
+async fn start_provider() -> (Arc<Provider>, String) {
+    let provider = Arc::new(Provider::default());
+    let router = axum::Router::new()
+        .route(
+            "/2010-04-01/Accounts/{sid}/Messages.json",
+            post(provider_endpoint),
+        )
+        .route("/v21.0/{id}/messages", post(provider_endpoint))
+        .with_state(provider.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (provider, format!("http://{addr}"))
+}
+
+/// A server with one Twilio account and one WhatsApp number, both pointing at `api`.
+async fn spawn_messaging(api: &str) -> (TestApp, tempfile::TempDir) {
+    let secrets = tempfile::tempdir().unwrap();
+    let write = |name: &str, value: &str| {
+        let p = secrets.path().join(name);
+        std::fs::write(&p, format!("{value}\n")).unwrap();
+        p
+    };
+    let token = write("twilio", TOKEN);
+    let access = write("wa-access", "wa-access-token");
+    let app_secret = write("wa-secret", APP_SECRET);
+    let verify = write("wa-verify", VERIFY);
+    let api = api.to_owned();
+    let t = spawn_with(move |s| {
+        s.twilio = vec![TwilioSettings {
+            name: "tw".to_owned(),
+            account_sid: "AC0123".to_owned(),
+            auth_token_file: token,
+            api_url: api.clone(),
+            numbers: vec![OUR_SMS.to_owned()],
+        }];
+        s.whatsapp = vec![WhatsappSettings {
+            name: "wa".to_owned(),
+            phone_number_id: "1001".to_owned(),
+            number: OUR_WA.to_owned(),
+            access_token_file: access,
+            app_secret_file: app_secret,
+            verify_token_file: verify,
+            graph_url: format!("{api}/v21.0"),
+            reengage_template: None,
+        }];
+    })
+    .await;
+    (t, secrets)
+}
+
+/// Binds `number` to the German demo flow for `channels`.
+async fn bind(admin: &mut Client, number: &str, channels: Value) {
+    let flows = admin.get("/api/v1/flows").await.body;
+    let demo = flows["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["name"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Gesundheitsamt")
+        })
+        .expect("the German demo flow")["id"]
+        .clone();
+    let path = format!("/api/v1/phone-numbers/{}", number.replace('+', "%2B"));
+    let r = admin
+        .send(
+            Method::PUT,
+            &path,
+            Some(json!({"flow_id": demo, "channels": channels})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["channels"], channels);
+}
+
+fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Posts a Twilio webhook signed with `token` (as Twilio signs: the full URL and the sorted
+/// form fields).
+async fn twilio_post(
+    t: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    token: &str,
+) -> reqwest::Response {
+    let url = t.url(path);
+    let params = pairs(fields);
+    let signature = security::webhook::twilio_signature(token.as_bytes(), &url, &params);
+    let body = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(params.iter())
+        .finish();
+    t.http
+        .post(url)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-twilio-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn sms(t: &TestApp, sid: &str, body: &str) -> reqwest::Response {
+    twilio_post(
+        t,
+        "/hooks/twilio/tw/messages",
+        &[
+            ("MessageSid", sid),
+            ("AccountSid", "AC0123"),
+            ("From", CALLER),
+            ("To", OUR_SMS),
+            ("Body", body),
+            ("NumMedia", "0"),
+        ],
+        TOKEN,
+    )
+    .await
+}
+
+/// Waits until the provider received `n` requests (at most 10 s).
+async fn wait_for(provider: &Provider, n: usize) -> Vec<Received> {
+    for _ in 0..200 {
+        let r = provider.received();
+        if r.len() >= n {
+            return r;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "the provider received {} requests, expected {n}: {:?}",
+        provider.received().len(),
+        provider.received()
+    );
+}
+
+fn form<'a>(r: &'a Received, name: &str) -> &'a str {
+    r.form
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The tenant's conversations on `channel`.
+async fn conversations(admin: &mut Client, channel: &str) -> Vec<Value> {
+    let r = admin
+        .get(&format!("/api/v1/conversations?channel={channel}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_sms_conversation_runs_the_flow_and_tracks_delivery() {
+    let (provider, api) = start_provider().await;
+    let (t, _secrets) = spawn_messaging(&api).await;
+    let (mut admin, _) = t.admin().await;
+    bind(&mut admin, OUR_SMS, json!(["voice", "sms"])).await;
+
+    // A greeting starts the conversation: the flow introduces itself as a bot and lists its
+    // menu with what to send for each option.
+    let r = sms(&t, "SM1", "Hallo").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("<Response>"));
+    let sent = wait_for(&provider, 2).await;
+    let greeting = &sent[0];
+    assert_eq!(greeting.path, "/2010-04-01/Accounts/AC0123/Messages.json");
+    let expected_auth = format!(
+        "Basic {}",
+        data_encoding::BASE64.encode(format!("AC0123:{TOKEN}").as_bytes())
+    );
+    assert_eq!(greeting.auth, expected_auth);
+    assert_eq!(form(greeting, "From"), OUR_SMS);
+    assert_eq!(form(greeting, "To"), CALLER);
+    assert!(form(greeting, "Body").contains("ein Bot"), "{greeting:?}");
+    assert!(
+        form(greeting, "StatusCallback").ends_with("/hooks/twilio/tw/status"),
+        "{greeting:?}"
+    );
+    let before = wait_settled(&provider).await;
+    let sent = provider.received();
+    let menu = sent
+        .iter()
+        .map(|r| form(r, "Body"))
+        .find(|b| b.contains("Wobei kann ich helfen"))
+        .expect("the menu");
+    assert!(menu.contains("1 – Impftermin"), "{menu}");
+    assert!(menu.contains("3 – Quarantäne-Regeln"), "{menu}");
+    assert!(!menu.contains("drücken"), "no phone wording on SMS: {menu}");
+
+    let list = conversations(&mut admin, "sms").await;
+    assert_eq!(list.len(), 1);
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+    assert!(
+        !list[0]["contact"].as_str().unwrap().contains("151"),
+        "the history names a pseudonym"
+    );
+    let messages = list[0]["messages"].as_i64().unwrap();
+
+    // The provider retries the same message: nothing new.
+    assert_eq!(sms(&t, "SM1", "Hallo").await.status(), StatusCode::OK);
+    let list = conversations(&mut admin, "sms").await;
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["messages"].as_i64().unwrap(), messages);
+    assert_eq!(wait_settled(&provider).await, before);
+
+    // A forged request: 403, nothing stored.
+    let forged = twilio_post(
+        &t,
+        "/hooks/twilio/tw/messages",
+        &[
+            ("MessageSid", "SM9"),
+            ("From", CALLER),
+            ("To", OUR_SMS),
+            ("Body", "3"),
+        ],
+        "wrong-token",
+    )
+    .await;
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let unsigned = t
+        .http
+        .post(t.url("/hooks/twilio/tw/messages"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("MessageSid=SM9&From=%2B4915112345678&To=%2B4930555")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unsigned.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        conversations(&mut admin, "sms").await[0]["messages"].as_i64(),
+        Some(messages)
+    );
+
+    // The caller answers the menu by its number: the flow goes on in the same conversation.
+    assert_eq!(sms(&t, "SM2", "3").await.status(), StatusCode::OK);
+    let sent = wait_for(&provider, before + 1).await;
+    let answer = form(&sent[before], "Body");
+    assert!(answer.contains("fünf Tage zu Hause"), "{answer}");
+    assert_eq!(conversations(&mut admin, "sms").await.len(), 1);
+
+    // Delivery reports move each message forward, never back.
+    let sid = "SM00000000000000000000000000000001";
+    let status = |state: &'static str| {
+        let t = &t;
+        async move {
+            twilio_post(
+                t,
+                "/hooks/twilio/tw/status",
+                &[
+                    ("MessageSid", sid),
+                    ("MessageStatus", state),
+                    ("From", OUR_SMS),
+                    ("To", CALLER),
+                ],
+                TOKEN,
+            )
+            .await
+            .status()
+        }
+    };
+    assert_eq!(status("delivered").await, StatusCode::NO_CONTENT);
+    assert_eq!(status("sent").await, StatusCode::NO_CONTENT);
+    let deliveries = admin
+        .get(&format!("/api/v1/conversations/{id}/deliveries"))
+        .await;
+    assert_eq!(deliveries.status, StatusCode::OK, "{}", deliveries.body);
+    let items = deliveries.body["items"].as_array().unwrap();
+    assert_eq!(items[0]["state"], "delivered", "{items:?}");
+    assert!(
+        items.iter().skip(1).all(|d| d["state"] == "sent"),
+        "{items:?}"
+    );
+
+    // The number behind the conversation is read only through the audited call.
+    let r = admin
+        .get(&format!("/api/v1/conversations/{id}/address"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.body["address"], CALLER);
+    let audit = admin.get("/api/v1/audit?limit=20").await.body;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "contact.address_read" && e["object_id"] == id.as_str()),
+        "{audit}"
+    );
+}
+
+/// Waits until the provider has received nothing new for half a second; returns the count.
+async fn wait_settled(provider: &Provider) -> usize {
+    let mut last = provider.received().len();
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = provider.received().len();
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+}
+
+#[tokio::test]
+async fn a_provider_outage_loses_nothing_and_keeps_the_order() {
+    let (provider, api) = start_provider().await;
+    let (t, _secrets) = spawn_messaging(&api).await;
+    let (mut admin, _) = t.admin().await;
+    bind(&mut admin, OUR_SMS, json!(["sms"])).await;
+    provider.fail.store(1, Ordering::SeqCst);
+    assert_eq!(sms(&t, "SM1", "Hallo").await.status(), StatusCode::OK);
+    // The first attempt failed; later messages wait behind it.
+    wait_for(&provider, 1).await;
+    assert_eq!(wait_settled(&provider).await, 1);
+    let id = conversations(&mut admin, "sms").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = admin
+        .get(&format!("/api/v1/conversations/{id}/deliveries"))
+        .await
+        .body;
+    assert_eq!(d["items"][0]["state"], "queued", "{d}");
+    assert_eq!(d["items"][0]["attempts"], 1, "{d}");
+    assert!(
+        d["items"][0]["error"].as_str().unwrap().contains("503"),
+        "{d}"
+    );
+    // Later, the retry sends everything, in order.
+    t.clock.advance_secs(3);
+    t.app().deliver_due().await.unwrap();
+    wait_for(&provider, 3).await;
+    wait_settled(&provider).await;
+    let sent = provider.received();
+    assert!(form(&sent[0], "Body").contains("ein Bot"), "{sent:?}");
+    assert!(form(&sent[1], "Body").contains("ein Bot"), "{sent:?}");
+    assert!(
+        form(sent.last().unwrap(), "Body").contains("Wobei"),
+        "{sent:?}"
+    );
+    let d = admin
+        .get(&format!("/api/v1/conversations/{id}/deliveries"))
+        .await
+        .body;
+    assert!(
+        d["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["state"] == "sent"),
+        "{d}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_numbers_and_bad_requests_get_clear_errors() {
+    let (_provider, api) = start_provider().await;
+    let (t, _secrets) = spawn_messaging(&api).await;
+    let (mut admin, _) = t.admin().await;
+    // A number nobody has, and the demo's voice-only number.
+    for to in ["+4999999", "demo-de"] {
+        let r = twilio_post(
+            &t,
+            "/hooks/twilio/tw/messages",
+            &[
+                ("MessageSid", "SM1"),
+                ("From", CALLER),
+                ("To", to),
+                ("Body", "Hallo"),
+            ],
+            TOKEN,
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{to}");
+    }
+    // A provider nobody configured.
+    let r = twilio_post(
+        &t,
+        "/hooks/twilio/other/messages",
+        &[("MessageSid", "SM1"), ("From", CALLER), ("To", OUR_SMS)],
+        TOKEN,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    // A signed request without a sender.
+    bind(&mut admin, OUR_SMS, json!(["sms"])).await;
+    let r = twilio_post(
+        &t,
+        "/hooks/twilio/tw/messages",
+        &[("MessageSid", "SM1"), ("To", OUR_SMS), ("Body", "Hallo")],
+        TOKEN,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // An oversized body.
+    let big = "x".repeat(2 * 1024 * 1024);
+    let r = sms(&t, "SM2", &big).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(conversations(&mut admin, "sms").await.is_empty());
+    // A number that would serve web chat is refused.
+    let path = format!("/api/v1/phone-numbers/{}", OUR_SMS.replace('+', "%2B"));
+    let r = admin
+        .send(Method::PUT, &path, Some(json!({"channels": ["chat"]})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = admin
+        .send(Method::PUT, &path, Some(json!({"channels": []})))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
+
+/// Posts a WhatsApp webhook event signed with `secret`.
+async fn whatsapp_post(t: &TestApp, event: &Value, secret: &str) -> reqwest::Response {
+    let body = serde_json::to_vec(event).unwrap();
+    let signature = security::webhook::hub_signature(secret.as_bytes(), &body);
+    t.http
+        .post(t.url("/hooks/whatsapp/wa"))
+        .header("content-type", "application/json")
+        .header("x-hub-signature-256", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn wa_event(value: Value) -> Value {
+    json!({"object": "whatsapp_business_account", "entry": [{"id": "waba", "changes": [{
+        "field": "messages",
+        "value": {"messaging_product": "whatsapp",
+                  "metadata": {"display_phone_number": "4930777", "phone_number_id": "1001"},
+                  "contacts": value["contacts"], "messages": value["messages"], "statuses": value["statuses"]}
+    }]}]})
+}
+
+#[tokio::test]
+async fn whatsapp_menus_are_buttons_and_the_window_is_respected() {
+    let (provider, api) = start_provider().await;
+    let (t, _secrets) = spawn_messaging(&api).await;
+    let (mut admin, _) = t.admin().await;
+    bind(&mut admin, OUR_WA, json!(["whatsapp"])).await;
+
+    // Meta's verification handshake.
+    let ok = t
+        .http
+        .get(t.url(&format!(
+            "/hooks/whatsapp/wa?hub.mode=subscribe&hub.verify_token={VERIFY}&hub.challenge=1158201444"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(ok.text().await.unwrap(), "1158201444");
+    let bad = t
+        .http
+        .get(t.url("/hooks/whatsapp/wa?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), StatusCode::FORBIDDEN);
+
+    // A contact known only by a business-scoped id writes "Hallo".
+    let bsuid = "DE.1502576394655843";
+    let hello = wa_event(json!({
+        "contacts": [{"profile": {"name": "K"}, "user_id": bsuid}],
+        "messages": [{"from_user_id": bsuid, "id": "wamid.in1", "timestamp": "1", "type": "text", "text": {"body": "Hallo"}}],
+        "statuses": []
+    }));
+    assert_eq!(
+        whatsapp_post(&t, &hello, "wrong").await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert!(conversations(&mut admin, "whatsapp").await.is_empty());
+    assert_eq!(
+        whatsapp_post(&t, &hello, APP_SECRET).await.status(),
+        StatusCode::OK
+    );
+    wait_for(&provider, 2).await;
+    let count = wait_settled(&provider).await;
+    let sent = provider.received();
+    assert_eq!(sent[0].path, "/v21.0/1001/messages");
+    assert_eq!(sent[0].auth, "Bearer wa-access-token");
+    assert_eq!(sent[0].json["recipient"], bsuid, "{:?}", sent[0].json);
+    assert_eq!(sent[0].json["messaging_product"], "whatsapp");
+    // Five options: a list whose rows answer with the option's digit.
+    let menu = sent
+        .iter()
+        .find(|r| r.json["type"] == "interactive")
+        .expect("the menu as an interactive message");
+    assert_eq!(menu.json["interactive"]["type"], "list", "{:?}", menu.json);
+    let rows = &menu.json["interactive"]["action"]["sections"][0]["rows"];
+    assert_eq!(rows[2]["id"], "3");
+    assert_eq!(rows[2]["title"], "Quarantäne-Regeln");
+    // Retried by Meta: nothing new.
+    assert_eq!(
+        whatsapp_post(&t, &hello, APP_SECRET).await.status(),
+        StatusCode::OK
+    );
+
+    // The contact taps a row.
+    let tap = wa_event(json!({
+        "contacts": [{"user_id": bsuid}],
+        "messages": [{"from_user_id": bsuid, "id": "wamid.in2", "type": "interactive",
+                      "interactive": {"type": "list_reply", "list_reply": {"id": "3", "title": "Quarantäne-Regeln"}}}],
+        "statuses": []
+    }));
+    assert_eq!(
+        whatsapp_post(&t, &tap, APP_SECRET).await.status(),
+        StatusCode::OK
+    );
+    let sent = wait_for(&provider, count + 1).await;
+    let body = sent[count].json["text"]["body"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        body.contains("fünf Tage zu Hause"),
+        "{:?}",
+        sent[count].json
+    );
+    let list = conversations(&mut admin, "whatsapp").await;
+    assert_eq!(list.len(), 1);
+    let id = list[0]["id"].as_str().unwrap().to_owned();
+
+    // Meta reports the first message read and another failed outside the window.
+    let statuses = wa_event(json!({
+        "contacts": [], "messages": [],
+        "statuses": [{"id": "wamid.1", "status": "read", "recipient_id": "x"},
+                     {"id": "wamid.2", "status": "failed", "errors": [{"code": 131047, "title": "Re-engagement message"}]}]
+    }));
+    assert_eq!(
+        whatsapp_post(&t, &statuses, APP_SECRET).await.status(),
+        StatusCode::OK
+    );
+    let d = admin
+        .get(&format!("/api/v1/conversations/{id}/deliveries"))
+        .await
+        .body;
+    assert_eq!(d["items"][0]["state"], "read", "{d}");
+    assert_eq!(d["items"][1]["state"], "failed", "{d}");
+    assert!(
+        d["items"][1]["error"].as_str().unwrap().contains("131047"),
+        "{d}"
+    );
+
+    // Outside the 24-hour window an agent's or the flow's text is refused by the API; the
+    // message fails with the reason and nothing is retried.
+    provider.outside_window.store(1, Ordering::SeqCst);
+    let again = wa_event(json!({
+        "contacts": [{"user_id": bsuid}],
+        "messages": [{"from_user_id": bsuid, "id": "wamid.in3", "type": "text", "text": {"body": "9"}}],
+        "statuses": []
+    }));
+    assert_eq!(
+        whatsapp_post(&t, &again, APP_SECRET).await.status(),
+        StatusCode::OK
+    );
+    let settled = wait_settled(&provider).await;
+    let d = admin
+        .get(&format!("/api/v1/conversations/{id}/deliveries"))
+        .await
+        .body;
+    let failed: Vec<&Value> = d["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| {
+            i["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("only a template may be sent"))
+        })
+        .collect();
+    assert!(!failed.is_empty(), "{d}");
+    assert!(failed.iter().all(|i| i["state"] == "failed"), "{d}");
+    assert_eq!(wait_settled(&provider).await, settled, "nothing is retried");
+}
