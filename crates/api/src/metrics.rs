@@ -36,7 +36,7 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<HttpLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
-    extra: std::sync::OnceLock<Extra>,
+    extra: std::sync::Mutex<Vec<Extra>>,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -76,14 +76,18 @@ impl Metrics {
             registry,
             requests,
             latency,
-            extra: std::sync::OnceLock::new(),
+            extra: std::sync::Mutex::new(Vec::new()),
         }
     }
 
-    /// Adds exposition text rendered by `render` to every scrape (set once; the voice shell's
-    /// counters). What it writes must follow the text format and carry no personal data.
-    pub fn set_extra(&self, render: impl Fn(&mut String) + Send + Sync + 'static) {
-        let _ = self.extra.set(Box::new(render));
+    /// Adds exposition text rendered by `render` to every scrape (the voice shell's and the
+    /// SMPP links' counters). What it writes must follow the text format and carry no
+    /// personal data.
+    pub fn add_extra(&self, render: impl Fn(&mut String) + Send + Sync + 'static) {
+        self.extra
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(Box::new(render));
     }
 
     /// The Prometheus text exposition.
@@ -92,11 +96,17 @@ impl Metrics {
         if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
             out.clear();
         }
-        if let Some(extra) = self.extra.get() {
+        let extras = self
+            .extra
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !extras.is_empty() {
             // The registry's text ends with `# EOF`, which must stay last.
             let eof = out.rfind("# EOF").unwrap_or(out.len());
             let tail = out.split_off(eof);
-            extra(&mut out);
+            for extra in extras.iter() {
+                extra(&mut out);
+            }
             out.push_str(&tail);
         }
         out

@@ -1,5 +1,5 @@
-//! The messaging channels' configuration and wiring: Twilio-compatible SMS providers
-//! (`[[twilio]]`), WhatsApp numbers (`[[whatsapp]]`) and the public URL their webhooks are
+//! The messaging channels' configuration and wiring: SMSCs over SMPP (`[[smpp]]`),
+//! Twilio-compatible SMS providers (`[[twilio]]`), WhatsApp numbers (`[[whatsapp]]`) and the public URL their webhooks are
 //! called at (`[messaging]`). Secrets come from files named in the configuration, never from
 //! the file itself. From these the server builds the webhooks the API takes and the router
 //! the outbox sends through.
@@ -71,6 +71,35 @@ pub struct WhatsappSettings {
     pub reengage_template: Option<String>,
 }
 
+fn default_window() -> usize {
+    10
+}
+
+/// One `[[smpp]]` connection to an SMSC.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmppSettings {
+    /// A name of letters, digits, `-` and `_` (in logs and `/metrics`).
+    pub name: String,
+    /// The SMSC's host.
+    pub host: String,
+    /// The SMSC's port.
+    pub port: u16,
+    /// Who binds.
+    pub system_id: String,
+    /// A file holding the password (at most 8 characters).
+    pub password_file: PathBuf,
+    /// Requests outstanding at once (default 10).
+    #[serde(default = "default_window")]
+    pub window: usize,
+    /// Message parts per second, at most (the SMSC's contract); unset: as the window allows.
+    #[serde(default)]
+    pub max_per_second: Option<u32>,
+    /// The numbers SMS go out from over this connection (each also bound to a flow with the
+    /// channel `sms`).
+    pub numbers: Vec<String>,
+}
+
 fn check_name(kind: &str, name: &str) -> anyhow::Result<()> {
     if name.is_empty()
         || name.len() > 64
@@ -95,6 +124,7 @@ pub fn validate(
     messaging: &MessagingSettings,
     twilio: &[TwilioSettings],
     whatsapp: &[WhatsappSettings],
+    smpp: &[SmppSettings],
 ) -> anyhow::Result<()> {
     if let Some(url) = &messaging.public_url {
         check_url("messaging.public_url", url)?;
@@ -108,6 +138,27 @@ pub fn validate(
         }
         if t.numbers.is_empty() {
             bail!("twilio {:?}: numbers must name at least one number", t.name);
+        }
+    }
+    for c in smpp {
+        check_name("smpp", &c.name)?;
+        if !names.insert(("smpp", c.name.as_str())) {
+            bail!("smpp.name {:?} is used twice", c.name);
+        }
+        if c.host.is_empty() || c.port == 0 {
+            bail!("smpp {:?}: host and port are required", c.name);
+        }
+        if c.system_id.is_empty() || c.system_id.len() > 15 {
+            bail!("smpp {:?}: system_id must be 1–15 characters", c.name);
+        }
+        if c.window == 0 || c.window > 1000 {
+            bail!("smpp {:?}: window must be 1–1000", c.name);
+        }
+        if c.max_per_second == Some(0) {
+            bail!("smpp {:?}: max_per_second must be at least 1", c.name);
+        }
+        if c.numbers.is_empty() {
+            bail!("smpp {:?}: numbers must name at least one number", c.name);
         }
     }
     for w in whatsapp {
@@ -137,26 +188,43 @@ fn read_secret(path: &Path, what: &str) -> anyhow::Result<String> {
     Ok(secret)
 }
 
-/// The webhooks the API takes and the router the outbox sends through.
+/// The webhooks the API takes, the router the outbox sends through, and the SMPP links.
 #[derive(Debug)]
 pub struct Wiring {
     /// For the API.
     pub hooks: api::Webhooks,
     /// For the app's outbox.
     pub router: Arc<channels::messaging::MessageRouter>,
+    /// The running SMPP links (for `/metrics`).
+    pub smpp: Vec<Arc<channels::messaging::SmppLink>>,
 }
 
-/// Reads the secrets and builds the providers. `base_url` is the server's own address, used
-/// when no public URL is configured.
-pub fn wire(
-    messaging: &MessagingSettings,
-    twilio: &[TwilioSettings],
-    whatsapp: &[WhatsappSettings],
-    base_url: &str,
-) -> anyhow::Result<Wiring> {
+/// What the messaging channels are configured with.
+#[derive(Debug, Clone, Copy)]
+pub struct Config<'a> {
+    /// `[messaging]`.
+    pub messaging: &'a MessagingSettings,
+    /// `[[twilio]]`.
+    pub twilio: &'a [TwilioSettings],
+    /// `[[whatsapp]]`.
+    pub whatsapp: &'a [WhatsappSettings],
+    /// `[[smpp]]`.
+    pub smpp: &'a [SmppSettings],
+}
+
+/// Reads the secrets, builds the providers and starts the SMPP links. `base_url` is the
+/// server's own address, used when no public URL is configured.
+pub fn wire(config: Config<'_>, base_url: &str, app: &app::App) -> anyhow::Result<Wiring> {
     use channels::messaging::{
-        MessageRouter, TwilioConfig, TwilioSender, WhatsappConfig, WhatsappSender,
+        MessageRouter, SmppConfig, SmppLink, TwilioConfig, TwilioSender, WhatsappConfig,
+        WhatsappSender,
     };
+    let Config {
+        messaging,
+        twilio,
+        whatsapp,
+        smpp,
+    } = config;
     let public = messaging
         .public_url
         .clone()
@@ -205,8 +273,39 @@ pub fn wire(
         router.route(domain::Channel::Whatsapp, &w.number, sender);
         tracing::info!(provider = %w.name, "WhatsApp number configured");
     }
+    let mut links = Vec::new();
+    for c in smpp {
+        let password = read_secret(&c.password_file, "smpp.password_file")?;
+        if password.len() > 8 {
+            bail!(
+                "smpp {:?}: an SMPP password has at most 8 characters",
+                c.name
+            );
+        }
+        let link = SmppLink::start(
+            SmppConfig {
+                name: c.name.clone(),
+                host: c.host.clone(),
+                port: c.port,
+                system_id: c.system_id.clone(),
+                password,
+                window: c.window,
+                max_per_second: c.max_per_second,
+                response_timeout: std::time::Duration::from_secs(30),
+                enquire_link: std::time::Duration::from_secs(30),
+                numbers: c.numbers.clone(),
+            },
+            app.clone(),
+        );
+        for number in &c.numbers {
+            router.route(domain::Channel::Sms, number, link.clone());
+        }
+        tracing::info!(link = %c.name, numbers = c.numbers.len(), "SMPP link configured");
+        links.push(link);
+    }
     Ok(Wiring {
         hooks,
         router: Arc::new(router),
+        smpp: links,
     })
 }

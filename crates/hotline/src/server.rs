@@ -264,11 +264,16 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let scheme = if tls.is_some() { "https" } else { "http" };
     let base_url = format!("{scheme}://{http_addr}");
     let messaging = crate::messaging::wire(
-        &settings.messaging,
-        &settings.twilio,
-        &settings.whatsapp,
+        crate::messaging::Config {
+            messaging: &settings.messaging,
+            twilio: &settings.twilio,
+            whatsapp: &settings.whatsapp,
+            smpp: &settings.smpp,
+        },
         &base_url,
+        &app,
     )?;
+    let smpp_links = messaging.smpp.clone();
     app.set_message_sender(messaging.router.clone());
     let options = api::ApiOptions {
         body_limit: settings.body_limit_bytes,
@@ -289,9 +294,14 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     if let Some(addr) = sip_tls_addr {
         tracing::info!(%addr, "SIP over TLS listening");
     }
+    if !smpp_links.is_empty() {
+        metrics.add_extra(move |out| {
+            channels::messaging::SmppLink::render_prometheus(&smpp_links, out);
+        });
+    }
     let voice_stats = sip.as_ref().map(voice::SipServer::stats);
     if let Some(stats) = voice_stats.clone() {
-        metrics.set_extra(move |out| stats.render_prometheus(out));
+        metrics.add_extra(move |out| stats.render_prometheus(out));
     }
     let (shutdown, mut shutdown_rx) = watch::channel(false);
     let jobs_shutdown = shutdown.subscribe();

@@ -240,6 +240,8 @@ pub struct Settings {
     pub twilio: Vec<crate::messaging::TwilioSettings>,
     /// WhatsApp Cloud API numbers (`[[whatsapp]]`).
     pub whatsapp: Vec<crate::messaging::WhatsappSettings>,
+    /// SMSC connections over SMPP 3.4 (`[[smpp]]`).
+    pub smpp: Vec<crate::messaging::SmppSettings>,
 }
 
 /// When the HTTP listener speaks TLS.
@@ -287,6 +289,7 @@ impl Default for Settings {
             messaging: crate::messaging::MessagingSettings::default(),
             twilio: Vec::new(),
             whatsapp: Vec::new(),
+            smpp: Vec::new(),
         }
     }
 }
@@ -368,7 +371,7 @@ impl Settings {
     }
 
     fn validate(&self) -> anyhow::Result<()> {
-        crate::messaging::validate(&self.messaging, &self.twilio, &self.whatsapp)?;
+        crate::messaging::validate(&self.messaging, &self.twilio, &self.whatsapp, &self.smpp)?;
         if self.auth.idle_timeout_secs <= 0 || self.auth.absolute_timeout_secs <= 0 {
             bail!("auth timeouts must be positive");
         }

@@ -249,9 +249,9 @@ fn part_of(sm: &Sm) -> (Option<PartInfo>, &[u8]) {
 /// A message put back together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Joined {
-    /// The sender.
+    /// The sender, with `+` when the SMSC marks it international (TON 1).
     pub source: String,
-    /// The number it was sent to.
+    /// The number it was sent to, likewise.
     pub dest: String,
     /// The text.
     pub text: String,
@@ -303,16 +303,16 @@ impl Reassembler {
         let (info, payload) = part_of(sm);
         let Some(info) = info.filter(|i| i.total > 1 && i.seq >= 1 && i.seq <= i.total) else {
             return Some(Joined {
-                source: sm.source.addr.clone(),
-                dest: sm.dest.addr.clone(),
+                source: sm.source.number(),
+                dest: sm.dest.number(),
                 text: text::decode(sm.data_coding, payload),
                 parts: 1,
                 complete: true,
             });
         };
         let key = (
-            sm.source.addr.clone(),
-            sm.dest.addr.clone(),
+            sm.source.number(),
+            sm.dest.number(),
             info.reference,
             info.total,
         );

@@ -210,6 +210,16 @@ impl Address {
             addr: number.trim_start_matches('+').to_owned(),
         }
     }
+
+    /// The address as a number is written: `+` and the digits when it is international
+    /// (TON 1), as carried otherwise.
+    pub fn number(&self) -> String {
+        if self.ton == 1 && !self.addr.starts_with('+') && !self.addr.is_empty() {
+            format!("+{}", self.addr)
+        } else {
+            self.addr.clone()
+        }
+    }
 }
 
 /// The body of `submit_sm` and `deliver_sm`.

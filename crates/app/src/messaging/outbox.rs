@@ -64,7 +64,14 @@ pub(crate) struct OutboxRuntime {
     /// Conversations being sent, each with whether another pass asked for it meanwhile.
     busy: std::sync::Mutex<HashMap<(TenantId, ConversationId), bool>>,
     counters: OutboxCounters,
+    /// Reports that came before the provider's id was stored (a fast receipt beats the
+    /// write): applied when it is, forgotten after a while.
+    early: std::sync::Mutex<HashMap<(TenantId, String), (DeliveryReport, i64)>>,
 }
+
+/// How many early reports are kept, and for how long.
+const MAX_EARLY_REPORTS: usize = 10_000;
+const EARLY_REPORT_MS: i64 = 10 * 60 * 1000;
 
 /// A provider's report on a message it took.
 #[derive(Debug, Clone)]
@@ -284,13 +291,17 @@ impl App {
                         &DeliveryUpdate {
                             state: DeliveryState::Sent,
                             attempts,
-                            provider_id: Some(provider_id),
+                            provider_id: Some(provider_id.clone()),
                             error: None,
                             next_attempt_at: now,
                             at: now,
                         },
                     )
                     .await?;
+                let early = lock(&self.messaging().outbox.early).remove(&(tenant, provider_id));
+                if let Some((report, _)) = early {
+                    self.message_status(report).await?;
+                }
                 Ok(true)
             }
             SendOutcome::Rejected { code } => {
@@ -401,9 +412,9 @@ impl App {
         Ok(last)
     }
 
-    /// Applies a provider's status report. `NotFound` for a number or message nobody has;
-    /// `Ok(false)` when the report would move the message backwards (a late report) and
-    /// changed nothing.
+    /// Applies a provider's status report. `NotFound` for a number nobody has; `Ok(false)`
+    /// when it changed nothing: a late report that would move the message backwards, or one
+    /// for a provider id not stored yet (kept for ten minutes and applied when the id is).
     pub async fn message_status(&self, report: DeliveryReport) -> AppResult<bool> {
         let number = self
             .store()
@@ -411,11 +422,19 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let tenant = number.tenant_id;
-        let d = self
+        let Some(d) = self
             .store()
             .delivery_by_provider_id(tenant, &report.provider_id)
             .await?
-            .ok_or(AppError::NotFound)?;
+        else {
+            let now = self.now().millis();
+            let mut early = lock(&self.messaging().outbox.early);
+            early.retain(|_, (_, at)| now - *at < EARLY_REPORT_MS);
+            if early.len() < MAX_EARLY_REPORTS {
+                early.insert((tenant, report.provider_id.clone()), (report, now));
+            }
+            return Ok(false);
+        };
         if !d.state.may_become(report.state) {
             return Ok(false);
         }

@@ -1,8 +1,9 @@
 //! The messaging shells: senders for the providers Hotline hands SMS and WhatsApp messages to
-//! (a Twilio-compatible REST API, the WhatsApp Cloud API), and [`MessageRouter`], the app's
+//! (an SMSC over SMPP 3.4, a Twilio-compatible REST API, the WhatsApp Cloud API), and [`MessageRouter`], the app's
 //! [`app::MessageSender`], which picks the provider configured for the channel and the number
 //! a message goes out from.
 
+mod smpp;
 mod split;
 mod twilio;
 mod whatsapp;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use app::{MessageSender, OutboundMessage, SendOutcome};
 use domain::Channel;
 
+pub use smpp::{SmppConfig, SmppLink};
 pub use split::split_text;
 pub use twilio::{TwilioConfig, TwilioSender};
 pub use whatsapp::{WhatsappConfig, WhatsappSender};

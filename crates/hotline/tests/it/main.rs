@@ -25,6 +25,7 @@ mod platform;
 mod privacy;
 mod prompts;
 mod sessions;
+mod smpp;
 mod ssrf;
 mod tenancy;
 mod voice;

@@ -82,7 +82,10 @@ fn parts_are_joined_in_any_order_once_each_by_udh_and_by_sar() {
         assert_eq!(joined.text, text, "{method:?}");
         assert!(joined.complete);
         assert_eq!(joined.parts, parts.len());
-        assert_eq!(joined.source, "4915112345678");
+        assert_eq!(
+            joined.source, "+4915112345678",
+            "an international sender is written with +"
+        );
         assert_eq!(r.next_deadline(), None);
     }
 }

@@ -4,4 +4,5 @@ mod concat;
 mod pdu;
 mod receipt;
 mod session;
+mod smpplib;
 mod text;

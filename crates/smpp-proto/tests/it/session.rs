@@ -278,7 +278,7 @@ fn incoming_messages_are_answered_and_joined() {
     match &events(&mut s)[..] {
         [Event::Received(joined)] => {
             assert_eq!(joined.text, "Grüß Gott ".repeat(20));
-            assert_eq!(joined.source, "4915112345678");
+            assert_eq!(joined.source, "+4915112345678");
         }
         other => panic!("{other:?}"),
     }
