@@ -149,7 +149,7 @@ impl App {
         };
         self.store().save_step(tenant, conversation, &write).await?;
         if write.deliver {
-            self.kick_outbox();
+            self.kick_outbox(tenant, conversation);
         }
         let shown = ChatMessage {
             seq: conv.last_seq + 1,

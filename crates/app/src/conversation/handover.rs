@@ -302,7 +302,7 @@ impl App {
         };
         self.store().save_step(tenant, conversation, &write).await?;
         if write.deliver {
-            self.kick_outbox();
+            self.kick_outbox(tenant, conversation);
         }
         let stored: Vec<ChatMessage> = messages
             .iter()

@@ -349,7 +349,7 @@ impl App {
                 .iter()
                 .any(|m| m.sender != domain::Sender::User)
         {
-            self.kick_outbox();
+            self.kick_outbox(tenant, conversation);
         }
         for event in plan.events {
             self.publish(conversation, event);

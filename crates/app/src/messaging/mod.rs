@@ -294,7 +294,7 @@ impl App {
             .put_message_thread(tenant, channel, &number.number, contact, id, now)
             .await?;
         // The first replies were queued before the address was stored: send them now.
-        self.kick_outbox();
+        self.kick_outbox(tenant, id);
         tracing::info!(conversation = %id, flow = %flow_id, version, %channel, "message conversation started");
         Ok(id)
     }

@@ -124,56 +124,63 @@ impl App {
         }
     }
 
-    /// Starts a pass over the outbox in the background (after a step queued messages).
-    pub(crate) fn kick_outbox(&self) {
-        let app = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = app.deliver_due().await {
-                tracing::warn!(error = %e, "outbox pass failed");
-            }
-        });
+    /// Sends a conversation's queued messages in the background (after a step queued some).
+    pub(crate) fn kick_outbox(&self, tenant: TenantId, conversation: ConversationId) {
+        if let Some(handle) = self.claim((tenant, conversation)) {
+            tokio::spawn(handle);
+        }
     }
 
     /// Sends every queued message that is due, each conversation's in order; returns how
-    /// many conversations it started on. A conversation being sent already is marked to be
-    /// looked at again when its sending ends, so nothing queued meanwhile waits for the next
-    /// pass.
+    /// many conversations it started on (the timer loop's pass: retries, and what a restart
+    /// left queued).
     pub async fn deliver_due(&self) -> AppResult<usize> {
         let due = self.store().due_deliveries(self.now(), PASS_LIMIT).await?;
         let keys: BTreeSet<(TenantId, ConversationId)> = due
             .iter()
             .map(|d| (d.tenant_id, d.conversation_id))
             .collect();
-        let mut handles = Vec::new();
-        for key in keys {
-            {
-                let mut busy = lock(&self.messaging().outbox.busy);
-                if let Some(again) = busy.get_mut(&key) {
-                    *again = true;
-                    continue;
-                }
-                busy.insert(key, false);
-            }
-            let app = self.clone();
-            handles.push(tokio::spawn(async move {
-                let _busy = Busy { app: &app, key };
-                loop {
-                    if let Err(e) = app.deliver_conversation(key.0, key.1).await {
-                        tracing::warn!(conversation = %key.1, error = %e, "messages not sent");
-                    }
-                    let mut busy = lock(&app.messaging().outbox.busy);
-                    match busy.get_mut(&key) {
-                        Some(again) if *again => *again = false,
-                        _ => break,
-                    }
-                }
-            }));
-        }
+        let handles: Vec<_> = keys
+            .into_iter()
+            .filter_map(|key| self.claim(key))
+            .map(tokio::spawn)
+            .collect();
         let n = handles.len();
         for h in handles {
             let _ = h.await;
         }
         Ok(n)
+    }
+
+    /// The work of sending a conversation's messages, unless another task is sending them:
+    /// then that task is asked to look again when it is done, so nothing queued meanwhile
+    /// waits for the next pass.
+    fn claim(
+        &self,
+        key: (TenantId, ConversationId),
+    ) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        {
+            let mut busy = lock(&self.messaging().outbox.busy);
+            if let Some(again) = busy.get_mut(&key) {
+                *again = true;
+                return None;
+            }
+            busy.insert(key, false);
+        }
+        let app = self.clone();
+        Some(async move {
+            let _busy = Busy { app: &app, key };
+            loop {
+                if let Err(e) = app.deliver_conversation(key.0, key.1).await {
+                    tracing::warn!(conversation = %key.1, error = %e, "messages not sent");
+                }
+                let mut busy = lock(&app.messaging().outbox.busy);
+                match busy.get_mut(&key) {
+                    Some(again) if *again => *again = false,
+                    _ => break,
+                }
+            }
+        })
     }
 
     /// Sends a conversation's due messages in order, stopping at the first that stays queued.

@@ -34,6 +34,9 @@ pub enum BenchCommand {
     /// The contact centre end to end: agents on the desk socket, callers asking for a person
     /// in the web chat; from the caller's message to the offer on an agent's socket.
     Desk(super::bench_desk::DeskBench),
+    /// The messaging channels: SMPP submit throughput against the SMSC simulator beside
+    /// smpplib, and inbound SMS webhook → flow reply latency at a fixed rate.
+    Sms(super::bench_sms::SmsBench),
 }
 
 /// Options of `hotline bench flow`.
@@ -388,6 +391,7 @@ pub(super) async fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
             }
         }
         BenchCommand::Desk(opts) => super::bench_desk::run(&opts).await?,
+        BenchCommand::Sms(opts) => super::bench_sms::run(&opts).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -9,6 +9,7 @@ mod api_key;
 mod audit;
 mod bench;
 mod bench_desk;
+mod bench_sms;
 mod config;
 mod flow;
 mod migrate;

@@ -69,7 +69,7 @@ impl Live {
 }
 
 /// An agent account, signed in, set available: (client, user id).
-async fn agent(t: &TestApp, admin: &mut Client, name: &str) -> (Client, String) {
+pub(crate) async fn agent(t: &TestApp, admin: &mut Client, name: &str) -> (Client, String) {
     let (id, otp) = t.create_user(admin, name, "agent").await;
     let (mut c, _) = t.first_login(name, &otp, ADMIN_PASSWORD).await;
     let r = c

@@ -680,3 +680,65 @@ async fn whatsapp_menus_are_buttons_and_the_window_is_respected() {
     assert!(failed.iter().all(|i| i["state"] == "failed"), "{d}");
     assert_eq!(wait_settled(&provider).await, settled, "nothing is retried");
 }
+
+#[tokio::test]
+async fn a_texter_who_asks_for_a_person_gets_an_agent_who_answers_by_sms() {
+    use crate::contact_centre::{Live, agent};
+    let (provider, api) = start_provider().await;
+    let (t, _secrets) = spawn_messaging(&api).await;
+    let (mut admin, _) = t.admin().await;
+    bind(&mut admin, OUR_SMS, json!(["sms"])).await;
+    let (mut maria, _) = agent(&t, &mut admin, "maria").await;
+    let mut desk = Live::open(&t, &maria, "/api/v1/desk/ws").await.unwrap();
+    desk.until("snapshot", |f| f["type"] == "snapshot").await;
+
+    assert_eq!(sms(&t, "SM1", "Hallo").await.status(), StatusCode::OK);
+    wait_for(&provider, 2).await;
+    assert_eq!(
+        sms(&t, "SM2", "Ich möchte mit einem Menschen sprechen")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The agent is offered the SMS conversation, by pseudonym.
+    let offer = desk.until("offer", |f| f["type"] == "offer").await;
+    let task = &offer["task"];
+    assert_eq!(task["channel"], "sms", "{task}");
+    assert!(!task.to_string().contains("4915112345678"), "{task}");
+    let task_id = task["id"].as_str().unwrap().to_owned();
+    let conversation = task["conversation_id"].as_str().unwrap().to_owned();
+    let r = maria
+        .post(&format!("/api/v1/tasks/{task_id}/accept"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let before = wait_settled(&provider).await;
+    // The agent writes; it goes out as an SMS from the hotline's number.
+    let r = maria
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({"text": "Guten Tag, hier ist Maria von der Beratung."}),
+        )
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.body);
+    let sent = wait_for(&provider, before + 1).await;
+    let reply = sent
+        .iter()
+        .skip(before)
+        .find(|r| form(r, "Body").contains("hier ist Maria"))
+        .expect("the agent's reply as an SMS");
+    assert_eq!(form(reply, "From"), OUR_SMS);
+    assert_eq!(form(reply, "To"), CALLER);
+    // The texter's answer reaches the agent's desk; the bot stays silent.
+    let quiet = wait_settled(&provider).await;
+    assert_eq!(
+        sms(&t, "SM3", "Danke, ich habe eine Frage zum Bescheid")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    desk.until("the texter's message", |f| {
+        f.to_string().contains("Frage zum Bescheid")
+    })
+    .await;
+    assert_eq!(wait_settled(&provider).await, quiet, "the bot says nothing");
+}
