@@ -4,7 +4,7 @@
 // (esm_class 0x04, receipt text and the receipted_message_id / message_state TLVs), answers
 // enquire_link and unbind, and sends mobile-originated messages when told to.
 //
-// Usage: node smsc.js --system-id ID --password PW [--throttle N] [--quiet]
+// Usage: node smsc.js --system-id ID --password PW [--port N] [--throttle N] [--quiet]
 // It prints one JSON object per line on stdout: {"event":"listening","port":…} first, then
 // what happens. Commands come as JSON lines on stdin:
 //   {"mo": {"from": "+49…", "to": "+49…", "text": "…"}}   a message from a handset
@@ -26,6 +26,7 @@ const systemId = opt('--system-id', 'hotline');
 const password = opt('--password', 'secret');
 let throttle = Number(opt('--throttle', '0'));
 const quiet = args.includes('--quiet');
+const port = Number(opt('--port', '0'));
 let receipts = true;
 
 const sessions = new Set();
@@ -226,4 +227,4 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
   }
 }).on('close', () => process.exit(0));
 
-server.listen(0, '127.0.0.1', () => out({ event: 'listening', port: server.address().port }));
+server.listen(port, '127.0.0.1', () => out({ event: 'listening', port: server.address().port }));

@@ -141,7 +141,13 @@ impl App {
                 widget_id,
                 record.id,
                 &doc.language,
-                &[domain::Channel::Voice],
+                // The demo answers SMS and WhatsApp on the same name, once a provider is
+                // configured for it (README: "Try SMS locally").
+                &[
+                    domain::Channel::Voice,
+                    domain::Channel::Sms,
+                    domain::Channel::Whatsapp,
+                ],
                 now,
             )
             .await?;

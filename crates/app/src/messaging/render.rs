@@ -17,7 +17,7 @@ pub(crate) fn outbound_text(channel: domain::Channel, text: &str, choices: &[Cho
         }
         if choice.value != choice.label && !choice.value.is_empty() {
             out.push_str(&choice.value);
-            out.push_str(" – ");
+            out.push_str(": ");
         } else {
             out.push_str("• ");
         }
@@ -86,7 +86,7 @@ mod tests {
         let choices = [choice("Beratung", "1"), choice("Termine", "2")];
         assert_eq!(
             outbound_text(Channel::Sms, "Worum geht es?", &choices),
-            "Worum geht es?\n1 – Beratung\n2 – Termine"
+            "Worum geht es?\n1: Beratung\n2: Termine"
         );
         // Options without a digit are answered with their words.
         let words = [choice("Ja", "Ja"), choice("Nein", "Nein")];

@@ -138,7 +138,7 @@ pub(crate) fn bodies(text: &str, choices: &[flow::Choice], language: &str) -> Ve
         full.push('\n');
         if c.value != c.label {
             full.push_str(&c.value);
-            full.push_str(" – ");
+            full.push_str(": ");
         }
         full.push_str(&c.label);
     }
@@ -307,7 +307,7 @@ mod tests {
             b[0]["text"]["body"]
                 .as_str()
                 .unwrap()
-                .contains("11 – Option 10")
+                .contains("11: Option 10")
         );
     }
 

@@ -291,8 +291,8 @@ async fn an_sms_conversation_runs_the_flow_and_tracks_delivery() {
         .map(|r| form(r, "Body"))
         .find(|b| b.contains("Wobei kann ich helfen"))
         .expect("the menu");
-    assert!(menu.contains("1 – Impftermin"), "{menu}");
-    assert!(menu.contains("3 – Quarantäne-Regeln"), "{menu}");
+    assert!(menu.contains("1: Impftermin"), "{menu}");
+    assert!(menu.contains("3: Quarantäne-Regeln"), "{menu}");
     assert!(!menu.contains("drücken"), "no phone wording on SMS: {menu}");
 
     let list = conversations(&mut admin, "sms").await;
@@ -465,8 +465,9 @@ async fn unknown_numbers_and_bad_requests_get_clear_errors() {
     let (_provider, api) = start_provider().await;
     let (t, _secrets) = spawn_messaging(&api).await;
     let (mut admin, _) = t.admin().await;
-    // A number nobody has, and the demo's voice-only number.
-    for to in ["+4999999", "demo-de"] {
+    // A number nobody has, and a voice-only number.
+    bind(&mut admin, "+4930999", json!(["voice"])).await;
+    for to in ["+4999999", "+4930999"] {
         let r = twilio_post(
             &t,
             "/hooks/twilio/tw/messages",

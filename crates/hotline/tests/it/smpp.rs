@@ -206,9 +206,9 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
         menu = smsc.message().await; // after hours: a notice first
     }
     let menu_text = menu["text"].as_str().unwrap();
-    assert!(menu_text.contains("3 – Quarantäne-Regeln"), "{menu}");
+    assert!(menu_text.contains("3: Quarantäne-Regeln"), "{menu}");
     assert!(
-        menu_text.contains("5 – Mit einem Menschen sprechen"),
+        menu_text.contains("5: Mit einem Menschen sprechen"),
         "{menu}"
     );
     assert!(
