@@ -43,6 +43,9 @@ export type Sender = Gen.Sender;
 export type Message = Gen.TranscriptMessage;
 export type Note = Gen.NoteDto;
 export type Conversation = Gen.ConversationDto;
+/** Where a message Hotline sent on SMS or WhatsApp stands, by its transcript `seq`. */
+export type Delivery = Gen.DeliveryDto;
+export type DeliveryState = Gen.DeliveryState;
 export type Desk = Gen.DeskDto;
 export type CannedResponse = Gen.CannedDto;
 export type KpiRow = Gen.KpiDto;
@@ -293,6 +296,13 @@ export const api = {
   /** A page of the conversation history; `query` is the URL's query part. */
   history: (query: string) => get<Gen.HistoryPageDto>(`/conversations${query ? `?${query}` : ""}`),
   conversation: (id: string) => get<Conversation>(`/conversations/${encodeURIComponent(id)}`),
+  /** Where each message sent on SMS or WhatsApp stands (empty for voice and chat). */
+  deliveries: (conversationId: string) =>
+    get<Gen.DeliveryList>(`/conversations/${encodeURIComponent(conversationId)}/deliveries`),
+  /** The contact's phone number or WhatsApp id in clear; the server writes each call to the audit log. A 404 means
+   *  the number was not kept. */
+  contactAddress: (conversationId: string) =>
+    get<Gen.AddressDto>(`/conversations/${encodeURIComponent(conversationId)}/address`),
   sendMessage: (conversationId: string, text: string) =>
     post<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { text }),
   addNote: (conversationId: string, text: string) =>

@@ -447,6 +447,8 @@ const en = {
   "field.tooManyInputs": "A simulation replays at most {max} inputs; start again.",
   "field.period": "The end of the period comes after its start.",
   "field.page": "The list changed; search again.",
+  "field.channelsNone": "Choose at least one channel: voice, SMS or WhatsApp.",
+  "field.channelsChat": "A number serves voice, SMS or WhatsApp; web chat runs through widgets.",
   "field.invalid": "This value was not accepted.",
 
   "supervisor.onThisPage": "On this page",
@@ -754,6 +756,17 @@ const en = {
   "history.outcome.transferred": "Transferred",
   "history.outcome.left": "Left the bot",
   "history.outcome.failed": "Failed",
+  "history.deliveriesUnavailable": "Where the sent messages stand could not be loaded.",
+  "history.showNumber": "Show number",
+  "history.numberAudited": "Showing the number is recorded in the audit log.",
+  "history.address": "Number",
+  "history.addressNotKept": "No number is kept for this conversation.",
+  "delivery.queued": "queued",
+  "delivery.sent": "sent",
+  "delivery.delivered": "delivered",
+  "delivery.read": "read",
+  "delivery.failed": "failed",
+  "desk.deliveryState": "Delivery: {state}",
   "nav.channels": "Numbers & chat",
   "channels.noFlow": "– no flow –",
   "channels.numbers": "Phone numbers",
@@ -767,7 +780,7 @@ const en = {
   "channels.callerId.anonymous": "nothing kept",
   "channels.flowLanguage": "the flow's",
   "channels.remove": "Remove",
-  "channels.removeNumberConfirm": "Remove {number}? Calls to it are refused from now on.",
+  "channels.removeNumberConfirm": "Remove {number}? Calls and messages to it are refused from now on.",
   "channels.numberRemoved": "{number} was removed.",
   "channels.numberSaved": "{number} was saved.",
   "channels.addNumber": "Add a number",
@@ -785,6 +798,10 @@ const en = {
   "channels.snippet": "Snippet",
   "channels.snippetHint": "Paste this into every page that should offer the chat, before </body>.",
   "channels.widgetSaved": "Widget {name} was saved.",
+  "channels.channels": "Channels",
+  "channels.channelsOf": "Channels of {number}",
+  "channels.channel.voice": "Voice",
+  "channels.providerHint": "SMS and WhatsApp numbers also need a provider in the server's configuration file: [[smpp]] or [[twilio]] for SMS, [[whatsapp]] for WhatsApp.",
 };
 
 export type MessageKey = keyof typeof en;
@@ -1238,6 +1255,8 @@ const de: Record<MessageKey, string> = {
   "field.tooManyInputs": "Eine Simulation spielt höchstens {max} Eingaben nach; beginnen Sie neu.",
   "field.period": "Das Ende des Zeitraums liegt nach seinem Beginn.",
   "field.page": "Die Liste hat sich geändert; suchen Sie erneut.",
+  "field.channelsNone": "Wählen Sie mindestens einen Kanal: Anrufe, SMS oder WhatsApp.",
+  "field.channelsChat": "Eine Nummer bedient Anrufe, SMS oder WhatsApp; der Web-Chat läuft über Widgets.",
   "field.invalid": "Dieser Wert wurde nicht angenommen.",
 
   "supervisor.onThisPage": "Auf dieser Seite",
@@ -1545,6 +1564,17 @@ const de: Record<MessageKey, string> = {
   "history.outcome.transferred": "Weitergeleitet",
   "history.outcome.left": "Beim Bot aufgelegt",
   "history.outcome.failed": "Fehlgeschlagen",
+  "history.deliveriesUnavailable": "Der Stand der gesendeten Nachrichten konnte nicht geladen werden.",
+  "history.showNumber": "Nummer zeigen",
+  "history.numberAudited": "Das Anzeigen der Nummer wird im Prüfprotokoll festgehalten.",
+  "history.address": "Nummer",
+  "history.addressNotKept": "Für dieses Gespräch ist keine Nummer gespeichert.",
+  "delivery.queued": "wartet",
+  "delivery.sent": "gesendet",
+  "delivery.delivered": "zugestellt",
+  "delivery.read": "gelesen",
+  "delivery.failed": "fehlgeschlagen",
+  "desk.deliveryState": "Zustellung: {state}",
   "nav.channels": "Nummern & Chat",
   "channels.noFlow": "– kein Ablauf –",
   "channels.numbers": "Rufnummern",
@@ -1558,7 +1588,7 @@ const de: Record<MessageKey, string> = {
   "channels.callerId.anonymous": "nichts gespeichert",
   "channels.flowLanguage": "die des Ablaufs",
   "channels.remove": "Entfernen",
-  "channels.removeNumberConfirm": "{number} entfernen? Anrufe an diese Nummer werden ab jetzt abgewiesen.",
+  "channels.removeNumberConfirm": "{number} entfernen? Anrufe und Nachrichten an diese Nummer werden ab jetzt abgewiesen.",
   "channels.numberRemoved": "{number} wurde entfernt.",
   "channels.numberSaved": "{number} wurde gespeichert.",
   "channels.addNumber": "Nummer hinzufügen",
@@ -1576,6 +1606,10 @@ const de: Record<MessageKey, string> = {
   "channels.snippet": "Code-Schnipsel",
   "channels.snippetHint": "Fügen Sie dies in jede Seite ein, die den Chat anbieten soll, vor </body>.",
   "channels.widgetSaved": "Widget {name} wurde gespeichert.",
+  "channels.channels": "Kanäle",
+  "channels.channelsOf": "Kanäle von {number}",
+  "channels.channel.voice": "Anrufe",
+  "channels.providerHint": "SMS- und WhatsApp-Nummern brauchen zusätzlich einen Anbieter in der Konfigurationsdatei des Servers: [[smpp]] oder [[twilio]] für SMS, [[whatsapp]] für WhatsApp.",
 };
 
 export type Lang = "en" | "de";
@@ -1634,3 +1668,4 @@ export const reasonLabel = (reason: string) => labelFor("reason", reason);
 export const channelLabel = (channel: string) => labelFor("channel", channel);
 export const senderLabel = (from: string) => labelFor("sender", from);
 export const taskStateLabel = (state: string) => labelFor("taskState", state);
+export const deliveryStateLabel = (state: string) => labelFor("delivery", state);

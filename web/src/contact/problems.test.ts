@@ -18,6 +18,8 @@ describe("field messages of the operator pages", () => {
     "a simulation replays at most 200 inputs",
     "the end of the period comes after its start",
     "not a page position this list gave out",
+    "at least one of voice, sms, whatsapp",
+    "voice, sms or whatsapp (web chat runs through widgets)",
   ])("%s", (message) => {
     expect(fieldSentence(message)).not.toBe(t("field.invalid"));
   });

@@ -141,6 +141,8 @@ const FIELD_MESSAGES: [RegExp, Sentence][] = [
   [/replays at most (\d+) inputs/, (m) => t("field.tooManyInputs", { max: m[1] ?? "" })],
   [/the end of the period comes after its start/, () => t("field.period")],
   [/not a page position/, () => t("field.page")],
+  [/^at least one of voice, sms, whatsapp/, () => t("field.channelsNone")],
+  [/web chat runs through widgets/, () => t("field.channelsChat")],
 ];
 
 /** One field error as a sentence of the UI's language (a generic one for a message this UI does not know). */

@@ -1,14 +1,16 @@
-// Where callers come in: phone numbers (which flow answers which number, in which language, and what a call keeps
-// of the caller's number) and web-chat widgets (their looks, the sites allowed to embed them, the flow they run,
-// the snippet to paste and a preview of how they look).
+// Where callers come in: phone numbers (which flow answers which number, on which channels — calls, SMS, WhatsApp —
+// in which language, and what a conversation keeps of the caller's number) and web-chat widgets (their looks, the
+// sites allowed to embed them, the flow they run, the snippet to paste and a preview of how they look).
 
-import { useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent } from "react";
 import { api, type Flow } from "../api";
 import type { PageProps } from "../App";
 import { ErrorAlert } from "../components/ErrorAlert";
-import { t } from "../i18n";
+import { localFieldErrors } from "../contact/problems";
+import { channelLabel, t } from "../i18n";
 import { useAction, useLoad } from "../useApi";
-import type { WidgetDto, WidgetRequest } from "../api.gen";
+import type { PhoneNumberDto, PhoneNumberRequest, WidgetDto, WidgetRequest } from "../api.gen";
+import { DEFAULT_NUMBER_CHANNELS, NUMBER_CHANNELS, withChannel, type NumberChannel } from "./channels/numberChannels";
 
 const CALLER_ID_MODES = ["pseudonymised", "identified", "anonymous"] as const;
 
@@ -48,30 +50,98 @@ function FlowSelect({
   );
 }
 
+/** A number's channel in words ("Voice" rather than the history's "Call", since a number serves all calls). */
+function numberChannelName(channel: string): string {
+  return channel === "voice" ? t("channels.channel.voice") : channelLabel(channel);
+}
+
+/** A number's binding as it stands, so that changing one part sends the others back unchanged. */
+function binding(n: PhoneNumberDto): PhoneNumberRequest {
+  return { flow_id: n.flow_id, language: n.language, caller_id: n.caller_id, channels: n.channels };
+}
+
+/** Checkboxes for the channels a number serves; the server's message (none ticked) is shown beneath them. */
+function ChannelBoxes({
+  value,
+  onChange,
+  legend,
+  hideLegend = false,
+  disabled = false,
+  error,
+  testId,
+}: {
+  value: readonly NumberChannel[];
+  onChange: (channels: NumberChannel[]) => void;
+  legend: string;
+  hideLegend?: boolean;
+  disabled?: boolean;
+  error: string | undefined;
+  testId: string;
+}) {
+  const errorId = `${useId()}-error`;
+  return (
+    <fieldset className="channel-boxes" aria-describedby={error ? errorId : undefined} data-testid={testId}>
+      <legend className={hideLegend ? "visually-hidden" : undefined}>{legend}</legend>
+      {NUMBER_CHANNELS.map((c) => (
+        <label key={c}>
+          <input
+            type="checkbox"
+            checked={value.includes(c)}
+            disabled={disabled}
+            aria-invalid={error ? true : undefined}
+            onChange={(e) => onChange(withChannel(value, c, e.target.checked))}
+            data-testid={`${testId}-${c}`}
+          />
+          {numberChannelName(c)}
+        </label>
+      ))}
+      {error && (
+        <p id={errorId} className="field-error" data-testid={`${testId}-error`}>
+          {error}
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
 function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
   const numbers = useLoad(async () => (await api.phoneNumbers()).items, []);
   const action = useAction();
+  // Which change failed last (a row's number or "add"), so its field message is shown next to its own checkboxes.
+  const [lastKey, setLastKey] = useState<string | null>(null);
   const [number, setNumber] = useState("");
   const [flow, setFlow] = useState("");
   const [language, setLanguage] = useState("");
   const [callerId, setCallerId] = useState<(typeof CALLER_ID_MODES)[number]>("pseudonymised");
+  const [channels, setChannels] = useState<NumberChannel[]>([...DEFAULT_NUMBER_CHANNELS]);
   const flowName = (id: string | null) => flows.find((f) => f.id === id)?.name ?? t("channels.noFlow");
+  const channelsError = localFieldErrors(action.error).channels;
+  const channelsErrorOf = (key: string) => (key === lastKey ? channelsError : undefined);
+
+  function run(key: string, work: () => Promise<string | void>) {
+    setLastKey(key);
+    void action.run(key, work);
+  }
+
+  function save(key: string, target: string, body: PhoneNumberRequest) {
+    run(key, async () => {
+      await api.putPhoneNumber(target, body);
+      await numbers.reload();
+      if (key === "add") setNumber("");
+      return t("channels.numberSaved", { number: target });
+    });
+  }
 
   function add(e: FormEvent) {
     e.preventDefault();
-    void action.run("add", async () => {
-      await api.putPhoneNumber(number.trim(), { flow_id: flow || null, language: language || null, caller_id: callerId });
-      await numbers.reload();
-      const added = number.trim();
-      setNumber("");
-      return t("channels.numberSaved", { number: added });
-    });
+    save("add", number.trim(), { flow_id: flow || null, language: language || null, caller_id: callerId, channels });
   }
 
   return (
     <section className="card" aria-labelledby="numbers-heading">
       <h2 id="numbers-heading">{t("channels.numbers")}</h2>
-      <ErrorAlert error={action.error ?? numbers.error} />
+      {/* A refused channel choice is said next to the checkboxes that made it, not repeated here. */}
+      <ErrorAlert error={action.error ?? numbers.error} fields={channelsError ? ["channels"] : []} />
       <p role="status" className="status">
         {action.status}
       </p>
@@ -82,6 +152,7 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
             <thead>
               <tr>
                 <th scope="col">{t("channels.number")}</th>
+                <th scope="col">{t("channels.channels")}</th>
                 <th scope="col">{t("channels.flow")}</th>
                 <th scope="col">{t("channels.language")}</th>
                 <th scope="col">{t("channels.callerId")}</th>
@@ -96,17 +167,26 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
                   </th>
                   <td>
                     {manage ? (
+                      <ChannelBoxes
+                        value={n.channels.filter((c): c is NumberChannel => c !== "chat")}
+                        onChange={(chosen) => save(n.number, n.number, { ...binding(n), channels: chosen })}
+                        legend={t("channels.channelsOf", { number: n.number })}
+                        hideLegend
+                        disabled={action.busy === n.number}
+                        error={channelsErrorOf(n.number)}
+                        testId={`number-channel-${n.number}`}
+                      />
+                    ) : (
+                      n.channels.map(numberChannelName).join(", ")
+                    )}
+                  </td>
+                  <td>
+                    {manage ? (
                       <FlowSelect
                         flows={flows}
                         value={n.flow_id ?? ""}
                         testId={`number-flow-${n.number}`}
-                        onChange={(id) =>
-                          void action.run(n.number, async () => {
-                            await api.putPhoneNumber(n.number, { flow_id: id || null, language: n.language, caller_id: n.caller_id });
-                            await numbers.reload();
-                            return t("channels.numberSaved", { number: n.number });
-                          })
-                        }
+                        onChange={(id) => save(n.number, n.number, { ...binding(n), flow_id: id || null })}
                       />
                     ) : (
                       flowName(n.flow_id)
@@ -122,7 +202,7 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
                         disabled={action.busy === n.number}
                         onClick={() => {
                           if (!window.confirm(t("channels.removeNumberConfirm", { number: n.number }))) return;
-                          void action.run(n.number, async () => {
+                          run(n.number, async () => {
                             await api.deletePhoneNumber(n.number);
                             await numbers.reload();
                             return t("channels.numberRemoved", { number: n.number });
@@ -146,6 +226,13 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
             {t("channels.number")}
             <input value={number} onChange={(e) => setNumber(e.target.value)} placeholder="+4930123456" required data-testid="new-number" />
           </label>
+          <ChannelBoxes
+            value={channels}
+            onChange={setChannels}
+            legend={t("channels.channels")}
+            error={channelsErrorOf("add")}
+            testId="new-number-channel"
+          />
           <label>
             {t("channels.flow")}
             <FlowSelect flows={flows} value={flow} onChange={setFlow} testId="new-number-flow" />
@@ -173,6 +260,9 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
           </button>
         </form>
       )}
+      <p className="hint" data-testid="provider-hint">
+        {t("channels.providerHint")}
+      </p>
     </section>
   );
 }

@@ -3,7 +3,8 @@
 // one shows its transcript, which the server writes to the audit log.
 
 import { useState, type FormEvent } from "react";
-import { api, type Conversation } from "../api";
+import { api, type Conversation, type Delivery } from "../api";
+import { deliveriesBySeq, isMessaging } from "../contact/deliveries";
 import type { HistoryEntryDto, HistoryPageDto } from "../api.gen";
 import { ConversationOutcomeValues } from "../api.gen";
 import type { PageProps } from "../App";
@@ -45,7 +46,7 @@ function when(iso: string): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
-export function HistoryPage(_props: PageProps) {
+export function HistoryPage({ can }: PageProps) {
   const flows = useLoad(async () => (await api.listFlows()).items, []);
   const [draft, setDraft] = useState<Filters>(EMPTY);
   const [filters, setFilters] = useState<Filters>(EMPTY);
@@ -56,8 +57,15 @@ export function HistoryPage(_props: PageProps) {
     return page;
   }, [filters]);
   const more = useAction();
-  const [open, setOpen] = useState<{ id: string; view: Conversation } | null>(null);
+  const [open, setOpen] = useState<{
+    id: string;
+    view: Conversation;
+    messaging: boolean;
+    deliveries: ReadonlyMap<number, Delivery> | null;
+    address: string | null;
+  } | null>(null);
   const opening = useAction();
+  const reveal = useAction();
 
   const rows: HistoryEntryDto[] = pages.flatMap((p) => p.items);
   const next = pages.at(-1)?.next ?? null;
@@ -154,7 +162,16 @@ export function HistoryPage(_props: PageProps) {
                         disabled={opening.busy === r.id}
                         onClick={() =>
                           void opening.run(r.id, async () => {
-                            setOpen({ id: r.id, view: await api.conversation(r.id) });
+                            const view = await api.conversation(r.id);
+                            const messaging = isMessaging(r.channel);
+                            // A conversation whose delivery states cannot be loaded still opens.
+                            const deliveries = messaging
+                              ? await api
+                                  .deliveries(r.id)
+                                  .then((d) => deliveriesBySeq(d.items))
+                                  .catch(() => null)
+                              : null;
+                            setOpen({ id: r.id, view, messaging, deliveries, address: null });
                           })
                         }
                         data-testid={`history-open-${r.id}`}
@@ -190,7 +207,33 @@ export function HistoryPage(_props: PageProps) {
         <section className="card" aria-labelledby="transcript-heading" data-testid="history-transcript">
           <h2 id="transcript-heading">{t("history.transcript", { contact: open.view.contact })}</h2>
           <p className="muted small">{t("history.audited")}</p>
-          <Transcript messages={open.view.messages} notes={open.view.notes} />
+          {open.messaging && open.deliveries === null && <p className="muted small">{t("history.deliveriesUnavailable")}</p>}
+          {open.messaging && can("contact_addresses_read") && (
+            <p data-testid="history-address">
+              {open.address !== null ? (
+                <>
+                  {t("history.address")}: <span className="mono">{open.address}</span>
+                </>
+              ) : (
+                <button
+                  type="button"
+                  disabled={reveal.busy !== null}
+                  onClick={() =>
+                    void reveal.run("address", async () => {
+                      const { address } = await api.contactAddress(open.id);
+                      setOpen((o) => (o && o.id === open.id ? { ...o, address } : o));
+                    })
+                  }
+                  data-testid="history-show-number"
+                >
+                  {t("history.showNumber")}
+                </button>
+              )}{" "}
+              <span className="muted small">{t("history.numberAudited")}</span>
+            </p>
+          )}
+          <ErrorAlert error={reveal.error} />
+          <Transcript messages={open.view.messages} notes={open.view.notes} deliveries={open.deliveries ?? undefined} />
           <button type="button" onClick={() => setOpen(null)}>
             {t("common.done")}
           </button>

@@ -1,11 +1,13 @@
 // The whole conversation as the agent reads it: caller, bot, agent and system messages in seq order, each marked by
 // who wrote it (bot messages say they came from the bot), with the internal notes woven in by time and set apart as
-// never shown to the caller. It keeps itself scrolled to the newest entry unless the agent has scrolled up.
+// never shown to the caller. It keeps itself scrolled to the newest entry unless the agent has scrolled up. Given the
+// deliveries of an SMS or WhatsApp conversation, each message the hotline sent carries where it stands.
 
 import { useEffect, useLayoutEffect, useRef } from "react";
-import type { Message, Note } from "../../api";
+import type { Delivery, Message, Note } from "../../api";
+import { deliveryOf } from "../../contact/deliveries";
 import { formatClock } from "../../contact/format";
-import { senderLabel, t } from "../../i18n";
+import { deliveryStateLabel, senderLabel, t } from "../../i18n";
 
 type Entry = { kind: "message"; at: number; message: Message } | { kind: "note"; at: number; note: Note };
 
@@ -21,7 +23,34 @@ export function weave(messages: readonly Message[], notes: readonly Note[]): Ent
   return entries;
 }
 
-export function Transcript({ messages, notes }: { messages: readonly Message[]; notes: readonly Note[] }) {
+/** Where one sent message stands; a failure is set apart and says why (the provider's words) on hover and to
+ *  screen readers. */
+function DeliveryBadge({ delivery }: { delivery: Delivery }) {
+  const state = deliveryStateLabel(delivery.state);
+  const why = delivery.error ? ` (${delivery.error})` : "";
+  return (
+    <span
+      className={`badge delivery delivery-${delivery.state}`}
+      title={delivery.error ?? undefined}
+      data-testid="delivery"
+      data-state={delivery.state}
+    >
+      <span aria-hidden="true">{state}</span>
+      <span className="visually-hidden">{t("desk.deliveryState", { state }) + why}</span>
+    </span>
+  );
+}
+
+export function Transcript({
+  messages,
+  notes,
+  deliveries,
+}: {
+  messages: readonly Message[];
+  notes: readonly Note[];
+  /** Deliveries by seq, for SMS and WhatsApp conversations. */
+  deliveries?: ReadonlyMap<number, Delivery>;
+}) {
   const list = useRef<HTMLOListElement>(null);
   const stick = useRef(true);
   const entries = weave(messages, notes);
@@ -55,6 +84,10 @@ export function Transcript({ messages, notes }: { messages: readonly Message[]; 
             <p className="msg-meta">
               <span className={`sender sender-${entry.message.from}`}>{senderLabel(entry.message.from)}</span>
               <time dateTime={entry.message.at}>{formatClock(entry.message.at)}</time>
+              {(() => {
+                const delivery = deliveries && deliveryOf(entry.message, deliveries);
+                return delivery ? <DeliveryBadge delivery={delivery} /> : null;
+              })()}
             </p>
             <p className="msg-text">{entry.message.text}</p>
           </li>
