@@ -94,6 +94,15 @@ fn backoff_ms(attempts: i64) -> i64 {
     (1000_i64 << exp).min(MAX_BACKOFF_MS)
 }
 
+/// What the messages of one conversation's pass share, read once per pass.
+struct Batch {
+    conv: store::Conversation,
+    from: String,
+    address: Option<String>,
+    window_open: bool,
+    language: String,
+}
+
 /// Clears a conversation's busy mark however its sending ends.
 struct Busy<'a> {
     app: &'a App,
@@ -198,9 +207,49 @@ impl App {
             .filter(|d| d.state == DeliveryState::Queued)
             .collect();
         queued.sort_by_key(|d| d.seq);
+        // A message waiting for its retry holds back the ones after it.
+        let Some(first) = queued.first().filter(|d| d.next_attempt_at <= now) else {
+            return Ok(());
+        };
+        // What every message of the pass shares is read once.
+        let Some(conv) = self.store().get_conversation(tenant, conversation).await? else {
+            return Ok(());
+        };
+        let state = stored_state(&conv)?;
+        let messages = self
+            .store()
+            .messages_after(tenant, conversation, first.seq - 1, PASS_LIMIT)
+            .await?;
+        let batch = Batch {
+            from: state
+                .vars
+                .get("channel.number")
+                .cloned()
+                .unwrap_or_default(),
+            address: self
+                .store()
+                .conversation_contact(tenant, conversation)
+                .await?
+                .and_then(|(_, a)| a),
+            window_open: conv.channel != Channel::Whatsapp
+                || self
+                    .last_contact_message(tenant, conversation)
+                    .await?
+                    .is_some_and(|at| now.millis() - at.millis() < WHATSAPP_WINDOW_MS),
+            language: state.language,
+            conv,
+        };
+        let read_up_to = match messages.last() {
+            Some(last) if messages.len() >= PASS_LIMIT as usize => last.seq,
+            _ => i64::MAX,
+        };
         for d in queued {
-            // A message waiting for its retry holds back the ones after it.
-            if d.next_attempt_at > now || !self.deliver_one(&d).await? {
+            if d.seq > read_up_to {
+                // Beyond what this pass read: the next pass goes on from here.
+                break;
+            }
+            let message = messages.iter().find(|m| m.seq == d.seq);
+            if d.next_attempt_at > now || !self.deliver_one(&d, message, &batch).await? {
                 // Later messages wait for this one: a conversation's order holds.
                 break;
             }
@@ -209,37 +258,21 @@ impl App {
     }
 
     /// Hands one message to the provider; false when it stays queued (try again later).
-    async fn deliver_one(&self, d: &Delivery) -> AppResult<bool> {
+    async fn deliver_one(
+        &self,
+        d: &Delivery,
+        message: Option<&store::Message>,
+        batch: &Batch,
+    ) -> AppResult<bool> {
         let (tenant, conversation) = (d.tenant_id, d.conversation_id);
         let attempts = d.attempts + 1;
         let now = self.now();
-        let Some(message) = self
-            .store()
-            .messages_after(tenant, conversation, d.seq - 1, 1)
-            .await?
-            .into_iter()
-            .find(|m| m.seq == d.seq)
-        else {
+        let Some(message) = message else {
             // Erased meanwhile: nothing to send.
             return Ok(true);
         };
-        let conv = self
-            .store()
-            .get_conversation(tenant, conversation)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let state = stored_state(&conv)?;
-        let from = state
-            .vars
-            .get("channel.number")
-            .cloned()
-            .unwrap_or_default();
-        let address = self
-            .store()
-            .conversation_contact(tenant, conversation)
-            .await?
-            .and_then(|(_, a)| a);
-        let Some(address) = address else {
+        let conv = &batch.conv;
+        let Some(address) = batch.address.clone() else {
             // The contact row is written right after the conversation's first step, which
             // kicks the outbox again; later, a missing address stays missing.
             if now.millis() - conv.created_at.millis() < ADDRESS_GRACE_MS {
@@ -259,17 +292,12 @@ impl App {
             .as_deref()
             .and_then(|c| serde_json::from_str(c).ok())
             .unwrap_or_default();
-        let window_open = conv.channel != Channel::Whatsapp
-            || self
-                .last_contact_message(tenant, conversation)
-                .await?
-                .is_some_and(|at| now.millis() - at.millis() < WHATSAPP_WINDOW_MS);
         let outbound = OutboundMessage {
             tenant,
             conversation,
             seq: d.seq,
             channel: conv.channel,
-            from,
+            from: batch.from.clone(),
             to: Redacted::new(address),
             text: Redacted::new(render::outbound_text(
                 conv.channel,
@@ -277,8 +305,8 @@ impl App {
                 &choices,
             )),
             choices,
-            language: state.language.clone(),
-            window_open,
+            language: batch.language.clone(),
+            window_open: batch.window_open,
         };
         let outcome = match self.messaging().outbox.sender.get() {
             Some(sender) => sender.send(&outbound).await,
