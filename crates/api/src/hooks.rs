@@ -129,6 +129,13 @@ fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// The provider's id of the message a Twilio webhook is about (`SmsSid` in older ones).
+fn message_sid(pairs: &[(String, String)]) -> Result<&str, ApiError> {
+    field(pairs, "MessageSid")
+        .or_else(|| field(pairs, "SmsSid"))
+        .ok_or_else(|| bad_request("MessageSid is missing"))
+}
+
 /// Checks a Twilio webhook's signature and returns its form fields.
 fn twilio_form(
     state: &ApiState,
@@ -175,9 +182,7 @@ pub(crate) async fn twilio_message(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let pairs = twilio_form(&state, &name, &headers, &uri, &body)?;
-    let sid = field(&pairs, "MessageSid")
-        .or_else(|| field(&pairs, "SmsSid"))
-        .ok_or_else(|| bad_request("MessageSid is missing"))?;
+    let sid = message_sid(&pairs)?;
     let from = field(&pairs, "From").ok_or_else(|| bad_request("From is missing"))?;
     let to = field(&pairs, "To").ok_or_else(|| bad_request("To is missing"))?;
     let mut text = field(&pairs, "Body").unwrap_or_default().to_owned();
@@ -225,9 +230,7 @@ pub(crate) async fn twilio_status(
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
     let pairs = twilio_form(&state, &name, &headers, &uri, &body)?;
-    let sid = field(&pairs, "MessageSid")
-        .or_else(|| field(&pairs, "SmsSid"))
-        .ok_or_else(|| bad_request("MessageSid is missing"))?;
+    let sid = message_sid(&pairs)?;
     let status = field(&pairs, "MessageStatus")
         .or_else(|| field(&pairs, "SmsStatus"))
         .ok_or_else(|| bad_request("MessageStatus is missing"))?;
@@ -275,10 +278,10 @@ pub(crate) async fn whatsapp_verify(
         .iter()
         .find(|h| h.name == name)
         .ok_or_else(unknown_provider)?;
-    let token_ok = q
-        .verify_token
-        .as_deref()
-        .is_some_and(|t| same_secret(t.as_bytes(), hook.verify_token.bytes()));
+    let token_ok = q.verify_token.as_deref().is_some_and(|t| {
+        std::str::from_utf8(hook.verify_token.bytes())
+            .is_ok_and(|expected| security::token::ct_eq(t, expected))
+    });
     match (q.mode.as_deref(), token_ok, q.challenge) {
         (Some("subscribe"), true, Some(challenge))
             if challenge.len() <= 256 && challenge.chars().all(|c| c.is_ascii_graphic()) =>
@@ -288,12 +291,6 @@ pub(crate) async fn whatsapp_verify(
         (Some("subscribe"), true, _) => Err(bad_request("hub.challenge is missing or malformed")),
         _ => Err(forbidden()),
     }
-}
-
-/// Compares a presented token with the configured one in time independent of where they
-/// differ.
-fn same_secret(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `POST /hooks/whatsapp/{name}`: messages and statuses.

@@ -66,6 +66,7 @@ pub use fraud::{
 };
 pub use history::{ConversationOutcome, HistoryEntry, HistoryPage, HistoryQuery, MAX_HISTORY_PAGE};
 pub use keys::CreatedApiKey;
+pub use messaging::render::options_as_lines;
 pub use messaging::{DeliveryReport, Inbound, InboundMessage};
 pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{

@@ -14,6 +14,8 @@
 use aws_lc_rs::{digest, hmac};
 use data_encoding::{BASE64, HEXLOWER};
 
+use crate::token::ct_eq;
+
 /// The Twilio signature of a form request to `url` with `params`.
 pub fn twilio_signature(auth_token: &[u8], url: &str, params: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
@@ -36,12 +38,9 @@ pub fn verify_twilio(
     params: &[(String, String)],
     signature: &str,
 ) -> bool {
-    url_variants(url).iter().any(|u| {
-        constant_time_eq(
-            twilio_signature(auth_token, u, params).as_bytes(),
-            signature.trim().as_bytes(),
-        )
-    })
+    url_variants(url)
+        .iter()
+        .any(|u| ct_eq(&twilio_signature(auth_token, u, params), signature.trim()))
 }
 
 /// Whether `signature` is Twilio's signature of a JSON request to `url` with `body`: the URL
@@ -51,8 +50,7 @@ pub fn verify_twilio_json(auth_token: &[u8], url: &str, body: &[u8], signature: 
         return false;
     };
     let actual = HEXLOWER.encode(digest::digest(&digest::SHA256, body).as_ref());
-    constant_time_eq(claimed.to_ascii_lowercase().as_bytes(), actual.as_bytes())
-        && verify_twilio(auth_token, url, &[], signature)
+    ct_eq(&claimed.to_ascii_lowercase(), &actual) && verify_twilio(auth_token, url, &[], signature)
 }
 
 /// The `X-Hub-Signature-256` value of `body` under `app_secret`: `sha256=` and hex.
@@ -78,11 +76,6 @@ pub fn verify_hub_signature(app_secret: &[u8], body: &[u8], header: &str) -> boo
 
 /// Hex in either case.
 const HEXLOWER_PERMISSIVE: data_encoding::Encoding = data_encoding::HEXLOWER_PERMISSIVE;
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.ct_eq(b))
-}
 
 /// The URL as given, without its port, and with its scheme's default port.
 fn url_variants(url: &str) -> Vec<String> {

@@ -7,7 +7,17 @@ use flow::{Choice, Input};
 
 /// The text to send for a reply with `choices` on `channel`.
 pub(crate) fn outbound_text(channel: domain::Channel, text: &str, choices: &[Choice]) -> String {
-    if channel != domain::Channel::Sms || choices.is_empty() || lists_all(text, choices) {
+    if channel != domain::Channel::Sms {
+        return text.to_owned();
+    }
+    options_as_lines(text, choices)
+}
+
+/// A menu as text: its options under the text, one per line, each with what to send for it
+/// (`1: Impftermin`, or `• Ja` for an option answered by its words); the text alone when it
+/// already names every option. SMS menus, and WhatsApp menus too long for buttons or a list.
+pub fn options_as_lines(text: &str, choices: &[Choice]) -> String {
+    if choices.is_empty() || lists_all(text, choices) {
         return text.to_owned();
     }
     let mut out = text.trim_end().to_owned();

@@ -35,6 +35,30 @@ pub(crate) fn provider_client() -> reqwest::Client {
         .unwrap_or_default()
 }
 
+/// Sends a provider request: its status and body, or "try again" when no answer came.
+pub(crate) async fn exchange(
+    name: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<(u16, Vec<u8>), SendOutcome> {
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            let body = response.bytes().await.unwrap_or_default().to_vec();
+            Ok((status, body))
+        }
+        Err(e) => Err(SendOutcome::Unavailable {
+            reason: format!(
+                "{name}: no answer ({})",
+                if e.is_timeout() {
+                    "timed out"
+                } else {
+                    "unreachable"
+                }
+            ),
+        }),
+    }
+}
+
 /// What an HTTP failure means for a message: try again (no answer, throttled, the
 /// provider's own trouble, credentials the operator must fix) or give up (the provider
 /// refused this message).

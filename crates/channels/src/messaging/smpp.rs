@@ -244,8 +244,6 @@ struct LinkState {
     waiting: HashMap<MessageHandle, (oneshot::Sender<SendOutcome>, String)>,
     /// Receipts of parts of messages not yet accepted whole.
     early: HashMap<MessageHandle, Vec<(DeliveryState, Option<String>)>>,
-    /// The numbers the link serves (for receipts of messages it no longer remembers).
-    numbers: Vec<String>,
     sent: HashMap<String, SentMessage>,
     sent_order: VecDeque<String>,
     inbound_seq: u64,
@@ -299,7 +297,7 @@ impl LinkState {
         let app = self.app.clone();
         tokio::spawn(async move {
             if let Err(e) = app.message_status(report).await {
-                let error = anyhow_like(&e);
+                let error = format!("{:#}", anyhow::Error::new(e));
                 tracing::info!(error, "receipt not applied");
             }
         });
@@ -395,7 +393,7 @@ impl LinkState {
                     match app.message_received(message).await {
                         Ok(_) => {}
                         Err(e) => {
-                            let error = anyhow_like(&e);
+                            let error = format!("{:#}", anyhow::Error::new(e));
                             tracing::warn!(link = %name, error, "message from a handset not taken");
                         }
                     }
@@ -428,7 +426,7 @@ impl LinkState {
                     // Not sent over this connection (before a restart): the SMSC's id is the
                     // message's when it went in one part.
                     (None, _) => {
-                        for from in self.numbers.clone() {
+                        for from in self.config.numbers.clone() {
                             self.report(
                                 SentMessage {
                                     first_id: message_id.clone(),
@@ -448,18 +446,6 @@ impl LinkState {
     }
 }
 
-/// An app error as a chain for the log (no personal data is in app errors).
-fn anyhow_like(e: &app::AppError) -> String {
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
 fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -470,7 +456,6 @@ async fn run(
     mut rx: mpsc::Receiver<Request>,
     counters: Arc<Counters>,
 ) {
-    let numbers = config.numbers.clone();
     let mut state = LinkState {
         config,
         app,
@@ -478,7 +463,6 @@ async fn run(
         started: Instant::now(),
         waiting: HashMap::new(),
         early: HashMap::new(),
-        numbers,
         sent: HashMap::new(),
         sent_order: VecDeque::new(),
         inbound_seq: 0,

@@ -6,7 +6,7 @@
 use app::{MessageSender, OutboundMessage, SendOutcome};
 use serde::Deserialize;
 
-use super::{outcome_of_status, provider_client, split_text};
+use super::{exchange, outcome_of_status, provider_client, split_text};
 
 /// The most characters one API request may carry.
 const MAX_BODY_CHARS: usize = 1600;
@@ -78,32 +78,16 @@ impl TwilioSender {
             }
             form.finish()
         };
-        let response = self
+        let request = self
             .client
             .post(url)
             .basic_auth(&self.config.account_sid, Some(&self.config.auth_token))
             .header("content-type", "application/x-www-form-urlencoded")
-            .body(form)
-            .send()
-            .await;
-        let response = match response {
-            Ok(r) => r,
-            Err(e) => {
-                return SendOutcome::Unavailable {
-                    reason: format!(
-                        "{}: no answer ({})",
-                        self.config.name,
-                        if e.is_timeout() {
-                            "timed out"
-                        } else {
-                            "unreachable"
-                        }
-                    ),
-                };
-            }
+            .body(form);
+        let (status, bytes) = match exchange(&self.config.name, request).await {
+            Ok(answer) => answer,
+            Err(outcome) => return outcome,
         };
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap_or_default();
         if (200..300).contains(&status) {
             return match serde_json::from_slice::<Created>(&bytes) {
                 Ok(c) if !c.sid.is_empty() => SendOutcome::Accepted { provider_id: c.sid },

@@ -10,7 +10,7 @@ use app::{MessageSender, OutboundMessage, SendOutcome};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{outcome_of_status, provider_client, split_text};
+use super::{exchange, outcome_of_status, provider_client, split_text};
 
 /// The most characters of a text message.
 const MAX_TEXT_CHARS: usize = 4096;
@@ -133,16 +133,7 @@ pub(crate) fn bodies(text: &str, choices: &[flow::Choice], language: &str) -> Ve
             })];
         }
     }
-    let mut full = text.trim_end().to_owned();
-    for c in choices {
-        full.push('\n');
-        if c.value != c.label {
-            full.push_str(&c.value);
-            full.push_str(": ");
-        }
-        full.push_str(&c.label);
-    }
-    split_text(&full, MAX_TEXT_CHARS)
+    split_text(&app::options_as_lines(text, choices), MAX_TEXT_CHARS)
         .into_iter()
         .map(|part| json!({"type": "text", "text": {"body": part, "preview_url": false}}))
         .collect()
@@ -169,31 +160,15 @@ impl WhatsappSender {
             self.config.graph_url.trim_end_matches('/'),
             self.config.phone_number_id
         );
-        let response = match self
+        let request = self
             .client
             .post(url)
             .bearer_auth(&self.config.access_token)
-            .json(&request)
-            .send()
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => {
-                return SendOutcome::Unavailable {
-                    reason: format!(
-                        "{}: no answer ({})",
-                        self.config.name,
-                        if e.is_timeout() {
-                            "timed out"
-                        } else {
-                            "unreachable"
-                        }
-                    ),
-                };
-            }
+            .json(&request);
+        let (status, bytes) = match exchange(&self.config.name, request).await {
+            Ok(answer) => answer,
+            Err(outcome) => return outcome,
         };
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.unwrap_or_default();
         if (200..300).contains(&status) {
             return match serde_json::from_slice::<Sent>(&bytes)
                 .ok()
