@@ -151,7 +151,7 @@ async fn spawn_messaging(api: &str) -> (TestApp, tempfile::TempDir) {
 }
 
 /// Binds `number` to the German demo flow for `channels`.
-async fn bind(admin: &mut Client, number: &str, channels: Value) {
+pub(crate) async fn bind(admin: &mut Client, number: &str, channels: Value) {
     let flows = admin.get("/api/v1/flows").await.body;
     let demo = flows["items"]
         .as_array()
@@ -249,7 +249,7 @@ fn form<'a>(r: &'a Received, name: &str) -> &'a str {
 }
 
 /// The tenant's conversations on `channel`.
-async fn conversations(admin: &mut Client, channel: &str) -> Vec<Value> {
+pub(crate) async fn conversations(admin: &mut Client, channel: &str) -> Vec<Value> {
     let r = admin
         .get(&format!("/api/v1/conversations?channel={channel}"))
         .await;
@@ -284,7 +284,7 @@ async fn an_sms_conversation_runs_the_flow_and_tracks_delivery() {
         form(greeting, "StatusCallback").ends_with("/hooks/twilio/tw/status"),
         "{greeting:?}"
     );
-    let before = wait_settled(&provider).await;
+    let before = all_sent(&mut admin, "sms", &provider).await;
     let sent = provider.received();
     let menu = sent
         .iter()
@@ -304,12 +304,12 @@ async fn an_sms_conversation_runs_the_flow_and_tracks_delivery() {
     );
     let messages = list[0]["messages"].as_i64().unwrap();
 
-    // The provider retries the same message: nothing new.
+    // The provider retries the same message: nothing new is stored, so nothing new is sent.
     assert_eq!(sms(&t, "SM1", "Hallo").await.status(), StatusCode::OK);
     let list = conversations(&mut admin, "sms").await;
     assert_eq!(list.len(), 1);
     assert_eq!(list[0]["messages"].as_i64().unwrap(), messages);
-    assert_eq!(wait_settled(&provider).await, before);
+    assert_eq!(all_sent(&mut admin, "sms", &provider).await, before);
 
     // A forged request: 403, nothing stored.
     let forged = twilio_post(
@@ -396,17 +396,38 @@ async fn an_sms_conversation_runs_the_flow_and_tracks_delivery() {
     );
 }
 
-/// Waits until the provider has received nothing new for half a second; returns the count.
-async fn wait_settled(provider: &Provider) -> usize {
-    let mut last = provider.received().len();
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let now = provider.received().len();
-        if now == last {
-            return now;
+/// A conversation's deliveries once `done` holds for them (at most 10 s).
+pub(crate) async fn deliveries_until(
+    admin: &mut Client,
+    id: &str,
+    what: &str,
+    done: impl Fn(&[Value]) -> bool,
+) -> Vec<Value> {
+    for _ in 0..200 {
+        let r = admin
+            .get(&format!("/api/v1/conversations/{id}/deliveries"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let items = r.body["items"].as_array().unwrap().clone();
+        if done(&items) {
+            return items;
         }
-        last = now;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    panic!("deliveries of {id}: never {what}");
+}
+
+/// Waits until no message of any conversation on `channel` waits to be sent; returns how many
+/// requests the provider has received by then (every one the outbox made).
+async fn all_sent(admin: &mut Client, channel: &str, provider: &Provider) -> usize {
+    for c in conversations(admin, channel).await {
+        let id = c["id"].as_str().unwrap().to_owned();
+        deliveries_until(admin, &id, "all handed to the provider", |items| {
+            items.iter().all(|d| d["state"] != "queued")
+        })
+        .await;
+    }
+    provider.received().len()
 }
 
 #[tokio::test]
@@ -418,27 +439,22 @@ async fn a_provider_outage_loses_nothing_and_keeps_the_order() {
     provider.fail.store(1, Ordering::SeqCst);
     assert_eq!(sms(&t, "SM1", "Hallo").await.status(), StatusCode::OK);
     // The first attempt failed; later messages wait behind it.
-    wait_for(&provider, 1).await;
-    assert_eq!(wait_settled(&provider).await, 1);
     let id = conversations(&mut admin, "sms").await[0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let d = admin
-        .get(&format!("/api/v1/conversations/{id}/deliveries"))
-        .await
-        .body;
-    assert_eq!(d["items"][0]["state"], "queued", "{d}");
-    assert_eq!(d["items"][0]["attempts"], 1, "{d}");
-    assert!(
-        d["items"][0]["error"].as_str().unwrap().contains("503"),
-        "{d}"
-    );
+    let d = deliveries_until(&mut admin, &id, "the first attempt recorded", |items| {
+        items[0]["attempts"] == 1
+    })
+    .await;
+    assert_eq!(d[0]["state"], "queued", "{d:?}");
+    assert!(d[0]["error"].as_str().unwrap().contains("503"), "{d:?}");
+    assert!(d[1..].iter().all(|i| i["attempts"] == 0), "{d:?}");
+    assert_eq!(provider.received().len(), 1);
     // Later, the retry sends everything, in order.
     t.clock.advance_secs(3);
     t.app().deliver_due().await.unwrap();
-    wait_for(&provider, 3).await;
-    wait_settled(&provider).await;
+    all_sent(&mut admin, "sms", &provider).await;
     let sent = provider.received();
     assert!(form(&sent[0], "Body").contains("ein Bot"), "{sent:?}");
     assert!(form(&sent[1], "Body").contains("ein Bot"), "{sent:?}");
@@ -583,8 +599,7 @@ async fn whatsapp_menus_are_buttons_and_the_window_is_respected() {
         whatsapp_post(&t, &hello, APP_SECRET).await.status(),
         StatusCode::OK
     );
-    wait_for(&provider, 2).await;
-    let count = wait_settled(&provider).await;
+    let count = all_sent(&mut admin, "whatsapp", &provider).await;
     let sent = provider.received();
     assert_eq!(sent[0].path, "/v21.0/1001/messages");
     assert_eq!(sent[0].auth, "Bearer wa-access-token");
@@ -662,14 +677,9 @@ async fn whatsapp_menus_are_buttons_and_the_window_is_respected() {
         whatsapp_post(&t, &again, APP_SECRET).await.status(),
         StatusCode::OK
     );
-    let settled = wait_settled(&provider).await;
-    let d = admin
-        .get(&format!("/api/v1/conversations/{id}/deliveries"))
-        .await
-        .body;
-    let failed: Vec<&Value> = d["items"]
-        .as_array()
-        .unwrap()
+    let settled = all_sent(&mut admin, "whatsapp", &provider).await;
+    let d = deliveries_until(&mut admin, &id, "settled", |_| true).await;
+    let failed: Vec<&Value> = d
         .iter()
         .filter(|i| {
             i["error"]
@@ -677,9 +687,12 @@ async fn whatsapp_menus_are_buttons_and_the_window_is_respected() {
                 .is_some_and(|e| e.contains("only a template may be sent"))
         })
         .collect();
-    assert!(!failed.is_empty(), "{d}");
-    assert!(failed.iter().all(|i| i["state"] == "failed"), "{d}");
-    assert_eq!(wait_settled(&provider).await, settled, "nothing is retried");
+    assert!(!failed.is_empty(), "{d:?}");
+    assert!(failed.iter().all(|i| i["state"] == "failed"), "{d:?}");
+    // A failed message is not tried again, however much later the outbox looks.
+    t.clock.advance_secs(3600);
+    t.app().deliver_due().await.unwrap();
+    assert_eq!(provider.received().len(), settled, "nothing is retried");
 }
 
 #[tokio::test]
@@ -712,7 +725,7 @@ async fn a_texter_who_asks_for_a_person_gets_an_agent_who_answers_by_sms() {
         .post(&format!("/api/v1/tasks/{task_id}/accept"), json!({}))
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    let before = wait_settled(&provider).await;
+    let before = all_sent(&mut admin, "sms", &provider).await;
     // The agent writes; it goes out as an SMS from the hotline's number.
     let r = maria
         .post(
@@ -729,8 +742,12 @@ async fn a_texter_who_asks_for_a_person_gets_an_agent_who_answers_by_sms() {
         .expect("the agent's reply as an SMS");
     assert_eq!(form(reply, "From"), OUR_SMS);
     assert_eq!(form(reply, "To"), CALLER);
-    // The texter's answer reaches the agent's desk; the bot stays silent.
-    let quiet = wait_settled(&provider).await;
+    // The texter's answer reaches the agent's desk; the bot stays silent: the step that took
+    // it queued nothing to send.
+    let quiet = all_sent(&mut admin, "sms", &provider).await;
+    let queued = deliveries_until(&mut admin, &conversation, "listed", |_| true)
+        .await
+        .len();
     assert_eq!(
         sms(&t, "SM3", "Danke, ich habe eine Frage zum Bescheid")
             .await
@@ -741,5 +758,7 @@ async fn a_texter_who_asks_for_a_person_gets_an_agent_who_answers_by_sms() {
         f.to_string().contains("Frage zum Bescheid")
     })
     .await;
-    assert_eq!(wait_settled(&provider).await, quiet, "the bot says nothing");
+    let after = deliveries_until(&mut admin, &conversation, "listed", |_| true).await;
+    assert_eq!(after.len(), queued, "the bot says nothing: {after:?}");
+    assert_eq!(provider.received().len(), quiet);
 }

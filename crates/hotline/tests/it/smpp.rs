@@ -10,12 +10,12 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use hotline::messaging::SmppSettings;
-use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 
+use crate::messaging::{bind, conversations, deliveries_until};
 use crate::support::{Client, TestApp, spawn_with};
 
 const OUR: &str = "+4930555";
@@ -128,30 +128,6 @@ async fn spawn_linked(port: u16, password: &str) -> (TestApp, tempfile::TempDir)
     (t, secrets)
 }
 
-async fn bind_demo(admin: &mut Client) {
-    let flows = admin.get("/api/v1/flows").await.body;
-    let demo = flows["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| {
-            f["name"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("Gesundheitsamt")
-        })
-        .unwrap()["id"]
-        .clone();
-    let r = admin
-        .send(
-            Method::PUT,
-            "/api/v1/phone-numbers/%2B4930555",
-            Some(json!({"flow_id": demo, "channels": ["sms"]})),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-}
-
 async fn metrics(t: &TestApp) -> String {
     t.http
         .get(t.url("/metrics"))
@@ -164,8 +140,10 @@ async fn metrics(t: &TestApp) -> String {
 }
 
 async fn sms_conversation(admin: &mut Client) -> String {
-    let r = admin.get("/api/v1/conversations?channel=sms").await;
-    r.body["items"][0]["id"].as_str().unwrap().to_owned()
+    conversations(admin, "sms").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -173,7 +151,7 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
     let mut smsc = Smsc::start(&[]).await;
     let (t, _secrets) = spawn_linked(smsc.port, "s3cret").await;
     let (mut admin, _) = t.admin().await;
-    bind_demo(&mut admin).await;
+    bind(&mut admin, OUR, json!(["sms"])).await;
     let bound = smsc.expect("a bind", |e| e["event"] == "bound").await;
     assert_eq!(bound["system_id"], "hotline");
     assert_eq!(bound["interface_version"], 0x34);
@@ -264,7 +242,7 @@ async fn throttling_and_a_dropped_connection_lose_nothing() {
     let mut smsc = Smsc::start(&["--throttle", "2"]).await;
     let (t, _secrets) = spawn_linked(smsc.port, "s3cret").await;
     let (mut admin, _) = t.admin().await;
-    bind_demo(&mut admin).await;
+    bind(&mut admin, OUR, json!(["sms"])).await;
     smsc.expect("a bind", |e| e["event"] == "bound").await;
     smsc.mo("Hallo").await;
     // The first two submits are refused with ESME_RTHROTTLED; the session pauses and sends
@@ -282,8 +260,12 @@ async fn throttling_and_a_dropped_connection_lose_nothing() {
             || m.contains("hotline_smpp_throttled_total{link=\"smsc\"} 1"),
         "{m}"
     );
-    // Let the rest of the greeting go out, then cut the connection: Hotline binds again.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Once the rest of the greeting went out, cut the connection: Hotline binds again.
+    let id = sms_conversation(&mut admin).await;
+    deliveries_until(&mut admin, &id, "all sent", |items| {
+        items.iter().all(|d| d["state"] != "queued")
+    })
+    .await;
     smsc.command(json!({"drop": true})).await;
     smsc.expect("a second bind", |e| e["event"] == "bound")
         .await;
