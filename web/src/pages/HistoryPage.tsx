@@ -1,9 +1,10 @@
 // Conversation history for supervisors: every conversation of the tenant, newest first, found by the day it began,
 // its channel, its flow and how it ended. Rows name the contact by pseudonym only and carry no message text; opening
-// one shows its transcript, which the server writes to the audit log.
+// one shows its transcript, which the server writes to the audit log, with where each message sent by SMS or WhatsApp
+// stands. Those allowed may ask for the contact's number in clear (calls, SMS, WhatsApp); the server audits that too.
 
 import { useState, type FormEvent } from "react";
-import { api, type Conversation, type Delivery } from "../api";
+import { api, ApiError, type Conversation, type Delivery } from "../api";
 import { deliveriesBySeq, isMessaging } from "../contact/deliveries";
 import type { HistoryEntryDto, HistoryPageDto } from "../api.gen";
 import { ConversationOutcomeValues } from "../api.gen";
@@ -40,6 +41,15 @@ function query(filters: Filters, after: string | null): string {
   if (filters.outcome) q.set("outcome", filters.outcome);
   if (after) q.set("after", after);
   return q.toString();
+}
+
+/** The conversation was just opened, so a 404 from its address means the number was not kept (a pseudonymised or
+ *  anonymous call); that is said as such rather than as "not found". */
+function addressNotKept(error: unknown): never {
+  if (error instanceof ApiError && error.status === 404) {
+    throw new ApiError({ title: t("history.addressNotKept"), status: 404, request_id: error.problem.request_id }, null, true);
+  }
+  throw error;
 }
 
 function when(iso: string): string {
@@ -162,6 +172,7 @@ export function HistoryPage({ can }: PageProps) {
                         disabled={opening.busy === r.id}
                         onClick={() =>
                           void opening.run(r.id, async () => {
+                            reveal.setError(null);
                             const view = await api.conversation(r.id);
                             const messaging = isMessaging(r.channel);
                             // A conversation whose delivery states cannot be loaded still opens.
@@ -208,7 +219,8 @@ export function HistoryPage({ can }: PageProps) {
           <h2 id="transcript-heading">{t("history.transcript", { contact: open.view.contact })}</h2>
           <p className="muted small">{t("history.audited")}</p>
           {open.messaging && open.deliveries === null && <p className="muted small">{t("history.deliveriesUnavailable")}</p>}
-          {open.messaging && can("contact_addresses_read") && (
+          {/* Web chat has no number to show. */}
+          {open.view.channel !== "chat" && can("contact_addresses_read") && (
             <p data-testid="history-address">
               {open.address !== null ? (
                 <>
@@ -220,7 +232,7 @@ export function HistoryPage({ can }: PageProps) {
                   disabled={reveal.busy !== null}
                   onClick={() =>
                     void reveal.run("address", async () => {
-                      const { address } = await api.contactAddress(open.id);
+                      const { address } = await api.contactAddress(open.id).catch(addressNotKept);
                       setOpen((o) => (o && o.id === open.id ? { ...o, address } : o));
                     })
                   }

@@ -25,7 +25,8 @@ export function weave(messages: readonly Message[], notes: readonly Note[]): Ent
 
 /** Where one sent message stands; a failure is set apart and says why (the provider's words) on hover and to
  *  screen readers. */
-function DeliveryBadge({ delivery }: { delivery: Delivery }) {
+function DeliveryBadge({ delivery }: { delivery: Delivery | undefined }) {
+  if (!delivery) return null;
   const state = deliveryStateLabel(delivery.state);
   const why = delivery.error ? ` (${delivery.error})` : "";
   return (
@@ -84,10 +85,7 @@ export function Transcript({
             <p className="msg-meta">
               <span className={`sender sender-${entry.message.from}`}>{senderLabel(entry.message.from)}</span>
               <time dateTime={entry.message.at}>{formatClock(entry.message.at)}</time>
-              {(() => {
-                const delivery = deliveries && deliveryOf(entry.message, deliveries);
-                return delivery ? <DeliveryBadge delivery={delivery} /> : null;
-              })()}
+              {deliveries && <DeliveryBadge delivery={deliveryOf(entry.message, deliveries)} />}
             </p>
             <p className="msg-text">{entry.message.text}</p>
           </li>
