@@ -52,8 +52,8 @@ export interface ApiKeyList {
 }
 
 /** An action the audit log records. */
-export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.delete" | "user.role_change" | "user.password_change" | "user.sessions_end" | "user.second_factor_reset" | "auth.backup_codes_renew" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "prompt.put" | "prompt.delete" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase" | "contact.address_read";
-export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.delete","user.role_change","user.password_change","user.sessions_end","user.second_factor_reset","auth.backup_codes_renew","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","prompt.put","prompt.delete","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase","contact.address_read"] as const;
+export type AuditAction = "auth.login" | "auth.totp_enrol_start" | "auth.totp_enrol" | "auth.second_factor" | "auth.logout" | "auth.logout_all" | "tenant.create" | "tenant.disable" | "tenant.enable" | "tenant.rotate_key" | "user.create" | "user.update" | "user.delete" | "user.role_change" | "user.password_change" | "user.sessions_end" | "user.second_factor_reset" | "auth.backup_codes_renew" | "api_key.create" | "api_key.revoke" | "flow.create" | "flow.update" | "flow.publish" | "flow.activate" | "prompt.put" | "prompt.delete" | "widget.create" | "widget.update" | "phone_number.put" | "phone_number.delete" | "conversation.transcript_read" | "queue.put" | "queue.delete" | "user.agent_profile" | "user.sip_account_set" | "user.sip_account_remove" | "task.move" | "tenant.contact_centre_settings" | "http_destination.allow" | "http_destination.revoke" | "route.denied" | "route.csrf_refused" | "tenant.privacy_settings" | "tenant.data_expire" | "contact.export" | "contact.erase" | "contact.address_read" | "proxy_session.open" | "proxy_session.close";
+export const AuditActionValues = ["auth.login","auth.totp_enrol_start","auth.totp_enrol","auth.second_factor","auth.logout","auth.logout_all","tenant.create","tenant.disable","tenant.enable","tenant.rotate_key","user.create","user.update","user.delete","user.role_change","user.password_change","user.sessions_end","user.second_factor_reset","auth.backup_codes_renew","api_key.create","api_key.revoke","flow.create","flow.update","flow.publish","flow.activate","prompt.put","prompt.delete","widget.create","widget.update","phone_number.put","phone_number.delete","conversation.transcript_read","queue.put","queue.delete","user.agent_profile","user.sip_account_set","user.sip_account_remove","task.move","tenant.contact_centre_settings","http_destination.allow","http_destination.revoke","route.denied","route.csrf_refused","tenant.privacy_settings","tenant.data_expire","contact.export","contact.erase","contact.address_read","proxy_session.open","proxy_session.close"] as const;
 
 /** One audit entry. */
 export interface AuditEntryDto {
@@ -447,6 +447,13 @@ export interface NoteDto {
   text: string;
 }
 
+/** Pairs a conversation's contact with an operator's phone. */
+export interface OpenSessionRequest {
+  conversation_id: string;
+  /** The operator's phone number (`+49…`); it never reaches the contact. */
+  operator_phone: string;
+}
+
 /** How an audited action ended. */
 export type Outcome = "success" | "failure" | "denied";
 export const OutcomeValues = ["success","failure","denied"] as const;
@@ -471,7 +478,7 @@ export const PermissionValues = ["users_read","users_manage","sessions_manage","
 
 /** A number and the flow that answers it. */
 export interface PhoneNumberDto {
-  /** What calls keep of the caller's number: `identified` (the number, sealed, and a pseudonym), `pseudonymised` (only a stable keyed pseudonym) or `anonymous` (nothing). */
+  /** What calls keep of the caller's number: `identified` (the number, sealed, and a pseudonym), `pseudonymised` (a stable keyed pseudonym; the number is kept sealed, read by no one, only while a follow-up SMS may still need it) or `anonymous` (nothing). */
   caller_id: string;
   /** The channels it serves: `voice`, `sms`, `whatsapp`. */
   channels: Channel[];
@@ -482,6 +489,8 @@ export interface PhoneNumberDto {
   language: string | null;
   /** The dialled number or SIP request-URI user, e.g. `+4930123456` or `demo-de`. */
   number: string;
+  /** In the tenant's pool of proxy numbers (relays follow-up SMS; no flow). */
+  proxy: boolean;
   updated_at: string;
 }
 
@@ -500,6 +509,8 @@ export interface PhoneNumberRequest {
   flow_id?: string | null;
   /** `de` or `en`; none uses the flow's default. */
   language?: string | null;
+  /** In the tenant's pool of proxy numbers: relays follow-up SMS and their replies within proxy sessions, serves `sms` only and runs no flow. None keeps the number's setting (not a proxy number for a new one). */
+  proxy?: boolean | null;
 }
 
 /** Where the editor shows one node. */
@@ -571,6 +582,28 @@ export interface PromptDto {
 /** Prompts. */
 export interface PromptList {
   items: PromptDto[];
+}
+
+/** A proxy session: who the contact is paired with, through which proxy numbers, until when. */
+export interface ProxySessionDto {
+  /** The proxy number the contact writes to and receives from. */
+  contact_number: string | null;
+  conversation_id: string;
+  created_at: string;
+  /** When it closes unless a message keeps it open. */
+  expires_at: string;
+  id: string;
+  /** Open (relaying), or closed (ran out, or closed by a supervisor). */
+  open: boolean;
+  /** `desk` (agents answer in the conversation) or `phone` (an operator's phone). */
+  partner: string;
+  /** The proxy number the operator's phone writes to (phone sessions). */
+  partner_number: string | null;
+}
+
+/** A conversation's proxy sessions. */
+export interface ProxySessionList {
+  items: ProxySessionDto[];
 }
 
 /** What a publisher says about the version. */
@@ -1053,10 +1086,14 @@ export interface Routes {
   "GET /api/v1/conversations/{id}/address": { response: AddressDto; };
   /** Where each message sent in an SMS or WhatsApp conversation stands (staff who may read transcripts). */
   "GET /api/v1/conversations/{id}/deliveries": { response: DeliveryList; };
+  /** A follow-up SMS to the conversation's contact from one of the tenant's proxy numbers; the contact's answers land in this conversation. For the agent who handled it, or a supervisor. 409 with a reason when no phone number is kept for the contact or no proxy number is free. */
+  "POST /api/v1/conversations/{id}/follow-ups": { response: TranscriptMessage; body: TextRequest; };
   /** The agent holding the conversation writes to the caller. */
   "POST /api/v1/conversations/{id}/messages": { response: TranscriptMessage; body: TextRequest; };
   /** An internal note, never shown to the caller. */
   "POST /api/v1/conversations/{id}/notes": { response: NoteDto; body: TextRequest; };
+  /** A conversation's proxy sessions, newest first. */
+  "GET /api/v1/conversations/{id}/proxy-sessions": { response: ProxySessionList; };
   /** The signed-in agent's desk: presence, open offers, the tasks they hold. */
   "GET /api/v1/desk": { response: DeskDto; };
   /** The tenant's flows. */
@@ -1117,6 +1154,10 @@ export interface Routes {
   "DELETE /api/v1/prompts/{name}": { response: void; };
   /** A prompt as callers hear it: WAV, 16-bit PCM at 8 kHz. */
   "GET /api/v1/prompts/{name}/audio": { response: void; };
+  /** Pairs a conversation's contact with an operator's phone through two proxy numbers (admins and supervisors; audited). */
+  "POST /api/v1/proxy-sessions": { response: ProxySessionDto; body: OpenSessionRequest; };
+  /** Closes a proxy session now: its numbers are free, its addresses dropped (supervisors; audited). */
+  "DELETE /api/v1/proxy-sessions/{id}": { response: void; };
   /** Queues with their configuration and live figures. */
   "GET /api/v1/queues": { response: QueueList; };
   /** Creates or changes a queue. */

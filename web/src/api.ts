@@ -305,6 +305,9 @@ export const api = {
     get<Gen.AddressDto>(`/conversations/${encodeURIComponent(conversationId)}/address`),
   sendMessage: (conversationId: string, text: string) =>
     post<Message>(`/conversations/${encodeURIComponent(conversationId)}/messages`, { text }),
+  /** A follow-up SMS from one of the tenant's proxy numbers; the caller's answer comes back into the conversation. */
+  sendFollowUp: (conversationId: string, text: string) =>
+    post<Message>(`/conversations/${encodeURIComponent(conversationId)}/follow-ups`, { text }),
   addNote: (conversationId: string, text: string) =>
     post<Note>(`/conversations/${encodeURIComponent(conversationId)}/notes`, { text }),
   cannedResponses: () => get<{ items: CannedResponse[] }>("/canned-responses"),

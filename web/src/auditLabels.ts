@@ -52,6 +52,8 @@ const EN: Record<AuditAction, string> = {
   "contact.export": "Exported a caller's data",
   "contact.erase": "Erased a caller's data",
   "contact.address_read": "Read a caller's number",
+  "proxy_session.open": "Opened a proxy session (follow-up SMS)",
+  "proxy_session.close": "Closed a proxy session",
 };
 
 const DE: Record<AuditAction, string> = {
@@ -102,6 +104,8 @@ const DE: Record<AuditAction, string> = {
   "contact.export": "Daten einer anrufenden Person exportiert",
   "contact.erase": "Daten einer anrufenden Person gelöscht",
   "contact.address_read": "Nummer einer anrufenden Person gelesen",
+  "proxy_session.open": "Proxy-Sitzung geöffnet (Nachfass-SMS)",
+  "proxy_session.close": "Proxy-Sitzung geschlossen",
 };
 
 const OUTCOMES: Record<"en" | "de", Record<Outcome, string>> = {

@@ -91,6 +91,7 @@ impl Default for ApiOptions {
         (name = "voice", description = "Phone numbers that calls arrive on"),
         (name = "contact-centre", description = "Agents, queues, the desk, tasks, transcripts and KPIs"),
         (name = "privacy", description = "Retention, data-subject export and erasure, the Art. 30 record"),
+        (name = "messaging", description = "Follow-up SMS and the number proxy"),
     ),
     // Named only by query parameters, which do not register what they refer to.
     components(schemas(schemas::AuditActionName, schemas::OutcomeName))
@@ -112,6 +113,7 @@ fn api_routes() -> OpenApiRouter<ApiState> {
         .merge(routes::contact::router())
         .merge(routes::phones::router())
         .merge(routes::privacy::router())
+        .merge(routes::proxy::router())
 }
 
 /// The OpenAPI 3.1 document of every route.

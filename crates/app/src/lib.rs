@@ -46,9 +46,9 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{
     AgentProfile, AgentView, CallBack, CannedSpec, ContactSettings, ConversationView,
     DEFAULT_SIP_REALM, Desk, DeskEvent, HAND_OVER_REASON_NAMES, HandOverReason, KpiInterval,
-    KpiRow, MAX_CALL_BACK_ATTEMPTS, PRESENCE_NAMES, QueueConfig, QueueView, ServiceLevelVariant,
-    SipAccount, SipAccountView, TASK_STATE_NAMES, TaskRecord, TaskView, builtin_crisis_text,
-    call_back_number,
+    KpiRow, MAX_CALL_BACK_ATTEMPTS, PRESENCE_NAMES, ProxySettings, QueueConfig, QueueView,
+    ServiceLevelVariant, SipAccount, SipAccountView, TASK_STATE_NAMES, TaskRecord, TaskView,
+    builtin_crisis_text, call_back_number,
 };
 pub use conversation::{CallCommand, ChatMessage, ConversationEvent, MAX_MESSAGE_BYTES};
 pub use destinations::{MAX_DESTINATIONS, normalize_destination};
@@ -67,7 +67,7 @@ pub use fraud::{
 pub use history::{ConversationOutcome, HistoryEntry, HistoryPage, HistoryQuery, MAX_HISTORY_PAGE};
 pub use keys::CreatedApiKey;
 pub use messaging::render::options_as_lines;
-pub use messaging::{DeliveryReport, Inbound, InboundMessage};
+pub use messaging::{DeliveryReport, Inbound, InboundMessage, ProxySessionView};
 pub use phone_numbers::PhoneNumberSpec;
 pub use ports::{
     AsrError, CallBackDialer, CallBackOrder, Grammar, HttpClient, MessageSender, OutboundMessage,

@@ -19,8 +19,12 @@ pub struct PhoneNumberSpec {
     /// What calls keep of the caller's number; `None` keeps the number's mode (pseudonymised
     /// for a new number).
     pub caller_id: Option<CallerIdMode>,
-    /// The channels it serves; `None` keeps the number's channels (voice for a new number).
+    /// The channels it serves; `None` keeps the number's channels (voice for a new number,
+    /// SMS for a proxy number).
     pub channels: Option<Vec<Channel>>,
+    /// In the tenant's pool of proxy numbers (SMS only, no flow); `None` keeps the number's
+    /// setting (not a proxy number for a new one).
+    pub proxy: Option<bool>,
 }
 
 /// The channels a list names, each once and in a fixed order; at least one.
@@ -92,6 +96,33 @@ impl App {
             return Err(AppError::field("language", "de or en"));
         }
         let channels = spec.channels.as_deref().map(check_channels).transpose()?;
+        let existing = self
+            .store()
+            .list_phone_numbers(who.tenant_id)
+            .await?
+            .into_iter()
+            .find(|n| n.number == spec.number);
+        let proxy = spec
+            .proxy
+            .unwrap_or_else(|| existing.as_ref().is_some_and(|n| n.proxy));
+        let channels = if proxy {
+            // A proxy number relays SMS within proxy sessions; no flow answers it.
+            if spec.flow_id.is_some() {
+                return Err(AppError::field(
+                    "flow_id",
+                    "a proxy number runs no flow (leave it out)",
+                ));
+            }
+            if channels.as_ref().is_some_and(|c| c != &[Channel::Sms]) {
+                return Err(AppError::field(
+                    "channels",
+                    "a proxy number serves sms only",
+                ));
+            }
+            Some(vec![Channel::Sms])
+        } else {
+            channels
+        };
         let now = self.now();
         let mut number = PhoneNumber {
             number: spec.number,
@@ -100,15 +131,10 @@ impl App {
             language: spec.language,
             caller_id: spec.caller_id.unwrap_or_default(),
             channels: channels.clone().unwrap_or_else(|| vec![Channel::Voice]),
+            proxy,
             created_at: now,
             updated_at: now,
         };
-        let existing = self
-            .store()
-            .list_phone_numbers(who.tenant_id)
-            .await?
-            .into_iter()
-            .find(|n| n.number == number.number);
         match existing {
             Some(old) => {
                 number.created_at = old.created_at;
@@ -168,6 +194,7 @@ impl App {
                 language: Some(language.to_owned()),
                 caller_id: CallerIdMode::default(),
                 channels: channels.to_vec(),
+                proxy: false,
                 created_at: now,
                 updated_at: now,
             })

@@ -195,14 +195,23 @@ impl App {
         caller: &Redacted<String>,
     ) -> AppResult<()> {
         let now = self.now();
-        let address = match mode {
+        // Pseudonymised: the number is kept sealed only while the conversation may still
+        // need it (a follow-up SMS through the number proxy), read by no one, then dropped.
+        let transient = match mode {
             CallerIdMode::Anonymous => return Ok(()),
-            CallerIdMode::Pseudonymised => None,
-            CallerIdMode::Identified => Some(caller.expose().as_str()),
+            CallerIdMode::Pseudonymised => true,
+            CallerIdMode::Identified => false,
         };
         let contact = self.caller_pseudonym(tenant, caller.expose()).await?;
         self.store()
-            .record_contact(tenant, conversation, &contact, address, now)
+            .record_contact(
+                tenant,
+                conversation,
+                &contact,
+                Some(caller.expose().as_str()),
+                transient,
+                now,
+            )
             .await?;
         Ok(())
     }
@@ -381,10 +390,16 @@ impl App {
             .into_iter()
             .map(|t| serde_json::from_str(t.record.expose()).unwrap_or(serde_json::Value::Null))
             .collect();
-        let address = store
-            .conversation_contact(tenant, id)
-            .await?
-            .and_then(|(_, address)| address);
+        // A number kept only to reach the caller (pseudonymised mode) is read by no one, so an
+        // export by pseudonym cannot turn the pseudonym back into the number.
+        let address = if store.contact_address_transient(tenant, id).await? {
+            None
+        } else {
+            store
+                .conversation_contact(tenant, id)
+                .await?
+                .and_then(|(_, address)| address)
+        };
         let mut recordings = Vec::new();
         if let Some(files) = self.recording_files() {
             let found = files

@@ -156,6 +156,11 @@ text_enum!(
         /// A contact's channel address (phone number, WhatsApp id) was read in clear (the
         /// object is the conversation).
         ContactAddressRead => "contact.address_read",
+        /// A proxy session was opened between a contact and an operator's phone (the object
+        /// is the session).
+        ProxySessionOpen => "proxy_session.open",
+        /// A proxy session was closed before its time ran out.
+        ProxySessionClose => "proxy_session.close",
     }
 );
 
@@ -193,6 +198,7 @@ impl AuditAction {
             A::ContactExport | A::ContactErase | A::ContactAddressRead => "contact",
             A::HttpDestinationAllow | A::HttpDestinationRevoke => "http_destination",
             A::RouteDenied | A::RouteCsrfRefused => "route",
+            A::ProxySessionOpen | A::ProxySessionClose => "proxy_session",
         }
     }
 }

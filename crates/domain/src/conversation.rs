@@ -72,6 +72,26 @@ text_enum!(
 );
 
 text_enum!(
+    /// Who a proxy session pairs the contact with.
+    ProxyPartner {
+        /// The agent desk: the contact's replies land in the conversation, agents answer there.
+        Desk => "desk",
+        /// An operator's phone: messages are relayed between the two phones.
+        Phone => "phone",
+    }
+);
+
+text_enum!(
+    /// A participant of a proxy session.
+    ProxyRole {
+        /// Participant a: the contact (caller, texter).
+        Contact => "a",
+        /// Participant b: the operator's phone (a desk session has none).
+        Partner => "b",
+    }
+);
+
+text_enum!(
     /// Where a conversation stands.
     ConversationStatus {
         /// The flow is running.

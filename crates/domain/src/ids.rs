@@ -82,6 +82,11 @@ uuid_id!(
     ConversationId
 );
 uuid_id!(
+    /// A number-proxy session: a contact and the desk or an operator's phone, paired through
+    /// proxy numbers for a time.
+    ProxySessionId
+);
+uuid_id!(
     /// The id of one HTTP request, echoed in `x-request-id` and recorded in the audit log.
     RequestId
 );

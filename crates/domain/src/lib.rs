@@ -15,9 +15,12 @@ mod text_enum;
 mod time;
 
 pub use audit::{ActorKind, AuditAction, AuditEntry, AuditEvent, AuthMethod, Outcome};
-pub use conversation::{Channel, ConversationStatus, DeliveryState, Sender};
+pub use conversation::{
+    Channel, ConversationStatus, DeliveryState, ProxyPartner, ProxyRole, Sender,
+};
 pub use ids::{
-    ApiKeyId, AuditEntryId, ConversationId, FlowId, IdParseError, RequestId, TenantId, UserId,
+    ApiKeyId, AuditEntryId, ConversationId, FlowId, IdParseError, ProxySessionId, RequestId,
+    TenantId, UserId,
 };
 pub use names::{DisplayName, NameError, TenantName, Username};
 pub use pii::Redacted;

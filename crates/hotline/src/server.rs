@@ -476,6 +476,9 @@ async fn start_sip(
 /// most this late.
 const TIMER_CHECK_MS: i64 = 250;
 
+/// How often proxy sessions that ran out are closed (and transient addresses dropped).
+const PROXY_SWEEP_EVERY_MS: i64 = 10_000;
+
 /// How often the retention job looks for expired personal data (by the app's clock).
 const RETENTION_EVERY_MS: i64 = 60 * 60 * 1000;
 
@@ -495,6 +498,7 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
     // at start.
     let mut next_check = clock.sleep_until(clock.now());
     let mut next_retention = clock.sleep_until(clock.now());
+    let mut next_sweep = clock.sleep_until(clock.now());
     // Waiting callers are queued again after a restart, in their order; offers that were
     // open are made again.
     match app.restore_contact_centres().await {
@@ -533,6 +537,14 @@ async fn run_jobs(app: App, clock: Arc<dyn Clock>, mut shutdown: watch::Receiver
                     tracing::warn!(error, "the retention job failed");
                 }
                 next_retention = clock.sleep_until(clock.now().plus_millis(RETENTION_EVERY_MS));
+            }
+            () = &mut next_sweep => {
+                // Proxy sessions that ran out close; addresses kept only for follow-ups go.
+                if let Err(e) = app.sweep_proxy_sessions().await {
+                    let error = format!("{:#}", anyhow::Error::new(e));
+                    tracing::warn!(error, "closing expired proxy sessions failed");
+                }
+                next_sweep = clock.sleep_until(clock.now().plus_millis(PROXY_SWEEP_EVERY_MS));
             }
             _ = shutdown.changed() => break,
         }

@@ -24,9 +24,10 @@ pub use domain::ConversationStatus;
 pub use error::{ReadError, StoreError};
 pub use model::{
     ApiKey, AuditFilter, BackupCode, CannedResponse, CcAgent, CcNote, CcPresenceChange, CcQueue,
-    CcTask, CcWrite, Conversation, ConversationFilter, Delivery, DraftSave, DueTimer, FlowRecord,
-    FlowVersion, Message, PhoneNumber, Prompt, PromptInfo, QueueEntry, Session, SessionStage,
-    SipAccount, StepWrite, Tenant, User, UserChanges, Widget,
+    CcTask, CcWrite, Conversation, ConversationFilter, Delivery, DeliveryRoute, DraftSave,
+    DueTimer, FlowRecord, FlowVersion, Message, PhoneNumber, Prompt, PromptInfo, ProxyParticipant,
+    ProxyRoute, ProxySession, QueueEntry, Session, SessionStage, SipAccount, StepWrite, Tenant,
+    User, UserChanges, Widget,
 };
 pub use sql::{
     DeliveryUpdate, Erased, PostgresStore, SqlStore, SqliteStore, connect,
@@ -455,8 +456,26 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         conversation: ConversationId,
         contact: &str,
         address: Option<&str>,
+        transient: bool,
         now: Timestamp,
     ) -> Result<()>;
+
+    /// Whether the conversation's address is kept only while the conversation needs it
+    /// (then no one reads it in clear).
+    async fn contact_address_transient(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<bool>;
+
+    /// Drops the transient addresses of conversations that ended by `ended_before` and have
+    /// nothing left to send and no open proxy session. Installation-level (the timer loop's
+    /// sweep); how many.
+    async fn drop_transient_addresses(
+        &self,
+        ended_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<u64>;
 
     /// The contact behind a conversation: pseudonym and, while kept, address.
     async fn conversation_contact(
@@ -587,6 +606,88 @@ pub trait Repository: Send + Sync + std::fmt::Debug {
         tenant: TenantId,
         conversation: ConversationId,
     ) -> Result<Vec<Delivery>>;
+
+    // ---- number proxy ----
+
+    /// Opens a proxy session with its participants (addresses sealed under the conversation's
+    /// key). A pair of address and proxy number that an open, unexpired session holds gives
+    /// [`StoreError::Conflict`]; pairs of sessions that ran out are freed first.
+    async fn open_proxy_session(
+        &self,
+        session: &ProxySession,
+        participants: &[ProxyParticipant],
+    ) -> Result<()>;
+
+    /// The open session a message from `contact` to `proxy_number` belongs to, and which
+    /// participant sent it.
+    async fn proxy_session_of_pair(
+        &self,
+        tenant: TenantId,
+        proxy_number: &str,
+        contact: &str,
+        now: Timestamp,
+    ) -> Result<Option<(ProxySession, domain::ProxyRole)>>;
+
+    /// One session.
+    async fn get_proxy_session(
+        &self,
+        tenant: TenantId,
+        id: domain::ProxySessionId,
+    ) -> Result<Option<ProxySession>>;
+
+    /// A conversation's sessions, newest first.
+    async fn proxy_sessions_of(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<ProxySession>>;
+
+    /// The tenant's open sessions, newest first, at most `limit`.
+    async fn open_proxy_sessions(
+        &self,
+        tenant: TenantId,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ProxySession>>;
+
+    /// A session's participants, addresses opened while kept.
+    async fn proxy_participants(
+        &self,
+        tenant: TenantId,
+        session: domain::ProxySessionId,
+    ) -> Result<Vec<ProxyParticipant>>;
+
+    /// The proxy numbers a contact is paired with in open sessions.
+    async fn proxy_numbers_in_use(
+        &self,
+        tenant: TenantId,
+        contact: &str,
+        now: Timestamp,
+    ) -> Result<Vec<String>>;
+
+    /// Keeps an open session open for its time to live from `now`; false if it is closed or
+    /// ran out.
+    async fn extend_proxy_session(
+        &self,
+        tenant: TenantId,
+        id: domain::ProxySessionId,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// Closes a session: its pairs are free, its addresses dropped. False if it was closed.
+    async fn close_proxy_session(
+        &self,
+        tenant: TenantId,
+        id: domain::ProxySessionId,
+        now: Timestamp,
+    ) -> Result<bool>;
+
+    /// Open sessions that ran out, oldest first. Installation-level (the timer loop's sweep).
+    async fn expired_proxy_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, domain::ProxySessionId)>>;
 
     // ---- agents' SIP accounts ----
 

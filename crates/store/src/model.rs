@@ -352,6 +352,9 @@ pub struct PhoneNumber {
     pub caller_id: domain::CallerIdMode,
     /// The channels it serves (voice, SMS, WhatsApp), each at most once.
     pub channels: Vec<domain::Channel>,
+    /// In the tenant's pool of proxy numbers: messages to it are relayed within proxy
+    /// sessions, no flow answers it.
+    pub proxy: bool,
     /// Creation time.
     pub created_at: Timestamp,
     /// Last change.
@@ -469,6 +472,75 @@ pub struct StepWrite {
     /// Queue every message of the step not written by the user for delivery (a messaging
     /// conversation: SMS, WhatsApp), in the same transaction as the message.
     pub deliver: bool,
+    /// Messages (by index in `messages`) that go elsewhere than the conversation's own
+    /// channel (follow-up SMS, relays), each with its delivery row.
+    pub routes: Vec<(usize, DeliveryRoute)>,
+}
+
+/// Where one message of a step is delivered, when not on the conversation's channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryRoute {
+    /// By SMS through a proxy session.
+    Proxy(ProxyRoute),
+    /// Nowhere: it could not be sent, for this reason (stored failed, so the transcript says
+    /// so).
+    Failed(String),
+}
+
+/// Where a message relayed through a proxy session goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyRoute {
+    /// The session.
+    pub session: domain::ProxySessionId,
+    /// The participant it goes to (from that participant's proxy number).
+    pub to: domain::ProxyRole,
+}
+
+/// A number-proxy session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxySession {
+    /// The tenant.
+    pub tenant_id: TenantId,
+    /// The session's id.
+    pub id: domain::ProxySessionId,
+    /// The conversation it follows up (the contact's replies land there).
+    pub conversation_id: domain::ConversationId,
+    /// Who the contact is paired with.
+    pub partner: domain::ProxyPartner,
+    /// Open, or closed (expired or closed by staff).
+    pub open: bool,
+    /// How long it stays open after its last message.
+    pub ttl_ms: i64,
+    /// When it closes unless a message keeps it open.
+    pub expires_at: Timestamp,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+/// A participant of a proxy session.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProxyParticipant {
+    /// Which one.
+    pub role: domain::ProxyRole,
+    /// The participant's pseudonym.
+    pub contact: String,
+    /// The address, in clear (kept sealed; `None` once the session closed).
+    pub address: Option<domain::Redacted<String>>,
+    /// The proxy number the participant writes to and receives from.
+    pub proxy_number: String,
+}
+
+impl std::fmt::Debug for ProxyParticipant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyParticipant")
+            .field("role", &self.role)
+            .field("contact", &self.contact)
+            .field("address", &self.address.as_ref().map(|_| "…"))
+            .field("proxy_number", &self.proxy_number)
+            .finish()
+    }
 }
 
 /// A message to send on a messaging channel, and where its delivery stands.
@@ -488,6 +560,9 @@ pub struct Delivery {
     pub provider_id: Option<String>,
     /// Why it failed (a provider's code and words; never the text).
     pub error: Option<String>,
+    /// Through a proxy session (by SMS from a proxy number), instead of the conversation's
+    /// own channel and contact.
+    pub via_proxy: Option<ProxyRoute>,
     /// When a queued message is next tried.
     pub next_attempt_at: Timestamp,
     /// Last change.

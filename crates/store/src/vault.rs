@@ -14,6 +14,7 @@
 //! | `users.totp_secret` | `user` | user id | `totp_secret` |
 //! | recording files (app) | `recording` | recording id | `content` |
 //! | `conversation_contacts.address` | `conversation` | conversation id | `address` |
+//! | `proxy_participants.address` | `conversation` | conversation id | `proxy_address:SESSION:ROLE` |
 //! | `audit_log.source_ip` | `audit` | the entry's month, `YYYY-MM` | `source_ip:ENTRY ID` |
 //!
 //! Pseudonyms (`conversation_contacts.contact`, and source addresses under the pseudonymised

@@ -46,6 +46,11 @@ const BY_SLUG: Record<string, MessageKey> = {
   "disable-first": "problem.disableFirst",
   "own-account": "problem.ownAccount",
   "holds-conversations": "problem.holdsConversations",
+  "no-proxy-number": "problem.noProxyNumber",
+  "no-phone-number": "problem.noPhoneNumber",
+  "number-not-allowed": "problem.numberNotAllowed",
+  "not-your-conversation": "problem.notYourConversation",
+  "already-closed": "problem.alreadyClosed",
 };
 
 function byStatus(status: number): MessageKey {

@@ -57,7 +57,7 @@ function numberChannelName(channel: string): string {
 
 /** A number's binding as it stands, so that changing one part sends the others back unchanged. */
 function binding(n: PhoneNumberDto): PhoneNumberRequest {
-  return { flow_id: n.flow_id, language: n.language, caller_id: n.caller_id, channels: n.channels };
+  return { flow_id: n.flow_id, language: n.language, caller_id: n.caller_id, channels: n.channels, proxy: n.proxy };
 }
 
 /** Checkboxes for the channels a number serves; the server's message (none ticked) is shown beneath them. */
@@ -114,6 +114,7 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
   const [language, setLanguage] = useState("");
   const [callerId, setCallerId] = useState<(typeof CALLER_ID_MODES)[number]>("pseudonymised");
   const [channels, setChannels] = useState<NumberChannel[]>([...DEFAULT_NUMBER_CHANNELS]);
+  const [proxy, setProxy] = useState(false);
   const flowName = (id: string | null) => flows.find((f) => f.id === id)?.name ?? t("channels.noFlow");
   const channelsError = localFieldErrors(action.error).channels;
   const channelsErrorOf = (key: string) => (key === lastKey ? channelsError : undefined);
@@ -134,7 +135,14 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
 
   function add(e: FormEvent) {
     e.preventDefault();
-    save("add", number.trim(), { flow_id: flow || null, language: language || null, caller_id: callerId, channels });
+    // A proxy number relays follow-up SMS; it serves SMS only and runs no flow.
+    save(
+      "add",
+      number.trim(),
+      proxy
+        ? { flow_id: null, language: null, caller_id: callerId, channels: ["sms"], proxy: true }
+        : { flow_id: flow || null, language: language || null, caller_id: callerId, channels },
+    );
   }
 
   return (
@@ -166,7 +174,11 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
                     {n.number}
                   </th>
                   <td>
-                    {manage ? (
+                    {n.proxy ? (
+                      <span className="badge" data-testid={`number-proxy-${n.number}`}>
+                        {t("channels.proxyNumber")}
+                      </span>
+                    ) : manage ? (
                       <ChannelBoxes
                         value={n.channels.filter((c): c is NumberChannel => c !== "chat")}
                         onChange={(chosen) => save(n.number, n.number, { ...binding(n), channels: chosen })}
@@ -181,7 +193,9 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
                     )}
                   </td>
                   <td>
-                    {manage ? (
+                    {n.proxy ? (
+                      <span className="muted small">{t("channels.proxyRelays")}</span>
+                    ) : manage ? (
                       <FlowSelect
                         flows={flows}
                         value={n.flow_id ?? ""}
@@ -226,17 +240,25 @@ function PhoneNumbers({ manage, flows }: { manage: boolean; flows: Flow[] }) {
             {t("channels.number")}
             <input value={number} onChange={(e) => setNumber(e.target.value)} placeholder="+4930123456" required data-testid="new-number" />
           </label>
-          <ChannelBoxes
-            value={channels}
-            onChange={setChannels}
-            legend={t("channels.channels")}
-            error={channelsErrorOf("add")}
-            testId="new-number-channel"
-          />
           <label>
-            {t("channels.flow")}
-            <FlowSelect flows={flows} value={flow} onChange={setFlow} testId="new-number-flow" />
+            <input type="checkbox" checked={proxy} onChange={(e) => setProxy(e.target.checked)} data-testid="new-number-proxy" />
+            {t("channels.proxyNumber")}
           </label>
+          {!proxy && (
+            <>
+              <ChannelBoxes
+                value={channels}
+                onChange={setChannels}
+                legend={t("channels.channels")}
+                error={channelsErrorOf("add")}
+                testId="new-number-channel"
+              />
+              <label>
+                {t("channels.flow")}
+                <FlowSelect flows={flows} value={flow} onChange={setFlow} testId="new-number-flow" />
+              </label>
+            </>
+          )}
           <label>
             {t("channels.language")}
             <select value={language} onChange={(e) => setLanguage(e.target.value)}>

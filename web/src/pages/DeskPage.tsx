@@ -264,6 +264,11 @@ export function DeskPage({ can }: PageProps) {
     end: async () => {
       dispatch({ type: "task", task: await api.endTask(task.id) });
     },
+    followUp: async (text) => {
+      const message = await api.sendFollowUp(task.conversation_id, text);
+      dispatch({ type: "message", conversation_id: task.conversation_id, message, seen: true });
+      setNotice(t("desk.followUpSent", { contact: task.contact }));
+    },
     wrapUp: async (code) => {
       dispatch({ type: "task", task: await api.wrapUpTask(task.id, code) });
       setNotice(t("desk.wrappedUp", { contact: task.contact }));

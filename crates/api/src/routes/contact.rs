@@ -364,7 +364,7 @@ pub(crate) struct WrapUpRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TextRequest {
-    text: String,
+    pub(crate) text: String,
 }
 
 /// A canned answer.
@@ -823,7 +823,7 @@ async fn get_settings(
 
 /// Replaces the contact-centre settings.
 #[utoipa::path(put, path = "/api/v1/contact-centre/settings", tag = "contact-centre",
-    request_body(content = Object, description = "crisis_text, crisis_terms, handover_queue"),
+    request_body(content = Object, description = "crisis_text, crisis_terms, handover_queue, outbound (call-back rules) and proxy (reply, ttl_hours: the number proxy); outbound and proxy left out stay as they are"),
     responses((status = 200, body = SettingsDto), (status = 403, body = Problem), (status = 422, body = Problem)))]
 async fn put_settings(
     State(state): State<ApiState>,

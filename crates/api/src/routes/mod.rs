@@ -11,5 +11,6 @@ pub(crate) mod phone_numbers;
 pub(crate) mod phones;
 pub(crate) mod privacy;
 pub(crate) mod prompts;
+pub(crate) mod proxy;
 pub(crate) mod tenant;
 pub(crate) mod users;

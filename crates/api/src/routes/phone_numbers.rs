@@ -33,11 +33,14 @@ pub(crate) struct PhoneNumberDto {
     /// The conversation language (`de`, `en`); none uses the flow's default.
     language: Option<String>,
     /// What calls keep of the caller's number: `identified` (the number, sealed, and a
-    /// pseudonym), `pseudonymised` (only a stable keyed pseudonym) or `anonymous` (nothing).
+    /// pseudonym), `pseudonymised` (a stable keyed pseudonym; the number is kept sealed, read
+    /// by no one, only while a follow-up SMS may still need it) or `anonymous` (nothing).
     caller_id: String,
     /// The channels it serves: `voice`, `sms`, `whatsapp`.
     #[schema(value_type = Vec<crate::schemas::ChannelName>)]
     channels: Vec<domain::Channel>,
+    /// In the tenant's pool of proxy numbers (relays follow-up SMS; no flow).
+    proxy: bool,
     created_at: String,
     updated_at: String,
 }
@@ -49,6 +52,7 @@ fn dto(n: PhoneNumber) -> PhoneNumberDto {
         language: n.language,
         caller_id: n.caller_id.as_str().to_owned(),
         channels: n.channels,
+        proxy: n.proxy,
         created_at: n.created_at.to_rfc3339(),
         updated_at: n.updated_at.to_rfc3339(),
     }
@@ -76,6 +80,10 @@ pub(crate) struct PhoneNumberRequest {
     /// (`voice` for a new number).
     #[schema(value_type = Option<Vec<crate::schemas::ChannelName>>)]
     channels: Option<Vec<domain::Channel>>,
+    /// In the tenant's pool of proxy numbers: relays follow-up SMS and their replies within
+    /// proxy sessions, serves `sms` only and runs no flow. None keeps the number's setting
+    /// (not a proxy number for a new one).
+    proxy: Option<bool>,
 }
 
 /// The tenant's numbers.
@@ -119,6 +127,7 @@ async fn put_number(
                 language: body.language,
                 caller_id: body.caller_id,
                 channels: body.channels,
+                proxy: body.proxy,
             },
         )
         .await?;

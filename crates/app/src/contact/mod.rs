@@ -39,7 +39,7 @@ pub use model::{
     TaskView,
 };
 pub use sip_accounts::{DEFAULT_SIP_REALM, SipAccount, SipAccountView};
-pub use supervise::ContactSettings;
+pub use supervise::{ContactSettings, ProxySettings};
 
 use crate::conversation::lock;
 use crate::{App, AppError, AppResult};

@@ -18,6 +18,13 @@ use crate::{App, AppError, AppResult, Principal};
 
 /// The most queues a tenant may configure.
 const MAX_QUEUES: usize = 500;
+/// How long a proxy session stays open after its last message unless configured (three
+/// days: time for a caller to answer a follow-up).
+pub(crate) const DEFAULT_PROXY_TTL_HOURS: u32 = 72;
+/// The longest a tenant may keep proxy sessions open (thirty days).
+const MAX_PROXY_TTL_HOURS: u32 = 720;
+/// The longest reply to an unknown sender on a proxy number (one SMS segment or three).
+const MAX_PROXY_REPLY: usize = 480;
 /// The most crisis terms a tenant may add.
 const MAX_CRISIS_TERMS: usize = 500;
 
@@ -34,12 +41,40 @@ pub struct ContactSettings {
     /// Where call-backs may go, and how often to one number range (admins change it). Left
     /// out of a change, it stays as it is; reads always fill it in.
     pub outbound: Option<crate::fraud::OutboundPolicy>,
+    /// The number proxy (follow-up SMS). Left out of a change, it stays as it is; reads
+    /// always fill it in.
+    pub proxy: Option<ProxySettings>,
+}
+
+/// How the tenant's number proxy answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProxySettings {
+    /// What a message to a proxy number gets when it belongs to no open session (an unknown
+    /// sender, or a session that ran out); `None` answers nothing.
+    pub reply: Option<String>,
+    /// How long a proxy session stays open after its last message, in hours.
+    pub ttl_hours: u32,
+}
+
+impl Default for ProxySettings {
+    fn default() -> Self {
+        ProxySettings {
+            reply: None,
+            ttl_hours: DEFAULT_PROXY_TTL_HOURS,
+        }
+    }
 }
 
 impl ContactSettings {
     /// The outbound policy in force.
     pub fn outbound_policy(&self) -> crate::fraud::OutboundPolicy {
         self.outbound.clone().unwrap_or_default()
+    }
+
+    /// The number proxy's settings in force.
+    pub fn proxy_settings(&self) -> ProxySettings {
+        self.proxy.clone().unwrap_or_default()
     }
 }
 
@@ -50,6 +85,7 @@ impl Default for ContactSettings {
             crisis_terms: Vec::new(),
             handover_queue: "default".to_owned(),
             outbound: None,
+            proxy: None,
         }
     }
 }
@@ -133,6 +169,7 @@ impl App {
         who.require(Permission::QueuesSupervise)?;
         let mut settings = self.contact_settings_of(who.tenant_id).await?;
         settings.outbound = Some(settings.outbound_policy());
+        settings.proxy = Some(settings.proxy_settings());
         Ok(settings)
     }
 
@@ -147,10 +184,12 @@ impl App {
         check_queue_name(&settings.handover_queue).map_err(|_| {
             AppError::field("handover_queue", "1 to 64 letters, digits, '-', '_' or '.'")
         })?;
-        let current = self
-            .contact_settings_of(who.tenant_id)
-            .await?
-            .outbound_policy();
+        let stored = self.contact_settings_of(who.tenant_id).await?;
+        let current = stored.outbound_policy();
+        let proxy = settings
+            .proxy
+            .clone()
+            .unwrap_or_else(|| stored.proxy_settings());
         let outbound = settings.outbound.clone().unwrap_or_else(|| current.clone());
         if let Some((field, message)) = outbound.invalid() {
             return Err(AppError::field(field, message));
@@ -161,6 +200,7 @@ impl App {
         }
         let settings = ContactSettings {
             outbound: Some(outbound),
+            proxy: Some(proxy),
             ..settings
         };
         if settings.crisis_terms.len() > MAX_CRISIS_TERMS {
@@ -175,6 +215,23 @@ impl App {
             return Err(AppError::field(
                 "crisis_text",
                 "a language tag and a text of 1 to 2000 bytes",
+            ));
+        }
+        let proxy = settings.proxy_settings();
+        if !(1..=MAX_PROXY_TTL_HOURS).contains(&proxy.ttl_hours) {
+            return Err(AppError::field(
+                "proxy.ttl_hours",
+                format!("1 to {MAX_PROXY_TTL_HOURS} hours"),
+            ));
+        }
+        if let Some(reply) = &proxy.reply
+            && (reply.trim().is_empty()
+                || reply.len() > MAX_PROXY_REPLY
+                || reply.chars().any(|c| c.is_control() && c != '\n'))
+        {
+            return Err(AppError::field(
+                "proxy.reply",
+                format!("a text of 1 to {MAX_PROXY_REPLY} bytes, or null for no reply"),
             ));
         }
         let json = serde_json::to_string(&settings).map_err(|e| AppError::Internal(e.into()))?;

@@ -299,6 +299,7 @@ impl App {
             at: now,
             create: None,
             deliver: conv.channel.is_messaging(),
+            routes: Vec::new(),
         };
         self.store().save_step(tenant, conversation, &write).await?;
         if write.deliver {

@@ -269,7 +269,7 @@ impl App {
             ..FollowUp::default()
         };
         let was_queued = before.0 == ConversationStatus::Queued;
-        let plan = plan_step(StepInput {
+        let mut plan = plan_step(StepInput {
             conversation: &conv,
             create: creating,
             before,
@@ -280,6 +280,9 @@ impl App {
                 .then(|| compiled.phrases(&state.language)),
             now,
         })?;
+        plan.write.routes = self
+            .follow_up_routes(tenant, conversation_id, &plan.follow_ups)
+            .await;
         self.store()
             .save_step(tenant, conversation_id, &plan.write)
             .await?;
@@ -337,17 +340,18 @@ impl App {
         conversation: ConversationId,
         plan: StepPlan,
     ) -> Option<i64> {
-        if plan.unsent_sms > 0 {
-            // The SMS channel arrives with the messaging capability; until then a follow-up is
-            // not sent, and that is logged (without content).
-            tracing::warn!(%conversation, count = plan.unsent_sms, "follow-up SMS not sent: no SMS channel configured");
-        }
-        if plan.write.deliver
-            && plan
-                .write
-                .messages
-                .iter()
-                .any(|m| m.sender != domain::Sender::User)
+        let proxied = plan
+            .write
+            .routes
+            .iter()
+            .any(|(_, r)| matches!(r, store::DeliveryRoute::Proxy(_)));
+        if proxied
+            || plan.write.deliver
+                && plan
+                    .write
+                    .messages
+                    .iter()
+                    .any(|m| m.sender != domain::Sender::User)
         {
             self.kick_outbox(tenant, conversation);
         }

@@ -80,9 +80,10 @@ pub(crate) struct StepPlan {
     pub(crate) events: Vec<ConversationEvent>,
     /// The seq the caller's message is stored under.
     pub(crate) user_seq: Option<i64>,
-    /// Follow-up SMS the flow asked for that no channel can send yet (the messaging
-    /// capability brings one); the IO half logs the count, never the text.
-    pub(crate) unsent_sms: usize,
+    /// Follow-up SMS the flow asked for on a conversation that is not itself SMS, by index
+    /// in `write.messages`: the IO half routes them through the number proxy (or stores them
+    /// failed, with the reason, when no proxy session can be had).
+    pub(crate) follow_ups: Vec<usize>,
 }
 
 /// Plans one step: the store write, the requests and the events. Fails only when the state
@@ -115,7 +116,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
         });
     }
     let mut set_timers = Vec::new();
-    let mut unsent_sms = 0;
+    let mut follow_ups = Vec::new();
     let mut cancel_timers = Vec::new();
     let mut enqueue = None;
     let mut requests = Vec::new();
@@ -137,21 +138,21 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
                 });
             }
             Effect::SendMessage { channel, text } => {
-                // On an SMS conversation a follow-up SMS is a message in it.
-                let here = channel == flow::MessageChannel::Same
-                    || conversation.channel == domain::Channel::Sms;
-                if here {
-                    messages.push(Message {
-                        seq: 0,
-                        sender: domain::Sender::Bot,
-                        body: Redacted::new(text),
-                        choices: None,
-                        client_id: None,
-                        at: now,
-                    });
-                } else {
-                    unsent_sms += 1;
+                // On an SMS conversation a follow-up SMS is a message in it; elsewhere it is
+                // a message of the transcript that goes out through the number proxy.
+                if channel == flow::MessageChannel::Sms
+                    && conversation.channel != domain::Channel::Sms
+                {
+                    follow_ups.push(messages.len());
                 }
+                messages.push(Message {
+                    seq: 0,
+                    sender: domain::Sender::Bot,
+                    body: Redacted::new(text),
+                    choices: None,
+                    client_id: None,
+                    at: now,
+                });
             }
             Effect::StartTimer { id, at_ms } => {
                 set_timers.push((i64::from(id), Timestamp::from_millis(at_ms)))
@@ -215,6 +216,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
         at: now,
         create: create.then(|| conversation.clone()),
         deliver: conversation.channel.is_messaging(),
+        routes: Vec::new(),
     };
 
     let mut events = Vec::new();
@@ -244,7 +246,7 @@ pub(crate) fn plan_step(input: StepInput<'_>) -> AppResult<StepPlan> {
         requests,
         events,
         user_seq: user.map(|_| conversation.last_seq + 1),
-        unsent_sms,
+        follow_ups,
     })
 }
 

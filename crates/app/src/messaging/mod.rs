@@ -14,6 +14,7 @@
 //! racing the original) never makes a second message.
 
 mod outbox;
+mod proxy;
 pub(crate) mod render;
 
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +26,7 @@ use store::{Conversation, ConversationStatus};
 
 pub use outbox::DeliveryReport;
 pub(crate) use outbox::OutboxRuntime;
+pub use proxy::ProxySessionView;
 
 use crate::conversation::{MAX_MESSAGE_BYTES, UserMessage, lock};
 use crate::{App, AppError, AppResult, Principal, random_bytes};
@@ -66,13 +68,19 @@ pub enum Inbound {
         /// The conversation it went to.
         conversation: ConversationId,
     },
+    /// Sent to a proxy number outside any open session: answered with the tenant's reply
+    /// (or not at all), stored nowhere.
+    Unmatched,
 }
 
 impl Inbound {
     /// The conversation the message is in.
-    pub fn conversation(self) -> ConversationId {
+    pub fn conversation(self) -> Option<ConversationId> {
         match self {
-            Inbound::Taken { conversation } | Inbound::Duplicate { conversation } => conversation,
+            Inbound::Taken { conversation } | Inbound::Duplicate { conversation } => {
+                Some(conversation)
+            }
+            Inbound::Unmatched => None,
         }
     }
 }
@@ -86,6 +94,7 @@ type ThreadKey = (TenantId, Channel, String, String);
 pub(crate) struct MessagingRuntime {
     threads: Mutex<HashMap<ThreadKey, Arc<tokio::sync::Mutex<()>>>>,
     pub(crate) outbox: OutboxRuntime,
+    proxy: proxy::ProxyRuntime,
 }
 
 impl std::fmt::Debug for MessagingRuntime {
@@ -141,6 +150,9 @@ impl App {
         let tenant = number.tenant_id;
         if !self.tenant_enabled(tenant).await? {
             return Err(AppError::NotFound);
+        }
+        if number.proxy {
+            return self.proxy_message_received(&number, &msg).await;
         }
         let address = render::address_key(msg.channel, msg.from.expose());
         let contact = self.caller_pseudonym(tenant, &address).await?;
@@ -287,8 +299,11 @@ impl App {
         };
         self.start_conversation_with(conversation, input, Some(first))
             .await?;
+        // Replies must reach the address; unless the number identifies its callers, it is
+        // kept only while the conversation needs it, and no one reads it.
+        let transient = number.caller_id != domain::CallerIdMode::Identified;
         self.store()
-            .record_contact(tenant, id, contact, Some(address), now)
+            .record_contact(tenant, id, contact, Some(address), transient, now)
             .await?;
         self.store()
             .put_message_thread(tenant, channel, &number.number, contact, id, now)
@@ -314,6 +329,14 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let address = address.ok_or(AppError::NotFound)?;
+        // Kept only to reach the contact (pseudonymised numbers): no one reads it.
+        if self
+            .store()
+            .contact_address_transient(who.tenant_id, conversation)
+            .await?
+        {
+            return Err(AppError::NotFound);
+        }
         self.audit_success(
             who,
             domain::AuditAction::ContactAddressRead,

@@ -60,7 +60,7 @@ pub struct OutboxStats {
 /// The sender, the conversations being sent right now, and the counters.
 #[derive(Default)]
 pub(crate) struct OutboxRuntime {
-    sender: std::sync::OnceLock<Arc<dyn MessageSender>>,
+    pub(super) sender: std::sync::OnceLock<Arc<dyn MessageSender>>,
     /// Conversations being sent, each with whether another pass asked for it meanwhile.
     busy: std::sync::Mutex<HashMap<(TenantId, ConversationId), bool>>,
     counters: OutboxCounters,
@@ -272,6 +272,11 @@ impl App {
             return Ok(true);
         };
         let conv = &batch.conv;
+        if let Some(route) = d.via_proxy {
+            return self
+                .deliver_by_proxy(d, message, route, attempts, &batch.language)
+                .await;
+        }
         let Some(address) = batch.address.clone() else {
             // The contact row is written right after the conversation's first step, which
             // kicks the outbox again; later, a missing address stays missing.
@@ -308,12 +313,70 @@ impl App {
             language: batch.language.clone(),
             window_open: batch.window_open,
         };
+        self.send_and_settle(d, &outbound, attempts).await
+    }
+
+    /// Hands a message relayed through a proxy session to the provider: by SMS from the
+    /// participant's proxy number to the participant's address.
+    async fn deliver_by_proxy(
+        &self,
+        d: &Delivery,
+        message: &store::Message,
+        route: store::ProxyRoute,
+        attempts: i64,
+        language: &str,
+    ) -> AppResult<bool> {
+        let participant = self
+            .store()
+            .proxy_participants(d.tenant_id, route.session)
+            .await?
+            .into_iter()
+            .find(|p| p.role == route.to);
+        let Some((from, Some(address))) = participant.map(|p| (p.proxy_number, p.address)) else {
+            self.fail_delivery(
+                d,
+                attempts,
+                self.now(),
+                "the proxy session has ended".to_owned(),
+            )
+            .await?;
+            return Ok(true);
+        };
+        let outbound = OutboundMessage {
+            tenant: d.tenant_id,
+            conversation: d.conversation_id,
+            seq: d.seq,
+            channel: Channel::Sms,
+            from,
+            to: address,
+            text: Redacted::new(render::outbound_text(
+                Channel::Sms,
+                message.body.expose(),
+                &[],
+            )),
+            choices: Vec::new(),
+            language: language.to_owned(),
+            window_open: true,
+        };
+        self.send_and_settle(d, &outbound, attempts).await
+    }
+
+    /// Sends one message and records what the provider made of it; false when it stays
+    /// queued.
+    async fn send_and_settle(
+        &self,
+        d: &Delivery,
+        outbound: &OutboundMessage,
+        attempts: i64,
+    ) -> AppResult<bool> {
+        let (tenant, conversation) = (d.tenant_id, d.conversation_id);
         let outcome = match self.messaging().outbox.sender.get() {
-            Some(sender) => sender.send(&outbound).await,
+            Some(sender) => sender.send(outbound).await,
             None => SendOutcome::Unavailable {
-                reason: format!("no {} provider is configured", conv.channel),
+                reason: format!("no {} provider is configured", outbound.channel),
             },
         };
+        let now = self.now();
         let counters = &self.messaging().outbox.counters;
         match outcome {
             SendOutcome::Accepted { provider_id } => {

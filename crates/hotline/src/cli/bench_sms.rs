@@ -328,6 +328,7 @@ async fn webhook_part(opts: &SmsBench) -> anyhow::Result<()> {
             language: Some("de".to_owned()),
             caller_id: domain::CallerIdMode::Pseudonymised,
             channels: vec![domain::Channel::Sms],
+            proxy: false,
             created_at: now,
             updated_at: now,
         })

@@ -23,6 +23,10 @@ const VERIFY: &str = "test-verify-token";
 const OUR_SMS: &str = "+4930555";
 const OUR_WA: &str = "+4930777";
 const CALLER: &str = "+4915112345678";
+const PROXY_A: &str = "+4930600";
+const PROXY_B: &str = "+4930601";
+const STRANGER: &str = "+4915199900011";
+const OPERATOR: &str = "+4917099988877";
 
 /// What the fake provider API received.
 #[derive(Debug, Clone)]
@@ -133,7 +137,7 @@ async fn spawn_messaging(api: &str) -> (TestApp, tempfile::TempDir) {
             account_sid: "AC0123".to_owned(),
             auth_token_file: token,
             api_url: api.clone(),
-            numbers: vec![OUR_SMS.to_owned()],
+            numbers: vec![OUR_SMS.to_owned(), PROXY_A.to_owned(), PROXY_B.to_owned()],
         }];
         s.whatsapp = vec![WhatsappSettings {
             name: "wa".to_owned(),
@@ -150,8 +154,13 @@ async fn spawn_messaging(api: &str) -> (TestApp, tempfile::TempDir) {
     (t, secrets)
 }
 
-/// Binds `number` to the German demo flow for `channels`.
+/// Binds `number` to the German demo flow for `channels` (callers pseudonymised).
 pub(crate) async fn bind(admin: &mut Client, number: &str, channels: Value) {
+    bind_as(admin, number, channels, "pseudonymised").await;
+}
+
+/// Binds `number` to the German demo flow for `channels`, keeping `caller_id` of callers.
+async fn bind_as(admin: &mut Client, number: &str, channels: Value, caller_id: &str) {
     let flows = admin.get("/api/v1/flows").await.body;
     let demo = flows["items"]
         .as_array()
@@ -170,7 +179,7 @@ pub(crate) async fn bind(admin: &mut Client, number: &str, channels: Value) {
         .send(
             Method::PUT,
             &path,
-            Some(json!({"flow_id": demo, "channels": channels})),
+            Some(json!({"flow_id": demo, "channels": channels, "caller_id": caller_id})),
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
@@ -209,14 +218,24 @@ async fn twilio_post(
 }
 
 async fn sms(t: &TestApp, sid: &str, body: &str) -> reqwest::Response {
+    sms_between(t, sid, CALLER, OUR_SMS, body).await
+}
+
+async fn sms_between(
+    t: &TestApp,
+    sid: &str,
+    from: &str,
+    to: &str,
+    body: &str,
+) -> reqwest::Response {
     twilio_post(
         t,
         "/hooks/twilio/tw/messages",
         &[
             ("MessageSid", sid),
             ("AccountSid", "AC0123"),
-            ("From", CALLER),
-            ("To", OUR_SMS),
+            ("From", from),
+            ("To", to),
             ("Body", body),
             ("NumMedia", "0"),
         ],
@@ -262,7 +281,7 @@ async fn an_sms_conversation_runs_the_flow_and_tracks_delivery() {
     let (provider, api) = start_provider().await;
     let (t, _secrets) = spawn_messaging(&api).await;
     let (mut admin, _) = t.admin().await;
-    bind(&mut admin, OUR_SMS, json!(["voice", "sms"])).await;
+    bind_as(&mut admin, OUR_SMS, json!(["voice", "sms"]), "identified").await;
 
     // A greeting starts the conversation: the flow introduces itself as a bot and lists its
     // menu with what to send for each option.
@@ -761,4 +780,457 @@ async fn a_texter_who_asks_for_a_person_gets_an_agent_who_answers_by_sms() {
     let after = deliveries_until(&mut admin, &conversation, "listed", |_| true).await;
     assert_eq!(after.len(), queued, "the bot says nothing: {after:?}");
     assert_eq!(provider.received().len(), quiet);
+}
+
+/// The conversation's transcript lines as `from: text`.
+async fn transcript(client: &mut Client, conversation: &str) -> Vec<String> {
+    let r = client
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    r.body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}: {}",
+                m["from"].as_str().unwrap(),
+                m["text"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
+/// The SMS the provider received after the first `skip`, as (from, to, body).
+fn sms_sent(provider: &Provider, skip: usize) -> Vec<(String, String, String)> {
+    provider
+        .received()
+        .iter()
+        .skip(skip)
+        .map(|r| {
+            (
+                form(r, "From").to_owned(),
+                form(r, "To").to_owned(),
+                form(r, "Body").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Waits until the provider sent an SMS matching `pred` after the first `skip`.
+async fn until_sent(
+    provider: &Provider,
+    skip: usize,
+    what: &str,
+    pred: impl Fn(&(String, String, String)) -> bool,
+) -> (String, String, String) {
+    for _ in 0..200 {
+        if let Some(m) = sms_sent(provider, skip).into_iter().find(|m| pred(m)) {
+            return m;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{what} was not sent: {:?}", sms_sent(provider, skip));
+}
+
+#[tokio::test]
+async fn a_follow_up_goes_out_from_a_proxy_number_and_the_answer_comes_back() {
+    use crate::contact_centre::{Live, agent};
+    let (provider, api) = start_provider().await;
+    let (t, _secrets) = spawn_messaging(&api).await;
+    let (mut admin, secret) = t.admin().await;
+    bind(&mut admin, OUR_SMS, json!(["sms"])).await;
+    let (mut maria, _) = agent(&t, &mut admin, "maria").await;
+    let mut desk = Live::open(&t, &maria, "/api/v1/desk/ws").await.unwrap();
+    desk.until("snapshot", |f| f["type"] == "snapshot").await;
+
+    // A texter asks for a person; Maria takes the conversation and closes it.
+    assert_eq!(sms(&t, "SM1", "Hallo").await.status(), StatusCode::OK);
+    wait_for(&provider, 2).await;
+    sms(&t, "SM2", "Ich möchte mit einem Menschen sprechen").await;
+    let offer = desk.until("offer", |f| f["type"] == "offer").await;
+    let task_id = offer["task"]["id"].as_str().unwrap().to_owned();
+    let conversation = offer["task"]["conversation_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = maria
+        .post(&format!("/api/v1/tasks/{task_id}/accept"), json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = maria
+        .post(&format!("/api/v1/tasks/{task_id}/end"), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.body);
+    let follow_up = format!("/api/v1/conversations/{conversation}/follow-ups");
+    // Another agent, who did not handle it.
+    let (mut jonas, _) = agent(&t, &mut admin, "jonas").await;
+
+    // Without a proxy number the follow-up is refused with the reason.
+    let r = maria
+        .post(&follow_up, json!({"text": "Wie geht es Ihnen heute?"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert_eq!(
+        r.body["type"]
+            .as_str()
+            .map(|t| t.ends_with("no-proxy-number")),
+        Some(true),
+        "{}",
+        r.body
+    );
+
+    // The pool: a proxy number serves SMS only and runs no flow.
+    let put = |n: &str| format!("/api/v1/phone-numbers/{}", n.replace('+', "%2B"));
+    let r = admin
+        .send(Method::PUT, &put(PROXY_A), Some(json!({"proxy": true})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(
+        (r.body["proxy"].clone(), r.body["channels"].clone()),
+        (json!(true), json!(["sms"]))
+    );
+    let r = admin
+        .send(
+            Method::PUT,
+            &put(PROXY_B),
+            Some(json!({"proxy": true, "channels": ["voice"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let reply_text = "Diese Nummer ist nicht mehr aktiv. Bitte schreiben Sie an +4930555.";
+    let mut settings = admin.get("/api/v1/contact-centre/settings").await.body;
+    settings
+        .as_object_mut()
+        .unwrap()
+        .remove("builtin_crisis_text");
+    settings["proxy"]["reply"] = json!(reply_text);
+    let r = admin
+        .send(
+            Method::PUT,
+            "/api/v1/contact-centre/settings",
+            Some(settings),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // Only the agent who handled it (or a supervisor) follows up.
+    let r = jonas.post(&follow_up, json!({"text": "Hallo?"})).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let skip = provider.received().len();
+    let r = maria
+        .post(&follow_up, json!({"text": "Wie geht es Ihnen heute?"}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    assert_eq!(r.body["from"], "agent");
+    let sent = until_sent(&provider, skip, "the follow-up", |m| {
+        m.2.contains("Wie geht es")
+    })
+    .await;
+    assert_eq!(
+        (sent.0.as_str(), sent.1.as_str()),
+        (PROXY_A, CALLER),
+        "from the proxy number"
+    );
+
+    // The texter's answer to the proxy number lands in the same conversation; a provider's
+    // retry of it changes nothing.
+    let skip = provider.received().len();
+    assert_eq!(
+        sms_between(&t, "SM10", CALLER, PROXY_A, "Besser, danke der Nachfrage")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    sms_between(&t, "SM10", CALLER, PROXY_A, "Besser, danke der Nachfrage").await;
+    let lines = transcript(&mut maria, &conversation).await;
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| *l == "user: Besser, danke der Nachfrage")
+            .count(),
+        1,
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"agent: Wie geht es Ihnen heute?".to_owned()),
+        "{lines:?}"
+    );
+    // A crisis in the answer gets the crisis text back at once.
+    sms_between(&t, "SM11", CALLER, PROXY_A, "Ich will nicht mehr leben").await;
+    let crisis = until_sent(&provider, skip, "the crisis text", |m| m.1 == CALLER).await;
+    assert_eq!(crisis.0, PROXY_A);
+    assert!(
+        transcript(&mut maria, &conversation)
+            .await
+            .iter()
+            .any(|l| l.starts_with("system: "))
+    );
+
+    // Sessions show proxy numbers, never the texter's number.
+    let r = maria
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/proxy-sessions"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let sessions = r.body["items"].as_array().unwrap().clone();
+    assert_eq!(sessions.len(), 1, "{sessions:?}");
+    assert_eq!(sessions[0]["contact_number"], PROXY_A);
+    assert_eq!(sessions[0]["open"], true);
+    assert!(!r.body.to_string().contains("4915112345678"), "{}", r.body);
+    // Pseudonymised number: even an admin cannot read the texter's number.
+    let r = admin
+        .get(&format!("/api/v1/conversations/{conversation}/address"))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+
+    // Someone who is in no session gets the configured reply, once.
+    let skip = provider.received().len();
+    sms_between(&t, "SM20", STRANGER, PROXY_A, "Wer ist da?").await;
+    sms_between(&t, "SM21", STRANGER, PROXY_A, "Hallo?").await;
+    let reply = until_sent(&provider, skip, "the reply to a stranger", |m| {
+        m.1 == STRANGER
+    })
+    .await;
+    assert_eq!((reply.0.as_str(), reply.2.as_str()), (PROXY_A, reply_text));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sms_sent(&provider, skip)
+            .iter()
+            .filter(|m| m.1 == STRANGER)
+            .count(),
+        1
+    );
+
+    // An operator's phone can be paired with the texter (admins; audited): each writes to a
+    // proxy number and reads the other's messages from one.
+    let r = admin
+        .send(Method::PUT, &put(PROXY_B), Some(json!({"proxy": true})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = admin
+        .post(
+            "/api/v1/proxy-sessions",
+            json!({"conversation_id": conversation, "operator_phone": "0900123456"}),
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "premium numbers are refused: {}",
+        r.body
+    );
+    // The texter already holds PROXY_A with the desk: the phone session pairs it on PROXY_B.
+    let r = admin
+        .post(
+            "/api/v1/proxy-sessions",
+            json!({"conversation_id": conversation, "operator_phone": OPERATOR}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let phone_session = r.body["id"].as_str().unwrap().to_owned();
+    assert_eq!(r.body["contact_number"], PROXY_B);
+    assert_eq!(r.body["partner_number"], PROXY_A);
+    let skip = provider.received().len();
+    sms_between(
+        &t,
+        "SM30",
+        OPERATOR,
+        PROXY_A,
+        "Hier ist Frau Weber vom Gesundheitsamt",
+    )
+    .await;
+    let to_texter = until_sent(&provider, skip, "the operator's message", |m| {
+        m.2.contains("Frau Weber")
+    })
+    .await;
+    assert_eq!(
+        (to_texter.0.as_str(), to_texter.1.as_str()),
+        (PROXY_B, CALLER)
+    );
+    sms_between(&t, "SM31", CALLER, PROXY_B, "Danke, Frau Weber").await;
+    let to_operator = until_sent(&provider, skip, "the texter's answer", |m| {
+        m.2.contains("Danke, Frau")
+    })
+    .await;
+    assert_eq!(
+        (to_operator.0.as_str(), to_operator.1.as_str()),
+        (PROXY_A, OPERATOR)
+    );
+
+    // A supervisor closes the desk session: the texter's next message gets the reply.
+    let desk_session = sessions[0]["id"].as_str().unwrap();
+    let r = admin
+        .delete(&format!("/api/v1/proxy-sessions/{desk_session}"))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let r = admin
+        .delete(&format!("/api/v1/proxy-sessions/{desk_session}"))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let skip = provider.received().len();
+    sms_between(&t, "SM40", CALLER, PROXY_A, "Sind Sie noch da?").await;
+    let reply = until_sent(&provider, skip, "the reply after closing", |m| {
+        m.1 == CALLER
+    })
+    .await;
+    assert_eq!(reply.2, reply_text);
+
+    // After its time to live the phone session relays nothing.
+    t.clock.advance_secs(73 * 3600);
+    let skip = provider.received().len();
+    sms_between(&t, "SM50", OPERATOR, PROXY_A, "Noch eine Frage").await;
+    let reply = until_sent(&provider, skip, "the reply after expiry", |m| {
+        m.1 == OPERATOR
+    })
+    .await;
+    assert_eq!(reply.2, reply_text);
+    assert!(sms_sent(&provider, skip).iter().all(|m| m.1 != CALLER));
+    // Days later the admin signs in again (sessions end after 12 hours).
+    let mut admin = t
+        .login("admin", crate::support::ADMIN_PASSWORD, &secret)
+        .await;
+    let r = admin
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/proxy-sessions"
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let items = r.body["items"].as_array().unwrap();
+    assert!(items.iter().all(|s| s["open"] == false), "{items:?}");
+    assert!(items.iter().any(|s| s["id"] == phone_session.as_str()));
+    // Opening and closing sessions is in the audit log.
+    let audit = admin.get("/api/v1/audit?limit=50").await.body.to_string();
+    assert!(
+        audit.contains("proxy_session.open") && audit.contains("proxy_session.close"),
+        "{audit}"
+    );
+}
+
+/// A flow that confirms by SMS whatever channel the contact is on.
+const CONFIRM_BY_SMS: &str = r#"
+flow: 1
+id: confirm
+name: Confirm by SMS
+language: de
+languages: [de]
+start: hello
+nodes:
+  - id: hello
+    type: say
+    text: "Hallo, ich bin der digitale Assistent, ein Bot."
+    next: ask
+  - id: ask
+    type: ask
+    prompt: "Worum geht es?"
+    next: confirm
+    no_input: confirm
+    no_match: confirm
+  - id: confirm
+    type: send_message
+    channel: sms
+    text: "Ihre Terminbestätigung: Montag, 10 Uhr."
+    next: done
+  - id: done
+    type: say
+    text: "Sie bekommen eine SMS."
+    next: bye
+  - id: bye
+    type: end
+"#;
+
+#[tokio::test]
+async fn a_flow_on_whatsapp_sends_its_sms_through_the_proxy_and_the_answer_comes_back() {
+    let (provider, api) = start_provider().await;
+    let (t, _secrets) = spawn_messaging(&api).await;
+    let (mut admin, _) = t.admin().await;
+    let r = admin
+        .post("/api/v1/flows", json!({"source": CONFIRM_BY_SMS}))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.body);
+    let flow = r.body["id"].as_str().unwrap().to_owned();
+    let r = admin
+        .post(&format!("/api/v1/flows/{flow}/publish"), json!({}))
+        .await;
+    assert!(r.status.is_success(), "{} {}", r.status, r.body);
+    let put = |n: &str| format!("/api/v1/phone-numbers/{}", n.replace('+', "%2B"));
+    let r = admin
+        .send(
+            Method::PUT,
+            &put(OUR_WA),
+            Some(json!({"flow_id": flow, "channels": ["whatsapp"]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let r = admin
+        .send(Method::PUT, &put(PROXY_A), Some(json!({"proxy": true})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+
+    // A contact writes on WhatsApp; the flow's SMS goes out from the proxy number.
+    let wa_id = CALLER.trim_start_matches('+');
+    let message = |id: &str, text: &str| {
+        wa_event(json!({
+            "contacts": [{"profile": {"name": "K"}, "wa_id": wa_id}],
+            "messages": [{"from": wa_id, "id": id, "timestamp": "1", "type": "text", "text": {"body": text}}],
+            "statuses": []
+        }))
+    };
+    let r = whatsapp_post(&t, &message("wamid.f1", "Hallo"), APP_SECRET).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = whatsapp_post(
+        &t,
+        &message("wamid.f2", "Ich brauche einen Termin"),
+        APP_SECRET,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let sms = until_sent(&provider, 0, "the flow's SMS", |m| {
+        m.2.contains("Terminbestätigung")
+    })
+    .await;
+    assert_eq!((sms.0.as_str(), sms.1.as_str()), (PROXY_A, CALLER));
+    let received = provider.received();
+    let on_sms = received
+        .iter()
+        .filter(|r| r.path.ends_with("Messages.json"))
+        .count();
+    assert_eq!(on_sms, 1, "only the confirmation goes by SMS: {received:?}");
+
+    // The contact answers the SMS: it lands in the WhatsApp conversation's transcript.
+    let conversation = conversations(&mut admin, "whatsapp").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        sms_between(&t, "SM60", CALLER, PROXY_A, "Passt, danke")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    let lines = transcript(&mut admin, &conversation).await;
+    assert!(
+        lines.contains(&"bot: Ihre Terminbestätigung: Montag, 10 Uhr.".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"user: Passt, danke".to_owned()),
+        "{lines:?}"
+    );
+    // Where the SMS stands is tracked like any message.
+    let r = admin
+        .get(&format!("/api/v1/conversations/{conversation}/deliveries"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["state"] == "sent" || d["state"] == "queued"),
+        "{}",
+        r.body
+    );
 }

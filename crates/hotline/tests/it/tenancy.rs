@@ -22,6 +22,7 @@ struct OnB {
     flow: String,
     task: String,
     conversation: String,
+    proxy_session: String,
 }
 
 /// One request of A's at something of B's, and the status A must get.
@@ -57,6 +58,7 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
     const NO_SUCH_FLOW: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
     let (user, key, flow) = (&b.user, &b.key, &b.flow);
     let (task, conversation) = (&b.task, &b.conversation);
+    let proxy_session = &b.proxy_session;
     let to_queue = json!({"queue": "beratung"});
     let widget = json!({"name": "x", "title": "x", "primary_color": "#000000", "greeting": "x",
         "allowed_origins": ["*"]});
@@ -147,6 +149,42 @@ fn coverage(b: &OnB) -> Vec<(Method, &'static str, Cover)> {
             "/api/v1/conversations/{id}",
             Attempts(vec![attempt(
                 format!("/api/v1/conversations/{conversation}"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/conversations/{id}/follow-ups",
+            Attempts(vec![attempt(
+                format!("/api/v1/conversations/{conversation}/follow-ups"),
+                Some(json!({"text": "Wie geht es Ihnen?"})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::GET,
+            "/api/v1/conversations/{id}/proxy-sessions",
+            Attempts(vec![attempt(
+                format!("/api/v1/conversations/{conversation}/proxy-sessions"),
+                None,
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::POST,
+            "/api/v1/proxy-sessions",
+            Attempts(vec![attempt(
+                "/api/v1/proxy-sessions",
+                Some(json!({"conversation_id": conversation, "operator_phone": "+4917012345678"})),
+                NOT_FOUND,
+            )]),
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/proxy-sessions/{id}",
+            Attempts(vec![attempt(
+                format!("/api/v1/proxy-sessions/{proxy_session}"),
                 None,
                 NOT_FOUND,
             )]),
@@ -722,6 +760,7 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
             language: None,
             caller_id: None,
             channels: None,
+            proxy: None,
         },
     )
     .await
@@ -768,6 +807,30 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
     )
     .await
     .unwrap();
+    // B followed up on its caller through a proxy number.
+    let b_session = store::ProxySession {
+        tenant_id: b.tenant.id,
+        id: domain::ProxySessionId::from_random_bytes(uuid::Uuid::new_v4().into_bytes()),
+        conversation_id: b_chat.conversation,
+        partner: domain::ProxyPartner::Desk,
+        open: true,
+        ttl_ms: 3_600_000,
+        expires_at: app.now().plus_millis(3_600_000),
+        created_at: app.now(),
+        updated_at: app.now(),
+    };
+    app.store()
+        .open_proxy_session(
+            &b_session,
+            &[store::ProxyParticipant {
+                role: domain::ProxyRole::Contact,
+                contact: "b-contact".to_owned(),
+                address: Some(domain::Redacted::new("+4915112345678".to_owned())),
+                proxy_number: "b-proxy".to_owned(),
+            }],
+        )
+        .await
+        .unwrap();
     let b_task = app.store().list_live_cc_tasks(b.tenant.id).await.unwrap();
     assert_eq!(b_task.len(), 1, "B's caller waits for a person");
     let b_tasks_before = b_task.clone();
@@ -789,6 +852,7 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
         flow: b_flow.id.to_string(),
         task: b_task[0].id.clone(),
         conversation: b_chat.conversation.to_string(),
+        proxy_session: b_session.id.to_string(),
     };
     let table = coverage(&on_b);
 
@@ -873,7 +937,15 @@ async fn tenant_a_cannot_reach_tenant_b_objects() {
         }
     }
 
-    // B is untouched: same user, key not revoked, no audit entries added by A's attempts.
+    // B is untouched: same user, key not revoked, proxy session open, no audit entries added
+    // by A's attempts.
+    assert_eq!(
+        app.store()
+            .get_proxy_session(b.tenant.id, b_session.id)
+            .await
+            .unwrap(),
+        Some(b_session.clone())
+    );
     assert_eq!(
         app.get_user(&b_principal, b_user.id).await.unwrap(),
         b_user_before

@@ -6,7 +6,7 @@ use domain::{Channel, ConversationId, DeliveryState, TenantId, Timestamp};
 use sqlx::FromRow;
 
 use super::{Sql, limit_i64, parse};
-use crate::{Delivery, Result};
+use crate::{Delivery, ProxyRoute, Result};
 
 #[derive(FromRow)]
 struct DeliveryRow {
@@ -19,6 +19,8 @@ struct DeliveryRow {
     error: Option<String>,
     next_attempt_at: i64,
     updated_at: i64,
+    proxy_session_id: Option<String>,
+    recipient: Option<String>,
 }
 
 impl DeliveryRow {
@@ -31,6 +33,13 @@ impl DeliveryRow {
             attempts: self.attempts,
             provider_id: self.provider_id,
             error: self.error,
+            via_proxy: match (self.proxy_session_id, self.recipient) {
+                (Some(session), Some(to)) => Some(ProxyRoute {
+                    session: parse(&session, "proxy session id")?,
+                    to: parse(&to, "proxy role")?,
+                }),
+                _ => None,
+            },
             next_attempt_at: Timestamp::from_millis(self.next_attempt_at),
             updated_at: Timestamp::from_millis(self.updated_at),
         })
@@ -38,7 +47,7 @@ impl DeliveryRow {
 }
 
 const DELIVERY_COLUMNS: &str = "tenant_id, conversation_id, seq, state, attempts, provider_id, \
-                                error, next_attempt_at, updated_at";
+                                error, next_attempt_at, updated_at, proxy_session_id, recipient";
 
 /// A change to one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]

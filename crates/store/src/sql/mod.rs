@@ -46,6 +46,7 @@ mod messaging;
 mod phone_numbers;
 mod privacy;
 mod prompts;
+mod proxy;
 mod repository;
 mod sessions;
 mod sip_accounts;

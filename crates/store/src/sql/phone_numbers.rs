@@ -15,6 +15,7 @@ struct PhoneNumberRow {
     language: Option<String>,
     caller_id: String,
     channels: String,
+    proxy: i64,
     created_at: i64,
     updated_at: i64,
 }
@@ -37,6 +38,7 @@ impl PhoneNumberRow {
                 .filter(|c| !c.is_empty())
                 .map(|c| parse(c, "channel"))
                 .collect::<Result<_>>()?,
+            proxy: self.proxy != 0,
             created_at: Timestamp::from_millis(self.created_at),
             updated_at: Timestamp::from_millis(self.updated_at),
         })
@@ -44,7 +46,7 @@ impl PhoneNumberRow {
 }
 
 const PHONE_NUMBER_COLUMNS: &str =
-    "number, tenant_id, flow_id, language, caller_id, channels, created_at, updated_at";
+    "number, tenant_id, flow_id, language, caller_id, channels, proxy, created_at, updated_at";
 
 /// A number's channels as stored: their texts, comma-separated.
 fn channels_text(channels: &[domain::Channel]) -> String {
@@ -73,7 +75,8 @@ impl Sql<'_> {
         on_backend!(self.db, pool, {
             sqlx::query(
                 "INSERT INTO phone_numbers (number, tenant_id, flow_id, language, caller_id, \
-                 created_at, updated_at, channels) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                 created_at, updated_at, channels, proxy) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+                 $9)",
             )
             .bind(n.number.clone())
             .bind(n.tenant_id.to_string())
@@ -83,6 +86,7 @@ impl Sql<'_> {
             .bind(n.created_at.millis())
             .bind(n.updated_at.millis())
             .bind(channels_text(&n.channels))
+            .bind(i64::from(n.proxy))
             .execute(pool)
             .await?;
             Ok(())
@@ -107,7 +111,7 @@ impl Sql<'_> {
         on_backend!(self.db, pool, {
             let count = sqlx::query(
                 "UPDATE phone_numbers SET flow_id = $3, language = $4, updated_at = $5, caller_id = \
-                 $6, channels = $7 WHERE tenant_id = $1 AND number = $2",
+                 $6, channels = $7, proxy = $8 WHERE tenant_id = $1 AND number = $2",
             )
             .bind(n.tenant_id.to_string())
             .bind(n.number.clone())
@@ -116,6 +120,7 @@ impl Sql<'_> {
             .bind(n.updated_at.millis())
             .bind(n.caller_id.as_str())
             .bind(channels_text(&n.channels))
+            .bind(i64::from(n.proxy))
             .execute(pool)
             .await?
             .rows_affected();

@@ -83,6 +83,7 @@ impl Sql<'_> {
         conversation: ConversationId,
         contact: &str,
         address: Option<&str>,
+        transient: bool,
         now: Timestamp,
     ) -> Result<()> {
         let sealed = match address {
@@ -97,14 +98,16 @@ impl Sql<'_> {
         on_backend!(self.db, pool, {
             sqlx::query(
                 "INSERT INTO conversation_contacts (tenant_id, conversation_id, contact, address, \
-                 created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (tenant_id, conversation_id) \
-                 DO UPDATE SET contact = excluded.contact, address = excluded.address",
+                 created_at, transient) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (tenant_id, \
+                 conversation_id) DO UPDATE SET contact = excluded.contact, address = \
+                 excluded.address, transient = excluded.transient",
             )
             .bind(tenant.to_string())
             .bind(conversation.to_string())
             .bind(contact.to_owned())
             .bind(sealed)
             .bind(now.millis())
+            .bind(i64::from(transient))
             .execute(pool)
             .await?;
             Ok(())
@@ -146,6 +149,54 @@ impl Sql<'_> {
         Ok(Some((contact, address)))
     }
 
+    /// Whether the conversation's address is kept only while the conversation needs it.
+    pub(super) async fn contact_address_transient(
+        self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<bool> {
+        let row: Option<(i64,)> = on_backend!(self.db, pool, {
+            sqlx::query_as(
+                "SELECT transient FROM conversation_contacts WHERE tenant_id = $1 AND \
+                 conversation_id = $2",
+            )
+            .bind(tenant.to_string())
+            .bind(conversation.to_string())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(row.is_some_and(|(t,)| t != 0))
+    }
+
+    /// Drops the transient addresses of conversations that ended by `ended_before` with
+    /// nothing left to send and no open proxy session; how many.
+    pub(super) async fn drop_transient_addresses(
+        self,
+        ended_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<u64> {
+        let _writer = self.writer().await?;
+        on_backend!(self.db, pool, {
+            Ok(sqlx::query(
+                "UPDATE conversation_contacts SET address = NULL WHERE transient = 1 AND address \
+                 IS NOT NULL AND EXISTS (SELECT 1 FROM conversations c WHERE c.tenant_id = \
+                 conversation_contacts.tenant_id AND c.id = conversation_contacts.conversation_id \
+                 AND c.status = 'ended' AND c.updated_at <= $2) AND NOT EXISTS (SELECT 1 FROM message_deliveries d WHERE \
+                 d.tenant_id = conversation_contacts.tenant_id AND d.conversation_id = \
+                 conversation_contacts.conversation_id AND d.state = 'queued') AND NOT EXISTS \
+                 (SELECT 1 FROM proxy_sessions s WHERE s.tenant_id = \
+                 conversation_contacts.tenant_id AND s.conversation_id = \
+                 conversation_contacts.conversation_id AND s.status = 'open' AND s.expires_at > \
+                 $1)",
+            )
+            .bind(now.millis())
+            .bind(ended_before.millis())
+            .execute(pool)
+            .await?
+            .rows_affected())
+        })
+    }
+
     /// The conversations of one contact, oldest first.
     pub(super) async fn conversations_of_contact(
         self,
@@ -183,6 +234,8 @@ impl Sql<'_> {
             let mut tx = pool.begin_with(self.begin_write()).await?;
             for table in [
                 "message_deliveries",
+                "proxy_participants",
+                "proxy_sessions",
                 "message_threads",
                 "inbound_messages",
                 "messages",

@@ -14,6 +14,7 @@ use crate::{
     QueueEntry, Repository, Result, Session, SipAccount, StepWrite, Tenant, User, UserChanges,
     Widget,
 };
+use crate::{ProxyParticipant, ProxySession};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -473,11 +474,118 @@ impl<DB: sqlx::Database> Repository for SqlStore<DB> {
         conversation: ConversationId,
         contact: &str,
         address: Option<&str>,
+        transient: bool,
         now: Timestamp,
     ) -> Result<()> {
         self.sql()
-            .record_contact(tenant, conversation, contact, address, now)
+            .record_contact(tenant, conversation, contact, address, transient, now)
             .await
+    }
+
+    async fn contact_address_transient(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<bool> {
+        self.sql()
+            .contact_address_transient(tenant, conversation)
+            .await
+    }
+
+    async fn drop_transient_addresses(
+        &self,
+        ended_before: Timestamp,
+        now: Timestamp,
+    ) -> Result<u64> {
+        self.sql().drop_transient_addresses(ended_before, now).await
+    }
+
+    async fn open_proxy_session(
+        &self,
+        session: &ProxySession,
+        participants: &[ProxyParticipant],
+    ) -> Result<()> {
+        self.sql().open_proxy_session(session, participants).await
+    }
+
+    async fn proxy_session_of_pair(
+        &self,
+        tenant: TenantId,
+        proxy_number: &str,
+        contact: &str,
+        now: Timestamp,
+    ) -> Result<Option<(ProxySession, domain::ProxyRole)>> {
+        self.sql()
+            .proxy_session_of_pair(tenant, proxy_number, contact, now)
+            .await
+    }
+
+    async fn get_proxy_session(
+        &self,
+        tenant: TenantId,
+        id: domain::ProxySessionId,
+    ) -> Result<Option<ProxySession>> {
+        self.sql().get_proxy_session(tenant, id).await
+    }
+
+    async fn proxy_sessions_of(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+    ) -> Result<Vec<ProxySession>> {
+        self.sql().proxy_sessions_of(tenant, conversation).await
+    }
+
+    async fn open_proxy_sessions(
+        &self,
+        tenant: TenantId,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<ProxySession>> {
+        self.sql().open_proxy_sessions(tenant, now, limit).await
+    }
+
+    async fn proxy_participants(
+        &self,
+        tenant: TenantId,
+        session: domain::ProxySessionId,
+    ) -> Result<Vec<ProxyParticipant>> {
+        self.sql().proxy_participants(tenant, session).await
+    }
+
+    async fn proxy_numbers_in_use(
+        &self,
+        tenant: TenantId,
+        contact: &str,
+        now: Timestamp,
+    ) -> Result<Vec<String>> {
+        self.sql().proxy_numbers_in_use(tenant, contact, now).await
+    }
+
+    async fn extend_proxy_session(
+        &self,
+        tenant: TenantId,
+        id: domain::ProxySessionId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql().extend_proxy_session(tenant, id, now).await
+    }
+
+    async fn close_proxy_session(
+        &self,
+        tenant: TenantId,
+        id: domain::ProxySessionId,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.sql().close_proxy_session(tenant, id, now).await
+    }
+
+    async fn expired_proxy_sessions(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(TenantId, domain::ProxySessionId)>> {
+        self.sql().expired_proxy_sessions(now, limit).await
     }
 
     async fn conversation_contact(

@@ -7,7 +7,7 @@ use super::Sql;
 use super::conversations::{insert_conversation_query, message_field};
 use super::keys::insert_data_key_query;
 use crate::vault::kind;
-use crate::{ConversationStatus, Result, StepWrite, StoreError};
+use crate::{ConversationStatus, DeliveryRoute, Result, StepWrite, StoreError};
 
 impl Sql<'_> {
     pub(super) async fn save_step(
@@ -86,7 +86,7 @@ impl Sql<'_> {
             if n != 1 {
                 return Err(StoreError::Conflict("conversation step"));
             }
-            for (m, (seq, body)) in step.messages.iter().zip(&bodies) {
+            for (i, (m, (seq, body))) in step.messages.iter().zip(&bodies).enumerate() {
                 sqlx::query(
                     "INSERT INTO messages (tenant_id, conversation_id, seq, sender, body, choices, \
                      client_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -101,16 +101,26 @@ impl Sql<'_> {
                 .bind(m.at.millis())
                 .execute(&mut *tx)
                 .await?;
-                if step.deliver && m.sender != domain::Sender::User {
+                let route = step.routes.iter().find(|(at, _)| *at == i).map(|(_, r)| r);
+                if route.is_some() || (step.deliver && m.sender != domain::Sender::User) {
+                    let (state, proxy, error) = match route {
+                        Some(DeliveryRoute::Proxy(r)) => ("queued", Some(r), None),
+                        Some(DeliveryRoute::Failed(why)) => ("failed", None, Some(why.clone())),
+                        None => ("queued", None, None),
+                    };
                     sqlx::query(
                         "INSERT INTO message_deliveries (tenant_id, conversation_id, seq, state, \
-                         attempts, next_attempt_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, \
-                         $4, $4)",
+                         attempts, next_attempt_at, updated_at, proxy_session_id, recipient, \
+                         error) VALUES ($1, $2, $3, $4, 0, $5, $5, $6, $7, $8)",
                     )
                     .bind(tenant.to_string())
                     .bind(conversation.to_string())
                     .bind(*seq)
+                    .bind(state)
                     .bind(m.at.millis())
+                    .bind(proxy.map(|r| r.session.to_string()))
+                    .bind(proxy.map(|r| r.to.as_str()))
+                    .bind(error)
                     .execute(&mut *tx)
                     .await?;
                 }

@@ -91,6 +91,7 @@ pub(crate) async fn start(
         at: T0,
         create: Some(c.clone()),
         deliver: false,
+        routes: Vec::new(),
     };
     store.save_step(tenant, c.id, &step).await.unwrap();
     c.id

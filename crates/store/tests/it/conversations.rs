@@ -83,6 +83,7 @@ fn step(expected: i64, messages: Vec<Message>) -> StepWrite {
         at: T0.plus_millis(expected + 1),
         create: None,
         deliver: false,
+        routes: Vec::new(),
     }
 }
 
@@ -957,6 +958,7 @@ async fn phone_numbers_resolve_to_their_tenant(store: Store) {
         language: Some("de".to_owned()),
         caller_id: domain::CallerIdMode::Identified,
         channels: vec![domain::Channel::Voice, domain::Channel::Sms],
+        proxy: false,
         created_at: T0,
         updated_at: T0,
     };

@@ -65,6 +65,7 @@ mod contact_centre;
 mod conversations;
 mod messaging;
 mod privacy;
+mod proxy;
 mod sessions;
 mod sip_accounts;
 mod support;

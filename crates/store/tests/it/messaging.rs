@@ -32,7 +32,7 @@ async fn flow(store: &Store, tenant: TenantId) -> FlowId {
     f.id
 }
 
-fn message(sender: Sender, body: &str) -> Message {
+pub(crate) fn message(sender: Sender, body: &str) -> Message {
     Message {
         seq: 0,
         sender,
@@ -44,7 +44,7 @@ fn message(sender: Sender, body: &str) -> Message {
 }
 
 /// Creates an SMS conversation whose first step writes `messages` (delivered).
-async fn sms_conversation(
+pub(crate) async fn sms_conversation(
     store: &Store,
     tenant: TenantId,
     messages: Vec<Message>,
@@ -81,6 +81,7 @@ async fn sms_conversation(
                 at: T0,
                 create: Some(c),
                 deliver: true,
+                routes: Vec::new(),
             },
         )
         .await

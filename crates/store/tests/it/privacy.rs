@@ -91,11 +91,11 @@ async fn contacts_are_found_by_pseudonym_and_addresses_are_sealed_until_they_exp
     let first = start(&store, tenant.id, f, &["Hallo"]).await;
     let second = start(&store, tenant.id, f, &["Nochmal"]).await;
     store
-        .record_contact(tenant.id, first, &p, Some(number), T0)
+        .record_contact(tenant.id, first, &p, Some(number), false, T0)
         .await
         .unwrap();
     store
-        .record_contact(tenant.id, second, &p, None, T0.plus_millis(DAY_MS))
+        .record_contact(tenant.id, second, &p, None, false, T0.plus_millis(DAY_MS))
         .await
         .unwrap();
     let stored = raw
@@ -194,7 +194,7 @@ async fn erasing_a_conversation_removes_its_rows_and_keys_and_nothing_else(store
         .await
         .unwrap();
     store
-        .record_contact(tenant.id, gone, "p_x", Some("+49301"), T0)
+        .record_contact(tenant.id, gone, "p_x", Some("+49301"), false, T0)
         .await
         .unwrap();
     let recording = format!("{gone}-1000");
@@ -300,6 +300,7 @@ async fn end(store: &Store, tenant: TenantId, c: domain::ConversationId, at: Tim
         at,
         create: None,
         deliver: false,
+        routes: Vec::new(),
     };
     store.save_step(tenant, c, &step).await.unwrap();
 }

@@ -92,8 +92,29 @@ export function NoteForm({ onNote }: { onNote: (text: string) => Promise<void> }
   );
 }
 
+/** After the conversation, an SMS to the caller from one of the tenant's proxy numbers: neither side sees the other's
+ *  number, and the caller's answer comes back into this conversation. */
+export function FollowUpForm({ onSend }: { onSend: (text: string) => Promise<void> }) {
+  const [text, setText] = useState("");
+  const area = useRef<HTMLTextAreaElement>(null);
+  return (
+    <div className="follow-up-form">
+      <TextForm
+        kind="followup"
+        label="desk.followUp"
+        hint="desk.followUpHint"
+        submit="desk.followUpSend"
+        text={text}
+        setText={setText}
+        textarea={area}
+        onSubmit={onSend}
+      />
+    </div>
+  );
+}
+
 interface TextFormProps {
-  kind: "reply" | "note";
+  kind: "reply" | "note" | "followup";
   label: MessageKey;
   hint: MessageKey;
   submit: MessageKey;
@@ -119,7 +140,8 @@ function TextForm({ kind, label, hint, submit, text, setText, textarea, onSubmit
       await onSubmit(value);
       setText("");
     } catch (e) {
-      setError(localProblem(e, { 409: "problem.conversationClosed" }));
+      // A follow-up's refusals say their own reason (no proxy number, no number kept).
+      setError(kind === "followup" ? localProblem(e) : localProblem(e, { 409: "problem.conversationClosed" }));
     } finally {
       setBusy(false);
       textarea.current?.focus();

@@ -8,7 +8,7 @@ import type { ConversationView } from "../../contact/deskState";
 import { formatDuration, secondsUntil } from "../../contact/format";
 import { localProblem } from "../../contact/problems";
 import { channelLabel, presenceLabel, t } from "../../i18n";
-import { Composer, NoteForm } from "./Composer";
+import { Composer, FollowUpForm, NoteForm } from "./Composer";
 import { TaskFacts } from "./TaskFacts";
 import { Transcript } from "./Transcript";
 
@@ -18,6 +18,7 @@ export interface PaneActions {
   transfer: (target: TransferTarget) => Promise<void>;
   end: () => Promise<void>;
   wrapUp: (code: string | null) => Promise<void>;
+  followUp: (text: string) => Promise<void>;
 }
 
 interface Props {
@@ -76,6 +77,13 @@ export function ConversationPane({ task, view, me, queues, agents, canned, now, 
             onDone={actions.wrapUp}
           />
           <NoteOnly onNote={actions.note} />
+          {/* Web chat has no number to write to. */}
+          {task.channel !== "chat" && (
+            <details className="note-later" data-testid="follow-up">
+              <summary>{t("desk.followUpLater")}</summary>
+              <FollowUpForm onSend={actions.followUp} />
+            </details>
+          )}
         </>
       )}
     </section>

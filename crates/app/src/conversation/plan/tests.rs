@@ -422,7 +422,7 @@ fn call_commands_keep_the_order_of_the_effects() {
 }
 
 #[test]
-fn a_follow_up_on_the_same_channel_is_a_message_and_an_sms_is_not_sent() {
+fn a_follow_up_on_the_same_channel_is_a_message_and_an_sms_is_marked_for_the_proxy() {
     let p = plan(
         false,
         &active(),
@@ -437,6 +437,13 @@ fn a_follow_up_on_the_same_channel_is_a_message_and_an_sms_is_not_sent() {
             },
         ],
     );
-    assert_eq!(bodies(&p), [("bot".to_owned(), "Danke".to_owned())]);
-    assert_eq!(p.unsent_sms, 1);
+    assert_eq!(
+        bodies(&p),
+        [
+            ("bot".to_owned(), "Danke".to_owned()),
+            ("bot".to_owned(), "Ihr Termin".to_owned())
+        ]
+    );
+    // The SMS is the second message; the first stays on the conversation's channel.
+    assert_eq!(p.follow_ups, [1]);
 }
