@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use smpp_proto::pdu::{BindResp, Command, Pdu, Status};
-use smpp_proto::session::{Session, SessionConfig};
+use smpp_proto::session::{Event, Session, SessionConfig};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(pdu) = Pdu::decode(data)
@@ -26,9 +26,14 @@ fuzz_target!(|data: &[u8]| {
     for (i, chunk) in data.chunks(7).enumerate() {
         s.handle_bytes(chunk, i as u64);
         s.handle_timeout(i as u64 * 1000);
+        // Handsets' messages are answered as the shell answers them once stored.
+        while let Some(event) = s.poll_event() {
+            if let Event::Received { ack: Some(ack), .. } = event {
+                s.acknowledge(ack, Status::OK);
+            }
+        }
     }
     while let Some(bytes) = s.poll_transmit() {
         assert!(Pdu::decode(&bytes).is_ok(), "the session sends valid PDUs");
     }
-    while s.poll_event().is_some() {}
 });

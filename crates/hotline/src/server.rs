@@ -307,6 +307,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     let jobs_shutdown = shutdown.subscribe();
 
     let jobs = tokio::spawn(run_jobs(app.clone(), clock, jobs_shutdown));
+    let links_to_stop = messaging.smpp.clone();
 
     let task = tokio::spawn(async move {
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
@@ -330,6 +331,10 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
         .context("HTTP server failed");
         if let Some(sip) = sip {
             sip.stop().await;
+        }
+        // SMSC links unbind in order (messages queued meanwhile wait in the outbox).
+        for link in &links_to_stop {
+            link.stop().await;
         }
         let _ = jobs.await;
         store.close().await;

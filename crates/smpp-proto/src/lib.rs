@@ -17,4 +17,4 @@ pub mod session;
 pub mod text;
 
 pub use pdu::{Command, DecodeError, Pdu, Status, Tlv};
-pub use session::{Event, Session, SessionConfig};
+pub use session::{Ack, Event, Session, SessionConfig};

@@ -47,6 +47,8 @@ impl Status {
     pub const MESSAGE_QUEUE_FULL: Status = Status(0x0000_0014);
     /// Throttling error: the ESME exceeded its allowed message rate.
     pub const THROTTLED: Status = Status(0x0000_0058);
+    /// ESME_RX_T_APPN: the ESME cannot take the message now; the SMSC delivers it again.
+    pub const TEMPORARY_APP_ERROR: Status = Status(0x0000_0064);
     /// Error in the optional part of the PDU body.
     pub const INVALID_OPTIONAL_PARAMETERS: Status = Status(0x0000_00C0);
     /// Invalid parameter length.

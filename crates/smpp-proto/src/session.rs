@@ -5,7 +5,10 @@
 //! `submit_sm_resp`), keep the link alive, and back off when the SMSC throttles.
 //!
 //! Delivery is at least once: a part whose answer never came (a lost connection, a timeout)
-//! is sent again, so nothing is lost; the SMSC may then see it twice.
+//! is sent again, so nothing is lost; the SMSC may then see it twice. The same holds the other
+//! way: the `deliver_sm` that completes a handset's message is answered only when the shell
+//! [acknowledges](Session::acknowledge) it (after storing it), and with a temporary error when
+//! the shell could not take it, so the SMSC delivers it again instead of it being lost.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -113,8 +116,15 @@ pub enum Event {
         /// When sending goes on.
         until: u64,
     },
-    /// A message from a handset, whole.
-    Received(Joined),
+    /// A message from a handset, whole. `ack` is the answer the SMSC still waits for: give it
+    /// to [`Session::acknowledge`] once the message is stored (`None`: already answered, as
+    /// for a long message completed by its time limit).
+    Received {
+        /// The message.
+        message: Joined,
+        /// The pending answer to its last part.
+        ack: Option<Ack>,
+    },
     /// What became of a sent message.
     Receipt {
         /// The message, when known (`None`: a receipt for an id this session did not send, or
@@ -135,6 +145,12 @@ pub enum Event {
         /// Why.
         reason: &'static str,
     },
+}
+
+/// The answer to a handset's message the SMSC waits for (its last part's `deliver_sm_resp`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ack {
+    sequence: u32,
 }
 
 /// Why a message was not taken.
@@ -438,7 +454,10 @@ impl Session {
             });
         }
         for joined in self.reassembler.expire(now) {
-            self.events.push_back(Event::Received(joined));
+            self.events.push_back(Event::Received {
+                message: joined,
+                ack: None,
+            });
         }
         self.pump(now);
     }
@@ -587,14 +606,7 @@ impl Session {
             return;
         }
         match command {
-            Command::DeliverSm(sm) => {
-                self.respond(
-                    Command::DeliverSmResp(SmResp::default()),
-                    Status::OK,
-                    sequence,
-                );
-                self.delivered(&sm, now);
-            }
+            Command::DeliverSm(sm) => self.delivered(&sm, sequence, now),
             Command::EnquireLink => self.respond(Command::EnquireLinkResp, Status::OK, sequence),
             Command::Unbind => {
                 self.respond(Command::UnbindResp, Status::OK, sequence);
@@ -707,8 +719,28 @@ impl Session {
         }
     }
 
-    fn delivered(&mut self, sm: &Sm, now: u64) {
+    /// Answers the SMSC for a handset's message: [`Status::OK`] once it is stored;
+    /// [`Status::TEMPORARY_APP_ERROR`] when it could not be stored now (the SMSC delivers it
+    /// again later); a permanent status (such as [`Status::INVALID_DESTINATION_ADDRESS`]) when
+    /// it never will be.
+    pub fn acknowledge(&mut self, ack: Ack, status: Status) {
+        self.respond(
+            Command::DeliverSmResp(SmResp::default()),
+            status,
+            ack.sequence,
+        );
+    }
+
+    fn delivered(&mut self, sm: &Sm, sequence: u32, now: u64) {
+        let ok = |s: &mut Self| {
+            s.respond(
+                Command::DeliverSmResp(SmResp::default()),
+                Status::OK,
+                sequence,
+            );
+        };
         if receipt::is_receipt(sm) {
+            ok(self);
             let Some(r) = receipt::parse(sm) else {
                 return;
             };
@@ -728,8 +760,14 @@ impl Session {
             }
             return;
         }
-        if let Some(joined) = self.reassembler.push(sm, now) {
-            self.events.push_back(Event::Received(joined));
+        // A part that leaves the message incomplete is answered at once (an SMSC may wait for
+        // it before sending the next); the one that completes it waits for the shell.
+        match self.reassembler.push(sm, now) {
+            Some(joined) => self.events.push_back(Event::Received {
+                message: joined,
+                ack: Some(Ack { sequence }),
+            }),
+            None => ok(self),
         }
     }
 }

@@ -3,6 +3,11 @@
 //! link alive with `enquire_link`, keep to the window and the rate limit. Messages from
 //! handsets go to the app as inbound messages; delivery receipts become delivery reports.
 //!
+//! A handset's message is answered (`deliver_sm_resp`) only after the app stored it, and with
+//! a temporary error when it could not, so the SMSC delivers it again rather than it being
+//! lost; an answer meant for a connection that has since dropped is not sent on the next. At
+//! shutdown the link unbinds and waits for the SMSC's answer before closing.
+//!
 //! Sending is at least once, with one retry mechanism: the app's outbox. A message the SMSC
 //! has not accepted when the connection drops is answered "try again" and the session starts
 //! afresh on the next connection, so it is not sent twice by two mechanisms.
@@ -16,10 +21,10 @@ use app::{App, MessageSender, OutboundMessage, SendOutcome};
 use domain::{Channel, DeliveryState, Redacted};
 use smpp_proto::receipt::DeliveryState as ReceiptState;
 use smpp_proto::session::{MessageHandle, Outgoing};
-use smpp_proto::{Event, Session, SessionConfig, Status};
+use smpp_proto::{Ack, Event, Session, SessionConfig, Status};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, watch};
 
 /// How long a connection attempt may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,6 +33,8 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(60);
 /// The first pause before reconnecting, and the longest.
 const RECONNECT_FIRST: Duration = Duration::from_secs(1);
 const RECONNECT_MAX: Duration = Duration::from_secs(60);
+/// How long stopping waits for the SMSC to answer the unbind.
+const STOP_WAIT: Duration = Duration::from_secs(5);
 /// Message ids remembered for matching receipts.
 const REMEMBERED_IDS: usize = 100_000;
 
@@ -103,6 +110,8 @@ pub struct SmppLink {
     name: String,
     tx: mpsc::Sender<Request>,
     counters: Arc<Counters>,
+    stop: watch::Sender<bool>,
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
 }
 
 impl SmppLink {
@@ -110,14 +119,35 @@ impl SmppLink {
     /// runs. Messages from handsets and receipts go to `app`.
     pub fn start(config: SmppConfig, app: App) -> Arc<Self> {
         let (tx, rx) = mpsc::channel(1024);
+        let (stop, stop_rx) = watch::channel(false);
         let counters = Arc::new(Counters::default());
-        let link = Arc::new(Self {
-            name: config.name.clone(),
+        let name = config.name.clone();
+        let task = tokio::spawn(run(config, app, rx, counters.clone(), stop_rx));
+        Arc::new(Self {
+            name,
             tx,
-            counters: counters.clone(),
-        });
-        tokio::spawn(run(config, app, rx, counters));
-        link
+            counters,
+            stop,
+            task: std::sync::Mutex::new(Some(task)),
+        })
+    }
+
+    /// Ends the link in order (at shutdown): unbinds, waits for the SMSC's answer (at most
+    /// five seconds), then closes the connection. Handsets' messages still being stored are
+    /// answered if they are done in time; the SMSC delivers the others again.
+    pub async fn stop(&self) {
+        let _ = self.stop.send(true);
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(mut task) = task
+            && tokio::time::timeout(STOP_WAIT, &mut task).await.is_err()
+        {
+            tracing::warn!(link = %self.name, "the SMSC did not answer the unbind in time");
+            task.abort();
+        }
     }
 
     /// Whether the link is bound now.
@@ -247,6 +277,21 @@ struct LinkState {
     sent: HashMap<String, SentMessage>,
     sent_order: VecDeque<String>,
     inbound_seq: u64,
+    /// Which connection this is (answers to handsets' messages name it).
+    generation: u64,
+    /// Where the tasks that store handsets' messages send the answer the SMSC waits for.
+    acks: mpsc::UnboundedSender<(u64, Ack, Status)>,
+}
+
+/// What the SMSC is told about a handset's message the app did not take: a number nobody
+/// has, or a message the app refuses, will never be taken (a permanent error); anything else
+/// (the store unavailable, a flow not published yet) is worth delivering again.
+fn refusal_status(e: &app::AppError) -> Status {
+    match e {
+        app::AppError::NotFound => Status::INVALID_DESTINATION_ADDRESS,
+        app::AppError::Validation(_) => Status::UNKNOWN_ERROR,
+        _ => Status::TEMPORARY_APP_ERROR,
+    }
 }
 
 impl LinkState {
@@ -374,7 +419,10 @@ impl LinkState {
             Event::Throttled { .. } => {
                 self.counters.throttled.fetch_add(1, Ordering::Relaxed);
             }
-            Event::Received(joined) => {
+            Event::Received {
+                message: joined,
+                ack,
+            } => {
                 self.counters.received.fetch_add(1, Ordering::Relaxed);
                 self.inbound_seq += 1;
                 let stamp = std::time::SystemTime::now()
@@ -389,13 +437,19 @@ impl LinkState {
                     choice: None,
                 };
                 let app = self.app.clone();
+                let (acks, generation) = (self.acks.clone(), self.generation);
                 tokio::spawn(async move {
-                    match app.message_received(message).await {
-                        Ok(_) => {}
+                    let status = match app.message_received(message).await {
+                        Ok(_) => Status::OK,
                         Err(e) => {
+                            let status = refusal_status(&e);
                             let error = format!("{:#}", anyhow::Error::new(e));
-                            tracing::warn!(link = %name, error, "message from a handset not taken");
+                            tracing::warn!(link = %name, error, status = status.0, "message from a handset not taken");
+                            status
                         }
+                    };
+                    if let Some(ack) = ack {
+                        let _ = acks.send((generation, ack, status));
                     }
                 });
             }
@@ -455,7 +509,9 @@ async fn run(
     app: App,
     mut rx: mpsc::Receiver<Request>,
     counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
 ) {
+    let (ack_tx, mut ack_rx) = mpsc::unbounded_channel();
     let mut state = LinkState {
         config,
         app,
@@ -466,17 +522,30 @@ async fn run(
         sent: HashMap::new(),
         sent_order: VecDeque::new(),
         inbound_seq: 0,
+        generation: 0,
+        acks: ack_tx,
     };
     let mut pause = RECONNECT_FIRST;
     loop {
+        if *stop.borrow() {
+            return;
+        }
         let address = (state.config.host.clone(), state.config.port);
         let reason = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await
         {
             Ok(Ok(stream)) => {
                 state.counters.connects.fetch_add(1, Ordering::Relaxed);
                 let mut session = state.session();
-                let (reason, was_bound) =
-                    connection(&mut state, &mut session, stream, &mut rx).await;
+                state.generation += 1;
+                let (reason, was_bound) = connection(
+                    &mut state,
+                    &mut session,
+                    stream,
+                    &mut rx,
+                    &mut ack_rx,
+                    &mut stop,
+                )
+                .await;
                 if was_bound {
                     pause = RECONNECT_FIRST;
                 }
@@ -487,7 +556,7 @@ async fn run(
         };
         state.counters.bound.store(0, Ordering::Relaxed);
         state.release_waiting("connection lost");
-        if reason == "stopped" {
+        if reason == "stopped" || *stop.borrow() {
             return;
         }
         tracing::warn!(link = %state.config.name, reason, retry_in_ms = duration_ms(pause), "SMPP link down");
@@ -496,6 +565,7 @@ async fn run(
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(until) => break,
+                _ = stop.changed() => return,
                 request = rx.recv() => match request {
                     Some(r) => {
                         let _ = r.reply.send(SendOutcome::Unavailable {
@@ -516,11 +586,14 @@ async fn connection(
     session: &mut Session,
     stream: TcpStream,
     rx: &mut mpsc::Receiver<Request>,
+    acks: &mut mpsc::UnboundedReceiver<(u64, Ack, Status)>,
+    stop: &mut watch::Receiver<bool>,
 ) -> (String, bool) {
     let _ = stream.set_nodelay(true);
     let (mut reader, mut writer) = stream.into_split();
     let mut buf = vec![0u8; 64 * 1024];
     let mut was_bound = false;
+    let mut stopping = false;
     session.connected(state.now());
     loop {
         while let Some(bytes) = session.poll_transmit() {
@@ -555,6 +628,11 @@ async fn connection(
                     }
                     return ("stopped".to_owned(), was_bound);
                 }
+                Some(request) if stopping => {
+                    let _ = request.reply.send(SendOutcome::Unavailable {
+                        reason: format!("{}: shutting down", state.config.name),
+                    });
+                }
                 Some(request) => {
                     state.counters.submitted.fetch_add(1, Ordering::Relaxed);
                     match session.send(&request.outgoing, state.now()) {
@@ -570,6 +648,22 @@ async fn connection(
                     }
                 }
             },
+            changed = stop.changed(), if !stopping => {
+                // Stopping: unbind and wait for the SMSC's answer (or the session's time
+                // limit); a link that is not bound just closes.
+                if changed.is_err() || !session.is_bound() {
+                    return ("stopped".to_owned(), was_bound);
+                }
+                stopping = true;
+                session.unbind(state.now());
+            }
+            Some((generation, ack, status)) = acks.recv() => {
+                // An answer for an earlier connection: that SMSC session is gone, and it
+                // delivers the message again on this one.
+                if generation == state.generation {
+                    session.acknowledge(ack, status);
+                }
+            }
             () = async {
                 match deadline {
                     Some(at) => tokio::time::sleep_until(at).await,

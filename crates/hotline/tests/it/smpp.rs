@@ -172,6 +172,11 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
     );
 
     smsc.mo("Hallo").await;
+    // The SMSC gets its answer once the message is stored.
+    let answered = smsc
+        .expect("the answer to the message", |e| e["event"] == "mo_answered")
+        .await;
+    assert_eq!(answered["status"], 0, "{answered}");
     let greeting = smsc.message().await;
     assert_eq!(greeting["source"], OUR, "{greeting}");
     assert_eq!(greeting["dest"], CALLER, "{greeting}");
@@ -235,6 +240,21 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
         !m.contains(CALLER.trim_start_matches('+')),
         "no number in /metrics"
     );
+
+    // A message to a number nobody has is refused for good (ESME_RINVDSTADR), not dropped
+    // silently and not accepted.
+    smsc.command(json!({"mo": {"from": CALLER, "to": "+4930999", "text": "Hallo"}}))
+        .await;
+    let refused = smsc
+        .expect("the answer to the stray message", |e| {
+            e["event"] == "mo_answered"
+        })
+        .await;
+    assert_eq!(refused["status"], 0x0B, "{refused}");
+
+    // At shutdown the link unbinds in order.
+    t.stop().await;
+    smsc.expect("an unbind", |e| e["event"] == "unbound").await;
 }
 
 #[tokio::test]

@@ -274,14 +274,49 @@ fn incoming_messages_are_answered_and_joined() {
             1,
         );
     }
-    assert_eq!(sent(&mut s).len(), parts.len(), "each part answered");
-    match &events(&mut s)[..] {
-        [Event::Received(joined)] => {
-            assert_eq!(joined.text, "Grüß Gott ".repeat(20));
-            assert_eq!(joined.source, "+4915112345678");
+    // Every part but the one that completes the message is answered at once; that one waits
+    // until the shell has stored the message.
+    let early = sent(&mut s);
+    assert_eq!(early.len(), parts.len() - 1, "{early:?}");
+    assert!(early.iter().all(|p| p.status == Status::OK));
+    let ack = match &events(&mut s)[..] {
+        [Event::Received { message, ack }] => {
+            assert_eq!(message.text, "Grüß Gott ".repeat(20));
+            assert_eq!(message.source, "+4915112345678");
+            ack.expect("the last part waits for the shell")
         }
         other => panic!("{other:?}"),
-    }
+    };
+    assert!(sent(&mut s).is_empty());
+    s.acknowledge(ack, Status::OK);
+    let last = sent(&mut s);
+    assert_eq!(last.len(), 1);
+    assert!(matches!(last[0].command, Command::DeliverSmResp(_)));
+    // The parts came last to first: the completing one is the first part (sequence 50).
+    assert_eq!((last[0].status, last[0].sequence), (Status::OK, 50));
+}
+
+#[test]
+fn a_message_the_shell_could_not_store_is_refused_for_now() {
+    let mut s = bound(0);
+    let sm = Sm {
+        source: smpp_proto::pdu::Address::international("+4915112345678"),
+        dest: smpp_proto::pdu::Address::international("+4930123456"),
+        short_message: b"Hallo".to_vec(),
+        ..Sm::default()
+    };
+    feed(&mut s, Pdu::request(Command::DeliverSm(sm), 60), 1);
+    assert!(sent(&mut s).is_empty(), "not answered before it is stored");
+    let Some(Event::Received { ack: Some(ack), .. }) = s.poll_event() else {
+        panic!("a message");
+    };
+    s.acknowledge(ack, Status::TEMPORARY_APP_ERROR);
+    let out = sent(&mut s);
+    // ESME_RX_T_APPN: the SMSC keeps the message and delivers it again.
+    assert_eq!((out[0].status, out[0].sequence), (Status(0x64), 60));
+    // The session goes on.
+    feed(&mut s, Pdu::request(Command::EnquireLink, 61), 2);
+    assert_eq!(sent(&mut s)[0].command, Command::EnquireLinkResp);
 }
 
 #[test]

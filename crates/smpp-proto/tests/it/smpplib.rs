@@ -175,19 +175,26 @@ fn answers_are_the_bytes_smpplib_makes() {
             sequence: 41,
         },
     );
-    let deliver = feed(
-        &mut s,
-        Pdu {
-            command: Command::DeliverSm(Sm {
-                source: Address::international("+4915112345678"),
-                dest: Address::international("+4930555"),
-                short_message: b"Hallo".to_vec(),
-                ..Sm::default()
-            }),
-            status: Status::OK,
-            sequence: 42,
-        },
-    );
+    // A handset's message is answered once the shell has stored it.
+    let deliver_sm = Pdu {
+        command: Command::DeliverSm(Sm {
+            source: Address::international("+4915112345678"),
+            dest: Address::international("+4930555"),
+            short_message: b"Hallo".to_vec(),
+            ..Sm::default()
+        }),
+        status: Status::OK,
+        sequence: 42,
+    };
+    s.handle_bytes(&deliver_sm.encode().unwrap(), 0);
+    let ack = std::iter::from_fn(|| s.poll_event())
+        .find_map(|e| match e {
+            smpp_proto::Event::Received { ack, .. } => ack,
+            _ => None,
+        })
+        .expect("the message, waiting for its answer");
+    s.acknowledge(ack, Status::OK);
+    let deliver = s.poll_transmit().unwrap();
     let mut unknown = vec![0, 0, 0, 16, 0, 0, 0x09, 0x99, 0, 0, 0, 0, 0, 0, 0, 43];
     s.handle_bytes(&unknown, 0);
     let nack = s.poll_transmit().unwrap();
