@@ -290,7 +290,7 @@ describe("supervisor view in Chromium", () => {
     await crisis.getByTestId("crisis-save").click();
     await crisis.getByTestId("crisis-status").getByText("Die Kriseneinstellungen wurden gespeichert.").waitFor();
     assert.equal(await crisis.getByTestId("crisis-terms").getAttribute("aria-invalid"), null, "the error is gone");
-    const { builtin_crisis_text: builtin, outbound, ...stored } = await apiGet(admin.context, "/contact-centre/settings");
+    const { builtin_crisis_text: builtin, outbound, proxy, ...stored } = await apiGet(admin.context, "/contact-centre/settings");
     assert.deepEqual(stored, {
       crisis_text: { de: CRISIS_TEXT },
       crisis_terms: ["alles sinnlos"],
@@ -305,6 +305,8 @@ describe("supervisor view in Chromium", () => {
       max_per_day: 500,
       max_concurrent: 10,
     });
+    // … and the number proxy's settings (follow-up SMS) too.
+    assert.deepEqual(proxy, { reply: null, ttl_hours: 72 });
     // The built-in texts are served beside the tenant's own (read-only), in both languages.
     assert.match(builtin.de, /112/);
     assert.match(builtin.en, /112/);
