@@ -90,3 +90,74 @@ fn field(
         _ => Err(DataError::MissingField { line, field }),
     }
 }
+
+/// Splits examples into `n` folds for cross-validation, stratified by intent: each intent's
+/// examples are dealt out in file order, each intent starting at another fold, so every fold
+/// holds out about `1/n` of every intent and the split is the same on every run. Per fold:
+/// (training, held-out).
+pub fn stratified_folds(examples: &[Example], n: usize) -> Vec<(Vec<Example>, Vec<Example>)> {
+    let n = n.max(1);
+    let mut seen: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut offsets: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let fold_of: Vec<usize> = examples
+        .iter()
+        .map(|e| {
+            let next = offsets.len();
+            let offset = *offsets.entry(e.intent.as_str()).or_insert(next);
+            let i = seen.entry(e.intent.as_str()).or_insert(0);
+            *i += 1;
+            (*i - 1 + offset) % n
+        })
+        .collect();
+    (0..n)
+        .map(|k| {
+            let (held, kept): (Vec<_>, Vec<_>) =
+                examples.iter().zip(&fold_of).partition(|(_, f)| **f == k);
+            (
+                kept.into_iter().map(|(e, _)| e.clone()).collect(),
+                held.into_iter().map(|(e, _)| e.clone()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::{Example, stratified_folds};
+
+    fn example(text: &str, intent: &str) -> Example {
+        Example {
+            text: text.to_owned(),
+            intent: intent.to_owned(),
+        }
+    }
+
+    #[test]
+    fn folds_hold_out_every_example_once_and_keep_every_intent_in_training() {
+        let examples: Vec<_> = (0..12)
+            .flat_map(|i| {
+                [
+                    example(&format!("a{i}"), "a"),
+                    example(&format!("b{i}"), "b"),
+                ]
+            })
+            .collect();
+        let folds = stratified_folds(&examples, 4);
+        assert_eq!(folds.len(), 4);
+        let mut held: Vec<String> = folds
+            .iter()
+            .flat_map(|(_, te)| te.iter().map(|e| e.text.clone()))
+            .collect();
+        held.sort();
+        let mut all: Vec<String> = examples.iter().map(|e| e.text.clone()).collect();
+        all.sort();
+        assert_eq!(held, all, "each example is held out exactly once");
+        for (train, test) in &folds {
+            assert_eq!((train.len(), test.len()), (18, 6));
+            for intent in ["a", "b"] {
+                assert_eq!(test.iter().filter(|e| e.intent == intent).count(), 3);
+            }
+            assert!(test.iter().all(|t| !train.contains(t)));
+        }
+    }
+}

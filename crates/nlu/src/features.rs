@@ -23,6 +23,11 @@ pub(crate) struct FeatureConfig {
     pub(crate) char_max: usize,
     /// Weight of the (unit-length) character block relative to the word block.
     pub(crate) char_weight: f32,
+    /// Dialect and colloquial German read as standard German too ([`crate::dialect`]): the
+    /// standard words are extra word features, and the sentence encoder embeds the standard
+    /// text. Off for models trained before it existed, so they predict as they were trained.
+    #[serde(default)]
+    pub(crate) dialect: bool,
 }
 
 impl Default for FeatureConfig {
@@ -34,6 +39,7 @@ impl Default for FeatureConfig {
             char_min: 2,
             char_max: 5,
             char_weight: 1.0,
+            dialect: true,
         }
     }
 }
@@ -64,6 +70,53 @@ fn key(namespace: u8, parts: &[&str]) -> u64 {
 pub(crate) fn extract(text: &str, config: &FeatureConfig, out: &mut Vec<u64>) {
     let normalized = normalize(text);
     extract_normalized(&normalized, config, out);
+    if config.dialect
+        && let Some(standard) = crate::dialect::standardize(text)
+    {
+        // The standard words a dialect or colloquial utterance stands for, as word features
+        // beside its own (its character n-grams stay those of what was written).
+        let own: std::collections::HashSet<&str> = tokens(&normalized).collect();
+        let standard = normalize(&standard);
+        let en = Stemmer::create(Algorithm::English);
+        let de = Stemmer::create(Algorithm::German);
+        let toks: Vec<&str> = tokens(&standard).collect();
+        for (i, tok) in toks.iter().enumerate() {
+            if own.contains(tok) {
+                continue;
+            }
+            out.push(key(b'w', &[tok]));
+            if config.word_bigrams {
+                let prev = if i == 0 { "<s>" } else { toks[i - 1] };
+                out.push(key(b'b', &[prev, tok]));
+            }
+            if config.stems && tok.len() > 3 {
+                let s_de = de.stem(tok);
+                if s_de != *tok {
+                    out.push(key(b's', &[&s_de]));
+                }
+                let s_en = en.stem(tok);
+                if s_en != *tok && s_en != s_de {
+                    out.push(key(b's', &[&s_en]));
+                }
+            }
+        }
+    }
+}
+
+/// The text the sentence encoder embeds: dialect and colloquial German in its standard form
+/// (the encoder knows standard German far better), anything else as written.
+pub(crate) fn text_to_embed<'a>(
+    text: &'a str,
+    config: &FeatureConfig,
+) -> std::borrow::Cow<'a, str> {
+    match config
+        .dialect
+        .then(|| crate::dialect::standardize(text))
+        .flatten()
+    {
+        Some(standard) => std::borrow::Cow::Owned(standard),
+        None => std::borrow::Cow::Borrowed(text),
+    }
 }
 
 pub(crate) fn extract_normalized(normalized: &str, config: &FeatureConfig, out: &mut Vec<u64>) {

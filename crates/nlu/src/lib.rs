@@ -13,6 +13,7 @@
 
 mod crisis;
 mod data;
+mod dialect;
 mod embed;
 pub mod entities;
 mod eval;
@@ -27,7 +28,8 @@ pub use crisis::{
     CrisisCategory, CrisisDetector, CrisisHit, CrisisSource, CrisisTermError,
     MAX_CRISIS_TERM_CHARS, MAX_CRISIS_TERMS, asks_for_human,
 };
-pub use data::{DataError, Example, parse_jsonl};
+pub use data::{DataError, Example, parse_jsonl, stratified_folds};
+pub use dialect::standardize;
 pub use embed::{SentenceEmbedder, SharedEmbedder};
 pub use entities::{DateTimeGrain, Entity, EntityKind, EntityList, EntityValue, extract_entities};
 pub use eval::{ClassReport, EvalReport, SlotReport, datetime_slot_report, score};

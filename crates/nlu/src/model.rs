@@ -82,7 +82,16 @@ pub(crate) struct DenseMeta {
     /// intent's centroid is out of scope: the sparse model's share of known n-grams cannot
     /// say that once the embedding understands unseen words.
     pub(crate) min_similarity: f32,
+    /// The language the examples are written in, when nearly all are in one. An utterance
+    /// in another language has no words in common with them: there the embedding carries
+    /// the decision, at [`CROSS_LINGUAL_SCALE`] times its weight.
+    #[serde(default)]
+    pub(crate) language: Option<Lang>,
 }
+
+/// How much more the embedding counts for an utterance in another language than the
+/// examples' (chosen on English → German xSID; BENCHMARKS.md).
+pub(crate) const CROSS_LINGUAL_SCALE: f32 = 3.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub(crate) struct Meta {
@@ -328,8 +337,14 @@ impl Model {
         );
         let mut familiar = coverage >= MIN_COVERAGE;
         if let (Some(dense), Some(embedder)) = (&self.meta.dense, &self.embedder) {
-            let e = embedder.embed(text);
-            append_dense(&mut x, self.keys.len(), &e, dense.dim, dense.weight);
+            let e = embedder.embed(&crate::features::text_to_embed(text, &self.meta.features));
+            let weight = match (dense.language, detect_language(text)) {
+                (Some(trained), spoken) if spoken != Lang::Unknown && spoken != trained => {
+                    dense.weight * CROSS_LINGUAL_SCALE
+                }
+                _ => dense.weight,
+            };
+            append_dense(&mut x, self.keys.len(), &e, dense.dim, weight);
             let nearest = self
                 .centroids
                 .chunks_exact(dense.dim)

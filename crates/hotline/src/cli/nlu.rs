@@ -18,16 +18,21 @@ use crate::encoder::load_encoder;
 /// `hotline nlu …`
 #[derive(Debug, Subcommand)]
 pub enum NluCommand {
-    /// Train on one JSON Lines file (`{"text", "intent"}` per line) and evaluate on another:
+    /// Train on one JSON Lines file (`{"text", "intent"}` per line) and evaluate on others:
     /// accuracy, macro-F1, per-intent report, out-of-scope recall/precision, training time,
-    /// single-utterance latency and throughput.
+    /// single-utterance latency and throughput. With `--folds N`, cross-validates on the
+    /// training file instead (each example tested once, by a model trained on the other
+    /// folds), each fold also tested on every `--test` file (e.g. out-of-scope questions).
     Eval {
         /// Training data (JSON Lines).
         #[arg(long, value_name = "FILE")]
         train: PathBuf,
-        /// Test data (JSON Lines).
+        /// Test data (JSON Lines); may be given more than once. Required without `--folds`.
         #[arg(long, value_name = "FILE")]
-        test: PathBuf,
+        test: Vec<PathBuf>,
+        /// Cross-validate on the training file with this many folds (stratified by intent).
+        #[arg(long, value_name = "N")]
+        folds: Option<usize>,
         /// The intent that marks out-of-scope utterances, e.g. `oos`.
         #[arg(long, value_name = "LABEL")]
         oos_label: Option<String>,
@@ -144,7 +149,8 @@ fn train_with_progress(
 
 struct EvalArgs {
     train: PathBuf,
-    test: PathBuf,
+    test: Vec<PathBuf>,
+    folds: Option<usize>,
     oos_label: Option<String>,
     seed: u64,
     encoder: Option<PathBuf>,
@@ -156,15 +162,35 @@ fn eval(args: EvalArgs) -> Result<(), Usage> {
     let EvalArgs {
         train,
         test,
+        folds,
         oos_label,
         seed,
         encoder,
         dense_weight,
         as_json,
     } = args;
-    let (train, test) = (train.as_path(), test.as_path());
+    let train = train.as_path();
     let train_set = load(train)?;
-    let test_set = load(test)?;
+    let mut extra = Vec::new();
+    for file in &test {
+        extra.extend(load(file)?);
+    }
+    let test_files: Vec<String> = test.iter().map(|t| t.display().to_string()).collect();
+    let runs = match folds {
+        Some(n) if n < 2 || n > train_set.len() => {
+            return Err(Usage(format!(
+                "--folds {n}: between 2 and the number of training examples"
+            )));
+        }
+        Some(n) => nlu::stratified_folds(&train_set, n)
+            .into_iter()
+            .map(|(tr, te)| (tr, te.into_iter().chain(extra.iter().cloned()).collect()))
+            .collect(),
+        None if extra.is_empty() => {
+            return Err(Usage("--test FILE (or --folds N) is required".to_owned()));
+        }
+        None => vec![(train_set.clone(), extra)],
+    };
     let defaults = nlu::TrainConfig::default();
     let config = nlu::TrainConfig {
         seed,
@@ -174,35 +200,45 @@ fn eval(args: EvalArgs) -> Result<(), Usage> {
     };
     let embedder = embedder(encoder.as_deref())?;
     let encoder_fingerprint = embedder.as_ref().map(|e| e.fingerprint().to_owned());
-    let started = Instant::now();
-    let model = train_with_progress(&train_set, &config, embedder)?;
-    let train_seconds = started.elapsed().as_secs_f64();
-
-    // One utterance at a time, as a live conversation would ask.
-    let mut latencies = Vec::with_capacity(test_set.len());
-    let mut predictions = Vec::with_capacity(test_set.len());
-    let all = Instant::now();
-    for example in &test_set {
-        let t = Instant::now();
-        let prediction = model.predict(&example.text);
-        latencies.push(t.elapsed().as_secs_f64() * 1e6);
-        predictions.push(prediction);
+    let mut train_seconds = 0.0;
+    let mut latencies = Vec::new();
+    let mut predictions = Vec::new();
+    let mut gold: Vec<String> = Vec::new();
+    let mut total = 0.0;
+    let mut model = None;
+    for (fold_train, fold_test) in &runs {
+        let started = Instant::now();
+        let trained = train_with_progress(fold_train, &config, embedder.clone())?;
+        train_seconds += started.elapsed().as_secs_f64() / runs.len() as f64;
+        // One utterance at a time, as a live conversation would ask.
+        let all = Instant::now();
+        for example in fold_test {
+            let t = Instant::now();
+            let prediction = trained.predict(&example.text);
+            latencies.push(t.elapsed().as_secs_f64() * 1e6);
+            predictions.push(prediction);
+            gold.push(example.intent.clone());
+        }
+        total += all.elapsed().as_secs_f64();
+        model = Some(trained);
     }
-    let total = all.elapsed().as_secs_f64();
+    let Some(model) = model else {
+        return Err(Usage("nothing to evaluate".to_owned()));
+    };
     latencies.sort_by(f64::total_cmp);
     let throughput = if total > 0.0 {
-        test_set.len() as f64 / total
+        gold.len() as f64 / total
     } else {
         0.0
     };
-    let gold: Vec<String> = test_set.iter().map(|e| e.intent.clone()).collect();
     let report = nlu::score(&gold, &predictions, oos_label.as_deref());
     let (p50, p99) = (percentile(&latencies, 0.5), percentile(&latencies, 0.99));
 
     if as_json {
         let value = json!({
             "train_file": train.display().to_string(),
-            "test_file": test.display().to_string(),
+            "test_files": test_files,
+            "folds": folds,
             "train_examples": train_set.len(),
             "test_examples": report.examples,
             "intents": model.intents().len(),
@@ -236,9 +272,10 @@ fn eval(args: EvalArgs) -> Result<(), Usage> {
     }
     out("");
     out(&format!(
-        "train / test examples   {} / {}",
+        "train / test examples   {} / {}{}",
         train_set.len(),
-        report.examples
+        report.examples,
+        folds.map_or(String::new(), |n| format!(" ({n}-fold cross-validation)"))
     ));
     out(&format!("accuracy                {:.4}", report.accuracy));
     out(&format!("macro-F1                {:.4}", report.macro_f1));
@@ -372,6 +409,7 @@ pub(super) async fn run(cmd: NluCommand) -> anyhow::Result<ExitCode> {
         NluCommand::Eval {
             train,
             test,
+            folds,
             oos_label,
             seed,
             encoder,
@@ -380,6 +418,7 @@ pub(super) async fn run(cmd: NluCommand) -> anyhow::Result<ExitCode> {
         } => eval(EvalArgs {
             train,
             test,
+            folds,
             oos_label,
             seed,
             encoder,

@@ -86,6 +86,9 @@ fn config() -> TrainConfig {
     TrainConfig {
         seed: 0,
         balanced: true,
+        // The classifier reads text already normalised (`probabilities_of_normalized`), where
+        // the dialect reading does not apply; its training must see the same features.
+        dialect: false,
         ..TrainConfig::default()
     }
 }

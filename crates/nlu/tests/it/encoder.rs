@@ -217,11 +217,20 @@ fn the_embedding_weight_is_chosen_by_cross_validation_only_with_enough_data() {
         train_with_embedder(&data, &enough, Some(noise.clone()), &mut |_| {}).expect("trains");
     assert_eq!(chosen.to_bytes(), again.to_bytes());
 
+    // With too little data for the folds to judge: the small-data weight, or the largest
+    // candidate without one.
     let too_little = TrainConfig {
         dense_cv_min_per_class: data.len() / classes + 1,
         ..enough
     };
-    let prior = train_with_embedder(&data, &too_little, Some(noise), &mut |_| {}).expect("trains");
+    let prior =
+        train_with_embedder(&data, &too_little, Some(noise.clone()), &mut |_| {}).expect("trains");
+    assert_eq!(prior.dense_weight(), Some(1.0));
+    let largest = TrainConfig {
+        dense_small_data_weight: None,
+        ..too_little
+    };
+    let prior = train_with_embedder(&data, &largest, Some(noise), &mut |_| {}).expect("trains");
     assert_eq!(prior.dense_weight(), Some(4.0));
     let sparse = nlu::train(&data, &TrainConfig::default(), &mut |_| {}).expect("trains");
     assert_eq!(sparse.dense_weight(), None);
