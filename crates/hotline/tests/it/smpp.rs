@@ -26,6 +26,8 @@ struct Smsc {
     _child: Child,
     stdin: ChildStdin,
     events: mpsc::UnboundedReceiver<Value>,
+    /// Events received while waiting for another, in order: a later `expect` finds them.
+    pending: std::collections::VecDeque<Value>,
     port: u16,
 }
 
@@ -71,17 +73,22 @@ impl Smsc {
             _child: child,
             stdin,
             events,
+            pending: std::collections::VecDeque::new(),
             port,
         }
     }
 
-    /// The next event `pred` accepts (others are skipped), within 15 s.
+    /// The next event `pred` accepts, within 15 s; the others stay for later calls (so
+    /// waiting for one kind of event never loses another that came first).
     async fn expect(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.pending.iter().position(&pred) {
+            return self.pending.remove(i).expect("found");
+        }
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         loop {
             match tokio::time::timeout_at(deadline, self.events.recv()).await {
                 Ok(Some(e)) if pred(&e) => return e,
-                Ok(Some(_)) => {}
+                Ok(Some(e)) => self.pending.push_back(e),
                 _ => panic!("the simulator did not report {what} within 15 s"),
             }
         }
@@ -201,6 +208,12 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
 
     // The caller answers; the flow goes on in the same conversation.
     smsc.mo("3").await;
+    let answered = smsc
+        .expect("the answer to the second message", |e| {
+            e["event"] == "mo_answered"
+        })
+        .await;
+    assert_eq!(answered["status"], 0, "{answered}");
     let answer = smsc.message().await;
     assert!(
         answer["text"]
