@@ -76,6 +76,71 @@ pub struct TrainConfig {
     /// recognise dialect words, and rejects too few out-of-scope questions. 1 keeps most of
     /// the cross-lingual gain; BENCHMARKS.md has the figures it was chosen on.
     pub dense_small_data_weight: Option<f32>,
+    /// Without out-of-scope examples, train a built-in set of general-domain utterances
+    /// (weather, small talk, shopping, banking, …; `background.txt`, German and English) as
+    /// the out-of-scope class, leaving out those close to an example. So an operator's flow
+    /// of ten intents knows what lies outside it without anyone writing it down.
+    pub background_oos: bool,
+}
+
+/// The out-of-scope class the background set is trained as (not a name a flow can use).
+pub(crate) const BACKGROUND_LABEL: &str = "__out_of_scope__";
+
+/// Background utterances whose share of shared words with an example (Jaccard, over
+/// normalised tokens) reaches this are left out: they may be what the flow answers.
+const BACKGROUND_MAX_OVERLAP: f32 = 0.3;
+
+/// With an embedder, background utterances at least this similar (cosine) to an example are
+/// left out too.
+const BACKGROUND_MAX_SIMILARITY: f32 = 0.6;
+
+/// The background set, without comments and blank lines.
+fn background_lines() -> impl Iterator<Item = &'static str> {
+    include_str!("background.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// The background utterances not close to any example, labelled [`BACKGROUND_LABEL`]; only
+/// those in the examples' language when they are all in one (a German caller of an English
+/// flow is closer to German background lines than to its English examples).
+fn background_examples(examples: &[Example], embedder: Option<&SharedEmbedder>) -> Vec<Example> {
+    use std::collections::HashSet;
+    let words = |t: &str| -> HashSet<String> {
+        crate::normalize::tokens(&crate::normalize::normalize(t))
+            .map(str::to_owned)
+            .collect()
+    };
+    let own: Vec<HashSet<String>> = examples.iter().map(|e| words(&e.text)).collect();
+    let own_embedded: Vec<Vec<f32>> = embedder.map_or_else(Vec::new, |e| {
+        examples.iter().map(|x| e.embed(&x.text)).collect()
+    });
+    let language = examples_language(examples);
+    background_lines()
+        .filter(|line| language.is_none_or(|l| crate::lang::detect_language(line) == l))
+        .filter(|line| {
+            let w = words(line);
+            let overlaps = own.iter().any(|o| {
+                let union = o.union(&w).count();
+                union > 0
+                    && o.intersection(&w).count() as f32 / union as f32 >= BACKGROUND_MAX_OVERLAP
+            });
+            let similar = embedder.is_some_and(|e| {
+                let v = e.embed(line);
+                own_embedded.iter().any(|o| {
+                    o.len() == v.len()
+                        && o.iter().zip(&v).map(|(a, b)| a * b).sum::<f32>()
+                            >= BACKGROUND_MAX_SIMILARITY
+                })
+            });
+            !overlaps && !similar
+        })
+        .map(|line| Example {
+            text: line.to_owned(),
+            intent: BACKGROUND_LABEL.to_owned(),
+        })
+        .collect()
 }
 
 /// The language nearly all examples are written in (nine in ten of those whose language is
@@ -138,6 +203,7 @@ impl Default for TrainConfig {
             dense_weights: vec![0.5, 1.0, 2.0],
             dense_cv_min_per_class: 100,
             dense_small_data_weight: Some(1.0),
+            background_oos: true,
         }
     }
 }
@@ -192,6 +258,25 @@ pub fn train_with_embedder(
 ) -> Result<Model, TrainError> {
     if examples.is_empty() {
         return Err(TrainError::NoExamples);
+    }
+    let has_oos = config
+        .oos_label
+        .as_ref()
+        .is_some_and(|l| examples.iter().any(|e| &e.intent == l));
+    let intents = examples
+        .iter()
+        .map(|e| e.intent.as_str())
+        .collect::<BTreeSet<_>>()
+        .len();
+    if config.background_oos && !has_oos && intents >= 2 {
+        let mut with_background = examples.to_vec();
+        with_background.extend(background_examples(examples, embedder.as_ref()));
+        let config = TrainConfig {
+            oos_label: Some(BACKGROUND_LABEL.to_owned()),
+            background_oos: false,
+            ..config.clone()
+        };
+        return train_with_embedder(&with_background, &config, embedder, progress);
     }
     if config.epochs == 0
         || config.folds < 2

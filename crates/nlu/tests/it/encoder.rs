@@ -203,6 +203,8 @@ fn the_embedding_weight_is_chosen_by_cross_validation_only_with_enough_data() {
     let enough = TrainConfig {
         dense_weights: vec![0.5, 1.0, 4.0],
         dense_cv_min_per_class: data.len() / classes,
+        // The per-class counts above are the data's own.
+        background_oos: false,
         ..TrainConfig::default()
     };
     let chosen =
