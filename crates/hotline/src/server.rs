@@ -461,9 +461,7 @@ async fn start_sip(
         });
     }
     let recognizer: Option<Arc<dyn voice::asr::Recognizer>> = if sip.speech_recognition {
-        Some(Arc::new(
-            voice::asr::PocketsphinxRecognizer::new().with_work_dir(std::env::temp_dir()),
-        ))
+        Some(Arc::new(recognizers(&settings.asr)))
     } else {
         None
     };
@@ -475,6 +473,38 @@ async fn start_sip(
     voice::SipServer::start(config, deps)
         .await
         .with_context(|| format!("binding the SIP address {}", sip.addr))
+}
+
+/// The speech engine of each language: those configured in `[asr.…]`, and pocketsphinx for
+/// English unless another engine is configured for it.
+fn recognizers(
+    asr: &std::collections::BTreeMap<String, crate::settings::AsrEngineSettings>,
+) -> voice::asr::ByLanguage {
+    use voice::asr::{
+        ByLanguage, PocketsphinxRecognizer, RemoteConfig, VoskRecognizer, WhisperRecognizer,
+    };
+    let pocketsphinx = || -> Arc<dyn voice::asr::Recognizer> {
+        Arc::new(PocketsphinxRecognizer::new().with_work_dir(std::env::temp_dir()))
+    };
+    let mut engines = ByLanguage::new();
+    if !asr.contains_key("en") {
+        engines = engines.with("en", pocketsphinx());
+    }
+    for (language, s) in asr {
+        let mut config = RemoteConfig::new(s.url.clone().unwrap_or_default());
+        config.timeout = Duration::from_millis(s.timeout_ms);
+        let engine: Arc<dyn voice::asr::Recognizer> = match s.engine.as_str() {
+            "vosk" => Arc::new(VoskRecognizer::new(config)),
+            "whisper" => Arc::new(WhisperRecognizer::new(
+                config,
+                s.model.clone().unwrap_or_else(|| "whisper-1".to_owned()),
+            )),
+            _ => pocketsphinx(),
+        };
+        tracing::info!(language, engine = s.engine, "speech recognition");
+        engines = engines.with(language, engine);
+    }
+    engines
 }
 
 /// How often the conversation timers are looked at, by the app's clock: a timer fires at

@@ -242,6 +242,33 @@ pub struct Settings {
     pub whatsapp: Vec<crate::messaging::WhatsappSettings>,
     /// SMSC connections over SMPP 3.4 (`[[smpp]]`).
     pub smpp: Vec<crate::messaging::SmppSettings>,
+    /// Speech recognition per language (`[asr.de]`, `[asr.en]`): which engine hears callers
+    /// of that language. Without an entry, English uses pocketsphinx and other languages
+    /// take keys only.
+    pub asr: std::collections::BTreeMap<String, AsrEngineSettings>,
+}
+
+/// The speech engine of one language.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsrEngineSettings {
+    /// `pocketsphinx` (US English, the Debian packages), `vosk` (a Vosk server's WebSocket)
+    /// or `whisper` (an OpenAI-compatible `/v1/audio/transcriptions` endpoint).
+    pub engine: String,
+    /// The server: `ws://host:2700` for Vosk, `http://host:port/v1/audio/transcriptions` for
+    /// whisper.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// How long one utterance may take to transcribe, milliseconds.
+    #[serde(default = "default_asr_timeout_ms")]
+    pub timeout_ms: u64,
+    /// The model a whisper server is asked for (servers with one model ignore it).
+    #[serde(default)]
+    pub model: Option<String>,
+}
+
+fn default_asr_timeout_ms() -> u64 {
+    5_000
 }
 
 /// When the HTTP listener speaks TLS.
@@ -290,6 +317,7 @@ impl Default for Settings {
             twilio: Vec::new(),
             whatsapp: Vec::new(),
             smpp: Vec::new(),
+            asr: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -372,6 +400,31 @@ impl Settings {
 
     fn validate(&self) -> anyhow::Result<()> {
         crate::messaging::validate(&self.messaging, &self.twilio, &self.whatsapp, &self.smpp)?;
+        for (language, asr) in &self.asr {
+            if language.len() != 2 || !language.chars().all(|c| c.is_ascii_lowercase()) {
+                bail!("[asr.{language}]: name a language by its two-letter code, e.g. [asr.de]");
+            }
+            if !(100..=60_000).contains(&asr.timeout_ms) {
+                bail!("asr.{language}.timeout_ms must be between 100 and 60000");
+            }
+            let url = asr.url.as_deref().unwrap_or_default();
+            match asr.engine.as_str() {
+                "pocketsphinx" if language != "en" => {
+                    bail!(
+                        "asr.{language}: pocketsphinx understands English only (use vosk or whisper)"
+                    )
+                }
+                "pocketsphinx" => {}
+                "vosk" if !(url.starts_with("ws://") || url.starts_with("wss://")) => {
+                    bail!("asr.{language}.url: a Vosk server's ws:// or wss:// address")
+                }
+                "whisper" if !(url.starts_with("http://") || url.starts_with("https://")) => {
+                    bail!("asr.{language}.url: the http(s):// URL of /v1/audio/transcriptions")
+                }
+                "vosk" | "whisper" => {}
+                other => bail!("asr.{language}.engine {other:?}: pocketsphinx, vosk or whisper"),
+            }
+        }
         if self.auth.idle_timeout_secs <= 0 || self.auth.absolute_timeout_secs <= 0 {
             bail!("auth timeouts must be positive");
         }
@@ -440,5 +493,43 @@ mod tests {
             "sqlite://./data/hotline.db"
         );
         assert_eq!(redact_url("garbage"), "[redacted]");
+    }
+
+    fn with_asr(toml: &str) -> anyhow::Result<()> {
+        let asr: std::collections::BTreeMap<String, AsrEngineSettings> = ::toml::from_str(toml)?;
+        Settings {
+            asr,
+            ..Settings::default()
+        }
+        .validate()
+    }
+
+    #[test]
+    fn speech_engines_are_chosen_per_language_and_checked() {
+        with_asr(
+            "[de]\nengine = \"vosk\"\nurl = \"ws://127.0.0.1:2700\"\n\
+             [en]\nengine = \"whisper\"\nurl = \"http://127.0.0.1:8000/v1/audio/transcriptions\"\ntimeout_ms = 3000\n",
+        )
+        .expect("valid");
+        for (bad, says) in [
+            ("[de]\nengine = \"pocketsphinx\"\n", "English only"),
+            ("[de]\nengine = \"vosk\"\nurl = \"http://x\"\n", "ws://"),
+            ("[de]\nengine = \"whisper\"\n", "http(s)://"),
+            (
+                "[de]\nengine = \"kaldi\"\n",
+                "pocketsphinx, vosk or whisper",
+            ),
+            (
+                "[deutsch]\nengine = \"vosk\"\nurl = \"ws://x\"\n",
+                "two-letter",
+            ),
+            (
+                "[de]\nengine = \"vosk\"\nurl = \"ws://x\"\ntimeout_ms = 5\n",
+                "between 100",
+            ),
+        ] {
+            let e = with_asr(bad).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 }

@@ -13,8 +13,10 @@
 //!
 //! # Languages and other engines
 //!
-//! The engine that ships, pocketsphinx with Debian's model, understands US English only. For German, an operator
-//! implements [`Recognizer`] for an engine and model of their choice, for example Vosk (`vosk-model-de-*`, with
+//! The engine that ships, pocketsphinx with Debian's model, understands US English only. For German, the
+//! configuration names a server per language (`remote`): a Vosk server ([`VoskRecognizer`]) or an
+//! OpenAI-compatible transcription endpoint ([`WhisperRecognizer`]), chosen by [`ByLanguage`]. Other engines
+//! implement [`Recognizer`] for an engine and model of their choice, for example Vosk (`vosk-model-de-*`, with
 //! its grammar-restricted recogniser: `KaldiRecognizer(model, 16000, '["ja", "nein", …]')`) or whisper.cpp (a
 //! `ggml` model, whose `--prompt` can carry the expected phrases). The building blocks here are engine-neutral:
 //! [`UtteranceBuffer`] does the end-of-speech detection and keeps the utterance with some audio before and after
@@ -27,12 +29,14 @@
 
 mod grammar;
 mod pocketsphinx;
+mod remote;
 
 pub use app::{AsrError, Grammar, Recognition, RecognitionStream, Recognizer, VadEvent};
 pub use media::vad::VadConfig;
 use media::vad::{self, FRAME_SAMPLES, SAMPLE_RATE_HZ, Vad};
 
 pub use pocketsphinx::PocketsphinxRecognizer;
+pub use remote::{Breaker, ByLanguage, RemoteConfig, VoskRecognizer, WhisperRecognizer};
 
 /// End-of-speech detection and the buffer of one utterance, for any engine: frames go in, the utterance comes
 /// out with [`Self::PRE_ROLL_MS`] of audio before the detected start and up to [`Self::TAIL_MS`] after the end,

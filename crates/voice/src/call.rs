@@ -37,7 +37,7 @@ pub(crate) use self::link::{CallSignal, DriverContext, UaCommand};
 use self::rtp::{MediaPeer, RtpIn, RtpOut};
 use self::script::{Action, CallScript, FRAME_MS, Frame, HangupReason, PromptId, ScriptConfig};
 use self::secure::{SecureMedia, Unprotected};
-use crate::asr::{Grammar, RecognitionStream, Recognizer, VadEvent};
+use crate::asr::{AsrError, Grammar, RecognitionStream, Recognizer, VadEvent};
 use crate::tts::{FRAME_SAMPLES, Prompt, SAMPLE_RATE_HZ, Synthesizer};
 
 mod agent;
@@ -223,7 +223,7 @@ enum Listener {
     Off,
     /// Starting in the background; the caller's audio meanwhile is kept so their first words are not lost.
     Starting {
-        rx: oneshot::Receiver<Option<Box<dyn RecognitionStream>>>,
+        rx: oneshot::Receiver<Result<Box<dyn RecognitionStream>, AsrError>>,
         early: Vec<i16>,
     },
     Open(Box<dyn RecognitionStream>),
@@ -249,6 +249,8 @@ enum Input {
 enum DriverResult {
     Prompt(PromptId, Option<Prompt>),
     Speech(Option<(String, f32)>),
+    /// The recogniser failed (not: heard nothing).
+    SpeechFailed,
     Position(Option<usize>),
     CallBackRefused,
 }
@@ -447,6 +449,10 @@ impl Driver {
             Input::Conversation(_) => {}
             Input::Done(DriverResult::Prompt(id, prompt)) => self.script.handle_prompt(id, prompt),
             Input::Done(DriverResult::Speech(heard)) => self.script.handle_recognised(heard),
+            Input::Done(DriverResult::SpeechFailed) => {
+                self.ctx.stats.add(&self.ctx.stats.asr_failures, 1);
+                self.script.handle_recognition_failed();
+            }
             Input::Done(DriverResult::Position(position)) => {
                 self.script.handle_queue_position(position);
             }
@@ -608,7 +614,7 @@ impl Driver {
                     let grammar = Grammar::new(phrases.iter().cloned());
                     let (tx, rx) = oneshot::channel();
                     tokio::spawn(async move {
-                        let _ = tx.send(recognizer.start(&grammar, &language).await.ok());
+                        let _ = tx.send(recognizer.start(&grammar, &language).await);
                     });
                     self.listener = Listener::Starting {
                         rx,
@@ -868,17 +874,29 @@ impl Driver {
         let stream = match rx.try_recv() {
             Ok(stream) => stream,
             Err(oneshot::error::TryRecvError::Empty) => return,
-            Err(oneshot::error::TryRecvError::Closed) => None,
+            Err(oneshot::error::TryRecvError::Closed) => Err(AsrError::EngineFailed {
+                status: "stopped".to_owned(),
+                detail: "the recogniser's start was dropped".to_owned(),
+            }),
         };
         let early = std::mem::take(early);
         match stream {
-            Some(stream) => {
+            Ok(stream) => {
                 self.listener = Listener::Open(stream);
                 self.feed_speech(&early);
             }
-            None => {
+            // No engine for this language or grammar: the question takes keys, as always.
+            Err(AsrError::UnsupportedLanguage { .. } | AsrError::EmptyGrammar { .. }) => {
                 self.listener = Listener::Off;
                 self.script.handle_recognition_unavailable();
+            }
+            // The engine is there but failing (down, slow, its circuit open): counted, and the
+            // caller is told to use the keys.
+            Err(e) => {
+                tracing::warn!(error = %e, "speech recognition could not start");
+                self.ctx.stats.add(&self.ctx.stats.asr_failures, 1);
+                self.listener = Listener::Off;
+                self.script.handle_recognition_failed();
             }
         }
     }
@@ -913,14 +931,14 @@ impl Driver {
         let results = self.results.clone();
         tokio::spawn(async move {
             let r = match stream.finish().await {
-                Ok(Some(r)) => Some((r.text, r.confidence)),
-                Ok(None) => None,
+                Ok(Some(r)) => DriverResult::Speech(Some((r.text, r.confidence))),
+                Ok(None) => DriverResult::Speech(None),
                 Err(e) => {
                     tracing::warn!(error = %e, "speech recognition failed");
-                    None
+                    DriverResult::SpeechFailed
                 }
             };
-            let _ = results.send(DriverResult::Speech(r));
+            let _ = results.send(r);
         });
     }
 }

@@ -11,6 +11,9 @@ use tokio::sync::watch;
 pub struct VoiceStats {
     /// Calls offered to a flow.
     pub calls_started: AtomicU64,
+    /// Speech recognitions that failed (the engine down, slow or refusing; not: heard
+    /// nothing); the caller was told to use the keys.
+    pub asr_failures: AtomicU64,
     /// Calls whose driver has finished.
     pub calls_ended: AtomicU64,
     /// INVITEs refused before routing (unknown number, auth, throttling, no ports).
@@ -72,6 +75,7 @@ impl Default for VoiceStats {
     fn default() -> Self {
         Self {
             calls_started: AtomicU64::new(0),
+            asr_failures: AtomicU64::new(0),
             calls_ended: AtomicU64::new(0),
             calls_rejected: AtomicU64::new(0),
             invites_throttled: AtomicU64::new(0),
@@ -127,7 +131,12 @@ impl VoiceStats {
     /// The counters as Prometheus exposition text (`hotline_sip_…`), for `/metrics`.
     pub fn render_prometheus(&self, out: &mut String) {
         use std::fmt::Write;
-        let counters: [(&str, &str, &AtomicU64); 23] = [
+        let counters: [(&str, &str, &AtomicU64); 24] = [
+            (
+                "asr_failures",
+                "Speech recognitions that failed (the caller was told to use the keys)",
+                &self.asr_failures,
+            ),
             (
                 "calls_started",
                 "Calls offered to a flow",

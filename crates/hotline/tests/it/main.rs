@@ -26,6 +26,7 @@ mod privacy;
 mod prompts;
 mod sessions;
 mod smpp;
+mod speech_servers;
 mod ssrf;
 mod tenancy;
 mod voice;

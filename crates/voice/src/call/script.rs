@@ -263,6 +263,9 @@ pub struct CallScript {
     on_hold: bool,
     /// The caller asked for a call-back and the app has not answered yet.
     call_back_asked: bool,
+    /// The recogniser failed: the caller was told to use the keys, and the call listens for
+    /// keys only from then on.
+    speech_failed: bool,
     last_media_ms: u64,
     now_ms: u64,
     frame: Option<Frame>,
@@ -294,6 +297,7 @@ impl CallScript {
             ended: false,
             on_hold: false,
             call_back_asked: false,
+            speech_failed: false,
             last_media_ms: 0,
             now_ms: 0,
             frame: None,
@@ -650,7 +654,11 @@ impl CallScript {
     /// Opens a recognition stream when the question takes speech and a recogniser is there.
     fn start_listening(&mut self) {
         let Some(g) = &self.gather else { return };
-        if !g.speech || !self.config.can_recognise || self.listening != Listening::Off {
+        if !g.speech
+            || !self.config.can_recognise
+            || self.speech_failed
+            || self.listening != Listening::Off
+        {
             return;
         }
         self.listening = Listening::On;
@@ -682,6 +690,29 @@ impl CallScript {
         if self.listening == Listening::On {
             self.listening = Listening::Decoding;
         }
+    }
+
+    /// The recogniser failed (its server down or slow, its circuit open): the caller hears,
+    /// once, that speech input is not available and to use the keys; the call takes keys only
+    /// from then on, and the question waits for them (or the flow's timeout) as before.
+    pub fn handle_recognition_failed(&mut self) {
+        if self.listening != Listening::Off {
+            self.listening = Listening::Off;
+        }
+        if self.ended || self.speech_failed {
+            return;
+        }
+        self.speech_failed = true;
+        let language = self.config.language.clone();
+        let text = Language::from_tag(&language)
+            .texts()
+            .speech_unavailable
+            .to_owned();
+        let voice = Voice {
+            language,
+            name: None,
+        };
+        self.synthesize(text, voice, false);
     }
 
     /// The recogniser could not start: the question waits for keys (or the flow's timeout).

@@ -23,6 +23,8 @@ pub struct Texts {
     pub call_back_hint: &'static str,
     /// Said when a call-back cannot be arranged (an agent is already taking the call, say).
     pub call_back_refused: &'static str,
+    /// Said once when speech recognition fails during a call: the caller uses the keys.
+    pub speech_unavailable: &'static str,
 }
 
 const GERMAN: Texts = Texts {
@@ -31,6 +33,7 @@ const GERMAN: Texts = Texts {
     },
     call_back_hint: "Oder drücken Sie die 1, dann rufen wir Sie zurück und Sie behalten Ihren Platz.",
     call_back_refused: "Ein Rückruf ist gerade nicht möglich. Bitte bleiben Sie in der Leitung.",
+    speech_unavailable: "Die Spracheingabe ist gerade nicht verfügbar. Bitte antworten Sie mit den Tasten Ihres Telefons.",
 };
 
 const ENGLISH: Texts = Texts {
@@ -39,6 +42,7 @@ const ENGLISH: Texts = Texts {
     },
     call_back_hint: "Or press 1 and we will call you back; you keep your place.",
     call_back_refused: "A call-back is not possible right now. Please stay on the line.",
+    speech_unavailable: "Speech input is not available right now. Please answer with the keys on your phone.",
 };
 
 impl Language {

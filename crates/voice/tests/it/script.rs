@@ -876,3 +876,41 @@ fn what_the_caller_was_told_while_waiting_stops_when_an_agent_takes_the_call() {
         ]
     );
 }
+
+#[test]
+fn a_failing_recogniser_tells_the_caller_once_to_use_the_keys_and_the_question_takes_keys() {
+    let mut call = Sim::with(config("de"));
+    call.commands(vec![gather(
+        &[InputKind::Digits, InputKind::Speech],
+        None,
+        None,
+    )]);
+    call.script.handle_speech_ended();
+    // The speech server is down: the caller hears it once, and nothing listens again.
+    call.script.handle_recognition_failed();
+    call.drain();
+    call.commands(vec![gather(
+        &[InputKind::Digits, InputKind::Speech],
+        None,
+        None,
+    )]);
+    call.script.handle_recognition_failed();
+    call.drain();
+    call.digits("2");
+    let log = call.take();
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.contains("start recognition"))
+            .count(),
+        1,
+        "{log:?}"
+    );
+    assert_eq!(
+        log.iter()
+            .filter(|l| l.contains("Spracheingabe ist gerade nicht verfügbar"))
+            .count(),
+        1,
+        "told once: {log:?}"
+    );
+    assert!(log.iter().any(|l| l.ends_with("Digits(\"2\")")), "{log:?}");
+}

@@ -1,0 +1,270 @@
+//! The speech engines that run as servers, against servers started here that implement the
+//! documented protocols faithfully (no German speech model can be installed on these
+//! machines): the Vosk server's WebSocket protocol (`alphacep/vosk-server`, `asr_server.py`: a
+//! JSON `config` message, binary 16-bit PCM, `{"eof" : 1}`, partial and final JSON results, one
+//! answer per message) and the OpenAI-compatible `POST /v1/audio/transcriptions` (a multipart
+//! form with `file`, `model`, `language`, `prompt`; `{"text": …}` back). Bad servers — down,
+//! slow, answering garbage — give an error within the time limit, and a breaker stops asking.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use voice::asr::{
+    AsrError, Breaker, Grammar, Recognizer, RemoteConfig, VoskRecognizer, WhisperRecognizer,
+};
+
+/// What a fake server saw.
+#[derive(Default)]
+struct Seen {
+    requests: Mutex<Vec<Value>>,
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    addr.to_string()
+}
+
+/// Half a second of faint noise, a second of a loud tone (the caller speaking), then a second
+/// of faint noise: what the end-of-speech detector needs to see an utterance.
+fn utterance() -> Vec<i16> {
+    let mut seed = 12345u32;
+    let mut noise = move || {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        i16::try_from((seed >> 16) % 60).unwrap() - 30
+    };
+    let mut out = Vec::new();
+    out.extend((0..4_000).map(|_| noise()));
+    out.extend((0..8_000).map(|i| {
+        let t = f64::from(i) / 8_000.0;
+        (6_000.0 * (2.0 * std::f64::consts::PI * 440.0 * t).sin()) as i16
+    }));
+    out.extend((0..8_000).map(|_| noise()));
+    out
+}
+
+async fn recognise(engine: &dyn Recognizer, language: &str) -> Result<Option<String>, AsrError> {
+    let grammar = Grammar::new(["Termin", "Befund", "ja"]);
+    let mut stream = engine.start(&grammar, language).await?;
+    for frame in utterance().chunks(160) {
+        if stream.push(frame).is_final() {
+            break;
+        }
+    }
+    Ok(stream.finish().await?.map(|r| r.text))
+}
+
+/// Finds a form field's value in a multipart body.
+fn field(body: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"\r\n\r\n");
+    let start = body.find(&marker)? + marker.len();
+    let end = body[start..].find("\r\n--")? + start;
+    Some(body[start..end].to_owned())
+}
+
+async fn transcriptions(
+    State(seen): State<Arc<Seen>>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> (StatusCode, String) {
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let wav_at = text.find("RIFF");
+    seen.requests.lock().unwrap().push(json!({
+        "content_type": content_type,
+        "language": field(&text, "language"),
+        "prompt": field(&text, "prompt"),
+        "model": field(&text, "model"),
+        "wav": wav_at.is_some() && text.contains("filename=\"utterance.wav\""),
+    }));
+    (
+        StatusCode::OK,
+        json!({"text": " Ich brauche einen Termin. "}).to_string(),
+    )
+}
+
+#[tokio::test]
+async fn an_openai_compatible_transcription_server_hears_the_caller() {
+    let seen = Arc::new(Seen::default());
+    let addr = serve(
+        axum::Router::new()
+            .route("/v1/audio/transcriptions", post(transcriptions))
+            .with_state(seen.clone()),
+    )
+    .await;
+    let engine = WhisperRecognizer::new(
+        RemoteConfig::new(format!("http://{addr}/v1/audio/transcriptions")),
+        "whisper-1",
+    );
+    let heard = recognise(&engine, "de-DE").await.unwrap();
+    assert_eq!(heard.as_deref(), Some("Ich brauche einen Termin."));
+    let requests = seen.requests.lock().unwrap().clone();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert!(
+        r["content_type"]
+            .as_str()
+            .unwrap()
+            .starts_with("multipart/form-data; boundary="),
+        "{r}"
+    );
+    assert_eq!(r["language"], "de");
+    assert_eq!(r["model"], "whisper-1");
+    assert_eq!(
+        r["prompt"], "Termin, Befund, ja",
+        "the expected phrases steer it"
+    );
+    assert_eq!(r["wav"], true, "{r}");
+}
+
+async fn vosk_session(mut socket: WebSocket, seen: Arc<Seen>, garbage: bool) {
+    let mut audio = 0usize;
+    while let Some(Ok(message)) = socket.recv().await {
+        match message {
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(t.as_str()).unwrap_or(Value::Null);
+                if v.get("config").is_some() {
+                    seen.requests.lock().unwrap().push(v);
+                } else if v.get("eof").is_some() {
+                    let last = if garbage {
+                        "this is not json".to_owned()
+                    } else {
+                        json!({"result": [{"conf": 0.9, "word": "ja"}, {"conf": 0.7, "word": "bitte"}],
+                               "text": "ja bitte"})
+                        .to_string()
+                    };
+                    let _ = socket.send(Message::text(last)).await;
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+            }
+            Message::Binary(b) => {
+                audio += b.len();
+                seen.requests
+                    .lock()
+                    .unwrap()
+                    .push(json!({"audio_bytes": audio}));
+                let _ = socket
+                    .send(Message::text(json!({"partial": "ja"}).to_string()))
+                    .await;
+            }
+            _ => {}
+        }
+    }
+}
+
+async fn vosk_server(garbage: bool) -> (Arc<Seen>, String) {
+    let seen = Arc::new(Seen::default());
+    let state = (seen.clone(), garbage);
+    let addr = serve(
+        axum::Router::new()
+            .route(
+                "/",
+                get(
+                    |State((seen, garbage)): State<(Arc<Seen>, bool)>,
+                     ws: WebSocketUpgrade| async move {
+                        ws.on_upgrade(move |socket| vosk_session(socket, seen, garbage))
+                    },
+                ),
+            )
+            .with_state(state),
+    )
+    .await;
+    (seen, format!("ws://{addr}/"))
+}
+
+#[tokio::test]
+async fn a_vosk_server_hears_the_caller_with_the_flows_phrases() {
+    let (seen, url) = vosk_server(false).await;
+    let engine = VoskRecognizer::new(RemoteConfig::new(url));
+    let heard = recognise(&engine, "de").await.unwrap();
+    assert_eq!(heard.as_deref(), Some("ja bitte"));
+    let requests = seen.requests.lock().unwrap().clone();
+    let config = &requests[0]["config"];
+    assert_eq!(config["sample_rate"], 8000);
+    assert_eq!(
+        config["phrase_list"],
+        json!(["termin", "befund", "ja", "[unk]"])
+    );
+    let bytes = requests
+        .iter()
+        .filter_map(|r| r["audio_bytes"].as_u64())
+        .max()
+        .unwrap();
+    // The utterance with its pre-roll and tail, as 16-bit samples.
+    assert!(bytes > 16_000 && bytes % 2 == 0, "{bytes} bytes of audio");
+}
+
+#[tokio::test]
+async fn bad_servers_fail_within_the_time_limit_and_the_breaker_stops_asking() {
+    // A Vosk server answering garbage.
+    let (_, url) = vosk_server(true).await;
+    let engine = VoskRecognizer::new(RemoteConfig::new(url));
+    assert!(matches!(
+        recognise(&engine, "de").await,
+        Err(AsrError::BadOutput { .. })
+    ));
+    // Nobody listening.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = closed.local_addr().unwrap();
+    drop(closed);
+    let engine = VoskRecognizer::new(RemoteConfig::new(format!("ws://{dead}/")));
+    assert!(matches!(
+        recognise(&engine, "de").await,
+        Err(AsrError::EngineFailed { .. })
+    ));
+    // A transcription server that takes too long, then one that fails: after two failures
+    // in a row the breaker refuses at once.
+    let slow = serve(axum::Router::new().route(
+        "/v1/audio/transcriptions",
+        post(|| async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            "{}"
+        }),
+    ))
+    .await;
+    let mut config = RemoteConfig::new(format!("http://{slow}/v1/audio/transcriptions"));
+    config.timeout = Duration::from_millis(300);
+    let engine = WhisperRecognizer::new(config, "whisper-1")
+        .with_breaker(Arc::new(Breaker::new(2, Duration::from_secs(60))));
+    let started = Instant::now();
+    assert!(matches!(
+        recognise(&engine, "de").await,
+        Err(AsrError::Timeout { .. })
+    ));
+    assert!(started.elapsed() < Duration::from_secs(4), "nothing hangs");
+    assert!(matches!(
+        recognise(&engine, "de").await,
+        Err(AsrError::Timeout { .. })
+    ));
+    let refused = engine.start(&Grammar::new(["ja"]), "de").await;
+    assert!(
+        matches!(refused, Err(AsrError::EngineFailed { ref status, .. }) if status == "unavailable"),
+        "{refused:?}"
+    );
+    let broken = serve(axum::Router::new().route(
+        "/v1/audio/transcriptions",
+        post(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom") }),
+    ))
+    .await;
+    let engine = WhisperRecognizer::new(
+        RemoteConfig::new(format!("http://{broken}/v1/audio/transcriptions")),
+        "whisper-1",
+    );
+    assert!(matches!(
+        recognise(&engine, "de").await,
+        Err(AsrError::EngineFailed { .. })
+    ));
+}
