@@ -220,9 +220,7 @@ pub async fn start(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result
     // Prompts are synthesised when a flow version is first compiled (at publish, and for the
     // demo flows at the first call after start), so the warmer is installed before anything
     // compiles.
-    let synthesizer: Arc<dyn voice::tts::Synthesizer> = Arc::new(
-        voice::tts::EspeakSynthesizer::new(settings.data_dir.join("prompts")),
-    );
+    let synthesizer = synthesizers(settings);
     app.set_prompt_warmer(Arc::new(voice::prompts::SynthesizingWarmer::new(
         synthesizer.clone(),
     )));
@@ -473,6 +471,37 @@ async fn start_sip(
     voice::SipServer::start(config, deps)
         .await
         .with_context(|| format!("binding the SIP address {}", sip.addr))
+}
+
+/// The text-to-speech engine of each language: those configured in `[tts.…]`, espeak-ng for
+/// the others. Each caches under `prompts/` in the data directory.
+fn synthesizers(settings: &Settings) -> Arc<dyn voice::tts::Synthesizer> {
+    use voice::tts::{ByLanguage, EspeakSynthesizer, ExternalEngine, ExternalSynthesizer};
+    let dir = settings.data_dir.join("prompts");
+    let espeak: Arc<dyn voice::tts::Synthesizer> = Arc::new(EspeakSynthesizer::new(&dir));
+    if settings.tts.is_empty() {
+        return espeak;
+    }
+    let mut engines = ByLanguage::new(espeak.clone());
+    for (language, s) in &settings.tts {
+        let engine = match s.engine.as_str() {
+            "command" => ExternalEngine::Command(s.command.clone().unwrap_or_default()),
+            "http" => ExternalEngine::Http(s.url.clone().unwrap_or_default()),
+            _ => {
+                engines = engines.with(language, espeak.clone());
+                continue;
+            }
+        };
+        tracing::info!(language, engine = s.engine, "text-to-speech");
+        engines = engines.with(
+            language,
+            Arc::new(
+                ExternalSynthesizer::new(engine, &dir)
+                    .with_timeout(Duration::from_millis(s.timeout_ms)),
+            ),
+        );
+    }
+    Arc::new(engines)
 }
 
 /// The speech engine of each language: those configured in `[asr.…]`, and pocketsphinx for

@@ -246,6 +246,31 @@ pub struct Settings {
     /// of that language. Without an entry, English uses pocketsphinx and other languages
     /// take keys only.
     pub asr: std::collections::BTreeMap<String, AsrEngineSettings>,
+    /// Text-to-speech per language (`[tts.de]`): espeak-ng unless another engine is named.
+    pub tts: std::collections::BTreeMap<String, TtsEngineSettings>,
+}
+
+/// The text-to-speech engine of one language.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TtsEngineSettings {
+    /// `espeak` (the default), `command` (any program that writes a WAV file) or `http` (an
+    /// endpoint that answers `POST {"text", "language", "voice"}` with audio).
+    pub engine: String,
+    /// For `command`: the program and its arguments; `{wav}` is the file it must write,
+    /// `{voice}` the flow's voice name (or the language). The text comes on stdin.
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    /// For `http`: the endpoint.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// How long one prompt may take, milliseconds.
+    #[serde(default = "default_tts_timeout_ms")]
+    pub timeout_ms: u64,
+}
+
+fn default_tts_timeout_ms() -> u64 {
+    10_000
 }
 
 /// The speech engine of one language.
@@ -318,6 +343,7 @@ impl Default for Settings {
             whatsapp: Vec::new(),
             smpp: Vec::new(),
             asr: std::collections::BTreeMap::new(),
+            tts: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -425,6 +451,32 @@ impl Settings {
                 other => bail!("asr.{language}.engine {other:?}: pocketsphinx, vosk or whisper"),
             }
         }
+        for (language, tts) in &self.tts {
+            if language.len() != 2 || !language.chars().all(|c| c.is_ascii_lowercase()) {
+                bail!("[tts.{language}]: name a language by its two-letter code, e.g. [tts.de]");
+            }
+            if !(100..=120_000).contains(&tts.timeout_ms) {
+                bail!("tts.{language}.timeout_ms must be between 100 and 120000");
+            }
+            match tts.engine.as_str() {
+                "espeak" => {}
+                "command" => {
+                    let command = tts.command.as_deref().unwrap_or_default();
+                    if command.is_empty() || !command.iter().any(|a| a.contains("{wav}")) {
+                        bail!(
+                            "tts.{language}.command: the program and its arguments, one of them naming the file to write as {{wav}}"
+                        );
+                    }
+                }
+                "http" => {
+                    let url = tts.url.as_deref().unwrap_or_default();
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        bail!("tts.{language}.url: the endpoint's http(s):// URL");
+                    }
+                }
+                other => bail!("tts.{language}.engine {other:?}: espeak, command or http"),
+            }
+        }
         if self.auth.idle_timeout_secs <= 0 || self.auth.absolute_timeout_secs <= 0 {
             bail!("auth timeouts must be positive");
         }
@@ -502,6 +554,35 @@ mod tests {
             ..Settings::default()
         }
         .validate()
+    }
+
+    #[test]
+    fn speaking_engines_are_chosen_per_language_and_checked() {
+        let with_tts = |toml: &str| -> anyhow::Result<()> {
+            let tts: std::collections::BTreeMap<String, TtsEngineSettings> =
+                ::toml::from_str(toml)?;
+            Settings {
+                tts,
+                ..Settings::default()
+            }
+            .validate()
+        };
+        with_tts(
+            "[de]\nengine = \"command\"\ncommand = [\"piper\", \"--model\", \"de.onnx\", \"--output_file\", \"{wav}\"]\n\
+             [en]\nengine = \"http\"\nurl = \"http://127.0.0.1:59125/speak\"\n",
+        )
+        .expect("valid");
+        for (bad, says) in [
+            (
+                "[de]\nengine = \"command\"\ncommand = [\"piper\"]\n",
+                "{wav}",
+            ),
+            ("[de]\nengine = \"http\"\nurl = \"ftp://x\"\n", "http(s)://"),
+            ("[de]\nengine = \"festival\"\n", "espeak, command or http"),
+        ] {
+            let e = with_tts(bad).expect_err(bad).to_string();
+            assert!(e.contains(says), "{bad}: {e}");
+        }
     }
 
     #[test]

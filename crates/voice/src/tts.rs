@@ -1,4 +1,5 @@
-//! Text-to-speech: the default engine behind `app`'s [`Synthesizer`] port, [`EspeakSynthesizer`], and the
+//! Text-to-speech: the default engine behind `app`'s [`Synthesizer`] port, [`EspeakSynthesizer`], engines chosen by
+//! configuration ([`ExternalSynthesizer`]: any command writing a WAV file, or an HTTP endpoint; [`ByLanguage`]), and the
 //! µ-law framing of its prompts. The port itself ([`Synthesizer`], [`Voice`], [`Prompt`], [`TtsError`]) is
 //! defined in `app` and re-exported here.
 //!
@@ -11,12 +12,14 @@
 
 mod cache;
 mod espeak;
+mod external;
 
 use std::sync::Arc;
 
 pub use app::{Prompt, Synthesizer, TtsError, Voice};
 
 pub use espeak::EspeakSynthesizer;
+pub use external::{ByLanguage, ExternalEngine, ExternalSynthesizer};
 
 /// The sample rate of every [`Prompt`]: narrowband telephony ([`Prompt::SAMPLE_RATE_HZ`]).
 pub const SAMPLE_RATE_HZ: u32 = Prompt::SAMPLE_RATE_HZ;

@@ -268,3 +268,148 @@ async fn bad_servers_fail_within_the_time_limit_and_the_breaker_stops_asking() {
         Err(AsrError::EngineFailed { .. })
     ));
 }
+
+// ---- text-to-speech engines by configuration ---------------------------------------------------
+
+use voice::tts::{ByLanguage, ExternalEngine, ExternalSynthesizer, Synthesizer, TtsError, Voice};
+
+fn german() -> Voice {
+    Voice {
+        language: "de".to_owned(),
+        name: None,
+    }
+}
+
+#[tokio::test]
+async fn any_command_that_writes_a_wav_file_speaks_prompts() {
+    let dir = tempfile::tempdir().unwrap();
+    // espeak-ng itself, run as "any command": text on stdin, the WAV file named by {wav}.
+    let command: Vec<String> = ["espeak-ng", "-v", "{voice}", "--stdin", "-w", "{wav}"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let engine = ExternalSynthesizer::new(ExternalEngine::Command(command), dir.path());
+    let prompt = engine
+        .synthesize("Willkommen bei der Hotline.", &german())
+        .await
+        .unwrap();
+    assert!(prompt.duration_ms() > 500, "{prompt:?}");
+    // Kept on disk, named by a hash; the temporary WAV file is gone.
+    let files: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(files.iter().any(|f| f.ends_with(".pcm")), "{files:?}");
+    assert!(!files.iter().any(|f| f.ends_with(".wav")), "{files:?}");
+    let again = engine
+        .synthesize("Willkommen bei der Hotline.", &german())
+        .await
+        .unwrap();
+    assert_eq!(again, prompt);
+
+    // A program that is not there, one that fails, one that writes nothing.
+    let missing = ExternalSynthesizer::new(
+        ExternalEngine::Command(vec!["no-such-tts-engine".to_owned(), "{wav}".to_owned()]),
+        dir.path(),
+    );
+    assert!(matches!(
+        missing.synthesize("Hallo", &german()).await,
+        Err(TtsError::EngineMissing { .. })
+    ));
+    let failing = ExternalSynthesizer::new(
+        ExternalEngine::Command(vec!["false".to_owned(), "{wav}".to_owned()]),
+        dir.path(),
+    );
+    assert!(matches!(
+        failing.synthesize("Hallo", &german()).await,
+        Err(TtsError::EngineFailed { .. })
+    ));
+    let silent = ExternalSynthesizer::new(
+        ExternalEngine::Command(vec!["true".to_owned(), "{wav}".to_owned()]),
+        dir.path(),
+    );
+    assert!(matches!(
+        silent.synthesize("Hallo", &german()).await,
+        Err(TtsError::BadOutput { .. })
+    ));
+    let slow = ExternalSynthesizer::new(
+        ExternalEngine::Command(
+            ["sh", "-c", "sleep 5", "{wav}"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        ),
+        dir.path(),
+    )
+    .with_timeout(Duration::from_millis(300));
+    let started = Instant::now();
+    assert!(matches!(
+        slow.synthesize("Hallo", &german()).await,
+        Err(TtsError::Timeout { .. })
+    ));
+    assert!(started.elapsed() < Duration::from_secs(4), "nothing hangs");
+}
+
+async fn tts_endpoint(State(seen): State<Arc<Seen>>, body: axum::body::Bytes) -> Vec<u8> {
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    seen.requests.lock().unwrap().push(request);
+    // Half a second of a tone at 16 kHz, as an engine might speak.
+    let samples: Vec<i16> = (0..8_000)
+        .map(|i| (4_000.0 * (f64::from(i) * 0.2).sin()) as i16)
+        .collect();
+    media::wav::encode_pcm16(&samples, 16_000)
+}
+
+#[tokio::test]
+async fn an_http_endpoint_speaks_prompts_and_languages_choose_their_engine() {
+    let seen = Arc::new(Seen::default());
+    let addr = serve(
+        axum::Router::new()
+            .route("/speak", post(tts_endpoint))
+            .route(
+                "/broken",
+                post(|| async { (StatusCode::SERVICE_UNAVAILABLE, "down") }),
+            )
+            .with_state(seen.clone()),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let http: Arc<dyn Synthesizer> = Arc::new(ExternalSynthesizer::new(
+        ExternalEngine::Http(format!("http://{addr}/speak")),
+        dir.path(),
+    ));
+    let prompt = http.synthesize("Guten Tag", &german()).await.unwrap();
+    // 8,000 samples at 16 kHz are 4,000 at 8 kHz.
+    assert!(
+        (3_900..=4_100).contains(&prompt.samples.len()),
+        "{prompt:?}"
+    );
+    assert_eq!(
+        seen.requests.lock().unwrap()[0],
+        json!({"text": "Guten Tag", "language": "de", "voice": null})
+    );
+    let broken = ExternalSynthesizer::new(
+        ExternalEngine::Http(format!("http://{addr}/broken")),
+        dir.path(),
+    );
+    assert!(matches!(
+        broken.synthesize("Guten Tag", &german()).await,
+        Err(TtsError::EngineFailed { .. })
+    ));
+
+    // German goes to the endpoint, English to the other engine.
+    let english_engine: Arc<dyn Synthesizer> = Arc::new(ExternalSynthesizer::new(
+        ExternalEngine::Http(format!("http://{addr}/broken")),
+        dir.path(),
+    ));
+    let by_language = ByLanguage::new(english_engine).with("de", http);
+    let austrian = Voice {
+        language: "de-AT".to_owned(),
+        name: None,
+    };
+    assert!(by_language.synthesize("Servus", &austrian).await.is_ok());
+    assert!(matches!(
+        by_language.synthesize("Hello", &Voice::english()).await,
+        Err(TtsError::EngineFailed { .. })
+    ));
+}

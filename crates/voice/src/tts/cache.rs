@@ -76,6 +76,56 @@ pub(crate) async fn store(dir: &Path, key: &str, prompt: &Prompt) -> io::Result<
     Ok(())
 }
 
+/// The prompt with `key`, from memory or from disk (then kept in memory too); `None` when it
+/// has to be synthesised. An unreadable file is logged and synthesised again.
+pub(crate) async fn lookup(
+    dir: &Path,
+    memory: &std::sync::Mutex<Memory>,
+    key: &str,
+) -> Option<Prompt> {
+    let in_memory = memory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(key);
+    if let Some(prompt) = in_memory {
+        tracing::debug!(prompt = %key, duration_ms = prompt.duration_ms(), "tts prompt from memory");
+        return Some(prompt);
+    }
+    match load(&path(dir, key)).await {
+        Ok(Some(prompt)) => {
+            memory
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .insert(key.to_owned(), prompt.clone());
+            tracing::debug!(prompt = %key, duration_ms = prompt.duration_ms(), "tts prompt from disk");
+            Some(prompt)
+        }
+        Ok(None) => None,
+        // The cache only saves work; an unreadable file is synthesised again and then overwritten.
+        Err(e) => {
+            tracing::warn!(prompt = %key, error = %e, "tts cache file unreadable");
+            None
+        }
+    }
+}
+
+/// Keeps a newly synthesised prompt on disk (a failure is logged: the cache only saves work)
+/// and in memory.
+pub(crate) async fn keep(
+    dir: &Path,
+    memory: &std::sync::Mutex<Memory>,
+    key: &str,
+    prompt: &Prompt,
+) {
+    if let Err(e) = store(dir, key, prompt).await {
+        tracing::warn!(prompt = %key, dir = %dir.display(), error = %e, "tts cache not written");
+    }
+    memory
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(key.to_owned(), prompt.clone());
+}
+
 /// Prompts in memory, bounded by count; when full, the least recently used one leaves. A linear scan finds it,
 /// which for a few hundred entries costs less than keeping an ordered list up to date on every hit.
 #[derive(Debug)]

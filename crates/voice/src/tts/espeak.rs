@@ -8,7 +8,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -97,11 +97,6 @@ impl EspeakSynthesizer {
             &self.cache_dir,
             &cache::key(&engine.key, voice, text),
         ))
-    }
-
-    fn memory(&self) -> std::sync::MutexGuard<'_, cache::Memory> {
-        // The map stays consistent even if a holder panicked: every change is a single insert or remove.
-        self.memory.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs the engine on `text` and returns its WAV output.
@@ -224,20 +219,8 @@ impl Synthesizer for EspeakSynthesizer {
         let key = cache::key(&engine.key, voice, text);
         let started = Instant::now();
 
-        if let Some(prompt) = self.memory().get(&key) {
-            tracing::debug!(prompt = %key, duration_ms = prompt.duration_ms(), "tts prompt from memory");
+        if let Some(prompt) = cache::lookup(&self.cache_dir, &self.memory, &key).await {
             return Ok(prompt);
-        }
-        let file = cache::path(&self.cache_dir, &key);
-        match cache::load(&file).await {
-            Ok(Some(prompt)) => {
-                self.memory().insert(key.clone(), prompt.clone());
-                tracing::debug!(prompt = %key, duration_ms = prompt.duration_ms(), "tts prompt from disk");
-                return Ok(prompt);
-            }
-            Ok(None) => {}
-            // The cache only saves work; an unreadable file is synthesised again and then overwritten.
-            Err(e) => tracing::warn!(prompt = %key, error = %e, "tts cache file unreadable"),
         }
 
         let wav = self.run(&engine.voice, text).await?;
@@ -246,10 +229,7 @@ impl Synthesizer for EspeakSynthesizer {
         if prompt.samples.is_empty() {
             return Err(TtsError::BadOutput { reason: "no audio" });
         }
-        if let Err(e) = cache::store(&self.cache_dir, &key, &prompt).await {
-            tracing::warn!(prompt = %key, dir = %self.cache_dir.display(), error = %e, "tts cache not written");
-        }
-        self.memory().insert(key.clone(), prompt.clone());
+        cache::keep(&self.cache_dir, &self.memory, &key, &prompt).await;
         tracing::info!(
             prompt = %key,
             duration_ms = prompt.duration_ms(),
