@@ -28,6 +28,10 @@ pub(crate) struct FeatureConfig {
     /// text. Off for models trained before it existed, so they predict as they were trained.
     #[serde(default)]
     pub(crate) dialect: bool,
+    /// Words the examples never use are read against the examples' vocabulary too
+    /// ([`crate::spelling`]): typos and compounds. Off for models trained before it existed.
+    #[serde(default)]
+    pub(crate) spelling: bool,
 }
 
 impl Default for FeatureConfig {
@@ -40,6 +44,7 @@ impl Default for FeatureConfig {
             char_max: 5,
             char_weight: 1.0,
             dialect: true,
+            spelling: true,
         }
     }
 }
@@ -98,6 +103,26 @@ pub(crate) fn extract(text: &str, config: &FeatureConfig, out: &mut Vec<u64>) {
                 if s_en != *tok && s_en != s_de {
                     out.push(key(b's', &[&s_en]));
                 }
+            }
+        }
+    }
+}
+
+/// Appends word features (the word and its stems) for words the utterance stands for but does
+/// not spell (corrections, compound parts).
+pub(crate) fn extra_words(words: &[String], config: &FeatureConfig, out: &mut Vec<u64>) {
+    let en = Stemmer::create(Algorithm::English);
+    let de = Stemmer::create(Algorithm::German);
+    for tok in words {
+        out.push(key(b'w', &[tok]));
+        if config.stems && tok.len() > 3 {
+            let s_de = de.stem(tok);
+            if s_de != *tok {
+                out.push(key(b's', &[&s_de]));
+            }
+            let s_en = en.stem(tok);
+            if s_en != *tok && s_en != s_de {
+                out.push(key(b's', &[&s_en]));
             }
         }
     }

@@ -22,6 +22,7 @@ mod lang;
 mod model;
 mod normalize;
 mod rng;
+mod spelling;
 mod train;
 
 pub use crisis::{

@@ -107,6 +107,10 @@ pub(crate) struct Meta {
     /// Present when the model was trained with a sentence embedder.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) dense: Option<DenseMeta>,
+    /// The examples' words, for reading typos and compounds against
+    /// ([`FeatureConfig::spelling`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) words: Vec<String>,
 }
 
 /// A trained linear intent classifier over sparse n-gram features and, when trained with a
@@ -318,6 +322,10 @@ impl Model {
     fn featurize_with_familiarity(&self, text: &str) -> (SparseVec, bool) {
         let mut raw = Vec::with_capacity(256);
         extract(text, &self.meta.features, &mut raw);
+        if self.meta.features.spelling {
+            let readings = crate::spelling::readings(&normalize(text), &self.meta.words);
+            crate::features::extra_words(&readings, &self.meta.features, &mut raw);
+        }
         let chars = raw.iter().filter(|&&k| k & CHAR_BIT != 0);
         let (mut total, mut known) = (0usize, 0usize);
         for k in chars {

@@ -38,6 +38,8 @@ pub struct TrainConfig {
     /// Read dialect and colloquial German as standard German too (extra word features, and
     /// the standard text for the sentence encoder).
     pub dialect: bool,
+    /// Read words the examples never use against their vocabulary: typos and compounds.
+    pub spelling: bool,
 
     /// German and English stem features.
     pub stems: bool,
@@ -193,6 +195,7 @@ impl Default for TrainConfig {
             word_bigrams: true,
             skip_bigrams: false,
             dialect: true,
+            spelling: true,
             stems: true,
             char_ngrams: (2, 4),
             char_weight: 1.0,
@@ -323,6 +326,7 @@ pub fn train_with_embedder(
         char_max: config.char_ngrams.1,
         char_weight: config.char_weight,
         dialect: config.dialect,
+        spelling: config.spelling,
     };
 
     // Each utterance's feature keys, extracted once: with repetitions for the vectors,
@@ -466,6 +470,11 @@ pub fn train_with_embedder(
     let all: Vec<usize> = (0..data.xs.len()).collect();
     let (weights, bias) = fit(&data, &all, config, &mut rng, &mut tick);
     let (weights, row_scale) = quantize(&weights, data.classes);
+    let words = if features.spelling {
+        crate::spelling::vocabulary(examples.iter().map(|e| e.text.as_str()))
+    } else {
+        Vec::new()
+    };
     Ok(Model {
         meta: Meta {
             features,
@@ -476,6 +485,7 @@ pub fn train_with_embedder(
             min_confidence,
             min_margin,
             dense,
+            words,
         },
         keys,
         idf,

@@ -89,6 +89,7 @@ fn config() -> TrainConfig {
         // The classifier reads text already normalised (`probabilities_of_normalized`), where
         // the dialect reading does not apply; its training must see the same features.
         dialect: false,
+        spelling: false,
         // Its classes are crisis categories and "none": there is no out-of-scope here.
         background_oos: false,
         ..TrainConfig::default()
