@@ -82,34 +82,24 @@ pub(crate) fn extract(text: &str, config: &FeatureConfig, out: &mut Vec<u64>) {
         // beside its own (its character n-grams stay those of what was written).
         let own: std::collections::HashSet<&str> = tokens(&normalized).collect();
         let standard = normalize(&standard);
-        let en = Stemmer::create(Algorithm::English);
-        let de = Stemmer::create(Algorithm::German);
         let toks: Vec<&str> = tokens(&standard).collect();
-        for (i, tok) in toks.iter().enumerate() {
-            if own.contains(tok) {
-                continue;
-            }
-            out.push(key(b'w', &[tok]));
-            if config.word_bigrams {
+        let new: Vec<String> = toks
+            .iter()
+            .filter(|t| !own.contains(*t))
+            .map(|t| (*t).to_owned())
+            .collect();
+        extra_words(&new, config, out);
+        if config.word_bigrams {
+            for (i, tok) in toks.iter().enumerate().filter(|(_, t)| !own.contains(*t)) {
                 let prev = if i == 0 { "<s>" } else { toks[i - 1] };
                 out.push(key(b'b', &[prev, tok]));
-            }
-            if config.stems && tok.len() > 3 {
-                let s_de = de.stem(tok);
-                if s_de != *tok {
-                    out.push(key(b's', &[&s_de]));
-                }
-                let s_en = en.stem(tok);
-                if s_en != *tok && s_en != s_de {
-                    out.push(key(b's', &[&s_en]));
-                }
             }
         }
     }
 }
 
 /// Appends word features (the word and its stems) for words the utterance stands for but does
-/// not spell (corrections, compound parts).
+/// not spell (dialect readings, corrections, compound parts).
 pub(crate) fn extra_words(words: &[String], config: &FeatureConfig, out: &mut Vec<u64>) {
     let en = Stemmer::create(Algorithm::English);
     let de = Stemmer::create(Algorithm::German);
