@@ -36,6 +36,7 @@ pub use media::vad::VadConfig;
 use media::vad::{self, FRAME_SAMPLES, SAMPLE_RATE_HZ, Vad};
 
 pub use pocketsphinx::PocketsphinxRecognizer;
+pub(crate) use remote::primary as primary_language;
 pub use remote::{Breaker, ByLanguage, RemoteConfig, VoskRecognizer, WhisperRecognizer};
 
 /// End-of-speech detection and the buffer of one utterance, for any engine: frames go in, the utterance comes

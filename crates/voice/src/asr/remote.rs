@@ -111,7 +111,7 @@ fn hints(grammar: &Grammar) -> Vec<String> {
 }
 
 /// The primary language subtag, lower case (`de-AT` → `de`).
-fn primary(language: &str) -> String {
+pub(crate) fn primary(language: &str) -> String {
     language
         .split(['-', '_'])
         .next()
@@ -166,6 +166,28 @@ impl<T: Transcribe + Clone + 'static> RecognitionStream for RemoteStream<T> {
         }
         result
     }
+}
+
+/// A stream of a remote engine, unless its breaker is open.
+fn open_stream<T: Transcribe + Clone + 'static>(
+    engine: T,
+    breaker: &std::sync::Arc<Breaker>,
+    config: &RemoteConfig,
+    name: &str,
+    grammar: &Grammar,
+    language: &str,
+) -> Result<Box<dyn RecognitionStream>, AsrError> {
+    if !breaker.allows() {
+        return Err(breaker.refusal(name));
+    }
+    Ok(Box::new(RemoteStream {
+        engine,
+        breaker: breaker.clone(),
+        buffer: UtteranceBuffer::new(config.vad),
+        hints: hints(grammar),
+        language: primary(language),
+        timeout: config.timeout,
+    }))
 }
 
 /// Settings shared by the remote engines.
@@ -345,17 +367,14 @@ impl Recognizer for VoskRecognizer {
         grammar: &Grammar,
         language: &str,
     ) -> Result<Box<dyn RecognitionStream>, AsrError> {
-        if !self.breaker.allows() {
-            return Err(self.breaker.refusal("Vosk"));
-        }
-        Ok(Box::new(RemoteStream {
-            engine: self.clone(),
-            breaker: self.breaker.clone(),
-            buffer: UtteranceBuffer::new(self.config.vad),
-            hints: hints(grammar),
-            language: primary(language),
-            timeout: self.config.timeout,
-        }))
+        open_stream(
+            self.clone(),
+            &self.breaker,
+            &self.config,
+            "Vosk",
+            grammar,
+            language,
+        )
     }
 }
 
@@ -492,17 +511,14 @@ impl Recognizer for WhisperRecognizer {
         grammar: &Grammar,
         language: &str,
     ) -> Result<Box<dyn RecognitionStream>, AsrError> {
-        if !self.breaker.allows() {
-            return Err(self.breaker.refusal("transcription"));
-        }
-        Ok(Box::new(RemoteStream {
-            engine: self.clone(),
-            breaker: self.breaker.clone(),
-            buffer: UtteranceBuffer::new(self.config.vad),
-            hints: hints(grammar),
-            language: primary(language),
-            timeout: self.config.timeout,
-        }))
+        open_stream(
+            self.clone(),
+            &self.breaker,
+            &self.config,
+            "transcription",
+            grammar,
+            language,
+        )
     }
 }
 

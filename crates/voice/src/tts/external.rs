@@ -19,6 +19,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use super::{MAX_TEXT_CHARS, Prompt, Synthesizer, TtsError, Voice, cache};
+use crate::asr::primary_language as primary;
 
 /// The largest audio an engine may return: minutes of audio, beyond any prompt.
 const MAX_AUDIO_BYTES: usize = 32 << 20;
@@ -251,14 +252,6 @@ impl ByLanguage {
         self.engines.push((primary(language), engine));
         self
     }
-}
-
-fn primary(language: &str) -> String {
-    language
-        .split(['-', '_'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
 }
 
 #[async_trait]
