@@ -462,7 +462,7 @@ fn user_id(text: &str, field: &'static str) -> Result<UserId, ApiError> {
         .map_err(|_| ApiError::from(app::AppError::field(field, "not a user id")))
 }
 
-fn conversation_id(text: &str) -> Result<ConversationId, ApiError> {
+pub(crate) fn conversation_id(text: &str) -> Result<ConversationId, ApiError> {
     text.parse()
         .map_err(|_| ApiError::from(app::AppError::NotFound))
 }

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use domain::{ConversationId, ProxySessionId};
+use domain::ProxySessionId;
 
-use super::contact::{TextRequest, TranscriptMessage, message_dto};
+use super::contact::{TextRequest, TranscriptMessage, conversation_id, message_dto};
 use crate::ApiState;
 use crate::extract::{ApiJson, Caller};
 use crate::problem::{ApiError, Problem};
@@ -68,11 +68,6 @@ pub(crate) struct OpenSessionRequest {
     conversation_id: String,
     /// The operator's phone number (`+49…`); it never reaches the contact.
     operator_phone: String,
-}
-
-fn conversation_id(text: &str) -> Result<ConversationId, ApiError> {
-    text.parse()
-        .map_err(|_| ApiError::from(app::AppError::NotFound))
 }
 
 /// A follow-up SMS to the conversation's contact from one of the tenant's proxy numbers;
