@@ -847,11 +847,16 @@ fn standard_of(token: &str) -> Option<&'static str> {
     table().get(token).copied()
 }
 
-/// The utterance in standard German where it is written in a dialect or colloquially: each
-/// word the table knows replaced by its standard form, the others kept as written. `None` when
-/// nothing changed, or when the utterance reads as English (words like "i" or "is" are German
-/// dialect only where other German agrees).
-pub fn standardize(text: &str) -> Option<String> {
+/// Whether the table knows `word` as a dialect form that is not an English word too.
+pub(crate) fn german_only(word: &str) -> bool {
+    let key = normalize(word);
+    standard_of(&key).is_some() && !ENGLISH_TOO.contains(&key.as_str())
+}
+
+/// The utterance with each word the table knows replaced by its standard form, and how many
+/// of those words are not English words too (evidence of German whatever else the text holds);
+/// `None` when the table knows no word of it.
+pub(crate) fn read_standard(text: &str) -> Option<(String, usize)> {
     let words: Vec<&str> = text
         .split(|c: char| c.is_whitespace() || matches!(c, ',' | '.' | '!' | '?' | ';' | ':' | '"'))
         .filter(|w| !w.is_empty())
@@ -871,16 +876,21 @@ pub fn standardize(text: &str) -> Option<String> {
             None => out.push((*w).to_owned()),
         }
     }
-    if !changed {
-        return None;
-    }
-    let language = detect_language(text);
-    let german = match language {
+    changed.then(|| (out.join(" "), evidence))
+}
+
+/// The utterance in standard German where it is written in a dialect or colloquially: each
+/// word the table knows replaced by its standard form, the others kept as written. `None` when
+/// nothing changed, or when the utterance reads as English (words like "i" or "is" are German
+/// dialect only where other German agrees).
+pub fn standardize(text: &str) -> Option<String> {
+    let (standard, evidence) = read_standard(text)?;
+    let german = match detect_language(text) {
         Lang::De => true,
         Lang::Unknown => evidence >= 1,
         Lang::En => evidence >= 2,
     };
-    german.then(|| out.join(" "))
+    german.then_some(standard)
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub enum Lang {
     Unknown,
 }
 
-const DE_WORDS: &[&str] = &[
+pub(crate) const DE_WORDS: &[&str] = &[
     "ich", "du", "er", "sie", "es", "wir", "ihr", "mein", "meine", "meinen", "meinem", "mich",
     "mir", "dich", "dir", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einen",
     "einem", "einer", "und", "oder", "aber", "nicht", "kein", "keine", "ist", "bin", "sind", "hat",
@@ -31,7 +31,7 @@ const DE_WORDS: &[&str] = &[
     "erinnere", "wecker", "wetter",
 ];
 
-const EN_WORDS: &[&str] = &[
+pub(crate) const EN_WORDS: &[&str] = &[
     "i", "you", "he", "she", "it", "we", "they", "my", "me", "your", "our", "the", "a", "an",
     "and", "or", "but", "not", "no", "is", "am", "are", "was", "were", "be", "have", "has", "had",
     "do", "does", "did", "can", "could", "would", "will", "should", "like", "want", "what", "when",
@@ -42,7 +42,7 @@ const EN_WORDS: &[&str] = &[
     "help", "just", "now", "here",
 ];
 
-fn char_clues(word: &str) -> (f32, f32) {
+pub(crate) fn char_clues(word: &str) -> (f32, f32) {
     let (mut de, mut en) = (0.0f32, 0.0f32);
     if word.chars().any(|c| matches!(c, 'ä' | 'ö' | 'ü' | 'ß')) {
         de += 2.0;

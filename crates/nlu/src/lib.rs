@@ -24,6 +24,7 @@ mod normalize;
 mod rng;
 mod spelling;
 mod train;
+mod transcript;
 
 pub use crisis::{
     CrisisCategory, CrisisDetector, CrisisHit, CrisisSource, CrisisTermError,
@@ -42,3 +43,4 @@ pub use normalize::normalize;
 /// Re-exported so shells can load the encoder without their own dependency.
 pub use sentence_encoder::{Encoder, LoadError as EncoderLoadError};
 pub use train::{Loss, Progress, TrainConfig, TrainError, train, train_with_embedder};
+pub use transcript::{OTHER_LANGUAGE_MIN_WORDS, other_language};

@@ -214,3 +214,90 @@ proptest! {
         }
     }
 }
+
+/// The `text` of every line of a JSON-lines file.
+fn texts(path: &std::path::Path) -> Vec<String> {
+    let data = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    parse_jsonl(&data)
+        .unwrap_or_else(|e| panic!("{path:?}: {e}"))
+        .into_iter()
+        .map(|e| e.text)
+        .collect()
+}
+
+/// How many of `lines` [`nlu::other_language`] calls `heard` when `expected` was asked for.
+fn called(lines: &[String], expected: Lang, heard: Lang) -> usize {
+    lines
+        .iter()
+        .filter(|t| nlu::other_language(t, expected) == Some(heard))
+        .count()
+}
+
+#[test]
+fn a_transcript_in_the_other_language_is_told_apart_from_callers_speaking_dialect() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("../../../shared/data/nlu");
+    // Callers: our own German phrasings for a hotline (colloquial, dialect, typos, questions
+    // outside the flow), the xSID dialect dev sets (Bavarian, Munich, South Tyrolean, Swiss
+    // German; many name English titles of songs and films), and English requests.
+    let mut hotline = Vec::new();
+    for file in ["variants.jsonl", "oos.jsonl"] {
+        hotline.extend(texts(&root.join("../../benches/nlu/hotline_de").join(file)));
+    }
+    let mut dialect = Vec::new();
+    for name in ["de-ba", "de-muc", "de-st", "gsw"] {
+        dialect.extend(texts(&shared.join(format!("xsid_de/valid_{name}.jsonl"))));
+    }
+    let english = texts(&root.join("tests/data/xsid_en_train.jsonl"));
+    // What a server with the wrong model answers: standard German, or English.
+    let standard_german = texts(&shared.join("hotline_de/train.jsonl"));
+    let long = |lines: &[String]| {
+        lines
+            .iter()
+            .filter(|t| t.split_whitespace().count() >= nlu::OTHER_LANGUAGE_MIN_WORDS)
+            .count()
+    };
+    let hotline_refused = called(&hotline, Lang::De, Lang::En);
+    let dialect_refused = called(&dialect, Lang::De, Lang::En);
+    let english_refused = called(&english, Lang::En, Lang::De);
+    let german_caught = called(&standard_german, Lang::En, Lang::De);
+    let english_caught = called(&english, Lang::De, Lang::En);
+    let figures = format!(
+        "refused: hotline callers {hotline_refused}/{}, dialect {dialect_refused}/{}, English \
+         {english_refused}/{}; caught: German on an English line {german_caught}/{}, English on \
+         a German line {english_caught}/{}",
+        hotline.len(),
+        dialect.len(),
+        english.len(),
+        long(&standard_german),
+        long(&english)
+    );
+    // A caller is almost never refused for speaking their own language, dialect included…
+    assert_eq!(hotline_refused, 0, "{figures}");
+    assert!(dialect_refused * 100 <= dialect.len() * 3, "{figures}");
+    assert!(english_refused * 100 <= english.len(), "{figures}");
+    // …and a server answering in the other language is caught in most utterances of 3+ words.
+    assert!(
+        german_caught * 10 >= long(&standard_german) * 8,
+        "{figures}"
+    );
+    assert!(english_caught * 10 >= long(&english) * 8, "{figures}");
+    assert_eq!(
+        nlu::other_language("okay thank you", Lang::De),
+        Some(Lang::En)
+    );
+    assert_eq!(
+        nlu::other_language("thank you", Lang::De),
+        None,
+        "too short"
+    );
+    assert_eq!(
+        nlu::other_language("i hob ned gwusst wo", Lang::De),
+        None,
+        "dialect"
+    );
+    assert_eq!(
+        nlu::other_language("where is the station", Lang::Unknown),
+        None
+    );
+}
