@@ -473,8 +473,8 @@ async fn start_sip(
         .with_context(|| format!("binding the SIP address {}", sip.addr))
 }
 
-/// The text-to-speech engine of each language: those configured in `[tts.…]`, espeak-ng for
-/// the others. Each caches under `prompts/` in the data directory.
+/// The text-to-speech engine of each language and voice: those configured in `[tts.…]`,
+/// espeak-ng for the others. Each caches under `prompts/` in the data directory.
 fn synthesizers(settings: &Settings) -> Arc<dyn voice::tts::Synthesizer> {
     use voice::tts::{ByLanguage, EspeakSynthesizer, ExternalEngine, ExternalSynthesizer};
     let dir = settings.data_dir.join("prompts");
@@ -482,24 +482,25 @@ fn synthesizers(settings: &Settings) -> Arc<dyn voice::tts::Synthesizer> {
     if settings.tts.is_empty() {
         return espeak;
     }
-    let mut engines = ByLanguage::new(espeak.clone());
-    for (language, s) in &settings.tts {
-        let engine = match s.engine.as_str() {
+    let engine = |s: &crate::settings::TtsEngineSettings| -> Arc<dyn voice::tts::Synthesizer> {
+        let external = match s.engine.as_str() {
             "command" => ExternalEngine::Command(s.command.clone().unwrap_or_default()),
             "http" => ExternalEngine::Http(s.url.clone().unwrap_or_default()),
-            _ => {
-                engines = engines.with(language, espeak.clone());
-                continue;
-            }
+            _ => return espeak.clone(),
         };
+        Arc::new(
+            ExternalSynthesizer::new(external, &dir)
+                .with_timeout(Duration::from_millis(s.timeout_ms)),
+        )
+    };
+    let mut engines = ByLanguage::new(espeak.clone());
+    for (language, s) in &settings.tts {
         tracing::info!(language, engine = s.engine, "text-to-speech");
-        engines = engines.with(
-            language,
-            Arc::new(
-                ExternalSynthesizer::new(engine, &dir)
-                    .with_timeout(Duration::from_millis(s.timeout_ms)),
-            ),
-        );
+        engines = engines.with(language, engine(s));
+        for (name, v) in &s.voices {
+            tracing::info!(language, voice = name, engine = v.engine, "text-to-speech");
+            engines = engines.with_voice(language, name, engine(v));
+        }
     }
     Arc::new(engines)
 }

@@ -250,12 +250,14 @@ pub struct Settings {
     pub tts: std::collections::BTreeMap<String, TtsEngineSettings>,
 }
 
-/// The text-to-speech engine of one language.
+/// The text-to-speech engine of one language (`[tts.de]`), or of one voice of it
+/// (`[tts.de.voices.kerstin]`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TtsEngineSettings {
     /// `espeak` (the default), `command` (any program that writes a WAV file) or `http` (an
     /// endpoint that answers `POST {"text", "language", "voice"}` with audio).
+    #[serde(default = "default_tts_engine")]
     pub engine: String,
     /// For `command`: the program and its arguments; `{wav}` is the file it must write,
     /// `{voice}` the flow's voice name (or the language). The text comes on stdin.
@@ -267,10 +269,46 @@ pub struct TtsEngineSettings {
     /// How long one prompt may take, milliseconds.
     #[serde(default = "default_tts_timeout_ms")]
     pub timeout_ms: u64,
+    /// Engines of single voices of the language: a flow's `voice` of that name is spoken by
+    /// its engine, other voices by the language's.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub voices: std::collections::BTreeMap<String, TtsEngineSettings>,
+}
+
+fn default_tts_engine() -> String {
+    "espeak".to_owned()
 }
 
 fn default_tts_timeout_ms() -> u64 {
     10_000
+}
+
+impl TtsEngineSettings {
+    /// Checks one engine; `at` names it in errors (`tts.de`, `tts.de.voices.kerstin`).
+    fn validate(&self, at: &str) -> anyhow::Result<()> {
+        if !(100..=120_000).contains(&self.timeout_ms) {
+            bail!("{at}.timeout_ms must be between 100 and 120000");
+        }
+        match self.engine.as_str() {
+            "espeak" => {}
+            "command" => {
+                let command = self.command.as_deref().unwrap_or_default();
+                if command.is_empty() || !command.iter().any(|a| a.contains("{wav}")) {
+                    bail!(
+                        "{at}.command: the program and its arguments, one of them naming the file to write as {{wav}}"
+                    );
+                }
+            }
+            "http" => {
+                let url = self.url.as_deref().unwrap_or_default();
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    bail!("{at}.url: the endpoint's http(s):// URL");
+                }
+            }
+            other => bail!("{at}.engine {other:?}: espeak, command or http"),
+        }
+        Ok(())
+    }
 }
 
 /// The speech engine of one language.
@@ -455,26 +493,20 @@ impl Settings {
             if language.len() != 2 || !language.chars().all(|c| c.is_ascii_lowercase()) {
                 bail!("[tts.{language}]: name a language by its two-letter code, e.g. [tts.de]");
             }
-            if !(100..=120_000).contains(&tts.timeout_ms) {
-                bail!("tts.{language}.timeout_ms must be between 100 and 120000");
-            }
-            match tts.engine.as_str() {
-                "espeak" => {}
-                "command" => {
-                    let command = tts.command.as_deref().unwrap_or_default();
-                    if command.is_empty() || !command.iter().any(|a| a.contains("{wav}")) {
-                        bail!(
-                            "tts.{language}.command: the program and its arguments, one of them naming the file to write as {{wav}}"
-                        );
-                    }
+            tts.validate(&format!("tts.{language}"))?;
+            for (name, voice) in &tts.voices {
+                let at = format!("tts.{language}.voices.{name}");
+                if name.is_empty()
+                    || !name
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                {
+                    bail!("[{at}]: a voice's name is letters, digits, '-', '_' or '.'");
                 }
-                "http" => {
-                    let url = tts.url.as_deref().unwrap_or_default();
-                    if !(url.starts_with("http://") || url.starts_with("https://")) {
-                        bail!("tts.{language}.url: the endpoint's http(s):// URL");
-                    }
+                if !voice.voices.is_empty() {
+                    bail!("[{at}]: a voice has no voices of its own");
                 }
-                other => bail!("tts.{language}.engine {other:?}: espeak, command or http"),
+                voice.validate(&at)?;
             }
         }
         if self.auth.idle_timeout_secs <= 0 || self.auth.absolute_timeout_secs <= 0 {
@@ -572,6 +604,11 @@ mod tests {
              [en]\nengine = \"http\"\nurl = \"http://127.0.0.1:59125/speak\"\n",
         )
         .expect("valid");
+        // A voice of its own: the language's engine stays espeak-ng unless named.
+        with_tts(
+            "[de.voices.kerstin]\nengine = \"command\"\ncommand = [\"piper\", \"--model\", \"kerstin.onnx\", \"--output_file\", \"{wav}\"]\n",
+        )
+        .expect("valid");
         for (bad, says) in [
             (
                 "[de]\nengine = \"command\"\ncommand = [\"piper\"]\n",
@@ -579,6 +616,18 @@ mod tests {
             ),
             ("[de]\nengine = \"http\"\nurl = \"ftp://x\"\n", "http(s)://"),
             ("[de]\nengine = \"festival\"\n", "espeak, command or http"),
+            (
+                "[de.voices.kerstin]\nengine = \"command\"\ncommand = [\"piper\"]\n",
+                "tts.de.voices.kerstin.command",
+            ),
+            (
+                "[de.voices.\"a b\"]\nengine = \"espeak\"\n",
+                "a voice's name",
+            ),
+            (
+                "[de.voices.x.voices.y]\nengine = \"espeak\"\n",
+                "no voices of its own",
+            ),
         ] {
             let e = with_tts(bad).expect_err(bad).to_string();
             assert!(e.contains(says), "{bad}: {e}");

@@ -1,6 +1,6 @@
 //! Text-to-speech engines chosen by configuration, beside espeak-ng: any command that writes a
 //! WAV file (Piper, Pico's `pico2wave`, a MaryTTS or cloud client script) and any HTTP endpoint
-//! that answers a text with audio; and [`ByLanguage`], which gives each language its engine.
+//! that answers a text with audio; and [`ByLanguage`], which gives each language and voice its engine.
 //!
 //! A command gets the text on stdin, never in its arguments or through a shell; `{wav}` in its
 //! arguments is replaced by the file it must write and `{voice}` by the flow's voice name (or
@@ -229,10 +229,12 @@ impl Synthesizer for ExternalSynthesizer {
     }
 }
 
-/// A synthesizer per language (`de`, `en`; `de-AT` uses `de`'s), and one for the rest.
+/// An engine per language (`de`, `en`; a tag like `de-AT` uses `de`'s) and per voice of a
+/// language, and one for the rest: a prompt goes to the engine of its language and voice name,
+/// else of its language, else to the one for the rest.
 #[derive(Debug)]
 pub struct ByLanguage {
-    engines: Vec<(String, Arc<dyn Synthesizer>)>,
+    engines: Vec<(String, Option<String>, Arc<dyn Synthesizer>)>,
     otherwise: Arc<dyn Synthesizer>,
 }
 
@@ -249,20 +251,40 @@ impl ByLanguage {
     /// `engine` speaks `language`.
     #[must_use]
     pub fn with(mut self, language: &str, engine: Arc<dyn Synthesizer>) -> Self {
-        self.engines.push((primary(language), engine));
+        self.engines.push((primary(language), None, engine));
         self
+    }
+
+    /// `engine` speaks the voice `name` of `language`.
+    #[must_use]
+    pub fn with_voice(mut self, language: &str, name: &str, engine: Arc<dyn Synthesizer>) -> Self {
+        self.engines
+            .push((primary(language), Some(name.to_owned()), engine));
+        self
+    }
+
+    /// The engine for `voice`.
+    fn engine(&self, voice: &Voice) -> &Arc<dyn Synthesizer> {
+        let wanted = primary(&voice.language);
+        let of_language =
+            |(l, _, _): &&(String, Option<String>, Arc<dyn Synthesizer>)| *l == wanted;
+        self.engines
+            .iter()
+            .filter(of_language)
+            .find(|(_, name, _)| name.is_some() && *name == voice.name)
+            .or_else(|| {
+                self.engines
+                    .iter()
+                    .filter(of_language)
+                    .find(|(_, name, _)| name.is_none())
+            })
+            .map_or(&self.otherwise, |(_, _, e)| e)
     }
 }
 
 #[async_trait]
 impl Synthesizer for ByLanguage {
     async fn synthesize(&self, text: &str, voice: &Voice) -> Result<Prompt, TtsError> {
-        let wanted = primary(&voice.language);
-        let engine = self
-            .engines
-            .iter()
-            .find(|(l, _)| *l == wanted)
-            .map_or(&self.otherwise, |(_, e)| e);
-        engine.synthesize(text, voice).await
+        self.engine(voice).synthesize(text, voice).await
     }
 }
