@@ -264,6 +264,31 @@ impl App {
         Ok(())
     }
 
+    /// A recogniser's transcript that reads as another language than the call's
+    /// ([`transcript_in_other_language`]): the caller is told to use the keys and the flow
+    /// does not see it, but a crisis or a request for a person in it still hands the caller
+    /// over, as in any language. Returns whether it did.
+    pub async fn call_speech_in_other_language(
+        &self,
+        tenant: TenantId,
+        conversation: ConversationId,
+        text: &str,
+        confidence: f32,
+    ) -> AppResult<bool> {
+        let text: String = text.chars().take(MAX_MESSAGE_BYTES).collect();
+        let user = self.call_message(&text)?;
+        let input = Input::Speech {
+            text,
+            confidence: confidence.clamp(0.0, 1.0),
+        };
+        let check = self.hand_over_check(tenant, &input).await;
+        if !(check.crisis || check.human) {
+            return Ok(false);
+        }
+        self.step(tenant, conversation, input, Some(user)).await?;
+        Ok(true)
+    }
+
     /// A recording finished; `reference` names the stored audio (empty: nothing recorded).
     pub async fn call_recording_done(
         &self,
@@ -354,5 +379,29 @@ impl App {
             client_id: format!("call-{}", security::alphabet::encode(&id, 16)),
             text: text.to_owned(),
         })
+    }
+}
+
+/// The language (`"de"`, `"en"`) a recogniser's transcript for a call in `language` (a tag
+/// such as `de-AT`) reads as, when it is clearly another one: a speech server with the wrong
+/// model answers in its own language. `None` when it reads as the call's language, is too
+/// short to tell, or the call's language is one [`nlu::other_language`] cannot tell apart.
+#[must_use]
+pub fn transcript_in_other_language(text: &str, language: &str) -> Option<&'static str> {
+    let expected = match language
+        .split(['-', '_'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .as_str()
+    {
+        "de" => nlu::Lang::De,
+        "en" => nlu::Lang::En,
+        _ => return None,
+    };
+    match nlu::other_language(text, expected)? {
+        nlu::Lang::De => Some("de"),
+        nlu::Lang::En => Some("en"),
+        nlu::Lang::Unknown => None,
     }
 }

@@ -40,7 +40,7 @@ pub use at_rest::{RECORDING_EXTENSION, new_root_key, recording_id, recording_ref
 pub use audit::{AuditPage, ChainReport, Refusal, new_audit_key};
 pub use auth::{EnrolmentStart, LoginOutcome, NextStep, SecondFactor, SessionInfo};
 pub use bootstrap::{Bootstrapped, DEMO_FLOW_DE, DEMO_FLOW_EN};
-pub use calls::{CallRoute, CallSession};
+pub use calls::{CallRoute, CallSession, transcript_in_other_language};
 pub use chat::{ChatSession, ChatWidget};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{

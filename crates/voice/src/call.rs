@@ -633,6 +633,20 @@ impl Driver {
                     app.call_speech(t, c, &text, confidence).await
                 });
             }
+            Action::SpeechInOtherLanguage { text, confidence } => {
+                let stats = &self.ctx.stats;
+                stats.add(&stats.asr_other_language, 1);
+                stats.add(&stats.asr_failures, 1);
+                tracing::warn!(
+                    language = %self.script.language(),
+                    "the speech recogniser answered in another language than the call's; is the right model configured?"
+                );
+                self.spawn_app(move |app, t, c| async move {
+                    app.call_speech_in_other_language(t, c, &text, confidence)
+                        .await
+                        .map(|_| ())
+                });
+            }
             Action::SaveRecording { samples, at_ms } => self.save_recording(samples, at_ms),
             Action::Refer { target } => {
                 // Toll fraud: a number the tenant's outbound policy refuses is never referred

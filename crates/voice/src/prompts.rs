@@ -183,11 +183,13 @@ mod tests {
     use super::*;
     use crate::tts::{Prompt, TtsError};
 
-    /// An engine that is missing until `up` is set, and counts what it synthesised.
+    /// An engine that is missing until `up` is set, and counts what it synthesised (announcing
+    /// each on `synthesised`).
     #[derive(Debug, Default)]
     struct Flaky {
         up: AtomicBool,
         done: AtomicUsize,
+        synthesised: tokio::sync::Notify,
     }
 
     #[async_trait::async_trait]
@@ -195,6 +197,7 @@ mod tests {
         async fn synthesize(&self, _text: &str, _voice: &Voice) -> Result<Prompt, TtsError> {
             if self.up.load(Ordering::SeqCst) {
                 self.done.fetch_add(1, Ordering::SeqCst);
+                self.synthesised.notify_one();
                 Ok(Prompt {
                     samples: vec![0i16; 160].into(),
                 })
@@ -225,12 +228,15 @@ mod tests {
         assert_eq!(failed, 2);
         assert_eq!(warmer.pending(), 2);
         engine.up.store(true, Ordering::SeqCst);
-        for _ in 0..500 {
-            if engine.done.load(Ordering::SeqCst) == 2 && warmer.pending() == 0 {
-                break;
+        // Each synthesis is announced; the retry task must make both (a bound, so a broken
+        // retry fails the test instead of hanging it).
+        tokio::time::timeout(Duration::from_secs(30), async {
+            while engine.done.load(Ordering::SeqCst) < 2 {
+                engine.synthesised.notified().await;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        })
+        .await
+        .expect("the kept prompts are synthesised once the engine is up");
         assert_eq!(engine.done.load(Ordering::SeqCst), 2);
         assert_eq!(warmer.pending(), 0);
         // The same prompt failing twice is kept once.

@@ -14,6 +14,9 @@ pub struct VoiceStats {
     /// Speech recognitions that failed (the engine down, slow or refusing; not: heard
     /// nothing); the caller was told to use the keys.
     pub asr_failures: AtomicU64,
+    /// Transcripts that read as another language than the call's (a speech server with the
+    /// wrong model); each is also one of `asr_failures`.
+    pub asr_other_language: AtomicU64,
     /// Calls whose driver has finished.
     pub calls_ended: AtomicU64,
     /// INVITEs refused before routing (unknown number, auth, throttling, no ports).
@@ -76,6 +79,7 @@ impl Default for VoiceStats {
         Self {
             calls_started: AtomicU64::new(0),
             asr_failures: AtomicU64::new(0),
+            asr_other_language: AtomicU64::new(0),
             calls_ended: AtomicU64::new(0),
             calls_rejected: AtomicU64::new(0),
             invites_throttled: AtomicU64::new(0),
@@ -131,11 +135,16 @@ impl VoiceStats {
     /// The counters as Prometheus exposition text (`hotline_sip_…`), for `/metrics`.
     pub fn render_prometheus(&self, out: &mut String) {
         use std::fmt::Write;
-        let counters: [(&str, &str, &AtomicU64); 24] = [
+        let counters: [(&str, &str, &AtomicU64); 25] = [
             (
                 "asr_failures",
                 "Speech recognitions that failed (the caller was told to use the keys)",
                 &self.asr_failures,
+            ),
+            (
+                "asr_other_language",
+                "Transcripts in another language than the call's (counted in asr_failures too)",
+                &self.asr_other_language,
             ),
             (
                 "calls_started",

@@ -7,7 +7,7 @@
 //! slow, answering garbage — give an error within the time limit, and a breaker stops asking.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -239,12 +239,12 @@ async fn bad_servers_fail_within_the_time_limit_and_the_breaker_stops_asking() {
     config.timeout = Duration::from_millis(300);
     let engine = WhisperRecognizer::new(config, "whisper-1")
         .with_breaker(Arc::new(Breaker::new(2, Duration::from_secs(60))));
-    let started = Instant::now();
+    // Past its limit the answer is a time-out; without one it would be the server's "{}"
+    // after 5 s, an answer without text.
     assert!(matches!(
         recognise(&engine, "de").await,
         Err(AsrError::Timeout { .. })
     ));
-    assert!(started.elapsed() < Duration::from_secs(4), "nothing hangs");
     assert!(matches!(
         recognise(&engine, "de").await,
         Err(AsrError::Timeout { .. })
@@ -342,12 +342,11 @@ async fn any_command_that_writes_a_wav_file_speaks_prompts() {
         dir.path(),
     )
     .with_timeout(Duration::from_millis(300));
-    let started = Instant::now();
+    // Killed at its limit; without one it would end after 5 s having written nothing.
     assert!(matches!(
         slow.synthesize("Hallo", &german()).await,
         Err(TtsError::Timeout { .. })
     ));
-    assert!(started.elapsed() < Duration::from_secs(4), "nothing hangs");
 }
 
 async fn tts_endpoint(State(seen): State<Arc<Seen>>, body: axum::body::Bytes) -> Vec<u8> {
@@ -361,7 +360,7 @@ async fn tts_endpoint(State(seen): State<Arc<Seen>>, body: axum::body::Bytes) ->
 }
 
 #[tokio::test]
-async fn an_http_endpoint_speaks_prompts_and_languages_choose_their_engine() {
+async fn an_http_endpoint_speaks_prompts_and_languages_and_voices_choose_their_engine() {
     let seen = Arc::new(Seen::default());
     let addr = serve(
         axum::Router::new()
@@ -412,4 +411,166 @@ async fn an_http_endpoint_speaks_prompts_and_languages_choose_their_engine() {
         by_language.synthesize("Hello", &Voice::english()).await,
         Err(TtsError::EngineFailed { .. })
     ));
+
+    // A voice of its own: "kerstin" goes to its engine (here one that is down), other German
+    // voices to the language's.
+    let kerstin_engine: Arc<dyn Synthesizer> = Arc::new(ExternalSynthesizer::new(
+        ExternalEngine::Http(format!("http://{addr}/broken")),
+        dir.path(),
+    ));
+    let http: Arc<dyn Synthesizer> = Arc::new(ExternalSynthesizer::new(
+        ExternalEngine::Http(format!("http://{addr}/speak")),
+        dir.path(),
+    ));
+    let by_voice = ByLanguage::new(Arc::new(ExternalSynthesizer::new(
+        ExternalEngine::Http(format!("http://{addr}/broken")),
+        dir.path(),
+    )))
+    .with("de", http)
+    .with_voice("de", "kerstin", kerstin_engine);
+    let voice = |name: &str| Voice {
+        language: "de".to_owned(),
+        name: Some(name.to_owned()),
+    };
+    let before = seen.requests.lock().unwrap().len();
+    assert!(
+        by_voice
+            .synthesize("Hallo", &voice("thorsten"))
+            .await
+            .is_ok()
+    );
+    assert_eq!(
+        seen.requests.lock().unwrap()[before],
+        json!({"text": "Hallo", "language": "de", "voice": "thorsten"})
+    );
+    assert!(matches!(
+        by_voice.synthesize("Hallo", &voice("kerstin")).await,
+        Err(TtsError::EngineFailed { .. })
+    ));
+    assert_eq!(seen.requests.lock().unwrap().len(), before + 1);
+}
+
+// ---- a server that answers in another language, on a real call -----------------------------
+
+/// A transcription server with a model of another language than the call's: whatever it
+/// hears, it answers `said`.
+async fn answering(said: &'static str) -> String {
+    let addr = serve(axum::Router::new().route(
+        "/v1/audio/transcriptions",
+        post(move || async move { axum::Json(json!({ "text": said })) }),
+    ))
+    .await;
+    format!("http://{addr}/v1/audio/transcriptions")
+}
+
+/// A server whose English callers are heard by `url`.
+async fn english_heard_by(url: String) -> crate::support::TestApp {
+    crate::support::spawn_with(|s| {
+        s.asr.insert(
+            "en".to_owned(),
+            hotline::settings::AsrEngineSettings {
+                engine: "whisper".to_owned(),
+                url: Some(url),
+                timeout_ms: 5_000,
+                model: None,
+            },
+        );
+    })
+    .await
+}
+
+/// Calls the English demo with `scenario_name`, the caller speaking a sentence (espeak-ng's
+/// voice; what the server answers does not depend on it).
+async fn call_speaking(app: &crate::support::TestApp, scenario_name: &str) -> (bool, String) {
+    let work = tempfile::tempdir().unwrap();
+    let espeak = voice::tts::EspeakSynthesizer::new(work.path().join("tts"));
+    let words = espeak
+        .synthesize("I am waiting for my results", &Voice::english())
+        .await
+        .expect("espeak-ng speaks (Debian package espeak-ng)");
+    let mut samples = vec![0i16; 8000];
+    samples.extend_from_slice(&words.samples);
+    samples.extend(std::iter::repeat_n(0i16, 8000));
+    let pcap = work.path().join("speech.pcap");
+    std::fs::write(&pcap, crate::voice::pcm_pcap(&samples)).unwrap();
+    let scenario_path = work.path().join("scenario.xml");
+    let text = std::fs::read_to_string(crate::voice::scenario(scenario_name))
+        .unwrap()
+        .replace("@PCAP@", pcap.to_str().unwrap());
+    std::fs::write(&scenario_path, text).unwrap();
+    let target = crate::calls::sip_addr(app);
+    tokio::task::spawn_blocking(move || crate::voice::sipp_with(target, &scenario_path, "demo-en"))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_answering_in_another_language_is_a_failure_and_the_call_goes_on_by_keys() {
+    // German from the server of an English line: a model of the wrong language.
+    let app = english_heard_by(answering("Ich warte auf mein Ergebnis vom Test").await).await;
+    let (ok, log) = call_speaking(&app, "speech_other_language.xml").await;
+    assert!(ok, "sipp call failed: {log}");
+    let c = crate::calls::ended_call(&app).await;
+    let t = crate::calls::transcript(&app, &c).await;
+    let users: Vec<&str> = t
+        .iter()
+        .filter(|(s, _)| s == "user")
+        .map(|(_, b)| b.as_str())
+        .collect();
+    assert_eq!(users, ["2", "3"], "the flow saw the keys only: {t:?}");
+    let bot = t
+        .iter()
+        .filter(|(s, _)| s == "bot")
+        .map(|(_, b)| b.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert!(bot.contains("Corona-Warn-App"), "key 2 answered: {bot}");
+    assert!(bot.contains("stay healthy"), "key 3 ended it: {bot}");
+    let stats = crate::calls::stats(&app);
+    assert_eq!(
+        stats
+            .asr_other_language
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    let metrics = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "hotline_sip_asr_other_language_total 1",
+        "hotline_sip_asr_failures_total 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line}: {metrics}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crisis_in_another_language_still_hands_the_caller_over() {
+    let app = english_heard_by(answering("Ich will nicht mehr leben").await).await;
+    let (ok, log) = call_speaking(&app, "speech_then_hang_up.xml").await;
+    assert!(ok, "sipp call failed: {log}");
+    let c = crate::calls::ended_call(&app).await;
+    let t = crate::calls::transcript(&app, &c).await;
+    assert!(
+        t.iter()
+            .any(|(s, b)| s == "user" && b == "Ich will nicht mehr leben"),
+        "the words are kept for the counsellor: {t:?}"
+    );
+    let crisis = app::builtin_crisis_text("en");
+    assert!(
+        t.iter().any(|(s, b)| s == "bot" && b == crisis),
+        "the caller was told where help is: {t:?}"
+    );
+    assert_eq!(
+        crate::calls::stats(&app)
+            .asr_other_language
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
 }

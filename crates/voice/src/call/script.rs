@@ -121,6 +121,10 @@ pub enum Action {
     Digits(String),
     /// Hand recognised speech to the flow.
     Speech { text: String, confidence: f32 },
+    /// The recogniser's transcript reads as another language than the call's (a server with the wrong
+    /// model): count it as a failed recognition and hand it to the app only to be checked for a crisis or
+    /// a request for a person; the flow does not see it.
+    SpeechInOtherLanguage { text: String, confidence: f32 },
     /// Store a finished recording (8 kHz linear PCM; empty when the caller sent nothing) and tell the flow.
     /// `at_ms` is when it finished, which names the file.
     SaveRecording { samples: Vec<i16>, at_ms: u64 },
@@ -723,13 +727,24 @@ impl CallScript {
     }
 
     /// What the caller said, with the recogniser's confidence; `None` when nothing was understood, and the
-    /// script listens again.
+    /// script listens again. A transcript in another language than the call's is taken as a failed
+    /// recognition ([`Self::handle_recognition_failed`]): the question waits for keys.
     pub fn handle_recognised(&mut self, heard: Option<(String, f32)>) {
         if self.ended {
             return;
         }
         self.listening = Listening::Off;
         match heard {
+            Some((text, confidence))
+                if self.gather.is_some()
+                    && app::transcript_in_other_language(&text, &self.config.language)
+                        .is_some() =>
+            {
+                // The question stays open for keys, and the caller hears (once) to use them.
+                self.handle_recognition_failed();
+                self.actions
+                    .push_back(Action::SpeechInOtherLanguage { text, confidence });
+            }
             Some((text, confidence)) if self.gather.is_some() => {
                 self.gather = None;
                 self.actions.push_back(Action::Speech { text, confidence });
@@ -759,6 +774,12 @@ impl CallScript {
     /// The caller put the call on hold (or resumed it): no media is expected while it holds.
     pub fn handle_hold(&mut self, on_hold: bool) {
         self.on_hold = on_hold;
+    }
+
+    /// The call's language (a tag such as `de` or `en-GB`).
+    #[must_use]
+    pub fn language(&self) -> &str {
+        &self.config.language
     }
 
     /// Whether the caller holds the call.

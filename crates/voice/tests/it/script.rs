@@ -914,3 +914,59 @@ fn a_failing_recogniser_tells_the_caller_once_to_use_the_keys_and_the_question_t
     );
     assert!(log.iter().any(|l| l.ends_with("Digits(\"2\")")), "{log:?}");
 }
+
+#[test]
+fn a_transcript_in_another_language_is_a_failed_recognition_and_the_question_takes_keys() {
+    let mut call = Sim::with(config("de"));
+    call.commands(vec![gather(
+        &[InputKind::Digits, InputKind::Speech],
+        None,
+        None,
+    )]);
+    call.script.handle_speech_ended();
+    // A German call whose server has an English model.
+    call.script
+        .handle_recognised(Some(("where is the next station".to_owned(), 0.9)));
+    call.drain();
+    call.digits("2");
+    let log = call.take();
+    assert!(
+        log.iter().any(|l| l.ends_with(
+            "SpeechInOtherLanguage { text: \"where is the next station\", confidence: 0.9 }"
+        )),
+        "{log:?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains(" Speech {")),
+        "the flow does not see it: {log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("Spracheingabe ist gerade nicht verfügbar")),
+        "the caller is told: {log:?}"
+    );
+    assert!(log.iter().any(|l| l.ends_with("Digits(\"2\")")), "{log:?}");
+
+    // Dialect, short answers and the call's own language go to the flow as always.
+    for said in [
+        "i hob ned gwusst wo",
+        "okay danke",
+        "ich brauche hilfe bei der anmeldung",
+    ] {
+        let mut call = Sim::with(config("de"));
+        call.commands(vec![gather(
+            &[InputKind::Digits, InputKind::Speech],
+            None,
+            None,
+        )]);
+        call.script.handle_speech_ended();
+        call.script.handle_recognised(Some((said.to_owned(), 0.9)));
+        call.drain();
+        let log = call.take();
+        assert!(
+            log.iter()
+                .any(|l| l.contains(&format!("Speech {{ text: {said:?}"))),
+            "{said}: {log:?}"
+        );
+    }
+}
