@@ -847,6 +847,23 @@ fn standard_of(token: &str) -> Option<&'static str> {
     table().get(token).copied()
 }
 
+/// The language `text` is spoken in, reading dialect as German: [`detect_language`] takes
+/// Bavarian or Swiss German for English where its words look English ("i", "is", "no",
+/// "do"); a word the table knows that is not an English word too, with the utterance reading
+/// as German once its dialect words are standard, says German.
+pub(crate) fn spoken_language(text: &str) -> Lang {
+    match detect_language(text) {
+        Lang::En
+            if read_standard(text).is_some_and(|(standard, evidence)| {
+                evidence > 0 && detect_language(&standard) == Lang::De
+            }) =>
+        {
+            Lang::De
+        }
+        language => language,
+    }
+}
+
 /// Whether the table knows `word` as a dialect form that is not an English word too.
 pub(crate) fn german_only(word: &str) -> bool {
     let key = normalize(word);
@@ -888,7 +905,7 @@ pub fn standardize(text: &str) -> Option<String> {
     let german = match detect_language(text) {
         Lang::De => true,
         Lang::Unknown => evidence >= 1,
-        Lang::En => evidence >= 2,
+        Lang::En => evidence >= 2 || evidence == 1 && detect_language(&standard) == Lang::De,
     };
     german.then_some(standard)
 }
@@ -915,6 +932,22 @@ mod tests {
             standardize("kannste mir helfen").as_deref(),
             Some("kannst du mir helfen")
         );
+    }
+
+    #[test]
+    fn dialect_that_looks_english_is_spoken_german() {
+        use super::spoken_language;
+        use crate::lang::{Lang, detect_language};
+        let bavarian = "wia is des in london so";
+        assert_eq!(detect_language(bavarian), Lang::En, "what it takes it for");
+        assert_eq!(spoken_language(bavarian), Lang::De);
+        for english in [
+            "I need a doctor",
+            "is it going to rain today",
+            "so what do you do",
+        ] {
+            assert_eq!(spoken_language(english), Lang::En, "{english}");
+        }
     }
 
     #[test]

@@ -346,7 +346,7 @@ impl Model {
         let mut familiar = coverage >= MIN_COVERAGE;
         if let (Some(dense), Some(embedder)) = (&self.meta.dense, &self.embedder) {
             let e = embedder.embed(&crate::features::text_to_embed(text, &self.meta.features));
-            let weight = match (dense.language, detect_language(text)) {
+            let weight = match (dense.language, crate::dialect::spoken_language(text)) {
                 (Some(trained), spoken) if spoken != Lang::Unknown && spoken != trained => {
                     dense.weight * CROSS_LINGUAL_SCALE
                 }
