@@ -11,7 +11,8 @@
 //!   `benches/nlu/hotline_de/variants.jsonl` plus the out-of-scope questions.
 //!
 //! With `WITH_REFERENCE_ROWS=1` also English → German xSID and CLINC150 10-shot, on which the
-//! embedding's weight was chosen before.
+//! embedding's weight was chosen before. `ROWS=text` keeps the rows whose name holds it;
+//! `ERRORS=1` prints what the model with the encoder got wrong.
 //!
 //! `cargo run --release -p nlu --example dialect_bench -- DATA_DIR [ENCODER_DIR]` (DATA_DIR is
 //! `../shared/data/nlu`; ENCODER_DIR the `resources` folder of the PyPI package
@@ -58,7 +59,14 @@ fn evaluate(
         let model = nlu::train_with_embedder(train, &config, embedder.clone(), &mut |_| {})
             .expect("training");
         for e in test {
-            predictions.push(model.predict(&e.text));
+            let p = model.predict(&e.text);
+            if embedder.is_some() && std::env::var_os("ERRORS").is_some() {
+                let top = p.ranking.first().map_or("-", |(i, _)| i.as_str());
+                if top != e.intent {
+                    println!("  miss: {:?} gold {} got {top}", e.text, e.intent);
+                }
+            }
+            predictions.push(p);
             gold.push(e.intent.clone());
         }
     }
@@ -164,6 +172,10 @@ fn main() {
         )],
         Some("oos"),
     ));
+    // ROWS=gsw runs the rows whose name holds it; ERRORS=1 prints the encoder's misses.
+    if let Ok(only) = std::env::var("ROWS") {
+        rows.retain(|(name, _, _)| name.contains(&only));
+    }
     println!(
         "{:<28} | {:>6} {:>6} {:>6} | {:>6} {:>6} {:>6}",
         "data set", "acc", "in-sc", "oos", "+enc", "in-sc", "oos"
