@@ -499,9 +499,9 @@ impl Settings {
                 if name.is_empty()
                     || !name
                         .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '+'))
                 {
-                    bail!("[{at}]: a voice's name is letters, digits, '-', '_' or '.'");
+                    bail!("[{at}]: a voice's name is letters, digits, '-', '_', '.' or '+'");
                 }
                 if !voice.voices.is_empty() {
                     bail!("[{at}]: a voice has no voices of its own");

@@ -1,6 +1,7 @@
 //! Text-to-speech engines chosen by configuration, beside espeak-ng: any command that writes a
 //! WAV file (Piper, Pico's `pico2wave`, a MaryTTS or cloud client script) and any HTTP endpoint
-//! that answers a text with audio; and [`ByLanguage`], which gives each language and voice its engine.
+//! that answers a text with audio; and [`ByLanguage`], which gives each language and voice its
+//! engine.
 //!
 //! A command gets the text on stdin, never in its arguments or through a shell; `{wav}` in its
 //! arguments is replaced by the file it must write and `{voice}` by the flow's voice name (or
