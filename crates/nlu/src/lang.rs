@@ -85,17 +85,25 @@ pub(crate) fn char_clues(word: &str) -> (f32, f32) {
     (de, en)
 }
 
-/// Detects whether `text` is German or English; `Unknown` when the evidence is thin or even.
-pub fn detect_language(text: &str) -> Lang {
-    let lower: String = text
-        .chars()
+/// `text` in lower case, at most [`MAX_CHARS`] characters of it; [`words`] splits it.
+pub(crate) fn lowercase(text: &str) -> String {
+    text.chars()
         .take(MAX_CHARS)
         .flat_map(char::to_lowercase)
-        .collect();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphabetic())
+        .collect()
+}
+
+/// The words of `text`: its runs of letters.
+pub(crate) fn words(text: &str) -> Vec<&str> {
+    text.split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty())
-        .collect();
+        .collect()
+}
+
+/// Detects whether `text` is German or English; `Unknown` when the evidence is thin or even.
+pub fn detect_language(text: &str) -> Lang {
+    let lower = lowercase(text);
+    let words = words(&lower);
     let (mut de, mut en) = (0.0f32, 0.0f32);
     for w in &words {
         let in_de = DE_WORDS.contains(w);

@@ -4,8 +4,7 @@
 //! speak dialect.
 
 use crate::dialect::{german_only, read_standard};
-use crate::lang::{DE_WORDS, EN_WORDS, Lang, char_clues, detect_language};
-use crate::normalize::MAX_CHARS;
+use crate::lang::{DE_WORDS, EN_WORDS, Lang, char_clues, detect_language, lowercase, words};
 
 /// Fewest words a transcript needs before [`other_language`] calls it another language: "okay",
 /// "yes please" or a name are said on lines of every language.
@@ -28,15 +27,8 @@ pub fn other_language(text: &str, expected: Lang) -> Option<Lang> {
     if expected == Lang::Unknown {
         return None;
     }
-    let lower: String = text
-        .chars()
-        .take(MAX_CHARS)
-        .flat_map(char::to_lowercase)
-        .collect();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphabetic())
-        .filter(|w| !w.is_empty())
-        .collect();
+    let lower = lowercase(text);
+    let words = words(&lower);
     if words.len() < OTHER_LANGUAGE_MIN_WORDS {
         return None;
     }
