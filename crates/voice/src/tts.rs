@@ -28,6 +28,22 @@ pub const FRAME_SAMPLES: usize = 160;
 /// The longest text, in characters, that a synthesizer accepts ([`Prompt::MAX_TEXT_CHARS`]).
 pub const MAX_TEXT_CHARS: usize = Prompt::MAX_TEXT_CHARS;
 
+/// Refuses what no engine is asked to speak: a text longer than [`MAX_TEXT_CHARS`], or one of
+/// blanks only.
+pub(crate) fn check_text(text: &str) -> Result<(), TtsError> {
+    let chars = text.chars().count();
+    if chars > MAX_TEXT_CHARS {
+        return Err(TtsError::TextTooLong {
+            chars,
+            max: MAX_TEXT_CHARS,
+        });
+    }
+    if text.trim().is_empty() {
+        return Err(TtsError::EmptyText);
+    }
+    Ok(())
+}
+
 /// `prompt` as 20 ms µ-law frames, ready to be RTP payloads; the last frame is padded with silence. The
 /// iterator owns a reference to the samples, so a call's driver task can keep it across awaits. (A function
 /// here rather than a method of [`Prompt`] because the port in `app` knows no codec.)

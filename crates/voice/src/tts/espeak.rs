@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
-use super::{MAX_TEXT_CHARS, Prompt, SAMPLE_RATE_HZ, Synthesizer, TtsError, Voice, cache};
+use super::{Prompt, SAMPLE_RATE_HZ, Synthesizer, TtsError, Voice, cache};
 use media::resample::Resampler;
 use media::wav;
 
@@ -205,16 +205,7 @@ impl EspeakSynthesizer {
 #[async_trait]
 impl Synthesizer for EspeakSynthesizer {
     async fn synthesize(&self, text: &str, voice: &Voice) -> Result<Prompt, TtsError> {
-        let chars = text.chars().count();
-        if chars > MAX_TEXT_CHARS {
-            return Err(TtsError::TextTooLong {
-                chars,
-                max: MAX_TEXT_CHARS,
-            });
-        }
-        if text.trim().is_empty() {
-            return Err(TtsError::EmptyText);
-        }
+        super::check_text(text)?;
         let engine = engine_settings(voice)?;
         let key = cache::key(&engine.key, voice, text);
         let started = Instant::now();

@@ -19,7 +19,7 @@ use async_trait::async_trait;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use super::{MAX_TEXT_CHARS, Prompt, Synthesizer, TtsError, Voice, cache};
+use super::{Prompt, Synthesizer, TtsError, Voice, cache};
 use crate::asr::primary_language as primary;
 
 /// The largest audio an engine may return: minutes of audio, beyond any prompt.
@@ -196,16 +196,7 @@ impl ExternalSynthesizer {
 #[async_trait]
 impl Synthesizer for ExternalSynthesizer {
     async fn synthesize(&self, text: &str, voice: &Voice) -> Result<Prompt, TtsError> {
-        let chars = text.chars().count();
-        if chars > MAX_TEXT_CHARS {
-            return Err(TtsError::TextTooLong {
-                chars,
-                max: MAX_TEXT_CHARS,
-            });
-        }
-        if text.trim().is_empty() {
-            return Err(TtsError::EmptyText);
-        }
+        super::check_text(text)?;
         let key = cache::key(&self.engine_key(), voice, text);
         if let Some(prompt) = cache::lookup(&self.cache_dir, &self.memory, &key).await {
             return Ok(prompt);
