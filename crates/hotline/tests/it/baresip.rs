@@ -18,7 +18,7 @@ use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
 use tokio::sync::watch;
 
-use crate::calls::{ended_call, sip_addr, transcript};
+use crate::calls::{ended_call, said_by, sip_addr, transcript};
 use crate::support::spawn_app;
 use serde_json::json;
 
@@ -392,22 +392,13 @@ async fn in_band_dtmf_from_baresip_branches_the_flow_and_the_server_hangs_up() {
     let log = phone.log();
     assert_eq!(c.channel, domain::Channel::Voice);
     let t = transcript(&app, &c).await;
-    let users: Vec<&str> = t
-        .iter()
-        .filter(|(s, _)| s == "user")
-        .map(|(_, b)| b.as_str())
-        .collect();
+    let users: Vec<&str> = said_by(&t, "user");
     assert_eq!(
         users,
         ["2", "3"],
         "the in-band keys reached the flow: {t:?}\n{log}"
     );
-    let bot = t
-        .iter()
-        .filter(|(s, _)| s == "bot")
-        .map(|(_, b)| b.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let bot = said_by(&t, "bot").join("\n");
     assert!(
         bot.contains("test result"),
         "the flow branched to test results: {bot}"
@@ -467,11 +458,7 @@ async fn baresip_calls_over_sip_tls_with_srtp_media_both_ways() {
     let log = phone.log();
     assert_eq!(c.channel, domain::Channel::Voice);
     let t = transcript(&app, &c).await;
-    let users: Vec<&str> = t
-        .iter()
-        .filter(|(s, _)| s == "user")
-        .map(|(_, b)| b.as_str())
-        .collect();
+    let users: Vec<&str> = said_by(&t, "user");
     assert_eq!(
         users,
         ["2", "3"],

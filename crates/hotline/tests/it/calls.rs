@@ -55,6 +55,14 @@ pub(crate) async fn wait_for(stats: &VoiceStats, what: &str, done: impl Fn(&Voic
     }
 }
 
+/// What `sender` (`"user"`, `"bot"`) said in a [`transcript`], in order.
+pub(crate) fn said_by<'a>(t: &'a [(String, String)], sender: &str) -> Vec<&'a str> {
+    t.iter()
+        .filter(|(s, _)| s == sender)
+        .map(|(_, b)| b.as_str())
+        .collect()
+}
+
 /// The newest conversation of the demo tenant.
 pub(crate) async fn newest_conversation(app: &TestApp) -> Option<Conversation> {
     app.app()

@@ -135,17 +135,6 @@ async fn spawn_linked(port: u16, password: &str) -> (TestApp, tempfile::TempDir)
     (t, secrets)
 }
 
-async fn metrics(t: &TestApp) -> String {
-    t.http
-        .get(t.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
 async fn sms_conversation(admin: &mut Client) -> String {
     conversations(admin, "sms").await[0]["id"]
         .as_str()
@@ -164,7 +153,7 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
     assert_eq!(bound["interface_version"], 0x34);
     // The link reports itself bound.
     for _ in 0..100 {
-        if metrics(&t)
+        if t.metrics()
             .await
             .contains("hotline_smpp_bound{link=\"smsc\"} 1")
         {
@@ -173,7 +162,7 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(
-        metrics(&t)
+        t.metrics()
             .await
             .contains("hotline_smpp_bound{link=\"smsc\"} 1")
     );
@@ -244,7 +233,7 @@ async fn a_handsets_message_runs_the_flow_and_replies_come_back_with_receipts() 
     }
     assert!(states.len() >= 3, "{states:?}");
     assert!(states.iter().all(|s| s == "delivered"), "{states:?}");
-    let m = metrics(&t).await;
+    let m = t.metrics().await;
     assert!(
         m.contains("hotline_smpp_received_total{link=\"smsc\"} 2"),
         "{m}"
@@ -287,7 +276,7 @@ async fn throttling_and_a_dropped_connection_lose_nothing() {
         first["text"].as_str().unwrap().contains("ein Bot"),
         "{first}"
     );
-    let m = metrics(&t).await;
+    let m = t.metrics().await;
     assert!(
         m.contains("hotline_smpp_throttled_total{link=\"smsc\"} 2")
             || m.contains("hotline_smpp_throttled_total{link=\"smsc\"} 1"),
@@ -313,7 +302,7 @@ async fn throttling_and_a_dropped_connection_lose_nothing() {
         .await
     };
     assert_eq!(answer["dest"], CALLER);
-    let m = metrics(&t).await;
+    let m = t.metrics().await;
     assert!(
         m.contains("hotline_smpp_connects_total{link=\"smsc\"} 2"),
         "{m}"
@@ -342,7 +331,7 @@ async fn a_refused_bind_keeps_messages_queued() {
         .await;
     assert_eq!(refused["system_id"], "hotline");
     for _ in 0..100 {
-        if metrics(&t)
+        if t.metrics()
             .await
             .contains("hotline_smpp_bind_refused_total{link=\"smsc\"} 1")
         {
@@ -350,7 +339,7 @@ async fn a_refused_bind_keeps_messages_queued() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let m = metrics(&t).await;
+    let m = t.metrics().await;
     assert!(
         m.contains("hotline_smpp_bind_refused_total{link=\"smsc\"} 1"),
         "{m}"
@@ -415,7 +404,7 @@ async fn an_unknown_command_gets_a_generic_nack_and_the_link_stays_up() {
     assert_eq!(answer.command, Command::EnquireLinkResp);
     assert_eq!(answer.sequence, 78);
     assert!(
-        metrics(&t)
+        t.metrics()
             .await
             .contains("hotline_smpp_connects_total{link=\"smsc\"} 1")
     );

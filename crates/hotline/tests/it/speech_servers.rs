@@ -479,51 +479,23 @@ async fn english_heard_by(url: String) -> crate::support::TestApp {
     .await
 }
 
-/// Calls the English demo with `scenario_name`, the caller speaking a sentence (espeak-ng's
-/// voice; what the server answers does not depend on it).
-async fn call_speaking(app: &crate::support::TestApp, scenario_name: &str) -> (bool, String) {
-    let work = tempfile::tempdir().unwrap();
-    let espeak = voice::tts::EspeakSynthesizer::new(work.path().join("tts"));
-    let words = espeak
-        .synthesize("I am waiting for my results", &Voice::english())
-        .await
-        .expect("espeak-ng speaks (Debian package espeak-ng)");
-    let mut samples = vec![0i16; 8000];
-    samples.extend_from_slice(&words.samples);
-    samples.extend(std::iter::repeat_n(0i16, 8000));
-    let pcap = work.path().join("speech.pcap");
-    std::fs::write(&pcap, crate::voice::pcm_pcap(&samples)).unwrap();
-    let scenario_path = work.path().join("scenario.xml");
-    let text = std::fs::read_to_string(crate::voice::scenario(scenario_name))
-        .unwrap()
-        .replace("@PCAP@", pcap.to_str().unwrap());
-    std::fs::write(&scenario_path, text).unwrap();
-    let target = crate::calls::sip_addr(app);
-    tokio::task::spawn_blocking(move || crate::voice::sipp_with(target, &scenario_path, "demo-en"))
-        .await
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_answering_in_another_language_is_a_failure_and_the_call_goes_on_by_keys() {
     // German from the server of an English line: a model of the wrong language.
     let app = english_heard_by(answering("Ich warte auf mein Ergebnis vom Test").await).await;
-    let (ok, log) = call_speaking(&app, "speech_other_language.xml").await;
+    let (ok, log) = crate::voice::sipp_saying(
+        &app,
+        "I am waiting for my results",
+        "speech_other_language.xml",
+        "demo-en",
+    )
+    .await;
     assert!(ok, "sipp call failed: {log}");
     let c = crate::calls::ended_call(&app).await;
     let t = crate::calls::transcript(&app, &c).await;
-    let users: Vec<&str> = t
-        .iter()
-        .filter(|(s, _)| s == "user")
-        .map(|(_, b)| b.as_str())
-        .collect();
+    let users: Vec<&str> = crate::calls::said_by(&t, "user");
     assert_eq!(users, ["2", "3"], "the flow saw the keys only: {t:?}");
-    let bot = t
-        .iter()
-        .filter(|(s, _)| s == "bot")
-        .map(|(_, b)| b.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let bot = crate::calls::said_by(&t, "bot").join("\n");
     assert!(bot.contains("Corona-Warn-App"), "key 2 answered: {bot}");
     assert!(bot.contains("stay healthy"), "key 3 ended it: {bot}");
     let stats = crate::calls::stats(&app);
@@ -533,15 +505,7 @@ async fn a_server_answering_in_another_language_is_a_failure_and_the_call_goes_o
             .load(std::sync::atomic::Ordering::Relaxed),
         1
     );
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     for line in [
         "hotline_sip_asr_other_language_total 1",
         "hotline_sip_asr_failures_total 1",
@@ -553,7 +517,13 @@ async fn a_server_answering_in_another_language_is_a_failure_and_the_call_goes_o
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crisis_in_another_language_still_hands_the_caller_over() {
     let app = english_heard_by(answering("Ich will nicht mehr leben").await).await;
-    let (ok, log) = call_speaking(&app, "speech_then_hang_up.xml").await;
+    let (ok, log) = crate::voice::sipp_saying(
+        &app,
+        "I am waiting for my results",
+        "speech_then_hang_up.xml",
+        "demo-en",
+    )
+    .await;
     assert!(ok, "sipp call failed: {log}");
     let c = crate::calls::ended_call(&app).await;
     let t = crate::calls::transcript(&app, &c).await;

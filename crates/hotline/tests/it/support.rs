@@ -82,6 +82,18 @@ impl TestApp {
         &self.running.as_ref().unwrap().app
     }
 
+    /// The `/metrics` exposition text.
+    pub(crate) async fn metrics(&self) -> String {
+        self.http
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -12,7 +12,7 @@ use store::{Conversation, ConversationStatus};
 use tokio::sync::broadcast;
 
 use crate::calls::{
-    ended_call, newest_conversation, sip_addr, stats, tenant, transcript, wait_for,
+    ended_call, newest_conversation, said_by, sip_addr, stats, tenant, transcript, wait_for,
 };
 use crate::support::{TestApp, spawn_app, spawn_with};
 
@@ -171,18 +171,9 @@ async fn assert_branched_on_2_then_3(app: &TestApp) {
     let c = ended_call(app).await;
     assert_eq!(c.channel, domain::Channel::Voice);
     let t = transcript(app, &c).await;
-    let users: Vec<&str> = t
-        .iter()
-        .filter(|(s, _)| s == "user")
-        .map(|(_, b)| b.as_str())
-        .collect();
+    let users: Vec<&str> = said_by(&t, "user");
     assert_eq!(users, ["2", "3"], "the caller's keys reached the flow");
-    let bot = t
-        .iter()
-        .filter(|(s, _)| s == "bot")
-        .map(|(_, b)| b.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let bot = said_by(&t, "bot").join("\n");
     assert!(
         bot.contains("test result"),
         "the flow branched to test results: {bot}"
@@ -682,58 +673,55 @@ async fn a_queued_caller_whose_wait_times_out_leaves_a_voicemail() {
         "about the 3 s the caller spoke: {samples} samples"
     );
     let t = transcript(&app, &c).await;
-    let bot = t
-        .iter()
-        .filter(|(s, _)| s == "bot")
-        .map(|(_, b)| b.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let bot = said_by(&t, "bot").join("\n");
     assert!(bot.contains("Leave us a message"), "{bot}");
     assert!(bot.contains("stay healthy"), "{bot}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_spoken_request_interrupts_the_greeting_and_chooses_the_option() {
+/// Calls `service` with `scenario_name`, whose `@PCAP@` is the caller saying `words` (espeak-ng's
+/// English voice) with a second of silence either side; whether the call succeeded, and sipp's
+/// log.
+pub(crate) async fn sipp_saying(
+    app: &TestApp,
+    words: &str,
+    scenario_name: &str,
+    service: &str,
+) -> (bool, String) {
     use voice::tts::{Synthesizer, Voice};
-    let app = spawn_app().await;
     let work = tempfile::tempdir().unwrap();
-    // The caller's words, spoken by espeak-ng, with a second of silence either side.
     let espeak = voice::tts::EspeakSynthesizer::new(work.path().join("tts"));
-    let words = espeak
-        .synthesize("I am waiting for my results", &Voice::english())
+    let spoken = espeak
+        .synthesize(words, &Voice::english())
         .await
         .expect("espeak-ng speaks (Debian package espeak-ng)");
     let mut samples = vec![0i16; 8000];
-    samples.extend_from_slice(&words.samples);
+    samples.extend_from_slice(&spoken.samples);
     samples.extend(std::iter::repeat_n(0i16, 8000));
     let pcap = work.path().join("speech.pcap");
     std::fs::write(&pcap, pcm_pcap(&samples)).unwrap();
-    let scenario_path = work.path().join("speech.xml");
-    let text = std::fs::read_to_string(scenario("speech.xml"))
+    let scenario_path = work.path().join("scenario.xml");
+    let text = std::fs::read_to_string(scenario(scenario_name))
         .unwrap()
         .replace("@PCAP@", pcap.to_str().unwrap());
     std::fs::write(&scenario_path, text).unwrap();
-    let target = sip_addr(&app);
-    let (ok, log) =
-        tokio::task::spawn_blocking(move || sipp_with(target, &scenario_path, "demo-en"))
-            .await
-            .unwrap();
+    let target = sip_addr(app);
+    let service = service.to_owned();
+    tokio::task::spawn_blocking(move || sipp_with(target, &scenario_path, &service))
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spoken_request_interrupts_the_greeting_and_chooses_the_option() {
+    let app = spawn_app().await;
+    let (ok, log) = sipp_saying(&app, "I am waiting for my results", "speech.xml", "demo-en").await;
     assert!(ok, "sipp call failed: {log}");
     let c = ended_call(&app).await;
     let t = transcript(&app, &c).await;
-    let users: Vec<&str> = t
-        .iter()
-        .filter(|(s, _)| s == "user")
-        .map(|(_, b)| b.as_str())
-        .collect();
+    let users: Vec<&str> = said_by(&t, "user");
     assert_eq!(users.len(), 2, "what the caller said, then 3: {users:?}");
     assert_eq!(users[1], "3");
-    let bot = t
-        .iter()
-        .filter(|(s, _)| s == "bot")
-        .map(|(_, b)| b.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let bot = said_by(&t, "bot").join("\n");
     assert!(
         bot.contains("Corona-Warn-App"),
         "speech took the flow to test results ({:?} was heard): {bot}",

@@ -877,8 +877,9 @@ fn what_the_caller_was_told_while_waiting_stops_when_an_agent_takes_the_call() {
     );
 }
 
-#[test]
-fn a_failing_recogniser_tells_the_caller_once_to_use_the_keys_and_the_question_takes_keys() {
+/// A German call asked a question that takes keys or speech, whose caller has just finished
+/// speaking: the recogniser's answer comes next.
+fn german_caller_who_has_spoken() -> Sim {
     let mut call = Sim::with(config("de"));
     call.commands(vec![gather(
         &[InputKind::Digits, InputKind::Speech],
@@ -886,6 +887,12 @@ fn a_failing_recogniser_tells_the_caller_once_to_use_the_keys_and_the_question_t
         None,
     )]);
     call.script.handle_speech_ended();
+    call
+}
+
+#[test]
+fn a_failing_recogniser_tells_the_caller_once_to_use_the_keys_and_the_question_takes_keys() {
+    let mut call = german_caller_who_has_spoken();
     // The speech server is down: the caller hears it once, and nothing listens again.
     call.script.handle_recognition_failed();
     call.drain();
@@ -917,13 +924,7 @@ fn a_failing_recogniser_tells_the_caller_once_to_use_the_keys_and_the_question_t
 
 #[test]
 fn a_transcript_in_another_language_is_a_failed_recognition_and_the_question_takes_keys() {
-    let mut call = Sim::with(config("de"));
-    call.commands(vec![gather(
-        &[InputKind::Digits, InputKind::Speech],
-        None,
-        None,
-    )]);
-    call.script.handle_speech_ended();
+    let mut call = german_caller_who_has_spoken();
     // A German call whose server has an English model.
     call.script
         .handle_recognised(Some(("where is the next station".to_owned(), 0.9)));
@@ -953,13 +954,7 @@ fn a_transcript_in_another_language_is_a_failed_recognition_and_the_question_tak
         "okay danke",
         "ich brauche hilfe bei der anmeldung",
     ] {
-        let mut call = Sim::with(config("de"));
-        call.commands(vec![gather(
-            &[InputKind::Digits, InputKind::Speech],
-            None,
-            None,
-        )]);
-        call.script.handle_speech_ended();
+        let mut call = german_caller_who_has_spoken();
         call.script.handle_recognised(Some((said.to_owned(), 0.9)));
         call.drain();
         let log = call.take();
