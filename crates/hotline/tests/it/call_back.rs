@@ -323,6 +323,10 @@ async fn an_unanswered_call_back_goes_back_to_the_queue_and_ends_after_the_last_
             status_becomes(&mut events, app::ConversationStatus::CallBack).await;
             let c = conversation(&mut admin, &task).await;
             assert_eq!(c["status"], "call_back", "{c}");
+        } else {
+            // The task goes to wrap-up first; the conversation ends after, under its own
+            // lock: wait for that, not for the task.
+            status_becomes(&mut events, app::ConversationStatus::Ended).await;
         }
     }
     let (ok, log) = trunk.finish().await;
